@@ -1,0 +1,93 @@
+"""boto3 clients, created lazily (so moto can start first) and shared within a process.
+
+botocore's own retries are off: the state machine retries throttling and 5xx with backoff and
+jitter where it can be seen, counted and bounded (and simulated on the local runner's clock).
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+
+from controller.errors import ControllerError, ProviderError, TransientServiceError
+
+_CONFIG = Config(
+    retries={"total_max_attempts": 1, "mode": "standard"},
+    connect_timeout=5,
+    read_timeout=20,
+    user_agent_extra="ml-endpoint-controller",
+)
+
+THROTTLING_CODES = frozenset(
+    {
+        "Throttling",
+        "ThrottlingException",
+        "ThrottledException",
+        "TooManyRequestsException",
+        "RequestLimitExceeded",
+        "RequestThrottled",
+        "RequestThrottledException",
+        "SlowDown",
+    }
+)
+SERVER_CODES = frozenset(
+    {
+        "InternalFailure",
+        "InternalError",
+        "InternalServerError",
+        "InternalServerException",
+        "ServiceUnavailable",
+        "ServiceUnavailableException",
+    }
+)
+
+
+@cache
+def client(service: str) -> Any:
+    """A client for ``service`` in the function's region."""
+    import boto3
+
+    return boto3.client(service, config=_CONFIG)  # type: ignore[call-overload]
+
+
+def reset() -> None:
+    """Forget the clients (the local runner starts a new simulated world)."""
+    client.cache_clear()
+
+
+def error_code(exc: ClientError) -> str:
+    return str(exc.response.get("Error", {}).get("Code", ""))
+
+
+def error_message(exc: ClientError) -> str:
+    return str(exc.response.get("Error", {}).get("Message", ""))
+
+
+def http_status(exc: ClientError) -> int:
+    return int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0)
+
+
+def is_transient(exc: ClientError) -> bool:
+    """Throttling and server-side errors: worth another attempt after a pause."""
+    status = http_status(exc)
+    return error_code(exc) in THROTTLING_CODES | SERVER_CODES or status == 429 or status >= 500
+
+
+def translate(exc: Exception, operation: str, created: list[dict[str, Any]]) -> ControllerError:
+    """The controller error for a failed service call: transient (retried) or a provider error."""
+    if isinstance(exc, ControllerError):
+        exc.created = created
+        return exc
+    if isinstance(exc, ClientError):
+        code, message = error_code(exc), error_message(exc)
+        text = f"{operation} failed: {code}: {message}"
+        if is_transient(exc):
+            return TransientServiceError(text, created=created)
+        return ProviderError(text, created=created)
+    if isinstance(exc, BotoCoreError):
+        # Connection errors and timeouts: the service may be briefly unreachable.
+        return TransientServiceError(f"{operation} failed: {exc}", created=created)
+    return ProviderError(f"{operation} failed: {type(exc).__name__}: {exc}", created=created)

@@ -1,0 +1,118 @@
+"""Errors the lifecycle raises. Step Functions routes on their class names (``errorType``).
+
+The first seven are the contract's error codes (CONTRACT §2). ``TransientServiceError`` is internal:
+the state machine retries it with capped exponential backoff and full jitter, and an exhausted
+retry ends as ``ProviderError``.
+
+A raised error's message is a JSON document (``message``, ``fields``, ``created``) so the next
+state can tell which fields were broken and what the failed step had already created.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+
+class ControllerError(Exception):
+    """Base class: a failure with a contract error code."""
+
+    retryable = False
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        fields: Sequence[str] = (),
+        created: Sequence[dict[str, Any]] = (),
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.fields = list(fields)
+        self.created = list(created)
+
+    @property
+    def code(self) -> str:
+        return type(self).__name__
+
+    def __str__(self) -> str:
+        body: dict[str, Any] = {"message": self.message}
+        if self.fields:
+            body["fields"] = self.fields
+        if self.created:
+            body["created"] = self.created
+        return json.dumps(body, separators=(",", ":"))
+
+
+class InvalidRequest(ControllerError):
+    """The request broke the API's rules; ``fields`` names every broken field."""
+
+
+class EndpointAlreadyExists(ControllerError):
+    """An endpoint (or config) with that identifier exists and this request did not create it."""
+
+
+class PrerequisiteNotFound(ControllerError):
+    """The model, endpoint config or job the request names does not exist."""
+
+
+class EndpointCreationFailed(ControllerError):
+    """The service reported that the endpoint failed."""
+
+
+class EndpointTimeout(ControllerError):
+    """The endpoint was not ready within ``timeoutSeconds``."""
+
+
+class ProviderError(ControllerError):
+    """A service error that retries did not cure (limits, access denied, a rejected call)."""
+
+
+class RollbackFailed(ControllerError):
+    """The rollback itself failed; the notification names what is left."""
+
+
+class TransientServiceError(ControllerError):
+    """Throttling, a 5xx or eventual consistency: the state machine retries the step."""
+
+    retryable = True
+
+
+#: Error codes of the contract, in the order of CONTRACT §2.
+CONTRACT_CODES = (
+    "InvalidRequest",
+    "EndpointAlreadyExists",
+    "PrerequisiteNotFound",
+    "EndpointCreationFailed",
+    "EndpointTimeout",
+    "ProviderError",
+    "RollbackFailed",
+)
+
+#: Failures that happen before anything is created: there is nothing to roll back.
+NOTHING_CREATED = ("InvalidRequest", "EndpointAlreadyExists", "PrerequisiteNotFound")
+
+
+def parse_cause(cause: str | None) -> dict[str, Any]:
+    """Read the Step Functions ``Cause`` of a caught Lambda error back into its JSON body.
+
+    The cause is the Lambda's error payload (``errorMessage``, ``errorType``, ...); the message of
+    a :class:`ControllerError` is itself JSON. Anything else becomes ``{"message": cause}``.
+    """
+    if not cause:
+        return {"message": ""}
+    try:
+        payload = json.loads(cause)
+    except ValueError:
+        return {"message": cause}
+    if isinstance(payload, dict) and "errorMessage" in payload:
+        message = payload["errorMessage"]
+        try:
+            inner = json.loads(message)
+        except (TypeError, ValueError):
+            return {"message": str(message)}
+        return inner if isinstance(inner, dict) and "message" in inner else {"message": str(message)}
+    if isinstance(payload, dict) and "message" in payload:
+        return payload
+    return {"message": cause}

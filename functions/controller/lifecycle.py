@@ -1,0 +1,382 @@
+"""The lifecycle's steps, the same for every endpoint type.
+
+``run_step`` is what the Lambda handler calls: ``{"step": name, ...}`` in, the next state out.
+Steps: ``validate`` → ``create`` → ``check`` (repeated) → ``outcome``; on failure ``teardown``
+(repeated) rolls back what was created; ``action: delete`` goes straight to ``teardown``;
+``reject`` reports a request that could not be read.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+from aws_lambda_powertools import Logger
+
+from controller import clock, providers
+from controller.errors import (
+    CONTRACT_CODES,
+    NOTHING_CREATED,
+    ControllerError,
+    EndpointCreationFailed,
+    EndpointTimeout,
+    InvalidRequest,
+    ProviderError,
+    parse_cause,
+)
+from controller.outcome import Detail, ErrorDetail, RollbackDetail, publication
+from controller.providers.base import NotOwned, Observation, Resource, Status
+from controller.request import raise_invalid, read_common, unwrap
+from controller.state import Failure, Settings, State, Teardown
+from controller.validation import FieldError
+
+logger = Logger(child=True)
+
+
+def _next_wait(poll_seconds: int, deadline: float) -> int:
+    """Seconds until the next look: the poll interval, cut short by the deadline (at least 1)."""
+    return max(1, min(poll_seconds, math.ceil(deadline - clock.now())))
+
+
+# -- validate / reject -------------------------------------------------------------------------
+def validate(event: dict[str, Any]) -> dict[str, Any]:
+    endpoint_type: str = event["endpointType"]
+    execution = event.get("execution") or {}
+    try:
+        document, event_id = unwrap(event.get("input"))
+    except InvalidRequest:
+        raise
+    except Exception as exc:  # a malformed envelope is bad input, never a crash
+        raise InvalidRequest(f"request: not a readable EventBridge event ({exc})", fields=["request"]) from exc
+    request, errors = read_common(document)
+    if isinstance(document, dict):
+        errors += _check_type_and_params(document, endpoint_type)
+    raise_invalid(errors)
+    assert request is not None
+    provider = providers.get(endpoint_type)
+    options = request.options
+    settings = Settings(
+        pollIntervalSeconds=options.pollIntervalSeconds
+        if options.pollIntervalSeconds is not None
+        else provider.default_poll_seconds,
+        timeoutSeconds=options.timeoutSeconds or provider.default_timeout_seconds,
+        rollback=options.rollback,
+    )
+    now = clock.now()
+    state = State(
+        requestId=request.requestId or event_id or str(execution.get("Name") or "unnamed"),
+        action=request.action,
+        endpointType=endpoint_type,
+        params=request.params,
+        options=settings,
+        executionArn=str(execution.get("Id", "")),
+        startedAt=clock.iso(now),
+        deadline=now + settings.timeoutSeconds,
+        endpointId=provider.endpoint_id(request.action, request.params),
+    )
+    state.wait = _next_wait(settings.pollIntervalSeconds, state.deadline)
+    logger.append_keys(request_id=state.requestId)
+    logger.info("request accepted", extra={"action": state.action, "endpoint_id": state.endpointId})
+    return state.model_dump(mode="json", exclude_none=True)
+
+
+def _check_type_and_params(document: dict[str, Any], endpoint_type: str) -> list[FieldError]:
+    requested = document.get("endpointType")
+    if requested is None:
+        return []  # read_common already says it is required
+    if requested != endpoint_type:
+        known = ", ".join(providers.PROVIDERS)
+        where = f"this state machine handles {endpoint_type}" if requested in providers.PROVIDERS else f"must be one of {known}"
+        return [FieldError("endpointType", f"{where} (got {requested!r})")]
+    action = document.get("action", "create")
+    if action not in ("create", "delete") or "params" not in document:
+        return []  # reported by read_common
+    return providers.get(endpoint_type).validate(action, document["params"])
+
+
+def reject(event: dict[str, Any]) -> dict[str, Any]:
+    """The outcome of a request that failed validation (or could not be read at all)."""
+    error = event.get("error") or {}
+    body = parse_cause(error.get("Cause"))
+    name = str(error.get("Error", "InvalidRequest"))
+    code = name if name in CONTRACT_CODES else "InvalidRequest"
+    document: Any = event.get("input")
+    try:
+        document, event_id = unwrap(document)
+    except Exception:
+        event_id = None
+    fields = document if isinstance(document, dict) else {}
+    execution = event.get("execution") or {}
+    params = fields.get("params") if isinstance(fields.get("params"), dict) else {}
+    request_id = fields.get("requestId") if isinstance(fields.get("requestId"), str) else None
+    endpoint_type = event.get("endpointType")
+    provider = providers.get(str(endpoint_type)) if endpoint_type in providers.PROVIDERS else None
+    detail = Detail(
+        requestId=request_id or event_id or execution.get("Name"),
+        action=fields.get("action") if fields.get("action") in ("create", "delete") else "create",
+        endpointType=fields.get("endpointType") if isinstance(fields.get("endpointType"), str) else endpoint_type,
+        endpointId=provider.endpoint_id("create", params or {}) if provider else None,
+        status="FAILED",
+        executionArn=execution.get("Id"),
+        startedAt=clock.iso(),
+        finishedAt=clock.iso(),
+        error=ErrorDetail(code=code, message=str(body.get("message", "")), fields=body.get("fields")),
+    )
+    logger.warning("request rejected", extra={"code": code, "fields": body.get("fields")})
+    return publication(detail)
+
+
+# -- create / check ------------------------------------------------------------------------------
+def create(event: dict[str, Any]) -> dict[str, Any]:
+    state = State.model_validate(event["state"])
+    provider = providers.get(state.endpointType)
+    created: list[Resource] = []
+    try:
+        endpoint_id, observation = provider.create(state.params, state.requestId, created)
+    except Exception as exc:
+        from controller.aws import translate
+
+        raise translate(exc, f"{provider.service}: create", [r.model_dump() for r in created]) from exc
+    state.created = created
+    state.endpointId = endpoint_id
+    _observe(state, observation)
+    state.wait = _next_wait(state.options.pollIntervalSeconds, state.deadline)
+    logger.info("create requested", extra={"created": [r.label for r in created]})
+    return state.model_dump(mode="json", exclude_none=True)
+
+
+def _observe(state: State, observation: Observation) -> None:
+    state.providerStatus = observation.provider_status or state.providerStatus
+    state.endpointArn = observation.arn or state.endpointArn
+    state.endpointUrl = observation.url or state.endpointUrl
+
+
+def check(event: dict[str, Any]) -> dict[str, Any]:
+    state = State.model_validate(event["state"])
+    provider = providers.get(state.endpointType)
+    assert state.endpointId is not None
+    try:
+        observation = provider.describe(_endpoint_resource(state))
+    except Exception as exc:
+        from controller.aws import translate
+
+        raise translate(exc, f"{provider.service}: describe", []) from exc
+    _observe(state, observation)
+    if observation.status is Status.READY:
+        state.verdict = "ready"
+        state.readyAt = clock.iso()
+    elif observation.status in (Status.FAILED, Status.ABSENT, Status.DELETING):
+        state.verdict = "failed"
+        reason = observation.reason or (
+            "the endpoint disappeared" if observation.status is Status.ABSENT else f"status {observation.provider_status}"
+        )
+        state.failure = _failure(EndpointCreationFailed(f"{state.endpointId}: {reason}"))
+    elif clock.now() >= state.deadline:
+        state.verdict = "timeout"
+        state.failure = _failure(
+            EndpointTimeout(
+                f"{state.endpointId} not ready within {state.options.timeoutSeconds} s "
+                f"(status {observation.provider_status})"
+            )
+        )
+    else:
+        state.verdict = "wait"
+        state.wait = _next_wait(state.options.pollIntervalSeconds, state.deadline)
+    return state.model_dump(mode="json", exclude_none=True)
+
+
+def _endpoint_resource(state: State) -> Resource:
+    for resource in state.created:
+        if resource.id == state.endpointId and resource.kind != "endpoint-config":
+            return resource
+    return Resource(kind="endpoint", id=str(state.endpointId))
+
+
+def _failure(error: ControllerError) -> Failure:
+    return Failure(code=error.code, message=error.message, fields=error.fields)
+
+
+def _caught(state: State) -> Failure | None:
+    """The failure a ``Catch`` recorded in ``state.error``, in contract terms."""
+    if not state.error:
+        return None
+    name = str(state.error.get("Error", ""))
+    body = parse_cause(state.error.get("Cause"))
+    message = str(body.get("message", ""))
+    if name in CONTRACT_CODES:
+        return Failure(code=name, message=message, fields=body.get("fields") or [])
+    if name == "TransientServiceError":
+        return Failure(code="ProviderError", message=f"retries exhausted: {message}")
+    return Failure(code="ProviderError", message=f"{name}: {message}".strip(": "))
+
+
+# -- teardown: rollback and delete ---------------------------------------------------------------
+def teardown(event: dict[str, Any]) -> dict[str, Any]:
+    state = State.model_validate(event["state"])
+    provider = providers.get(state.endpointType)
+    if state.teardown is None:
+        state.teardown = _plan_teardown(state, provider)
+    plan = state.teardown
+    owner = state.requestId if plan.mode == "rollback" else None
+    try:
+        pending = _advance(plan, provider, owner)
+    except Exception as exc:
+        from controller.aws import translate
+
+        raise translate(exc, f"{provider.service}: {plan.mode}", []) from exc
+    if not pending:
+        plan.verdict = "done"
+    elif clock.now() >= plan.deadline:
+        plan.verdict = "failed"
+        plan.reason = plan.reason or f"{pending} did not finish within {provider.teardown_bound_seconds} s"
+    else:
+        plan.verdict = "wait"
+        state.wait = _next_wait(state.options.pollIntervalSeconds, plan.deadline)
+    if plan.verdict != "wait":
+        logger.info(f"{plan.mode} {plan.verdict}", extra={"deleted": plan.deleted, "left": plan.left})
+    return state.model_dump(mode="json", exclude_none=True)
+
+
+def _plan_teardown(state: State, provider: providers.Provider) -> Teardown:
+    deadline = clock.now() + provider.teardown_bound_seconds
+    if state.action == "delete":
+        try:
+            targets = provider.delete_targets(state.params)
+        except Exception as exc:
+            from controller.aws import translate
+
+            raise translate(exc, f"{provider.service}: delete", []) from exc
+        return Teardown(mode="delete", targets=targets, deadline=deadline)
+    state.failure = state.failure or _caught(state)
+    targets = list(state.created)
+    if state.error:
+        for item in parse_cause(state.error.get("Cause")).get("created", []):
+            resource = Resource.model_validate(item)
+            if all((r.kind, r.id) != (resource.kind, resource.id) for r in targets):
+                targets.append(resource)
+    # Delete the endpoint before its config: a config must not be deleted while in use.
+    targets.sort(key=lambda r: r.kind == "endpoint-config")
+    return Teardown(mode="rollback", targets=targets, deadline=deadline)
+
+
+def _advance(plan: Teardown, provider: providers.Provider, owner: str | None) -> str | None:
+    """Move the teardown on as far as it goes now; the label of what it waits for, if any."""
+    for target in plan.targets:
+        if target.gone:
+            continue
+        observation = provider.describe(target)
+        if observation.status is Status.ABSENT:
+            _gone(plan, target)
+            continue
+        if target.deleteRequested and observation.status is Status.FAILED:
+            plan.reason = f"deleting {target.label} failed: {observation.reason or observation.provider_status}"
+            plan.deadline = clock.now()  # nothing more to wait for
+            return target.label
+        if observation.status in (Status.CREATING, Status.DELETING):
+            return target.label  # not deletable yet, or on its way out
+        try:
+            provider.delete(target, owner=owner)
+        except NotOwned as exc:
+            target.gone = True
+            plan.skipped.append(f"{target.label} ({exc})")
+            continue
+        target.deleteRequested = True
+        if provider.describe(target).status is not Status.ABSENT:
+            return target.label
+        _gone(plan, target)
+    return None
+
+
+def _gone(plan: Teardown, target: Resource) -> None:
+    target.gone = True
+    if target.deleteRequested:
+        plan.deleted.append(target.label)
+
+
+# -- outcome ---------------------------------------------------------------------------------------
+def outcome(event: dict[str, Any]) -> dict[str, Any]:
+    state = State.model_validate(event["state"])
+    plan = state.teardown
+    caught = _caught(state)
+    failure = state.failure
+    rollback: RollbackDetail | None = None
+    already_absent: bool | None = None
+
+    if state.action == "delete":
+        if plan is not None and plan.verdict == "done" and caught is None:
+            status = "DELETED"
+            already_absent = not plan.deleted
+        else:
+            status = "FAILED"
+            left = ", ".join(plan.left) if plan else state.endpointId
+            failure = caught or Failure(code="ProviderError", message=(plan.reason if plan else None) or f"{left} was not deleted")
+    elif state.verdict == "ready" and failure is None and caught is None:
+        status = "READY"
+    else:
+        status = "FAILED"
+        failure = failure or caught or Failure(code="ProviderError", message="the lifecycle ended early")
+        if plan is None:
+            rollback = RollbackDetail(attempted=False) if failure.code not in NOTHING_CREATED else None
+            if rollback is not None and state.created:
+                rollback.remaining = [r.label for r in state.created]
+        else:
+            succeeded = plan.verdict == "done" and (caught is None or caught == failure)
+            rollback = RollbackDetail(
+                attempted=True,
+                succeeded=succeeded,
+                deleted=plan.deleted,
+                remaining=plan.left or None,
+                skipped=plan.skipped or None,
+            )
+            if not succeeded:
+                cause = plan.reason or (caught.message if caught and caught != failure else "")
+                failure = Failure(
+                    code="RollbackFailed",
+                    message=f"{failure.message}; rollback failed: {cause}; left: {', '.join(plan.left) or 'nothing'}",
+                )
+    detail = Detail(
+        requestId=state.requestId,
+        action=state.action,
+        endpointType=state.endpointType,
+        endpointId=state.endpointId,
+        status=status,  # type: ignore[arg-type]
+        providerStatus=state.providerStatus,
+        endpointArn=state.endpointArn,
+        endpointUrl=state.endpointUrl if status == "READY" else None,
+        executionArn=state.executionArn,
+        startedAt=state.startedAt,
+        finishedAt=clock.iso(),
+        alreadyAbsent=already_absent,
+        error=ErrorDetail(code=failure.code, message=failure.message, fields=failure.fields or None)
+        if status == "FAILED" and failure
+        else None,
+        rollback=rollback,
+    )
+    logger.info("outcome", extra={"status": status, "error": failure.code if failure and status == "FAILED" else None})
+    return publication(detail)
+
+
+STEPS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
+    "validate": validate,
+    "reject": reject,
+    "create": create,
+    "check": check,
+    "teardown": teardown,
+    "outcome": outcome,
+}
+
+
+def run_step(event: dict[str, Any]) -> dict[str, Any]:
+    """Run the step the state machine names in ``event["step"]``."""
+    step = STEPS.get(str(event.get("step")))
+    if step is None:
+        raise ProviderError(f"unknown step {event.get('step')!r}")
+    state = event.get("state") or {}
+    execution = event.get("execution") or {}
+    logger.append_keys(
+        step=event.get("step"),
+        execution_arn=state.get("executionArn") or execution.get("Id"),
+        request_id=state.get("requestId"),
+    )
+    return step(event)

@@ -1,0 +1,82 @@
+"""The notification (CONTRACT §2): its model, and the step result that publishes it."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+SOURCE = "ml-endpoint-controller"
+DETAIL_TYPES = {"READY": "Endpoint Ready", "DELETED": "Endpoint Deleted", "FAILED": "Endpoint Failed"}
+
+
+class ErrorDetail(BaseModel):
+    code: str
+    message: str
+    fields: list[str] | None = None
+
+
+class RollbackDetail(BaseModel):
+    attempted: bool
+    succeeded: bool | None = None
+    deleted: list[str] | None = None
+    remaining: list[str] | None = None
+    skipped: list[str] | None = None
+
+
+class Detail(BaseModel):
+    """The ``detail`` of the EventBridge event and the SNS message."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    requestId: str | None
+    action: str | None
+    endpointType: str | None
+    endpointId: str | None = None
+    status: Literal["READY", "DELETED", "FAILED"]
+    providerStatus: str | None = None
+    endpointArn: str | None = None
+    endpointUrl: str | None = None
+    executionArn: str | None = None
+    startedAt: str | None = None
+    finishedAt: str
+    alreadyAbsent: bool | None = None
+    error: ErrorDetail | None = None
+    rollback: RollbackDetail | None = None
+
+
+class Publication(BaseModel):
+    """What the Outcome step returns: the detail and how the execution ends.
+
+    The state machine publishes ``detail`` (EventBridge ``detailType`` / SNS ``subject``), then
+    succeeds with ``detail`` as output or fails with ``errorCode`` and ``cause``.
+    """
+
+    detail: dict[str, Any]
+    detailType: str
+    subject: str
+    ok: bool
+    errorCode: str | None = None
+    cause: str | None = None
+
+
+def publication(detail: Detail) -> dict[str, Any]:
+    """The step result for ``detail``."""
+    body = detail.model_dump(mode="json", exclude_none=True)
+    detail_type = DETAIL_TYPES[detail.status]
+    cause = None
+    if detail.error is not None:
+        cause = json.dumps(
+            {k: v for k, v in body["error"].items()} | ({"rollback": body["rollback"]} if "rollback" in body else {}),
+            separators=(",", ":"),
+        )
+    endpoint = detail.endpointId or "request"
+    return Publication(
+        detail=body,
+        detailType=detail_type,
+        subject=f"{detail_type}: {endpoint}"[:100],
+        ok=detail.error is None,
+        errorCode=detail.error.code if detail.error else None,
+        cause=cause,
+    ).model_dump(mode="json")

@@ -1,0 +1,302 @@
+"""SageMaker real-time endpoints: ``CreateEndpoint`` (and, optionally, the endpoint config first).
+
+Ownership: everything created here carries the tag ``ml-endpoint-controller:request-id`` with the
+request id, so a retried create recognizes its own resources and a rollback never deletes a
+resource of someone else's, even if asked to by a bug.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any, ClassVar
+
+from botocore.exceptions import ClientError
+
+from controller import aws
+from controller.errors import EndpointAlreadyExists, PrerequisiteNotFound, TransientServiceError
+from controller.providers.base import NotOwned, Observation, Resource, Status
+from controller.validation import FieldError, check_operation
+
+OWNER_TAG = "ml-endpoint-controller:request-id"
+RESERVED_TAG_PREFIXES = ("aws:", "ml-endpoint-controller:")
+ENDPOINT = "endpoint"
+CONFIG = "endpoint-config"
+
+_STATUS = {
+    "InService": Status.READY,
+    "Failed": Status.FAILED,
+    "UpdateRollbackFailed": Status.FAILED,
+    "Deleting": Status.DELETING,
+    # Creating, Updating, SystemUpdating, RollingBack, OutOfService: still on its way.
+}
+
+
+def normalize(endpoint_status: str) -> Status:
+    """The normalized status of a ``DescribeEndpoint`` ``EndpointStatus``."""
+    return _STATUS.get(endpoint_status, Status.CREATING)
+
+
+def _is_missing(exc: ClientError) -> bool:
+    # SageMaker answers a missing endpoint or config with a ValidationException whose message is
+    # the only documented signal ("Could not find endpoint ...").
+    return aws.error_code(exc) in ("ValidationException", "ResourceNotFound") and (
+        "could not find" in aws.error_message(exc).lower()
+        or "does not exist" in aws.error_message(exc).lower()
+    )
+
+
+def _percent_rule(
+    size: Any, path: str, low: int, high: int, errors: list[FieldError]
+) -> None:
+    if isinstance(size, dict) and size.get("Type") == "CAPACITY_PERCENT":
+        value = size.get("Value")
+        if isinstance(value, int) and not low <= value <= high:
+            errors.append(FieldError(f"{path}.Value", f"must be {low}-{high} percent of capacity"))
+
+
+def _deployment_rules(config: Any, errors: list[FieldError]) -> None:
+    """Rules the CreateEndpoint documentation states beyond the service model."""
+    if not isinstance(config, dict):
+        return
+    path = "params.DeploymentConfig"
+    blue_green, rolling = config.get("BlueGreenUpdatePolicy"), config.get("RollingUpdatePolicy")
+    if blue_green is not None and rolling is not None:
+        errors.append(FieldError(path, "takes BlueGreenUpdatePolicy or RollingUpdatePolicy, not both"))
+    if isinstance(blue_green, dict):
+        routing = blue_green.get("TrafficRoutingConfiguration")
+        if isinstance(routing, dict):
+            routing_path = f"{path}.BlueGreenUpdatePolicy.TrafficRoutingConfiguration"
+            kind = routing.get("Type")
+            for member, wanted in (("CanarySize", "CANARY"), ("LinearStepSize", "LINEAR")):
+                if kind == wanted and member not in routing:
+                    errors.append(FieldError(f"{routing_path}.{member}", f"is required when Type is {wanted}"))
+                if member in routing and kind != wanted:
+                    errors.append(FieldError(f"{routing_path}.{member}", f"is only allowed when Type is {wanted}"))
+            _percent_rule(routing.get("CanarySize"), f"{routing_path}.CanarySize", 1, 50, errors)
+            _percent_rule(routing.get("LinearStepSize"), f"{routing_path}.LinearStepSize", 10, 50, errors)
+            waits = [routing.get("WaitIntervalInSeconds"), blue_green.get("TerminationWaitInSeconds")]
+            limit = blue_green.get("MaximumExecutionTimeoutInSeconds")
+            total = sum(w for w in waits if isinstance(w, int) and not isinstance(w, bool))
+            if isinstance(limit, int) and limit <= total:
+                errors.append(
+                    FieldError(
+                        f"{path}.BlueGreenUpdatePolicy.MaximumExecutionTimeoutInSeconds",
+                        "must be larger than TerminationWaitInSeconds + WaitIntervalInSeconds",
+                    )
+                )
+    if isinstance(rolling, dict):
+        rolling_path = f"{path}.RollingUpdatePolicy"
+        _percent_rule(rolling.get("MaximumBatchSize"), f"{rolling_path}.MaximumBatchSize", 5, 50, errors)
+        _percent_rule(
+            rolling.get("RollbackMaximumBatchSize"), f"{rolling_path}.RollbackMaximumBatchSize", 1, 100, errors
+        )
+
+
+def _tag_rules(tags: Any, errors: list[FieldError]) -> None:
+    if not isinstance(tags, list):
+        return
+    seen: dict[str, int] = {}
+    for index, tag in enumerate(tags):
+        key = tag.get("Key") if isinstance(tag, dict) else None
+        if not isinstance(key, str):
+            continue
+        if key.lower().startswith(RESERVED_TAG_PREFIXES):
+            errors.append(FieldError(f"params.Tags[{index}].Key", f"may not start with {key.split(':')[0]}: (reserved)"))
+        if key in seen:
+            errors.append(FieldError(f"params.Tags[{index}].Key", f"repeats Tags[{seen[key]}].Key ({key})"))
+        seen.setdefault(key, index)
+
+
+class SageMakerProvider:
+    """The ``sagemaker`` endpoint type."""
+
+    endpoint_type: ClassVar[str] = "sagemaker"
+    service: ClassVar[str] = "sagemaker"
+    default_timeout_seconds: ClassVar[int] = 3600
+    default_poll_seconds: ClassVar[int] = 30
+    teardown_bound_seconds: ClassVar[int] = 3600
+
+    # -- validation ---------------------------------------------------------------------------
+    def validate(self, action: str, params: Any) -> list[FieldError]:
+        if action == "delete":
+            return self._validate_delete(params)
+        if not isinstance(params, dict):
+            return check_operation(params, "sagemaker", "CreateEndpoint")
+        endpoint_params = {k: v for k, v in params.items() if k != "EndpointConfig"}
+        errors = check_operation(endpoint_params, "sagemaker", "CreateEndpoint")
+        _deployment_rules(params.get("DeploymentConfig"), errors)
+        _tag_rules(params.get("Tags"), errors)
+        if "EndpointConfig" in params:
+            config = params["EndpointConfig"]
+            errors += check_operation(
+                config, "sagemaker", "CreateEndpointConfig", "params.EndpointConfig"
+            )
+            if isinstance(config, dict) and config.get("EndpointConfigName") != params.get(
+                "EndpointConfigName"
+            ):
+                errors.append(
+                    FieldError(
+                        "params.EndpointConfig.EndpointConfigName",
+                        "must equal params.EndpointConfigName",
+                    )
+                )
+        return errors
+
+    def _validate_delete(self, params: Any) -> list[FieldError]:
+        if not isinstance(params, dict):
+            return [FieldError("params", "must be an object")]
+        errors = check_operation(params, "sagemaker", "DeleteEndpoint", only=("EndpointName",))
+        if "EndpointName" not in params:
+            errors.insert(0, FieldError("params.EndpointName", "is required"))
+        extra = set(params) - {"EndpointName", "DeleteEndpointConfig"}
+        errors += [FieldError(f"params.{name}", "is not a field of a delete request") for name in sorted(extra)]
+        flag = params.get("DeleteEndpointConfig")
+        if flag is not None and not isinstance(flag, bool):
+            errors.append(FieldError("params.DeleteEndpointConfig", "must be true or false"))
+        return errors
+
+    def endpoint_id(self, action: str, params: dict[str, Any]) -> str | None:
+        name = params.get("EndpointName")
+        return name if isinstance(name, str) else None
+
+    # -- create ---------------------------------------------------------------------------------
+    def create(
+        self, params: dict[str, Any], request_id: str, created: list[Resource]
+    ) -> tuple[str, Observation]:
+        sagemaker = aws.client("sagemaker")
+        name, config_name = params["EndpointName"], params["EndpointConfigName"]
+        tags = self._tags(params.get("Tags", []), request_id)
+        config_owned = "EndpointConfig" in params
+
+        # The seed's advice: DescribeEndpointConfig before CreateEndpoint (also: is it ours?).
+        config_arn = self._config_arn(config_name)
+        if config_owned:
+            if config_arn is None:
+                sagemaker.create_endpoint_config(
+                    **{**params["EndpointConfig"], "Tags": self._tags(params["EndpointConfig"].get("Tags", []), request_id)}
+                )
+                created.append(Resource(kind=CONFIG, id=config_name))
+            elif self._owner(config_arn) == request_id:
+                created.append(Resource(kind=CONFIG, id=config_name))  # a retry: ours already
+            else:
+                raise EndpointAlreadyExists(
+                    f"endpoint configuration {config_name} already exists and this request did not create it"
+                )
+        elif config_arn is None:
+            raise PrerequisiteNotFound(f"endpoint configuration {config_name} does not exist")
+
+        request: dict[str, Any] = {"EndpointName": name, "EndpointConfigName": config_name, "Tags": tags}
+        if "DeploymentConfig" in params:
+            request["DeploymentConfig"] = params["DeploymentConfig"]
+        try:
+            response = sagemaker.create_endpoint(**request)
+        except ClientError as exc:
+            message = aws.error_message(exc).lower()
+            if "already exist" in message:
+                arn = self._endpoint_arn(name)
+                if arn is not None and self._owner(arn) == request_id:
+                    created.append(Resource(kind=ENDPOINT, id=name))
+                    return name, self.describe(Resource(kind=ENDPOINT, id=name))
+                raise EndpointAlreadyExists(
+                    f"endpoint {name} already exists and this request did not create it"
+                ) from exc
+            if "could not find endpoint configuration" in message:
+                # Eventual consistency right after the config was found or created (documented).
+                raise TransientServiceError(
+                    f"CreateEndpoint: endpoint configuration {config_name} not visible yet"
+                ) from exc
+            raise
+        created.append(Resource(kind=ENDPOINT, id=name))
+        return name, Observation(
+            status=Status.CREATING,
+            provider_status="Creating",
+            arn=response.get("EndpointArn"),
+            url=self._url(name),
+        )
+
+    @staticmethod
+    def _tags(user_tags: list[dict[str, str]], request_id: str) -> list[dict[str, str]]:
+        # SageMaker allows 50 tags; the ownership tag is added while there is room. With 50 of
+        # the user's own, ownership rests on the execution's record alone.
+        tags = list(user_tags)
+        if len(tags) < 50:
+            tags.append({"Key": OWNER_TAG, "Value": request_id})
+        return tags
+
+    def _config_arn(self, config_name: str) -> str | None:
+        try:
+            return str(aws.client("sagemaker").describe_endpoint_config(EndpointConfigName=config_name)["EndpointConfigArn"])
+        except ClientError as exc:
+            if _is_missing(exc):
+                return None
+            raise
+
+    def _endpoint_arn(self, name: str) -> str | None:
+        try:
+            return str(aws.client("sagemaker").describe_endpoint(EndpointName=name)["EndpointArn"])
+        except ClientError as exc:
+            if _is_missing(exc):
+                return None
+            raise
+
+    def _owner(self, arn: str) -> str | None:
+        response = aws.client("sagemaker").list_tags(ResourceArn=arn, MaxResults=100)
+        for tag in response.get("Tags", []):
+            if tag.get("Key") == OWNER_TAG:
+                return str(tag.get("Value"))
+        return None
+
+    @staticmethod
+    def _url(name: str) -> str:
+        region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION", "us-east-1")
+        return f"https://runtime.sagemaker.{region}.amazonaws.com/endpoints/{name}/invocations"
+
+    # -- describe / delete ----------------------------------------------------------------------
+    def describe(self, resource: Resource) -> Observation:
+        sagemaker = aws.client("sagemaker")
+        try:
+            if resource.kind == CONFIG:
+                config = sagemaker.describe_endpoint_config(EndpointConfigName=resource.id)
+                return Observation(status=Status.READY, provider_status="Exists", arn=config["EndpointConfigArn"])
+            endpoint = sagemaker.describe_endpoint(EndpointName=resource.id)
+        except ClientError as exc:
+            if _is_missing(exc):
+                return Observation(status=Status.ABSENT)
+            raise
+        status = str(endpoint["EndpointStatus"])
+        return Observation(
+            status=normalize(status),
+            provider_status=status,
+            arn=endpoint.get("EndpointArn"),
+            url=self._url(resource.id),
+            reason=endpoint.get("FailureReason"),
+            extra={"EndpointConfigName": endpoint.get("EndpointConfigName")},
+        )
+
+    def delete(self, resource: Resource, *, owner: str | None) -> None:
+        sagemaker = aws.client("sagemaker")
+        if owner is not None:
+            arn = (self._config_arn if resource.kind == CONFIG else self._endpoint_arn)(resource.id)
+            if arn is None:
+                return
+            found = self._owner(arn)
+            if found is not None and found != owner:
+                raise NotOwned(f"{resource.label} belongs to request {found}")
+        try:
+            if resource.kind == CONFIG:
+                sagemaker.delete_endpoint_config(EndpointConfigName=resource.id)
+            else:
+                sagemaker.delete_endpoint(EndpointName=resource.id)
+        except ClientError as exc:
+            if not _is_missing(exc):
+                raise
+
+    def delete_targets(self, params: dict[str, Any]) -> list[Resource]:
+        name = params["EndpointName"]
+        targets = [Resource(kind=ENDPOINT, id=name)]
+        if params.get("DeleteEndpointConfig"):
+            observation = self.describe(targets[0])
+            config = (observation.extra or {}).get("EndpointConfigName")
+            if config:
+                targets.append(Resource(kind=CONFIG, id=str(config)))
+        return targets

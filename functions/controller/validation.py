@@ -1,0 +1,176 @@
+"""Validate request parameters against botocore's own service model.
+
+The rules (required members, lengths, patterns, enums, ranges, list sizes, unknown fields) are
+read from the same model the AWS SDK serializes with, so they are the API's rules rather than a
+hand-copied subset. Every violation is collected; nothing stops at the first.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from botocore.model import OperationModel, Shape, StructureShape
+
+
+@dataclass(frozen=True)
+class FieldError:
+    """One broken field: a dotted path (``params.Tags[0].Key``) and what is wrong with it."""
+
+    field: str
+    problem: str
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.problem}"
+
+
+@cache
+def operation(service: str, name: str) -> OperationModel:
+    """The botocore model of ``service``'s operation ``name`` (loaded once per process)."""
+    import botocore.session
+
+    model = botocore.session.get_session().get_service_model(service)
+    return model.operation_model(name)
+
+
+_UNICODE_CLASS = re.compile(r"\\p\{(\w+)\}")
+
+
+@cache
+def _compile(pattern: str) -> tuple[re.Pattern[str], tuple[str, ...]]:
+    r"""Compile an AWS pattern for Python's ``re``.
+
+    AWS patterns use ``\p{L}``-style Unicode categories, which ``re`` lacks. Each one becomes a
+    private-use placeholder; :func:`_matches` maps the value's characters of that category to it.
+    """
+    categories = tuple(dict.fromkeys(_UNICODE_CLASS.findall(pattern)))
+    translated = _UNICODE_CLASS.sub(
+        lambda m: chr(0xE000 + categories.index(m.group(1))), pattern
+    )
+    return re.compile(translated, re.DOTALL), categories
+
+
+def _matches(pattern: str, value: str) -> bool:
+    compiled, categories = _compile(pattern)
+    if categories:
+        placeholders = []
+        for char in value:
+            category = unicodedata.category(char)
+            for index, wanted in enumerate(categories):
+                if category.startswith(wanted):
+                    char = chr(0xE000 + index)
+                    break
+            placeholders.append(char)
+        value = "".join(placeholders)
+    return compiled.fullmatch(value) is not None
+
+
+def _type_name(value: Any) -> str:
+    return {dict: "an object", list: "an array", str: "a string", bool: "a boolean"}.get(
+        type(value), "a number" if isinstance(value, int | float) else "null"
+    )
+
+
+def check_shape(value: Any, shape: Shape, path: str) -> list[FieldError]:
+    """Every way ``value`` breaks ``shape``, as field errors under ``path``."""
+    errors: list[FieldError] = []
+    kind = shape.type_name
+    meta = shape.metadata
+    if kind == "structure":
+        assert isinstance(shape, StructureShape)
+        if not isinstance(value, dict):
+            return [FieldError(path, f"must be an object, not {_type_name(value)}")]
+        for name in shape.required_members:
+            if name not in value or value[name] is None:
+                errors.append(FieldError(f"{path}.{name}", "is required"))
+        for name, member_value in value.items():
+            member = shape.members.get(name)
+            if member is None:
+                errors.append(FieldError(f"{path}.{name}", f"is not a field of {shape.name}"))
+            elif member_value is not None:
+                errors.extend(check_shape(member_value, member, f"{path}.{name}"))
+        return errors
+    if kind == "list":
+        if not isinstance(value, list):
+            return [FieldError(path, f"must be an array, not {_type_name(value)}")]
+        errors.extend(_size(path, len(value), meta, "items"))
+        for index, item in enumerate(value):
+            errors.extend(check_shape(item, shape.member, f"{path}[{index}]"))  # type: ignore[attr-defined]
+        return errors
+    if kind == "map":
+        if not isinstance(value, dict):
+            return [FieldError(path, f"must be an object, not {_type_name(value)}")]
+        errors.extend(_size(path, len(value), meta, "entries"))
+        for key, item in value.items():
+            errors.extend(check_shape(key, shape.key, f"{path}.{key}(key)"))  # type: ignore[attr-defined]
+            errors.extend(check_shape(item, shape.value, f"{path}.{key}"))  # type: ignore[attr-defined]
+        return errors
+    if kind == "string":
+        if not isinstance(value, str):
+            return [FieldError(path, f"must be a string, not {_type_name(value)}")]
+        errors.extend(_size(path, len(value), meta, "characters"))
+        enum = meta.get("enum")
+        if enum and value not in enum:
+            errors.append(FieldError(path, f"must be one of {', '.join(enum)}"))
+        pattern = meta.get("pattern")
+        if pattern and not _matches(pattern, value):
+            errors.append(FieldError(path, f"must match the pattern {pattern}"))
+        return errors
+    if kind in ("integer", "long"):
+        if isinstance(value, bool) or not isinstance(value, int):
+            return [FieldError(path, f"must be an integer, not {_type_name(value)}")]
+        return _range(path, value, meta)
+    if kind in ("float", "double"):
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return [FieldError(path, f"must be a number, not {_type_name(value)}")]
+        return _range(path, value, meta)
+    if kind == "boolean":
+        if not isinstance(value, bool):
+            return [FieldError(path, f"must be true or false, not {_type_name(value)}")]
+        return errors
+    if kind == "timestamp" and not isinstance(value, str | int | float):
+        return [FieldError(path, "must be a timestamp")]
+    if kind == "blob" and not isinstance(value, str):
+        return [FieldError(path, "must be a base64 string")]
+    return errors
+
+
+def _size(path: str, size: int, meta: dict[str, Any], unit: str) -> list[FieldError]:
+    low, high = meta.get("min"), meta.get("max")
+    if low is not None and size < low:
+        return [FieldError(path, f"must have at least {low} {unit} (has {size})")]
+    if high is not None and size > high:
+        return [FieldError(path, f"must have at most {high} {unit} (has {size})")]
+    return []
+
+
+def _range(path: str, value: float, meta: dict[str, Any]) -> list[FieldError]:
+    low, high = meta.get("min"), meta.get("max")
+    if low is not None and value < low:
+        return [FieldError(path, f"must be at least {low} (is {value})")]
+    if high is not None and value > high:
+        return [FieldError(path, f"must be at most {high} (is {value})")]
+    return []
+
+
+def check_operation(
+    params: Any, service: str, name: str, path: str = "params", *, only: tuple[str, ...] = ()
+) -> list[FieldError]:
+    """Check ``params`` as the input of ``service``'s ``name`` operation.
+
+    ``only`` restricts the check to those members (a delete takes just the identifier).
+    """
+    shape = operation(service, name).input_shape
+    assert shape is not None
+    if only:
+        if not isinstance(params, dict):
+            return [FieldError(path, f"must be an object, not {_type_name(params)}")]
+        errors = []
+        for member in only:
+            if params.get(member) is not None:
+                errors.extend(check_shape(params[member], shape.members[member], f"{path}.{member}"))
+        return errors
+    return check_shape(params, shape, path)

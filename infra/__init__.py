@@ -1,0 +1,1 @@
+"""The CDK app: the controller's stack. Never imports ``functions/``."""

@@ -1,0 +1,89 @@
+"""The one Lambda factory: runtime, asset, Powertools layer, tracing, environment, log group."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from aws_cdk import Duration, RemovalPolicy, Stack
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+#: ``functions/`` is the only deployed asset; found from this file, never from the working dir.
+FUNCTIONS_DIR = Path(__file__).resolve().parent.parent / "functions"
+HANDLER = "controller.handlers.handler"
+RUNTIME = lambda_.Runtime.PYTHON_3_12
+POWERTOOLS_ACCOUNT = "017000801446"
+
+
+def powertools_layer(scope: Construct, layer_version: int) -> lambda_.ILayerVersion:
+    """Powertools for AWS Lambda (Python) v3 from its public layer, in the stack's region."""
+    stack = Stack.of(scope)
+    arn = (
+        f"arn:{stack.partition}:lambda:{stack.region}:{POWERTOOLS_ACCOUNT}:layer:"
+        f"AWSLambdaPowertoolsPythonV3-python312-x86_64:{layer_version}"
+    )
+    return lambda_.LayerVersion.from_layer_version_arn(scope, "PowertoolsLayer", arn)
+
+
+def controller_function(
+    scope: Construct,
+    construct_id: str,
+    *,
+    endpoint_type: str,
+    layer: lambda_.ILayerVersion,
+    log_retention_days: int,
+    environment: dict[str, str] | None = None,
+) -> lambda_.Function:
+    """A function running the lifecycle steps of ``endpoint_type``."""
+    log_group = logs.LogGroup(
+        scope,
+        f"{construct_id}Logs",
+        retention=_retention(log_retention_days),
+        removal_policy=RemovalPolicy.DESTROY,
+    )
+    return lambda_.Function(
+        scope,
+        construct_id,
+        runtime=RUNTIME,
+        architecture=lambda_.Architecture.X86_64,
+        handler=HANDLER,
+        code=lambda_.Code.from_asset(
+            str(FUNCTIONS_DIR), exclude=["**/__pycache__", "**/*.pyc", "**/.mypy_cache"]
+        ),
+        layers=[layer],
+        memory_size=256,
+        timeout=Duration.seconds(60),
+        tracing=lambda_.Tracing.ACTIVE,
+        log_group=log_group,
+        environment={
+            "ENDPOINT_TYPE": endpoint_type,
+            "POWERTOOLS_SERVICE_NAME": "ml-endpoint-controller",
+            "POWERTOOLS_METRICS_NAMESPACE": "MlEndpointController",
+            "POWERTOOLS_LOG_LEVEL": "INFO",
+            **(environment or {}),
+        },
+        description=f"ml-endpoint-controller: {endpoint_type} endpoint lifecycle steps",
+    )
+
+
+_RETENTION = {
+    1: logs.RetentionDays.ONE_DAY,
+    3: logs.RetentionDays.THREE_DAYS,
+    5: logs.RetentionDays.FIVE_DAYS,
+    7: logs.RetentionDays.ONE_WEEK,
+    14: logs.RetentionDays.TWO_WEEKS,
+    30: logs.RetentionDays.ONE_MONTH,
+    60: logs.RetentionDays.TWO_MONTHS,
+    90: logs.RetentionDays.THREE_MONTHS,
+    180: logs.RetentionDays.SIX_MONTHS,
+    365: logs.RetentionDays.ONE_YEAR,
+}
+
+
+def _retention(days: int) -> logs.RetentionDays:
+    """The shortest CloudWatch retention that keeps ``days`` days (a year at most)."""
+    for allowed in sorted(_RETENTION):
+        if allowed >= days:
+            return _RETENTION[allowed]
+    return _RETENTION[365]

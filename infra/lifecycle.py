@@ -1,0 +1,187 @@
+"""One construct: the lifecycle state machine for any endpoint type.
+
+Validate → (create → wait → check → ready? …) or (delete → wait → gone? …) → outcome → publish on
+the bus and the topic → succeed or fail with the contract's error code. Failures after validation
+go through "roll back?" to the teardown loop, which deletes exactly what the request created.
+The endpoint type appears only as a literal in the steps' payloads: a new type needs no change
+here (its provider module does the type-specific work in the function).
+"""
+
+from __future__ import annotations
+
+from aws_cdk import Duration
+from aws_cdk import aws_events as events
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_stepfunctions as sfn
+from aws_cdk import aws_stepfunctions_tasks as tasks
+from constructs import Construct
+
+SOURCE = "ml-endpoint-controller"
+#: Failures that happen before anything exists: nothing to roll back.
+NOTHING_CREATED = ("InvalidRequest", "EndpointAlreadyExists", "PrerequisiteNotFound")
+#: Throttling, 5xx and eventual consistency, as the function reports them.
+TRANSIENT = "TransientServiceError"
+
+
+class RetryPolicy:
+    """Capped exponential backoff with full jitter: 2, 4, 8, 16, 32 s caps (60 s at most)."""
+
+    interval = Duration.seconds(2)
+    backoff_rate = 2.0
+    max_attempts = 6
+    max_delay = Duration.seconds(60)
+
+
+class EndpointLifecycle(Construct):
+    """The state machine that brings one endpoint type's endpoints to life (or removes them)."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        endpoint_type: str,
+        function: lambda_.IFunction,
+        bus: events.IEventBus,
+        topic: sns.ITopic,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.endpoint_type = endpoint_type
+        self._function = function
+
+        execution = {"Id": sfn.JsonPath.execution_id, "Name": sfn.JsonPath.execution_name}
+        validate = self._step(
+            "Validate", {"step": "validate", "input": sfn.JsonPath.object_at("$"), "execution": execution}
+        )
+        reject = self._step(
+            "Reject",
+            {
+                "step": "reject",
+                "error": sfn.JsonPath.object_at("$"),
+                "input": sfn.JsonPath.object_at("$$.Execution.Input"),
+                "execution": execution,
+            },
+        )
+        create = self._step("Create", self._state_payload("create"))
+        check = self._step("Check", self._state_payload("check"))
+        teardown = self._step("Teardown", self._state_payload("teardown"))
+        outcome = self._step("Outcome", self._state_payload("outcome"))
+
+        wait_endpoint = sfn.Wait(self, "WaitForEndpoint", time=sfn.WaitTime.seconds_path("$.wait"))
+        wait_teardown = sfn.Wait(self, "WaitForDeletion", time=sfn.WaitTime.seconds_path("$.wait"))
+
+        publish_event = tasks.EventBridgePutEvents(
+            self,
+            "PublishEvent",
+            entries=[
+                tasks.EventBridgePutEventsEntry(
+                    event_bus=bus,
+                    source=SOURCE,
+                    detail_type=sfn.JsonPath.string_at("$.detailType"),
+                    detail=sfn.TaskInput.from_json_path_at("$.detail"),
+                )
+            ],
+            result_path=sfn.JsonPath.DISCARD,
+        )
+        publish_sns = tasks.SnsPublish(
+            self,
+            "PublishNotification",
+            topic=topic,
+            subject=sfn.JsonPath.string_at("$.subject"),
+            message=sfn.TaskInput.from_json_path_at("$.detail"),
+            message_attributes={
+                "detailType": tasks.MessageAttribute(value=sfn.JsonPath.string_at("$.detailType"))
+            },
+            result_path=sfn.JsonPath.DISCARD,
+        )
+        for publish in (publish_event, publish_sns):
+            publish.add_retry(
+                errors=["States.TaskFailed"],
+                interval=RetryPolicy.interval,
+                backoff_rate=RetryPolicy.backoff_rate,
+                max_attempts=3,
+                jitter_strategy=sfn.JitterType.FULL,
+            )
+        succeed = sfn.Succeed(self, "Done", output_path="$.detail")
+        fail = sfn.Fail(self, "Failed", error_path="$.errorCode", cause_path="$.cause")
+
+        roll_back = (
+            sfn.Choice(self, "RollBack?")
+            .when(
+                sfn.Condition.and_(
+                    sfn.Condition.is_present("$.error.Error"),
+                    sfn.Condition.or_(
+                        *(sfn.Condition.string_equals("$.error.Error", code) for code in NOTHING_CREATED)
+                    ),
+                ),
+                outcome,
+                comment="nothing was created",
+            )
+            .when(sfn.Condition.boolean_equals("$.options.rollback", False), outcome, comment="rollback: false")
+            .otherwise(teardown)
+        )
+        validate.add_catch(reject, errors=[sfn.Errors.ALL], result_path="$")
+        for step in (create, check):
+            step.add_catch(roll_back, errors=[sfn.Errors.ALL], result_path="$.error")
+        teardown.add_catch(outcome, errors=[sfn.Errors.ALL], result_path="$.error")
+
+        create.next(wait_endpoint)
+        wait_endpoint.next(check)
+        check.next(
+            sfn.Choice(self, "EndpointReady?")
+            .when(sfn.Condition.string_equals("$.verdict", "ready"), outcome)
+            .when(sfn.Condition.string_equals("$.verdict", "wait"), wait_endpoint)
+            .otherwise(roll_back)
+        )
+        teardown.next(
+            sfn.Choice(self, "TeardownDone?")
+            .when(sfn.Condition.string_equals("$.teardown.verdict", "wait"), wait_teardown)
+            .otherwise(outcome)
+        )
+        wait_teardown.next(teardown)
+        reject.next(publish_event)
+        outcome.next(publish_event)
+        publish_event.next(publish_sns)
+        publish_sns.next(
+            sfn.Choice(self, "Succeeded?")
+            .when(sfn.Condition.boolean_equals("$.ok", True), succeed)
+            .otherwise(fail)
+        )
+        validate.next(
+            sfn.Choice(self, "Action?")
+            .when(sfn.Condition.string_equals("$.action", "delete"), teardown)
+            .otherwise(create)
+        )
+
+        self.state_machine = sfn.StateMachine(
+            self,
+            "StateMachine",
+            definition_body=sfn.DefinitionBody.from_chainable(validate),
+            state_machine_type=sfn.StateMachineType.STANDARD,
+            tracing_enabled=True,
+            comment=f"ml-endpoint-controller: {endpoint_type} endpoint lifecycle",
+        )
+
+    def _state_payload(self, step: str) -> dict[str, object]:
+        return {"step": step, "state": sfn.JsonPath.object_at("$")}
+
+    def _step(self, name: str, payload: dict[str, object]) -> tasks.LambdaInvoke:
+        task = tasks.LambdaInvoke(
+            self,
+            name,
+            lambda_function=self._function,
+            payload=sfn.TaskInput.from_object({**payload, "endpointType": self.endpoint_type}),
+            payload_response_only=True,
+            retry_on_service_exceptions=True,
+            task_timeout=sfn.Timeout.duration(Duration.seconds(90)),
+        )
+        task.add_retry(
+            errors=[TRANSIENT, "Lambda.TooManyRequestsException"],
+            interval=RetryPolicy.interval,
+            backoff_rate=RetryPolicy.backoff_rate,
+            max_attempts=RetryPolicy.max_attempts,
+            max_delay=RetryPolicy.max_delay,
+            jitter_strategy=sfn.JitterType.FULL,
+        )
+        return task
