@@ -1,0 +1,1 @@
+"""Simulated endpoint services for the local runner, driven by a scenario (CONTRACT §3)."""

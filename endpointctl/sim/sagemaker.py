@@ -1,0 +1,240 @@
+"""Simulated SageMaker: moto's SageMaker backend with time, failures and faults added.
+
+moto keeps the resources (configs, endpoints, tags, ARNs); this module makes endpoints go
+``Creating`` → ``InService``/``Failed`` and ``Deleting`` → gone/``Failed`` on the virtual clock,
+refuses duplicates and deletes while ``Creating`` like the real service, answers for prerequisites
+per the scenario, and injects the scenario's faults at the HTTP level (real error codes and status).
+"""
+
+from __future__ import annotations
+
+import re
+from contextlib import ExitStack
+from dataclasses import dataclass
+from typing import Any
+from unittest import mock
+
+from moto.sagemaker import models as sm_models
+from moto.sagemaker.exceptions import ValidationError
+from moto.sagemaker.responses import SageMakerResponse
+
+from endpointctl.clock import VirtualClock
+from endpointctl.sim.common import CallLog, FaultPlan, ScenarioError, json_error, read_faults
+
+NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
+
+
+@dataclass
+class Timeline:
+    """When an endpoint was asked to be created or deleted, in virtual seconds."""
+
+    create_at: float | None
+    delete_at: float | None = None
+    execution: str | None = None
+
+
+class SageMakerSim:
+    def __init__(self, scenario: dict[str, Any], clock: VirtualClock, log: CallLog) -> None:
+        if not isinstance(scenario, dict):
+            raise ScenarioError("sagemaker must be an object")
+        self.clock = clock
+        self.log = log
+        self.create_seconds = _number(scenario, "createSeconds", 300)
+        self.delete_seconds = _number(scenario, "deleteSeconds", 60)
+        self.outcome = scenario.get("outcome", "InService")
+        if self.outcome not in ("InService", "Failed"):
+            raise ScenarioError("sagemaker.outcome must be InService or Failed")
+        self.failure_reason = str(scenario.get("failureReason") or "simulated: the endpoint failed to start")
+        self.delete_outcome = scenario.get("deleteOutcome", "Deleted")
+        if self.delete_outcome not in ("Deleted", "Failed"):
+            raise ScenarioError("sagemaker.deleteOutcome must be Deleted or Failed")
+        self.missing = bool(scenario.get("missingPrerequisites", False))
+        self.emit_events = bool(scenario.get("emitEvents", True))
+        existing = scenario.get("existing") or {}
+        self.existing_endpoints = [str(n) for n in existing.get("endpoints", [])]
+        self.existing_configs = [str(n) for n in existing.get("endpointConfigs", [])]
+        self.faults = FaultPlan(read_faults(scenario.get("faults"), "sagemaker"))
+        self.timelines: dict[str, Timeline] = {}
+        #: When each endpoint reached its terminal status (name -> (execution, virtual time)).
+        self.terminal: dict[str, tuple[str | None, float]] = {}
+        self._backend: Any = None
+
+    # -- world setup ------------------------------------------------------------------------------
+    def install(self, stack: ExitStack) -> None:
+        sim = self
+        original_call = SageMakerResponse.call_action
+
+        def call_action(response: SageMakerResponse) -> Any:
+            operation = response._get_action()
+            sim.log.record(f"sagemaker:{operation}")
+            fault = sim.faults.take(operation)
+            if fault is not None:
+                return json_error(fault)
+            return original_call(response)
+
+        stack.enter_context(mock.patch.object(SageMakerResponse, "call_action", call_action))
+        backend_cls = sm_models.SageMakerModelBackend
+        for name in _PATCHED:
+            stack.enter_context(mock.patch.object(backend_cls, name, getattr(self, f"_{name}")))
+
+    def backend(self) -> Any:
+        if self._backend is None:
+            self._backend = sm_models.sagemaker_backends["123456789012"]["us-east-1"]
+        return self._backend
+
+    def seed(self) -> None:
+        """Create the scenario's pre-existing resources (they belong to someone else)."""
+        for name in self.existing_configs:
+            self._ensure_config(name)
+        for name in self.existing_endpoints:
+            if name not in self.backend().endpoints:
+                config = f"{name}-config"
+                self._ensure_config(config)
+                endpoint = sm_models.FakeEndpoint(
+                    "123456789012", "us-east-1", name, config, [], {}, [{"Key": "team", "Value": "other"}]
+                )
+                self.backend().endpoints[name] = endpoint
+                self.timelines[name] = Timeline(create_at=None)
+
+    def prepare(self, request: Any) -> None:
+        """Make the prerequisites a request names exist, unless ``missingPrerequisites``."""
+        if self.missing or not isinstance(request, dict):
+            return
+        document = request.get("detail") if "detail-type" in request else request
+        params = document.get("params") if isinstance(document, dict) else None
+        if not isinstance(params, dict) or document.get("action", "create") != "create":
+            return
+        name = params.get("EndpointConfigName")
+        if "EndpointConfig" not in params and isinstance(name, str) and NAME.match(name):
+            self._ensure_config(name)
+
+    def _ensure_config(self, name: str) -> None:
+        backend = self.backend()
+        if name not in backend.endpoint_configs:
+            backend.endpoint_configs[name] = sm_models.FakeEndpointConfig(
+                account_id="123456789012",
+                region_name="us-east-1",
+                endpoint_config_name=name,
+                production_variants=[{"VariantName": "AllTraffic", "ModelName": "model", "InitialInstanceCount": 1, "InstanceType": "ml.m5.large"}],
+                data_capture_config={},
+                async_inference_config={},
+                tags=[{"Key": "team", "Value": "other"}],
+                kms_key_id="",
+            )
+
+    # -- time ----------------------------------------------------------------------------------
+    def _refresh(self, name: str) -> None:
+        """Bring one endpoint's status up to the virtual clock."""
+        backend = self.backend()
+        endpoint = backend.endpoints.get(name)
+        timeline = self.timelines.get(name)
+        if endpoint is None or timeline is None:
+            return
+        now = self.clock.now()
+        if timeline.delete_at is not None:
+            if now >= timeline.delete_at + self.delete_seconds:
+                if self.delete_outcome == "Deleted":
+                    del backend.endpoints[name]
+                    self.timelines.pop(name, None)
+                else:
+                    endpoint.endpoint_status = "Failed"
+                    endpoint.failure_reason = "simulated: the endpoint could not be deleted"
+            return
+        if timeline.create_at is None:
+            return
+        ready_at = timeline.create_at + self.create_seconds
+        if now >= ready_at:
+            endpoint.endpoint_status = self.outcome
+            if self.outcome == "Failed":
+                endpoint.failure_reason = self.failure_reason
+            self.terminal.setdefault(name, (timeline.execution, ready_at))
+        else:
+            endpoint.endpoint_status = "Creating"
+
+    def refresh_all(self) -> None:
+        for name in list(self.backend().endpoints):
+            self._refresh(name)
+
+    def remaining(self) -> dict[str, list[str]]:
+        self.refresh_all()
+        backend = self.backend()
+        return {"endpoints": sorted(backend.endpoints), "endpointConfigs": sorted(backend.endpoint_configs)}
+
+    # -- the backend's behaviour (called as backend methods, without the backend) -------------------
+    def _create_endpoint_config(self, endpoint_config_name: str, *args: Any, **kwargs: Any) -> Any:
+        backend = self.backend()
+        if endpoint_config_name in backend.endpoint_configs:
+            raise ValidationError(
+                message=f'Cannot create already existing endpoint configuration "{self._arn("endpoint-config", endpoint_config_name)}".'
+            )
+        return _ORIGINAL["create_endpoint_config"](backend, endpoint_config_name, *args, **kwargs)
+
+    def _validate_production_variants(self, production_variants: list[dict[str, Any]]) -> None:
+        if self.missing:
+            for variant in production_variants:
+                raise ValidationError(message=f"Could not find model \"{self._arn('model', variant.get('ModelName', ''))}\".")
+
+    def _delete_endpoint_config(self, endpoint_config_name: str) -> None:
+        _ORIGINAL["delete_endpoint_config"](self.backend(), endpoint_config_name)
+
+    def _create_endpoint(self, endpoint_name: str, endpoint_config_name: str, tags: Any) -> Any:
+        backend = self.backend()
+        self._refresh(endpoint_name)
+        if endpoint_name in backend.endpoints:
+            raise ValidationError(
+                message=f'Cannot create already existing endpoint "{self._arn("endpoint", endpoint_name)}".'
+            )
+        if endpoint_config_name not in backend.endpoint_configs:
+            raise ValidationError(
+                message=f'Could not find endpoint configuration "{self._arn("endpoint-config", endpoint_config_name)}".'
+            )
+        endpoint = _ORIGINAL["create_endpoint"](backend, endpoint_name, endpoint_config_name, tags)
+        endpoint.endpoint_status = "Creating"
+        self.timelines[endpoint_name] = Timeline(create_at=self.clock.now(), execution=self.log.execution)
+        return endpoint
+
+    def _describe_endpoint(self, endpoint_name: str) -> Any:
+        self._refresh(endpoint_name)
+        return _ORIGINAL["describe_endpoint"](self.backend(), endpoint_name)
+
+    def _delete_endpoint(self, endpoint_name: str) -> None:
+        backend = self.backend()
+        self._refresh(endpoint_name)
+        endpoint = backend.endpoints.get(endpoint_name)
+        if endpoint is None:
+            return _ORIGINAL["delete_endpoint"](backend, endpoint_name)  # its own "Could not find"
+        if endpoint.endpoint_status in ("Creating", "Updating", "SystemUpdating", "RollingBack", "Deleting"):
+            raise ValidationError(
+                message=f'Cannot update in-progress endpoint "{self._arn("endpoint", endpoint_name)}".'
+            )
+        timeline = self.timelines.setdefault(endpoint_name, Timeline(create_at=None))
+        timeline.delete_at = self.clock.now()
+        endpoint.endpoint_status = "Deleting"
+        return None
+
+    def _list_endpoints(self, *args: Any, **kwargs: Any) -> Any:
+        self.refresh_all()
+        return _ORIGINAL["list_endpoints"](self.backend(), *args, **kwargs)
+
+    @staticmethod
+    def _arn(kind: str, name: str) -> str:
+        return f"arn:aws:sagemaker:us-east-1:123456789012:{kind}/{name.lower()}"
+
+
+_PATCHED = (
+    "create_endpoint",
+    "describe_endpoint",
+    "delete_endpoint",
+    "create_endpoint_config",
+    "delete_endpoint_config",
+    "validate_production_variants",
+    "list_endpoints",
+)
+_ORIGINAL = {name: getattr(sm_models.SageMakerModelBackend, name) for name in _PATCHED}
+
+
+def _number(scenario: dict[str, Any], key: str, default: float) -> float:
+    value = scenario.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+        raise ScenarioError(f"sagemaker.{key} must be a number of seconds ≥ 0")
+    return float(value)

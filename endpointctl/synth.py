@@ -1,0 +1,85 @@
+"""Synthesize the CDK app exactly as ``cdk synth`` does, and cache the template.
+
+The cache key covers everything that shapes the template: ``app.py``, ``cdk.json``, every file
+under ``infra/`` and ``functions/`` (the asset hash), the context overrides and the library
+versions. A run after the first reads the cached template instead of starting jsii again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+CACHE_DIR_NAME = ".endpointctl-cache"
+
+
+class SynthError(RuntimeError):
+    """``python app.py`` failed; the message carries its stderr."""
+
+
+def _fingerprint(root: Path, context: dict[str, Any]) -> str:
+    digest = hashlib.sha256()
+    files = [root / "app.py", root / "cdk.json"]
+    for folder in ("infra", "functions"):
+        files += sorted(
+            p for p in (root / folder).rglob("*") if p.is_file() and "__pycache__" not in p.parts
+        )
+    for path in files:
+        digest.update(str(path.relative_to(root)).encode())
+        digest.update(path.read_bytes())
+    digest.update(json.dumps(context, sort_keys=True).encode())
+    for dist in ("aws-cdk-lib", "constructs"):
+        try:
+            digest.update(metadata.version(dist).encode())
+        except metadata.PackageNotFoundError:
+            pass
+    digest.update(sys.version.encode())
+    return digest.hexdigest()[:24]
+
+
+def cdk_context(root: Path, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The context ``cdk synth`` passes: ``cdk.json``'s, then the overrides (like ``-c``)."""
+    context = json.loads((root / "cdk.json").read_text()).get("context", {})
+    return {**context, **(overrides or {})}
+
+
+def synthesize(root: Path, overrides: dict[str, Any] | None = None, *, use_cache: bool = True) -> dict[str, Any]:
+    """The stack's CloudFormation template as ``cdk synth`` would write it."""
+    context = cdk_context(root, overrides)
+    cache = root / CACHE_DIR_NAME / f"template-{_fingerprint(root, context)}.json"
+    if use_cache and cache.is_file():
+        return dict(json.loads(cache.read_text()))
+    with tempfile.TemporaryDirectory(prefix="endpointctl-synth-") as outdir:
+        env = {
+            **os.environ,
+            "CDK_OUTDIR": outdir,
+            "CDK_CONTEXT_JSON": json.dumps(context),
+            "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
+            "JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION": "1",
+        }
+        env.pop("CDK_DEFAULT_ACCOUNT", None)
+        env.pop("CDK_DEFAULT_REGION", None)
+        done = subprocess.run(
+            [sys.executable, "app.py"], cwd=root, env=env, capture_output=True, text=True, check=False
+        )
+        if done.returncode != 0:
+            raise SynthError(f"synth failed:\n{done.stderr.strip()[-4000:]}")
+        manifest = json.loads((Path(outdir) / "manifest.json").read_text())
+        stacks = [
+            artifact["properties"]["templateFile"]
+            for artifact in manifest["artifacts"].values()
+            if artifact.get("type") == "aws:cloudformation:stack"
+        ]
+        template = json.loads((Path(outdir) / stacks[0]).read_text())
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    for old in cache.parent.glob("template-*.json"):
+        old.unlink()
+    cache.write_text(json.dumps(template))
+    return dict(template)
