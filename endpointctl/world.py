@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import io
 import itertools
+import logging
 import json
 import os
 import random
@@ -14,6 +15,7 @@ import sys
 import threading
 import time
 import uuid
+import warnings
 import zipfile
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -114,6 +116,12 @@ class World:
         from moto import mock_aws
 
         stack.enter_context(mock.patch.dict(os.environ, HANDLER_ENV))
+        if not os.environ.get("ENDPOINTCTL_VERBOSE"):
+            # moto logs every failed state (our failure paths are expected); warnings go too.
+            for name in ("moto", "botocore", "aws_lambda_powertools"):
+                logging.getLogger(name).setLevel(logging.CRITICAL)
+            stack.enter_context(warnings.catch_warnings())
+            warnings.simplefilter("ignore")
         root = Path(__file__).resolve().parent.parent
         functions = str(root / "functions")
         if functions not in sys.path:

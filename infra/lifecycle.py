@@ -18,8 +18,6 @@ from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
 SOURCE = "ml-endpoint-controller"
-#: Failures that happen before anything exists: nothing to roll back.
-NOTHING_CREATED = ("InvalidRequest", "EndpointAlreadyExists", "PrerequisiteNotFound")
 #: Throttling, 5xx and eventual consistency, as the function reports them.
 TRANSIENT = "TransientServiceError"
 
@@ -106,18 +104,9 @@ class EndpointLifecycle(Construct):
         succeed = sfn.Succeed(self, "Done", output_path="$.detail")
         fail = sfn.Fail(self, "Failed", error_path="$.errorCode", cause_path="$.cause")
 
+        # Teardown deletes only what the failed step recorded as created (possibly nothing).
         roll_back = (
             sfn.Choice(self, "RollBack?")
-            .when(
-                sfn.Condition.and_(
-                    sfn.Condition.is_present("$.error.Error"),
-                    sfn.Condition.or_(
-                        *(sfn.Condition.string_equals("$.error.Error", code) for code in NOTHING_CREATED)
-                    ),
-                ),
-                outcome,
-                comment="nothing was created",
-            )
             .when(sfn.Condition.boolean_equals("$.options.rollback", False), outcome, comment="rollback: false")
             .otherwise(teardown)
         )

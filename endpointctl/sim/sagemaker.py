@@ -88,8 +88,7 @@ class SageMakerSim:
             self._ensure_config(name)
         for name in self.existing_endpoints:
             if name not in self.backend().endpoints:
-                config = f"{name}-config"
-                self._ensure_config(config)
+                config = f"{name}-config"  # named only: the scenario did not ask for it to exist
                 endpoint = sm_models.FakeEndpoint(
                     "123456789012", "us-east-1", name, config, [], {}, [{"Key": "team", "Value": "other"}]
                 )

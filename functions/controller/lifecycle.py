@@ -12,7 +12,10 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from aws_lambda_powertools import Logger
+from datetime import datetime
+
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.metrics import MetricUnit
 
 from controller import clock, providers
 from controller.errors import (
@@ -32,6 +35,20 @@ from controller.state import Failure, Settings, State, Teardown
 from controller.validation import FieldError
 
 logger = Logger(child=True)
+metrics = Metrics()  # shares the handler's metric set; flushed by its log_metrics decorator
+
+
+def _measure(detail: Detail) -> None:
+    """EMF metrics per endpoint type: outcomes, error codes, rollbacks, time to ready."""
+    metrics.add_dimension(name="EndpointType", value=str(detail.endpointType or "unknown"))
+    metrics.add_metric(name=f"Endpoint{detail.status.title()}", unit=MetricUnit.Count, value=1)
+    if detail.error is not None:
+        metrics.add_metric(name=detail.error.code, unit=MetricUnit.Count, value=1)
+    if detail.rollback is not None and detail.rollback.attempted:
+        metrics.add_metric(name="Rollbacks", unit=MetricUnit.Count, value=1)
+    if detail.status == "READY" and detail.startedAt:
+        started = datetime.fromisoformat(detail.startedAt.replace("Z", "+00:00")).timestamp()
+        metrics.add_metric(name="TimeToReadySeconds", unit=MetricUnit.Seconds, value=clock.now() - started)
 
 
 def _next_wait(poll_seconds: int, deadline: float) -> int:
@@ -124,6 +141,7 @@ def reject(event: dict[str, Any]) -> dict[str, Any]:
         error=ErrorDetail(code=code, message=str(body.get("message", "")), fields=body.get("fields")),
     )
     logger.warning("request rejected", extra={"code": code, "fields": body.get("fields")})
+    _measure(detail)
     return publication(detail)
 
 
@@ -320,6 +338,8 @@ def outcome(event: dict[str, Any]) -> dict[str, Any]:
             rollback = RollbackDetail(attempted=False) if failure.code not in NOTHING_CREATED else None
             if rollback is not None and state.created:
                 rollback.remaining = [r.label for r in state.created]
+        elif not plan.targets and failure.code in NOTHING_CREATED:
+            rollback = None  # nothing was created, nothing to roll back
         else:
             succeeded = plan.verdict == "done" and (caught is None or caught == failure)
             rollback = RollbackDetail(
@@ -354,6 +374,7 @@ def outcome(event: dict[str, Any]) -> dict[str, Any]:
         rollback=rollback,
     )
     logger.info("outcome", extra={"status": status, "error": failure.code if failure and status == "FAILED" else None})
+    _measure(detail)
     return publication(detail)
 
 

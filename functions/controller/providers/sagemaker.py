@@ -168,6 +168,14 @@ class SageMakerProvider:
         tags = self._tags(params.get("Tags", []), request_id)
         config_owned = "EndpointConfig" in params
 
+        # An endpoint of that name that this request did not create is never touched.
+        arn = self._endpoint_arn(name)
+        if arn is not None:
+            if self._owner(arn) != request_id:
+                raise EndpointAlreadyExists(f"endpoint {name} already exists and this request did not create it")
+            created.append(Resource(kind=ENDPOINT, id=name))  # a retry: ours already
+            return name, self.describe(Resource(kind=ENDPOINT, id=name))
+
         # The seed's advice: DescribeEndpointConfig before CreateEndpoint (also: is it ours?).
         config_arn = self._config_arn(config_name)
         if config_owned:

@@ -1,0 +1,189 @@
+"""``endpointctl``: the controller's command line.
+
+``endpointctl local run REQUEST.json [--scenario S] [--json] [--parallel]`` runs the synthesized
+state machine in-process (CONTRACT §3); ``endpointctl local demo`` is a short tour;
+``endpointctl diagram`` prints the state machine as Mermaid.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(Exception):
+    """Unusable arguments or files (exit code 2)."""
+
+
+def _read_json(path: str, what: str) -> Any:
+    try:
+        return json.loads(Path(path).read_text())
+    except FileNotFoundError:
+        raise UsageError(f"{what} {path}: no such file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"{what} {path}: {exc}") from None
+    except json.JSONDecodeError as exc:
+        raise UsageError(f"{what} {path}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
+
+
+def _context(pairs: list[str]) -> dict[str, Any]:
+    context: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise UsageError(f"-c {pair}: use key=value")
+        try:
+            context[key] = json.loads(value)
+        except json.JSONDecodeError:
+            context[key] = value
+    return context
+
+
+def _template(args: argparse.Namespace) -> dict[str, Any]:
+    from endpointctl import project_root
+    from endpointctl.synth import SynthError, synthesize
+
+    try:
+        return synthesize(project_root(), _context(args.context), use_cache=not args.no_cache)
+    except (SynthError, RuntimeError) as exc:
+        raise UsageError(str(exc)) from None
+
+
+def run_requests(
+    template: dict[str, Any], requests: list[Any], scenario: dict[str, Any] | None, *, parallel: bool = False
+) -> tuple[list[Any], list[dict[str, Any]]]:
+    """Run requests in one world; the runs and their ``--json`` results."""
+    from endpointctl.sim.common import ScenarioError
+    from endpointctl.world import World, quiet_stdout
+
+    try:
+        with quiet_stdout(), World(template, scenario) as world:
+            results = world.run_parallel(requests) if parallel else world.run(requests)
+            runs = list(world._runs.values())
+    except ScenarioError as exc:
+        raise UsageError(f"scenario: {exc}") from None
+    return runs, results
+
+
+def cmd_local_run(args: argparse.Namespace) -> int:
+    document = _read_json(args.request, "request")
+    scenario = _read_json(args.scenario, "scenario") if args.scenario else None
+    if scenario is not None and not isinstance(scenario, dict):
+        raise UsageError(f"scenario {args.scenario}: must be a JSON object")
+    many = isinstance(document, list)
+    requests = document if many else [document]
+    if not requests:
+        raise UsageError(f"request {args.request}: the array is empty")
+    runs, results = run_requests(_template(args), requests, scenario, parallel=args.parallel)
+    if args.json:
+        print(json.dumps(results if many else results[0], indent=2))
+    else:
+        from endpointctl.report import render
+
+        for run, result in zip(runs, results, strict=True):
+            print(render(run, result))
+            print()
+    return EXIT_OK if all(r["status"] == "SUCCEEDED" for r in results) else EXIT_FAILED
+
+
+DEMO = [
+    (
+        "A SageMaker endpoint becomes ready (5 simulated minutes)",
+        {
+            "endpointType": "sagemaker",
+            "params": {"EndpointName": "churn-prod", "EndpointConfigName": "churn-config-v3", "Tags": [{"Key": "team", "Value": "ml"}]},
+            "requestId": "demo-ready",
+        },
+        {"sagemaker": {"createSeconds": 300}},
+    ),
+    (
+        "A SageMaker endpoint fails; the controller deletes the endpoint and the config it created",
+        {
+            "endpointType": "sagemaker",
+            "params": {
+                "EndpointName": "fraud-canary",
+                "EndpointConfigName": "fraud-config-v1",
+                "EndpointConfig": {
+                    "EndpointConfigName": "fraud-config-v1",
+                    "ProductionVariants": [
+                        {"VariantName": "AllTraffic", "ModelName": "fraud-model", "InstanceType": "ml.m5.large", "InitialInstanceCount": 1}
+                    ],
+                },
+            },
+            "requestId": "demo-failed",
+        },
+        {"sagemaker": {"createSeconds": 420, "outcome": "Failed", "failureReason": "The primary container did not pass the ping health check."}},
+    ),
+    (
+        "A request that breaks the API's rules is refused before any call",
+        {"endpointType": "sagemaker", "params": {"EndpointName": "-bad name-", "Tags": [{"Key": "aws:owner", "Value": "x"}]}},
+        None,
+    ),
+]
+
+
+def cmd_local_demo(args: argparse.Namespace) -> int:
+    from endpointctl.report import render
+
+    template = _template(args)
+    for title, request, scenario in DEMO:
+        runs, results = run_requests(template, [request], scenario)
+        print(f"## {title}")
+        print(render(runs[0], results[0]))
+        detail = (results[0]["notifications"]["events"] or [{}])[0]
+        print(f"notification: {detail.get('detail-type')} {json.dumps(detail.get('detail', {}).get('rollback') or detail.get('detail', {}).get('error') or {})}")
+        print()
+    return EXIT_OK
+
+
+def cmd_diagram(args: argparse.Namespace) -> int:
+    from endpointctl.diagram import mermaid
+    from endpointctl.template import state_machines
+
+    machines = state_machines(_template(args))
+    print(mermaid(machines[args.type].definition))
+    return EXIT_OK
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="endpointctl", description=__doc__.splitlines()[0] if __doc__ else None)
+    commands = top.add_subparsers(dest="command", required=True)
+
+    def common(p: argparse.ArgumentParser) -> None:
+        p.add_argument("-c", "--context", action="append", default=[], metavar="KEY=VALUE", help="CDK context, as with cdk synth -c")
+        p.add_argument("--no-cache", action="store_true", help="synthesize again even if the cached template is current")
+
+    local = commands.add_parser("local", help="run the synthesized state machines in-process").add_subparsers(dest="local", required=True)
+    run = local.add_parser("run", help="run REQUEST.json (one request or an array) through its state machine")
+    run.add_argument("request", metavar="REQUEST.json")
+    run.add_argument("--scenario", metavar="SCENARIO.json", help="how the simulated services behave")
+    run.add_argument("--json", action="store_true", help="print the result object(s) as JSON")
+    run.add_argument("--parallel", action="store_true", help="start an array's requests together")
+    common(run)
+    run.set_defaults(func=cmd_local_run)
+    demo = local.add_parser("demo", help="a short tour: endpoints becoming ready and failing with rollback")
+    common(demo)
+    demo.set_defaults(func=cmd_local_demo)
+    diagram = commands.add_parser("diagram", help="print a lifecycle state machine as a Mermaid diagram")
+    diagram.add_argument("--type", default="sagemaker")
+    common(diagram)
+    diagram.set_defaults(func=cmd_diagram)
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except UsageError as exc:
+        print(f"endpointctl: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,73 @@
+"""Readable progress for ``endpointctl local run`` without ``--json``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from endpointctl.world import Run
+
+
+def _describe_step(step: str, state: dict[str, Any]) -> str:
+    if step == "validate":
+        return f"request {state.get('requestId')} accepted: {state.get('action')} {state.get('endpointId')}"
+    if step == "create":
+        made = ", ".join(f"{r['kind']} {r['id']}" for r in state.get("created", [])) or "nothing new"
+        return f"created {made} ({state.get('providerStatus')})"
+    if step == "check":
+        verdict = state.get("verdict")
+        tail = {"ready": " → ready", "failed": " → failed", "timeout": " → timed out"}.get(str(verdict), "")
+        return f"{state.get('providerStatus')}{tail}"
+    if step == "teardown":
+        plan = state.get("teardown") or {}
+        left = [t["id"] for t in plan.get("targets", []) if not t.get("gone")]
+        what = "rollback" if plan.get("mode") == "rollback" else "delete"
+        if plan.get("verdict") == "done":
+            return f"{what} finished: deleted {', '.join(plan.get('deleted', [])) or 'nothing'}"
+        if plan.get("verdict") == "failed":
+            return f"{what} failed: {plan.get('reason')}"
+        return f"{what}: waiting for {', '.join(left)}"
+    if step in ("outcome", "reject"):
+        detail = state.get("detail", {})
+        error = detail.get("error")
+        return f"{state.get('detailType')}" + (f": {error['code']}: {error['message']}" if error else "")
+    return step
+
+
+def timeline(run: Run) -> list[str]:
+    lines: list[str] = []
+    last_key = None
+    repeat = 0
+    for entry in run.progress:
+        offset = int(entry["at"] - run.started_at)
+        text = _describe_step(str(entry["step"]), entry["state"])
+        key = (entry["step"], text)
+        if key == last_key:
+            repeat += 1
+            lines[-1] = f"  {lines[-1].split('  ', 2)[1]}  …+{offset}s  {entry['step']:<9} {text} (×{repeat + 1})"
+            continue
+        last_key, repeat = key, 0
+        lines.append(f"  +{offset}s  {entry['step']:<9} {text}")
+    return lines
+
+
+def summary(run: Run, result: dict[str, Any]) -> list[str]:
+    remaining = result["remaining"]["sagemaker"]
+    lines = [
+        f"{result['status']} after {result['virtualSeconds']} virtual seconds: "
+        f"{result['stateTransitions']} state transitions, {result['lambdaInvocations']} Lambda invocations, "
+        f"{len(result['calls'])} service calls",
+    ]
+    if result["error"]:
+        lines.append(f"error {result['error']}: {result['cause']}")
+    lines.append(
+        f"remaining: sagemaker endpoints {remaining['endpoints']}, endpoint configs {remaining['endpointConfigs']}"
+    )
+    return lines
+
+
+def render(run: Run, result: dict[str, Any]) -> str:
+    document = run.request.get("detail", run.request) if isinstance(run.request, dict) else {}
+    kind = document.get("endpointType", "?") if isinstance(document, dict) else "?"
+    action = document.get("action", "create") if isinstance(document, dict) else "?"
+    head = f"● {kind} {action} ({run.execution_arn.rsplit(':', 1)[-1]})"
+    return "\n".join([head, *timeline(run), *summary(run, result)])
