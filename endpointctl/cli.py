@@ -96,7 +96,11 @@ DEMO = [
         "A SageMaker endpoint becomes ready (5 simulated minutes)",
         {
             "endpointType": "sagemaker",
-            "params": {"EndpointName": "churn-prod", "EndpointConfigName": "churn-config-v3", "Tags": [{"Key": "team", "Value": "ml"}]},
+            "params": {
+                "EndpointName": "churn-prod",
+                "EndpointConfigName": "churn-config-v3",
+                "Tags": [{"Key": "team", "Value": "ml"}],
+            },
             "requestId": "demo-ready",
         },
         {"sagemaker": {"createSeconds": 300}},
@@ -111,17 +115,31 @@ DEMO = [
                 "EndpointConfig": {
                     "EndpointConfigName": "fraud-config-v1",
                     "ProductionVariants": [
-                        {"VariantName": "AllTraffic", "ModelName": "fraud-model", "InstanceType": "ml.m5.large", "InitialInstanceCount": 1}
+                        {
+                            "VariantName": "AllTraffic",
+                            "ModelName": "fraud-model",
+                            "InstanceType": "ml.m5.large",
+                            "InitialInstanceCount": 1,
+                        }
                     ],
                 },
             },
             "requestId": "demo-failed",
         },
-        {"sagemaker": {"createSeconds": 420, "outcome": "Failed", "failureReason": "The primary container did not pass the ping health check."}},
+        {
+            "sagemaker": {
+                "createSeconds": 420,
+                "outcome": "Failed",
+                "failureReason": "The primary container did not pass the ping health check.",
+            }
+        },
     ),
     (
         "A request that breaks the API's rules is refused before any call",
-        {"endpointType": "sagemaker", "params": {"EndpointName": "-bad name-", "Tags": [{"Key": "aws:owner", "Value": "x"}]}},
+        {
+            "endpointType": "sagemaker",
+            "params": {"EndpointName": "-bad name-", "Tags": [{"Key": "aws:owner", "Value": "x"}]},
+        },
         None,
     ),
 ]
@@ -136,7 +154,9 @@ def cmd_local_demo(args: argparse.Namespace) -> int:
         print(f"## {title}")
         print(render(runs[0], results[0]))
         detail = (results[0]["notifications"]["events"] or [{}])[0]
-        print(f"notification: {detail.get('detail-type')} {json.dumps(detail.get('detail', {}).get('rollback') or detail.get('detail', {}).get('error') or {})}")
+        print(
+            f"notification: {detail.get('detail-type')} {json.dumps(detail.get('detail', {}).get('rollback') or detail.get('detail', {}).get('error') or {})}"
+        )
         print()
     return EXIT_OK
 
@@ -151,14 +171,27 @@ def cmd_diagram(args: argparse.Namespace) -> int:
 
 
 def parser() -> argparse.ArgumentParser:
-    top = argparse.ArgumentParser(prog="endpointctl", description=__doc__.splitlines()[0] if __doc__ else None)
+    top = argparse.ArgumentParser(
+        prog="endpointctl", description=__doc__.splitlines()[0] if __doc__ else None
+    )
     commands = top.add_subparsers(dest="command", required=True)
 
     def common(p: argparse.ArgumentParser) -> None:
-        p.add_argument("-c", "--context", action="append", default=[], metavar="KEY=VALUE", help="CDK context, as with cdk synth -c")
-        p.add_argument("--no-cache", action="store_true", help="synthesize again even if the cached template is current")
+        p.add_argument(
+            "-c",
+            "--context",
+            action="append",
+            default=[],
+            metavar="KEY=VALUE",
+            help="CDK context, as with cdk synth -c",
+        )
+        p.add_argument(
+            "--no-cache", action="store_true", help="synthesize again even if the cached template is current"
+        )
 
-    local = commands.add_parser("local", help="run the synthesized state machines in-process").add_subparsers(dest="local", required=True)
+    local = commands.add_parser("local", help="run the synthesized state machines in-process").add_subparsers(
+        dest="local", required=True
+    )
     run = local.add_parser("run", help="run REQUEST.json (one request or an array) through its state machine")
     run.add_argument("request", metavar="REQUEST.json")
     run.add_argument("--scenario", metavar="SCENARIO.json", help="how the simulated services behave")

@@ -43,7 +43,9 @@ def timeline(run: Run) -> list[str]:
         key = (entry["step"], text)
         if key == last_key:
             repeat += 1
-            lines[-1] = f"  {lines[-1].split('  ', 2)[1]}  …+{offset}s  {entry['step']:<9} {text} (×{repeat + 1})"
+            lines[-1] = (
+                f"  {lines[-1].split('  ', 2)[1]}  …+{offset}s  {entry['step']:<9} {text} (x{repeat + 1})"
+            )
             continue
         last_key, repeat = key, 0
         lines.append(f"  +{offset}s  {entry['step']:<9} {text}")

@@ -7,6 +7,7 @@ versions. A run after the first reads the cached template instead of starting js
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -28,18 +29,14 @@ def _fingerprint(root: Path, context: dict[str, Any]) -> str:
     digest = hashlib.sha256()
     files = [root / "app.py", root / "cdk.json"]
     for folder in ("infra", "functions"):
-        files += sorted(
-            p for p in (root / folder).rglob("*") if p.is_file() and "__pycache__" not in p.parts
-        )
+        files += sorted(p for p in (root / folder).rglob("*") if p.is_file() and "__pycache__" not in p.parts)
     for path in files:
         digest.update(str(path.relative_to(root)).encode())
         digest.update(path.read_bytes())
     digest.update(json.dumps(context, sort_keys=True).encode())
     for dist in ("aws-cdk-lib", "constructs"):
-        try:
+        with contextlib.suppress(metadata.PackageNotFoundError):
             digest.update(metadata.version(dist).encode())
-        except metadata.PackageNotFoundError:
-            pass
     digest.update(sys.version.encode())
     return digest.hexdigest()[:24]
 
@@ -50,7 +47,9 @@ def cdk_context(root: Path, overrides: dict[str, Any] | None = None) -> dict[str
     return {**context, **(overrides or {})}
 
 
-def synthesize(root: Path, overrides: dict[str, Any] | None = None, *, use_cache: bool = True) -> dict[str, Any]:
+def synthesize(
+    root: Path, overrides: dict[str, Any] | None = None, *, use_cache: bool = True
+) -> dict[str, Any]:
     """The stack's CloudFormation template as ``cdk synth`` would write it."""
     context = cdk_context(root, overrides)
     cache = root / CACHE_DIR_NAME / f"template-{_fingerprint(root, context)}.json"

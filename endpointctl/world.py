@@ -7,8 +7,8 @@ from __future__ import annotations
 import contextlib
 import io
 import itertools
-import logging
 import json
+import logging
 import os
 import random
 import sys
@@ -25,7 +25,7 @@ from unittest import mock
 
 from endpointctl.clock import VirtualClock
 from endpointctl.sim.common import CallLog, ScenarioError
-from endpointctl.template import ACCOUNT, REGION, Resolver, resources, state_machines
+from endpointctl.template import REGION, Resolver, resources, state_machines
 
 #: Handler environment. Deployed functions get theirs from the template; moto does not apply it.
 HANDLER_ENV = {
@@ -37,7 +37,7 @@ HANDLER_ENV = {
     "POWERTOOLS_SERVICE_NAME": "ml-endpoint-controller",
     "POWERTOOLS_METRICS_NAMESPACE": "MlEndpointController",
     "POWERTOOLS_TRACE_DISABLED": "1",
-    "POWERTOOLS_LOG_LEVEL": "WARNING",
+    "POWERTOOLS_LOG_LEVEL": "INFO",  # as deployed; the output goes to a sink unless verbose
 }
 SCENARIO_KEYS = ("sagemaker", "aml", "neptune")
 EXECUTION_LIMIT_SECONDS = 120  # real seconds one execution may take before the runner gives up
@@ -79,7 +79,9 @@ class Run:
 class World:
     """Use as a context manager; ``run`` and ``run_parallel`` execute requests in it."""
 
-    def __init__(self, template: dict[str, Any], scenario: dict[str, Any] | None = None, *, seed: int = 0) -> None:
+    def __init__(
+        self, template: dict[str, Any], scenario: dict[str, Any] | None = None, *, seed: int = 0
+    ) -> None:
         scenario = scenario or {}
         if not isinstance(scenario, dict):
             raise ScenarioError("the scenario must be a JSON object")
@@ -128,7 +130,9 @@ class World:
             sys.path.insert(0, functions)
         random.seed(self.seed)
         stack.enter_context(
-            mock_aws(config={"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}})
+            mock_aws(
+                config={"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}}
+            )
         )
         self._install_time(stack)
         self._install_lambda(stack)
@@ -171,7 +175,9 @@ class World:
 
         world = self
 
-        def invoke(backend: Any, function_name: str, qualifier: Any, body: Any, headers: Any, response_headers: Any) -> bytes:
+        def invoke(
+            backend: Any, function_name: str, qualifier: Any, body: Any, headers: Any, response_headers: Any
+        ) -> bytes:
             return world._invoke(function_name, body, response_headers)
 
         stack.enter_context(mock.patch.object(LambdaSimpleBackend, "invoke", invoke))
@@ -275,7 +281,9 @@ class World:
     # -- running --------------------------------------------------------------------------------
     def machine_for(self, request: Any) -> str:
         """The state machine a request goes to: its type's, else (to be rejected) the first."""
-        document = request.get("detail") if isinstance(request, dict) and "detail-type" in request else request
+        document = (
+            request.get("detail") if isinstance(request, dict) and "detail-type" in request else request
+        )
         endpoint_type = document.get("endpointType") if isinstance(document, dict) else None
         if endpoint_type in self.arns:
             return self.arns[endpoint_type]
@@ -344,7 +352,11 @@ class World:
             for e in self.events
             if isinstance(e.get("detail"), dict) and e["detail"].get("executionArn") == arn
         ]
-        sns = [m for m in self.sns if isinstance(m.get("message"), dict) and m["message"].get("executionArn") == arn]
+        sns = [
+            m
+            for m in self.sns
+            if isinstance(m.get("message"), dict) and m["message"].get("executionArn") == arn
+        ]
         terminal = [at for owner, at in self.sagemaker.terminal.values() if owner == arn]
         return {
             "status": run.status,

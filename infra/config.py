@@ -51,7 +51,9 @@ class Config:
                 f"context busName={self.bus_name!r}: use 1-256 of A-Z a-z 0-9 . _ - / (not 'default')"
             )
         if not re.match(r"^[A-Za-z][A-Za-z0-9-]{0,127}$", self.stack_name):
-            raise ConfigError(f"context stackName={self.stack_name!r}: start with a letter; letters, digits, -")
+            raise ConfigError(
+                f"context stackName={self.stack_name!r}: start with a letter; letters, digits, -"
+            )
 
 
 def _int(value: Any, key: str) -> int:

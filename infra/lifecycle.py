@@ -107,7 +107,9 @@ class EndpointLifecycle(Construct):
         # Teardown deletes only what the failed step recorded as created (possibly nothing).
         roll_back = (
             sfn.Choice(self, "RollBack?")
-            .when(sfn.Condition.boolean_equals("$.options.rollback", False), outcome, comment="rollback: false")
+            .when(
+                sfn.Condition.boolean_equals("$.options.rollback", False), outcome, comment="rollback: false"
+            )
             .otherwise(teardown)
         )
         validate.add_catch(reject, errors=[sfn.Errors.ALL], result_path="$")

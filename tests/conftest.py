@@ -31,7 +31,9 @@ def local_run(template: dict[str, Any]) -> Runner:
     """Run requests through the synthesized state machines: ``local_run([req], scenario)``."""
     from endpointctl.cli import run_requests
 
-    def run(requests: list[Any], scenario: dict[str, Any] | None = None, *, parallel: bool = False) -> list[dict[str, Any]]:
+    def run(
+        requests: list[Any], scenario: dict[str, Any] | None = None, *, parallel: bool = False
+    ) -> list[dict[str, Any]]:
         return run_requests(template, requests, scenario, parallel=parallel)[1]
 
     return run

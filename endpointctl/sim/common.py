@@ -47,7 +47,11 @@ def read_faults(raw: Any, service: str) -> list[Fault]:
         raise ScenarioError(f"{service}.faults must be an array")
     faults = []
     for index, item in enumerate(raw):
-        if not isinstance(item, dict) or not isinstance(item.get("operation"), str) or not isinstance(item.get("error"), str):
+        if (
+            not isinstance(item, dict)
+            or not isinstance(item.get("operation"), str)
+            or not isinstance(item.get("error"), str)
+        ):
             raise ScenarioError(f"{service}.faults[{index}] needs string 'operation' and 'error'")
         count = item.get("count", 1)
         if not isinstance(count, int) or count < 0:
@@ -102,4 +106,12 @@ def json_error(fault: Fault, message: str | None = None) -> tuple[int, dict[str,
     """An AWS JSON-protocol error response for ``fault``."""
     text = message or fault.message or f"simulated {fault.error}"
     body = json.dumps({"__type": fault.error, "message": text, "Message": text})
-    return fault.http_status, {"status": str(fault.http_status), "x-amzn-ErrorType": fault.error, "content-type": "application/x-amz-json-1.1"}, body
+    return (
+        fault.http_status,
+        {
+            "status": str(fault.http_status),
+            "x-amzn-ErrorType": fault.error,
+            "content-type": "application/x-amz-json-1.1",
+        },
+        body,
+    )

@@ -114,7 +114,14 @@ class SageMakerSim:
                 account_id="123456789012",
                 region_name="us-east-1",
                 endpoint_config_name=name,
-                production_variants=[{"VariantName": "AllTraffic", "ModelName": "model", "InitialInstanceCount": 1, "InstanceType": "ml.m5.large"}],
+                production_variants=[
+                    {
+                        "VariantName": "AllTraffic",
+                        "ModelName": "model",
+                        "InitialInstanceCount": 1,
+                        "InstanceType": "ml.m5.large",
+                    }
+                ],
                 data_capture_config={},
                 async_inference_config={},
                 tags=[{"Key": "team", "Value": "other"}],
@@ -171,7 +178,9 @@ class SageMakerSim:
     def _validate_production_variants(self, production_variants: list[dict[str, Any]]) -> None:
         if self.missing:
             for variant in production_variants:
-                raise ValidationError(message=f"Could not find model \"{self._arn('model', variant.get('ModelName', ''))}\".")
+                raise ValidationError(
+                    message=f'Could not find model "{self._arn("model", variant.get("ModelName", ""))}".'
+                )
 
     def _delete_endpoint_config(self, endpoint_config_name: str) -> None:
         _ORIGINAL["delete_endpoint_config"](self.backend(), endpoint_config_name)

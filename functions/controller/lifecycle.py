@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import Any
-
 from datetime import datetime
+from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
@@ -29,7 +28,7 @@ from controller.errors import (
     parse_cause,
 )
 from controller.outcome import Detail, ErrorDetail, RollbackDetail, publication
-from controller.providers.base import NotOwned, Observation, Resource, Status
+from controller.providers.base import NotOwned, Observation, Provider, Resource, Status
 from controller.request import raise_invalid, read_common, unwrap
 from controller.state import Failure, Settings, State, Teardown
 from controller.validation import FieldError
@@ -65,7 +64,9 @@ def validate(event: dict[str, Any]) -> dict[str, Any]:
     except InvalidRequest:
         raise
     except Exception as exc:  # a malformed envelope is bad input, never a crash
-        raise InvalidRequest(f"request: not a readable EventBridge event ({exc})", fields=["request"]) from exc
+        raise InvalidRequest(
+            f"request: not a readable EventBridge event ({exc})", fields=["request"]
+        ) from exc
     request, errors = read_common(document)
     if isinstance(document, dict):
         errors += _check_type_and_params(document, endpoint_type)
@@ -102,9 +103,15 @@ def _check_type_and_params(document: dict[str, Any], endpoint_type: str) -> list
     requested = document.get("endpointType")
     if requested is None:
         return []  # read_common already says it is required
+    if not isinstance(requested, str):
+        return [FieldError("endpointType", f"must be one of {', '.join(providers.PROVIDERS)}")]
     if requested != endpoint_type:
         known = ", ".join(providers.PROVIDERS)
-        where = f"this state machine handles {endpoint_type}" if requested in providers.PROVIDERS else f"must be one of {known}"
+        where = (
+            f"this state machine handles {endpoint_type}"
+            if requested in providers.PROVIDERS
+            else f"must be one of {known}"
+        )
         return [FieldError("endpointType", f"{where} (got {requested!r})")]
     action = document.get("action", "create")
     if action not in ("create", "delete") or "params" not in document:
@@ -132,7 +139,9 @@ def reject(event: dict[str, Any]) -> dict[str, Any]:
     detail = Detail(
         requestId=request_id or event_id or execution.get("Name"),
         action=fields.get("action") if fields.get("action") in ("create", "delete") else "create",
-        endpointType=fields.get("endpointType") if isinstance(fields.get("endpointType"), str) else endpoint_type,
+        endpointType=fields.get("endpointType")
+        if isinstance(fields.get("endpointType"), str)
+        else endpoint_type,
         endpointId=provider.endpoint_id("create", params or {}) if provider else None,
         status="FAILED",
         executionArn=execution.get("Id"),
@@ -160,7 +169,7 @@ def create(event: dict[str, Any]) -> dict[str, Any]:
     state.endpointId = endpoint_id
     _observe(state, observation)
     state.wait = _next_wait(state.options.pollIntervalSeconds, state.deadline)
-    logger.info("create requested", extra={"created": [r.label for r in created]})
+    logger.info("create requested", extra={"resources": [r.label for r in created]})
     return state.model_dump(mode="json", exclude_none=True)
 
 
@@ -187,7 +196,9 @@ def check(event: dict[str, Any]) -> dict[str, Any]:
     elif observation.status in (Status.FAILED, Status.ABSENT, Status.DELETING):
         state.verdict = "failed"
         reason = observation.reason or (
-            "the endpoint disappeared" if observation.status is Status.ABSENT else f"status {observation.provider_status}"
+            "the endpoint disappeared"
+            if observation.status is Status.ABSENT
+            else f"status {observation.provider_status}"
         )
         state.failure = _failure(EndpointCreationFailed(f"{state.endpointId}: {reason}"))
     elif clock.now() >= state.deadline:
@@ -256,7 +267,7 @@ def teardown(event: dict[str, Any]) -> dict[str, Any]:
     return state.model_dump(mode="json", exclude_none=True)
 
 
-def _plan_teardown(state: State, provider: providers.Provider) -> Teardown:
+def _plan_teardown(state: State, provider: Provider) -> Teardown:
     deadline = clock.now() + provider.teardown_bound_seconds
     if state.action == "delete":
         try:
@@ -278,7 +289,7 @@ def _plan_teardown(state: State, provider: providers.Provider) -> Teardown:
     return Teardown(mode="rollback", targets=targets, deadline=deadline)
 
 
-def _advance(plan: Teardown, provider: providers.Provider, owner: str | None) -> str | None:
+def _advance(plan: Teardown, provider: Provider, owner: str | None) -> str | None:
     """Move the teardown on as far as it goes now; the label of what it waits for, if any."""
     for target in plan.targets:
         if target.gone:
@@ -288,7 +299,9 @@ def _advance(plan: Teardown, provider: providers.Provider, owner: str | None) ->
             _gone(plan, target)
             continue
         if target.deleteRequested and observation.status is Status.FAILED:
-            plan.reason = f"deleting {target.label} failed: {observation.reason or observation.provider_status}"
+            plan.reason = (
+                f"deleting {target.label} failed: {observation.reason or observation.provider_status}"
+            )
             plan.deadline = clock.now()  # nothing more to wait for
             return target.label
         if observation.status in (Status.CREATING, Status.DELETING):
@@ -328,7 +341,9 @@ def outcome(event: dict[str, Any]) -> dict[str, Any]:
         else:
             status = "FAILED"
             left = ", ".join(plan.left) if plan else state.endpointId
-            failure = caught or Failure(code="ProviderError", message=(plan.reason if plan else None) or f"{left} was not deleted")
+            failure = caught or Failure(
+                code="ProviderError", message=(plan.reason if plan else None) or f"{left} was not deleted"
+            )
     elif state.verdict == "ready" and failure is None and caught is None:
         status = "READY"
     else:
@@ -360,7 +375,7 @@ def outcome(event: dict[str, Any]) -> dict[str, Any]:
         action=state.action,
         endpointType=state.endpointType,
         endpointId=state.endpointId,
-        status=status,  # type: ignore[arg-type]
+        status=status,
         providerStatus=state.providerStatus,
         endpointArn=state.endpointArn,
         endpointUrl=state.endpointUrl if status == "READY" else None,
@@ -373,7 +388,9 @@ def outcome(event: dict[str, Any]) -> dict[str, Any]:
         else None,
         rollback=rollback,
     )
-    logger.info("outcome", extra={"status": status, "error": failure.code if failure and status == "FAILED" else None})
+    logger.info(
+        "outcome", extra={"status": status, "error": failure.code if failure and status == "FAILED" else None}
+    )
     _measure(detail)
     return publication(detail)
 

@@ -68,7 +68,8 @@ def publication(detail: Detail) -> dict[str, Any]:
     cause = None
     if detail.error is not None:
         cause = json.dumps(
-            {k: v for k, v in body["error"].items()} | ({"rollback": body["rollback"]} if "rollback" in body else {}),
+            {k: v for k, v in body["error"].items()}
+            | ({"rollback": body["rollback"]} if "rollback" in body else {}),
             separators=(",", ":"),
         )
     endpoint = detail.endpointId or "request"

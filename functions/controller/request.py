@@ -69,9 +69,7 @@ def unwrap(document: Any) -> tuple[Any, str | None]:
         try:
             detail = json.loads(detail)
         except ValueError as exc:
-            raise InvalidRequest(
-                "detail: is not valid JSON", fields=["detail"]
-            ) from exc
+            raise InvalidRequest("detail: is not valid JSON", fields=["detail"]) from exc
     return detail, envelope.id
 
 

@@ -47,9 +47,7 @@ def _compile(pattern: str) -> tuple[re.Pattern[str], tuple[str, ...]]:
     private-use placeholder; :func:`_matches` maps the value's characters of that category to it.
     """
     categories = tuple(dict.fromkeys(_UNICODE_CLASS.findall(pattern)))
-    translated = _UNICODE_CLASS.sub(
-        lambda m: chr(0xE000 + categories.index(m.group(1))), pattern
-    )
+    translated = _UNICODE_CLASS.sub(lambda m: chr(0xE000 + categories.index(m.group(1))), pattern)
     return re.compile(translated, re.DOTALL), categories
 
 
@@ -58,6 +56,9 @@ def _matches(pattern: str, value: str) -> bool:
     if categories:
         placeholders = []
         for char in value:
+            if 0xE000 <= ord(char) < 0xE000 + len(categories):
+                placeholders.append("\uffff")  # a private-use character is never a placeholder
+                continue
             category = unicodedata.category(char)
             for index, wanted in enumerate(categories):
                 if category.startswith(wanted):
@@ -90,7 +91,10 @@ def check_shape(value: Any, shape: Shape, path: str) -> list[FieldError]:
             member = shape.members.get(name)
             if member is None:
                 errors.append(FieldError(f"{path}.{name}", f"is not a field of {shape.name}"))
-            elif member_value is not None:
+            elif member_value is None:
+                if name not in shape.required_members:  # a required one is reported above
+                    errors.append(FieldError(f"{path}.{name}", "must not be null (leave it out instead)"))
+            else:
                 errors.extend(check_shape(member_value, member, f"{path}.{name}"))
         return errors
     if kind == "list":

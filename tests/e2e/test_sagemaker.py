@@ -22,11 +22,18 @@ def request(name: str = "churn-prod", config: str = "churn-config-v3", **extra: 
     return {"endpointType": "sagemaker", "params": params, **extra}
 
 
-def owned_config_request(name: str = "fraud-canary", config: str = "fraud-config-v1", **extra: Any) -> dict[str, Any]:
+def owned_config_request(
+    name: str = "fraud-canary", config: str = "fraud-config-v1", **extra: Any
+) -> dict[str, Any]:
     inline = {
         "EndpointConfigName": config,
         "ProductionVariants": [
-            {"VariantName": "AllTraffic", "ModelName": "fraud-model", "InstanceType": "ml.m5.large", "InitialInstanceCount": 1}
+            {
+                "VariantName": "AllTraffic",
+                "ModelName": "fraud-model",
+                "InstanceType": "ml.m5.large",
+                "InitialInstanceCount": 1,
+            }
         ],
     }
     return request(name, config, params={"EndpointConfig": inline}, **extra)
@@ -50,7 +57,9 @@ def sagemaker_left(result: dict[str, Any]) -> dict[str, list[str]]:
 
 
 def test_ready(local_run: Runner) -> None:
-    [result] = local_run([request(options={"pollIntervalSeconds": 30})], {"sagemaker": {"createSeconds": 300}})
+    [result] = local_run(
+        [request(options={"pollIntervalSeconds": 30})], {"sagemaker": {"createSeconds": 300}}
+    )
     assert result["status"] == "SUCCEEDED" and result["error"] is None
     detail = one_notification(result)
     assert result["notifications"]["events"][0]["detail-type"] == "Endpoint Ready"
@@ -60,7 +69,11 @@ def test_ready(local_run: Runner) -> None:
     assert detail["endpointUrl"].startswith("https://runtime.sagemaker.")
     assert "error" not in detail and "rollback" not in detail
     assert result["output"] == detail
-    assert result["calls"][:3] == ["sagemaker:DescribeEndpoint", "sagemaker:DescribeEndpointConfig", "sagemaker:CreateEndpoint"]
+    assert result["calls"][:3] == [
+        "sagemaker:DescribeEndpoint",
+        "sagemaker:DescribeEndpointConfig",
+        "sagemaker:CreateEndpoint",
+    ]
     assert result["calls"].count("sagemaker:CreateEndpoint") == 1
     assert "sagemaker:CreateEndpointConfig" not in result["calls"]
     assert result["readyAfterSeconds"] == 300
@@ -124,7 +137,9 @@ def test_rollback_that_cannot_finish_is_rollback_failed(local_run: Runner) -> No
 
 
 def test_rollback_false_leaves_what_was_created(local_run: Runner) -> None:
-    [result] = local_run([owned_config_request(options={"rollback": False})], {"sagemaker": {"outcome": "Failed"}})
+    [result] = local_run(
+        [owned_config_request(options={"rollback": False})], {"sagemaker": {"outcome": "Failed"}}
+    )
     assert result["error"] == "EndpointCreationFailed"
     rollback = one_notification(result)["rollback"]
     assert rollback["attempted"] is False
@@ -164,8 +179,12 @@ def test_missing_config_is_prerequisite_not_found(local_run: Runner) -> None:
         {"operation": "CreateEndpoint", "error": "ThrottlingException", "count": 3},
         {"operation": "CreateEndpoint", "error": "InternalFailure", "count": 2},
         {"operation": "CreateEndpoint", "error": "ServiceUnavailable", "count": 1},
-        {"operation": "CreateEndpoint", "error": "ValidationException", "count": 2,
-         "message": "Could not find endpoint configuration churn-config-v3"},
+        {
+            "operation": "CreateEndpoint",
+            "error": "ValidationException",
+            "count": 2,
+            "message": "Could not find endpoint configuration churn-config-v3",
+        },
         {"operation": "DescribeEndpoint", "error": "ThrottlingException", "count": 4},
         {"operation": "DescribeEndpointConfig", "error": "InternalFailure", "count": 1},
     ],
@@ -231,9 +250,15 @@ def test_invalid_requests_touch_nothing(local_run: Runner, document: Any, fields
 
 def test_event_envelope_is_accepted_and_its_id_is_the_request_id(local_run: Runner) -> None:
     event = {
-        "version": "0", "id": "evt-123", "detail-type": "Endpoint Request", "source": "test",
-        "account": "123456789012", "time": "2026-11-22T12:00:00Z", "region": "us-east-1",
-        "resources": [], "detail": request(),
+        "version": "0",
+        "id": "evt-123",
+        "detail-type": "Endpoint Request",
+        "source": "test",
+        "account": "123456789012",
+        "time": "2026-11-22T12:00:00Z",
+        "region": "us-east-1",
+        "resources": [],
+        "detail": request(),
     }
     [result] = local_run([event], {"sagemaker": {"createSeconds": 60}})
     assert result["status"] == "SUCCEEDED"
@@ -274,7 +299,9 @@ def test_delete_of_someone_elses_endpoint_keeps_its_config(local_run: Runner) ->
 
 
 def test_same_request_twice_creates_one_endpoint(local_run: Runner) -> None:
-    first, second = local_run([request(requestId="same"), request(requestId="same")], {"sagemaker": {"createSeconds": 60}})
+    first, second = local_run(
+        [request(requestId="same"), request(requestId="same")], {"sagemaker": {"createSeconds": 60}}
+    )
     assert first["status"] == "SUCCEEDED" and second["status"] == "SUCCEEDED"
     assert first["calls"].count("sagemaker:CreateEndpoint") == 1
     assert second["calls"].count("sagemaker:CreateEndpoint") == 0
@@ -283,7 +310,9 @@ def test_same_request_twice_creates_one_endpoint(local_run: Runner) -> None:
 
 
 def test_another_request_for_the_same_name_is_refused(local_run: Runner) -> None:
-    first, second = local_run([request(requestId="a"), request(requestId="b")], {"sagemaker": {"createSeconds": 60}})
+    first, second = local_run(
+        [request(requestId="a"), request(requestId="b")], {"sagemaker": {"createSeconds": 60}}
+    )
     assert first["status"] == "SUCCEEDED"
     assert second["error"] == "EndpointAlreadyExists"
     assert sagemaker_left(second)["endpoints"] == ["churn-prod"]

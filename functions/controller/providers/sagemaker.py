@@ -45,9 +45,7 @@ def _is_missing(exc: ClientError) -> bool:
     )
 
 
-def _percent_rule(
-    size: Any, path: str, low: int, high: int, errors: list[FieldError]
-) -> None:
+def _percent_rule(size: Any, path: str, low: int, high: int, errors: list[FieldError]) -> None:
     if isinstance(size, dict) and size.get("Type") == "CAPACITY_PERCENT":
         value = size.get("Value")
         if isinstance(value, int) and not low <= value <= high:
@@ -69,9 +67,13 @@ def _deployment_rules(config: Any, errors: list[FieldError]) -> None:
             kind = routing.get("Type")
             for member, wanted in (("CanarySize", "CANARY"), ("LinearStepSize", "LINEAR")):
                 if kind == wanted and member not in routing:
-                    errors.append(FieldError(f"{routing_path}.{member}", f"is required when Type is {wanted}"))
+                    errors.append(
+                        FieldError(f"{routing_path}.{member}", f"is required when Type is {wanted}")
+                    )
                 if member in routing and kind != wanted:
-                    errors.append(FieldError(f"{routing_path}.{member}", f"is only allowed when Type is {wanted}"))
+                    errors.append(
+                        FieldError(f"{routing_path}.{member}", f"is only allowed when Type is {wanted}")
+                    )
             _percent_rule(routing.get("CanarySize"), f"{routing_path}.CanarySize", 1, 50, errors)
             _percent_rule(routing.get("LinearStepSize"), f"{routing_path}.LinearStepSize", 10, 50, errors)
             waits = [routing.get("WaitIntervalInSeconds"), blue_green.get("TerminationWaitInSeconds")]
@@ -88,11 +90,15 @@ def _deployment_rules(config: Any, errors: list[FieldError]) -> None:
         rolling_path = f"{path}.RollingUpdatePolicy"
         _percent_rule(rolling.get("MaximumBatchSize"), f"{rolling_path}.MaximumBatchSize", 5, 50, errors)
         _percent_rule(
-            rolling.get("RollbackMaximumBatchSize"), f"{rolling_path}.RollbackMaximumBatchSize", 1, 100, errors
+            rolling.get("RollbackMaximumBatchSize"),
+            f"{rolling_path}.RollbackMaximumBatchSize",
+            1,
+            100,
+            errors,
         )
 
 
-def _tag_rules(tags: Any, errors: list[FieldError]) -> None:
+def _tag_rules(tags: Any, errors: list[FieldError], path: str = "params.Tags") -> None:
     if not isinstance(tags, list):
         return
     seen: dict[str, int] = {}
@@ -101,9 +107,11 @@ def _tag_rules(tags: Any, errors: list[FieldError]) -> None:
         if not isinstance(key, str):
             continue
         if key.lower().startswith(RESERVED_TAG_PREFIXES):
-            errors.append(FieldError(f"params.Tags[{index}].Key", f"may not start with {key.split(':')[0]}: (reserved)"))
+            errors.append(
+                FieldError(f"{path}[{index}].Key", f"may not start with {key.split(':')[0]}: (reserved)")
+            )
         if key in seen:
-            errors.append(FieldError(f"params.Tags[{index}].Key", f"repeats Tags[{seen[key]}].Key ({key})"))
+            errors.append(FieldError(f"{path}[{index}].Key", f"repeats Tags[{seen[key]}].Key ({key})"))
         seen.setdefault(key, index)
 
 
@@ -128,9 +136,9 @@ class SageMakerProvider:
         _tag_rules(params.get("Tags"), errors)
         if "EndpointConfig" in params:
             config = params["EndpointConfig"]
-            errors += check_operation(
-                config, "sagemaker", "CreateEndpointConfig", "params.EndpointConfig"
-            )
+            errors += check_operation(config, "sagemaker", "CreateEndpointConfig", "params.EndpointConfig")
+            if isinstance(config, dict):
+                _tag_rules(config.get("Tags"), errors, "params.EndpointConfig.Tags")
             if isinstance(config, dict) and config.get("EndpointConfigName") != params.get(
                 "EndpointConfigName"
             ):
@@ -146,10 +154,12 @@ class SageMakerProvider:
         if not isinstance(params, dict):
             return [FieldError("params", "must be an object")]
         errors = check_operation(params, "sagemaker", "DeleteEndpoint", only=("EndpointName",))
-        if "EndpointName" not in params:
+        if params.get("EndpointName") is None:
             errors.insert(0, FieldError("params.EndpointName", "is required"))
         extra = set(params) - {"EndpointName", "DeleteEndpointConfig"}
-        errors += [FieldError(f"params.{name}", "is not a field of a delete request") for name in sorted(extra)]
+        errors += [
+            FieldError(f"params.{name}", "is not a field of a delete request") for name in sorted(extra)
+        ]
         flag = params.get("DeleteEndpointConfig")
         if flag is not None and not isinstance(flag, bool):
             errors.append(FieldError("params.DeleteEndpointConfig", "must be true or false"))
@@ -172,7 +182,9 @@ class SageMakerProvider:
         arn = self._endpoint_arn(name)
         if arn is not None:
             if self._owner(arn) != request_id:
-                raise EndpointAlreadyExists(f"endpoint {name} already exists and this request did not create it")
+                raise EndpointAlreadyExists(
+                    f"endpoint {name} already exists and this request did not create it"
+                )
             created.append(Resource(kind=ENDPOINT, id=name))  # a retry: ours already
             return name, self.describe(Resource(kind=ENDPOINT, id=name))
 
@@ -181,7 +193,10 @@ class SageMakerProvider:
         if config_owned:
             if config_arn is None:
                 sagemaker.create_endpoint_config(
-                    **{**params["EndpointConfig"], "Tags": self._tags(params["EndpointConfig"].get("Tags", []), request_id)}
+                    **{
+                        **params["EndpointConfig"],
+                        "Tags": self._tags(params["EndpointConfig"].get("Tags", []), request_id),
+                    }
                 )
                 created.append(Resource(kind=CONFIG, id=config_name))
             elif self._owner(config_arn) == request_id:
@@ -233,7 +248,11 @@ class SageMakerProvider:
 
     def _config_arn(self, config_name: str) -> str | None:
         try:
-            return str(aws.client("sagemaker").describe_endpoint_config(EndpointConfigName=config_name)["EndpointConfigArn"])
+            return str(
+                aws.client("sagemaker").describe_endpoint_config(EndpointConfigName=config_name)[
+                    "EndpointConfigArn"
+                ]
+            )
         except ClientError as exc:
             if _is_missing(exc):
                 return None
@@ -265,7 +284,9 @@ class SageMakerProvider:
         try:
             if resource.kind == CONFIG:
                 config = sagemaker.describe_endpoint_config(EndpointConfigName=resource.id)
-                return Observation(status=Status.READY, provider_status="Exists", arn=config["EndpointConfigArn"])
+                return Observation(
+                    status=Status.READY, provider_status="Exists", arn=config["EndpointConfigArn"]
+                )
             endpoint = sagemaker.describe_endpoint(EndpointName=resource.id)
         except ClientError as exc:
             if _is_missing(exc):

@@ -1,0 +1,38 @@
+# Two commands do everything: `make demo` and `make test`. Both set up what they need first.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+
+.PHONY: demo test lint synth clean
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -c 'import sys; sys.exit("Python >= 3.11 is needed" if sys.version_info < (3, 11) else 0)'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+## make demo: set up, then run `endpointctl local demo` (no AWS account needed)
+demo: $(BIN)/.installed
+	$(BIN)/endpointctl local demo
+
+## make test: set up, then lint, type-check and run every test
+test: $(BIN)/.installed node_modules/.installed lint
+	$(BIN)/pytest -n 2 --durations=10
+
+lint: $(BIN)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check functions infra endpointctl app.py
+	$(BIN)/mypy
+
+## make synth: the CloudFormation template, as `npx cdk synth` writes it
+synth: $(BIN)/.installed node_modules/.installed
+	PATH="$(CURDIR)/$(BIN):$$PATH" npx cdk synth --quiet
+
+clean:
+	rm -rf $(VENV) node_modules cdk.out .endpointctl-cache .pytest_cache .mypy_cache .ruff_cache

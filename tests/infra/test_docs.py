@@ -1,0 +1,55 @@
+"""The README's diagram is generated from the synthesized definition; keep them in sync."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from endpointctl import project_root
+from endpointctl.diagram import mermaid
+from endpointctl.template import state_machines
+
+
+def test_readme_diagram_matches_the_synthesized_definition(template: dict[str, Any]) -> None:
+    readme = (project_root() / "README.md").read_text()
+    block = re.search(r"<!-- diagram:sagemaker -->\n```mermaid\n(.*?)\n```\n<!-- /diagram -->", readme, re.S)
+    assert block, "README lost its diagram block"
+    expected = mermaid(state_machines(template)["sagemaker"].definition)
+    assert block.group(1) == expected, "README diagram is stale: run `endpointctl diagram` and paste it"
+
+
+def test_readme_commands_exist() -> None:
+    readme = (project_root() / "README.md").read_text()
+    assert "make demo" in readme and "make test" in readme
+    ci = (project_root() / ".ci" / "run").read_text()
+    assert "make test" in ci
+
+
+@pytest.mark.skipif(
+    shutil.which("npx") is None or not (project_root() / "node_modules" / "aws-cdk").is_dir(),
+    reason="the pinned CDK CLI is not installed (run `npm ci`)",
+)
+def test_npx_cdk_synth_works_offline(tmp_path: Path) -> None:
+    env = {
+        "PATH": f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin",
+        "HOME": str(tmp_path),
+        "CDK_DISABLE_VERSION_CHECK": "1",
+        "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
+    }
+    done = subprocess.run(
+        ["npx", "cdk", "synth", "--quiet", "--output", str(tmp_path / "out"), "--no-notices"],
+        cwd=project_root(),
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert (tmp_path / "out" / "MlEndpointController.template.json").is_file()

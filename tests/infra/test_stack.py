@@ -1,0 +1,195 @@
+"""Assertions on the synthesized stack: what `cdk synth` produces is what these tests read."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aws_cdk.assertions import Capture, Match, Template
+
+from endpointctl.template import state_machines
+
+
+@pytest.fixture(scope="module")
+def stack(template: dict[str, Any]) -> Template:
+    return Template.from_json(template)
+
+
+def test_one_rule_per_endpoint_type_starts_its_state_machine(
+    stack: Template, template: dict[str, Any]
+) -> None:
+    machine = state_machines(template)["sagemaker"].logical_id
+    stack.has_resource_properties(
+        "AWS::Events::Rule",
+        {
+            "EventBusName": {"Ref": Match.string_like_regexp("^Bus")},
+            "EventPattern": {"detail-type": ["Endpoint Request"], "detail": {"endpointType": ["sagemaker"]}},
+            "State": "ENABLED",
+            "Targets": [
+                Match.object_like(
+                    {
+                        "Arn": {"Ref": machine},
+                        "RoleArn": Match.any_value(),
+                        "RetryPolicy": {"MaximumRetryAttempts": 8, "MaximumEventAgeInSeconds": 7200},
+                    }
+                )
+            ],
+        },
+    )
+
+
+def test_bus_topic_and_outputs(stack: Template) -> None:
+    stack.has_resource_properties("AWS::Events::EventBus", {"Name": "ml-endpoint-controller"})
+    stack.resource_count_is("AWS::SNS::Topic", 1)
+    outputs = stack.find_outputs("*")
+    assert {"EventBusName", "NotificationTopicArn", "SageMakerStateMachineArn"} <= set(outputs)
+
+
+def test_functions_use_the_powertools_layer_tracing_and_a_retained_log_group(stack: Template) -> None:
+    layers = Capture()
+    log_group = Capture()
+    stack.has_resource_properties(
+        "AWS::Lambda::Function",
+        {
+            "Runtime": "python3.12",
+            "Handler": "controller.handlers.handler",
+            "TracingConfig": {"Mode": "Active"},
+            "Layers": layers,
+            "LoggingConfig": {"LogGroup": {"Ref": log_group}},
+            "Environment": {
+                "Variables": Match.object_like(
+                    {"ENDPOINT_TYPE": "sagemaker", "POWERTOOLS_SERVICE_NAME": "ml-endpoint-controller"}
+                )
+            },
+        },
+    )
+    assert "AWSLambdaPowertoolsPythonV3-python312-x86_64" in json.dumps(layers.as_array())
+    stack.has_resource("AWS::Logs::LogGroup", {"Properties": {"RetentionInDays": 30}})
+    assert log_group.as_string().startswith("SageMakerFunctionLogs")
+
+
+def _statements(template: dict[str, Any], role_prefix: str) -> list[dict[str, Any]]:
+    found = []
+    for resource in template["Resources"].values():
+        if resource["Type"] != "AWS::IAM::Policy":
+            continue
+        roles = json.dumps(resource["Properties"]["Roles"])
+        if role_prefix in roles:
+            found += resource["Properties"]["PolicyDocument"]["Statement"]
+    return found
+
+
+def test_sagemaker_function_permissions_are_scoped(template: dict[str, Any]) -> None:
+    statements = _statements(template, "SageMakerFunctionServiceRole")
+    actions = {
+        a for s in statements for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])
+    }
+    assert all(not a.endswith("*") for a in actions)
+    assert all(a.startswith(("sagemaker:", "xray:")) for a in actions)
+    by_sid = {s.get("Sid"): s for s in statements}
+    delete = by_sid["DeleteOnlyWhatTheControllerCreated"]
+    assert sorted(delete["Action"]) == ["sagemaker:DeleteEndpoint", "sagemaker:DeleteEndpointConfig"]
+    assert delete["Condition"] == {"StringLike": {"aws:ResourceTag/ml-endpoint-controller:request-id": "*"}}
+    resources = json.dumps(delete["Resource"])
+    assert ":endpoint/*" in resources and ":endpoint-config/*" in resources
+    assert "sagemaker:CreateEndpoint" in by_sid["CreateAndDescribe"]["Action"]
+
+
+def test_state_machine_may_invoke_its_function_and_publish_to_its_bus_and_topic(
+    template: dict[str, Any],
+) -> None:
+    statements = _statements(template, "SageMakerLifecycleStateMachineRole")
+    actions = {
+        a for s in statements for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])
+    }
+    assert {"lambda:InvokeFunction", "events:PutEvents", "sns:Publish"} <= actions
+    text = json.dumps(statements)
+    assert "SageMakerFunction" in text and "Bus" in text and "Notifications" in text
+    for statement in statements:
+        if statement["Resource"] == "*":  # X-Ray's trace APIs take no resource
+            assert all(a.startswith("xray:") for a in statement["Action"]), statement
+
+
+def test_state_machine_definition(template: dict[str, Any], stack: Template) -> None:
+    stack.has_resource_properties(
+        "AWS::StepFunctions::StateMachine", {"TracingConfiguration": {"Enabled": True}}
+    )
+    from endpointctl.diagram import flatten
+
+    asl = flatten(state_machines(template)["sagemaker"].definition)
+    states = asl["States"]
+    assert asl["StartAt"] == "Validate"
+    for name in (
+        "Validate",
+        "Create",
+        "WaitForEndpoint",
+        "Check",
+        "RollBack?",
+        "Teardown",
+        "Outcome",
+        "PublishEvent",
+        "PublishNotification",
+        "Done",
+        "Failed",
+        "Reject",
+    ):
+        assert name in states, name
+    transient = next(r for r in states["Create"]["Retry"] if "TransientServiceError" in r["ErrorEquals"])
+    assert transient == {
+        "ErrorEquals": ["TransientServiceError", "Lambda.TooManyRequestsException"],
+        "IntervalSeconds": 2,
+        "MaxAttempts": 6,
+        "BackoffRate": 2,
+        "MaxDelaySeconds": 60,
+        "JitterStrategy": "FULL",
+    }
+    assert states["Failed"] == {"Type": "Fail", "ErrorPath": "$.errorCode", "CausePath": "$.cause"}
+    assert states["WaitForEndpoint"]["SecondsPath"] == "$.wait"
+    publish = states["PublishEvent"]["Parameters"]["Entries"][0]
+    assert publish["Source"] == "ml-endpoint-controller" and publish["Detail.$"] == "$.detail"
+    assert states["Create"]["Catch"][0]["ResultPath"] == "$.error"
+
+
+def test_bus_name_comes_from_context() -> None:
+    from endpointctl import project_root
+    from endpointctl.synth import synthesize
+
+    template = synthesize(project_root(), {"busName": "team-a-endpoints"})
+    Template.from_json(template).has_resource_properties(
+        "AWS::Events::EventBus", {"Name": "team-a-endpoints"}
+    )
+
+
+def test_bad_context_fails_synth_with_a_clear_message() -> None:
+    from endpointctl import project_root
+    from endpointctl.synth import SynthError, synthesize
+
+    with pytest.raises(SynthError, match="busName"):
+        synthesize(project_root(), {"busName": "not a bus name!"}, use_cache=False)
+
+
+def test_cfn_lint_finds_no_errors(template: dict[str, Any], tmp_path: Path) -> None:
+    path = tmp_path / "template.json"
+    path.write_text(json.dumps(template))
+    done = subprocess.run(
+        [sys.executable, "-m", "cfnlint", "--format", "parseable", str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    findings = [line for line in done.stdout.splitlines() if line.strip()]
+    assert all(":W3005:" in line or ":W" in line.split(str(path))[-1][:12] for line in findings), findings
+    assert not [line for line in findings if ":E" in line], findings
+
+
+def test_infra_never_imports_functions() -> None:
+    from endpointctl import project_root
+
+    pattern = re.compile(r"^\s*(from|import)\s+(controller|functions)\b", re.MULTILINE)
+    for path in (project_root() / "infra").rglob("*.py"):
+        assert not pattern.search(path.read_text()), path
