@@ -357,7 +357,7 @@ class World:
             for m in self.sns
             if isinstance(m.get("message"), dict) and m["message"].get("executionArn") == arn
         ]
-        terminal = [at for owner, at in self.sagemaker.terminal.values() if owner == arn]
+        terminal = self.sagemaker.terminal_times(arn)
         return {
             "status": run.status,
             "output": run.output,

@@ -31,6 +31,7 @@ class Timeline:
     create_at: float | None
     delete_at: float | None = None
     execution: str | None = None
+    delete_execution: str | None = None
 
 
 class SageMakerSim:
@@ -57,6 +58,8 @@ class SageMakerSim:
         self.timelines: dict[str, Timeline] = {}
         #: When each endpoint reached its terminal status (name -> (execution, virtual time)).
         self.terminal: dict[str, tuple[str | None, float]] = {}
+        #: When deletions ended (name -> [(execution, virtual time)]).
+        self.deleted: dict[str, list[tuple[str | None, float]]] = {}
         self._backend: Any = None
 
     # -- world setup ------------------------------------------------------------------------------
@@ -139,6 +142,8 @@ class SageMakerSim:
         now = self.clock.now()
         if timeline.delete_at is not None:
             if now >= timeline.delete_at + self.delete_seconds:
+                done_at = timeline.delete_at + self.delete_seconds
+                self.deleted.setdefault(name, []).append((timeline.delete_execution, done_at))
                 if self.delete_outcome == "Deleted":
                     del backend.endpoints[name]
                     self.timelines.pop(name, None)
@@ -165,6 +170,13 @@ class SageMakerSim:
         self.refresh_all()
         backend = self.backend()
         return {"endpoints": sorted(backend.endpoints), "endpointConfigs": sorted(backend.endpoint_configs)}
+
+    def terminal_times(self, execution: str) -> list[float]:
+        """When resources this execution asked for reached a terminal status (creation first)."""
+        created = [at for owner, at in self.terminal.values() if owner == execution]
+        if created:
+            return created
+        return [at for ends in self.deleted.values() for owner, at in ends if owner == execution]
 
     # -- the backend's behaviour (called as backend methods, without the backend) -------------------
     def _create_endpoint_config(self, endpoint_config_name: str, *args: Any, **kwargs: Any) -> Any:
@@ -217,6 +229,7 @@ class SageMakerSim:
             )
         timeline = self.timelines.setdefault(endpoint_name, Timeline(create_at=None))
         timeline.delete_at = self.clock.now()
+        timeline.delete_execution = self.log.execution
         endpoint.endpoint_status = "Deleting"
         return None
 

@@ -412,9 +412,7 @@ def run_step(event: dict[str, Any]) -> dict[str, Any]:
         raise ProviderError(f"unknown step {event.get('step')!r}")
     state = event.get("state") or {}
     execution = event.get("execution") or {}
-    logger.append_keys(
-        step=event.get("step"),
-        execution_arn=state.get("executionArn") or execution.get("Id"),
-        request_id=state.get("requestId"),
-    )
+    execution_arn = state.get("executionArn") or execution.get("Id")
+    logger.append_keys(step=event.get("step"), execution_arn=execution_arn, request_id=state.get("requestId"))
+    logger.set_correlation_id(execution_arn)
     return step(event)

@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 from typing import Any, Literal
 
+from aws_lambda_powertools.utilities.parser import parse
+from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, ValidationError
 
 from controller.errors import InvalidRequest
@@ -44,13 +46,9 @@ class Request(BaseModel):
     requestId: str | None = Field(default=None, pattern=REQUEST_ID_PATTERN)
 
 
-class Envelope(BaseModel):
-    """The parts of an EventBridge event the controller reads."""
+class RequestEvent(EventBridgeModel):
+    """An EventBridge event (Powertools' model) whose ``detail`` is a request."""
 
-    model_config = ConfigDict(populate_by_name=True)
-
-    id: str | None = None
-    detail_type: str = Field(alias="detail-type")
     detail: Any
 
 
@@ -63,14 +61,18 @@ def unwrap(document: Any) -> tuple[Any, str | None]:
     """The request inside ``document`` and the event id, if it came as an EventBridge event."""
     if not is_event(document):
         return document, None
-    envelope = Envelope.model_validate(document)
-    detail = envelope.detail
+    try:
+        event = parse(event=document, model=RequestEvent)
+    except ValidationError as exc:
+        raise_invalid([FieldError(f"event.{e.field}", e.problem) for e in pydantic_errors(exc)])
+        raise
+    detail = event.detail
     if isinstance(detail, str):
         try:
             detail = json.loads(detail)
         except ValueError as exc:
             raise InvalidRequest("detail: is not valid JSON", fields=["detail"]) from exc
-    return detail, envelope.id
+    return detail, event.id
 
 
 def _location(loc: tuple[int | str, ...]) -> str:
@@ -105,6 +107,6 @@ def read_common(document: Any) -> tuple[Request | None, list[FieldError]]:
     if not isinstance(document, dict):
         return None, [FieldError("request", "must be a JSON object")]
     try:
-        return Request.model_validate(document), []
+        return parse(event=document, model=Request), []
     except ValidationError as exc:
         return None, pydantic_errors(exc)

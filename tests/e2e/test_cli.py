@@ -1,0 +1,134 @@
+"""`endpointctl local run` as a user runs it: arguments, files, output and exit codes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from endpointctl import project_root
+from endpointctl.cli import main
+from tests.conftest import Runner
+
+pytestmark = pytest.mark.slow
+EVENTS = project_root() / "events"
+
+
+def write(tmp_path: Path, name: str, document: Any) -> str:
+    path = tmp_path / name
+    path.write_text(json.dumps(document) if not isinstance(document, str) else document)
+    return str(path)
+
+
+def test_json_output_and_exit_code_0(capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["local", "run", str(EVENTS / "sagemaker-create.json"), "--json"])
+    result = json.loads(capsys.readouterr().out)
+    assert code == 0
+    assert set(result) == {
+        "status",
+        "output",
+        "error",
+        "cause",
+        "notifications",
+        "calls",
+        "stateTransitions",
+        "lambdaInvocations",
+        "virtualSeconds",
+        "readyAfterSeconds",
+        "remaining",
+    }
+    assert result["status"] == "SUCCEEDED"
+    assert result["output"]["requestId"] == "churn-prod-2026-11-22"
+    assert set(result["remaining"]) == {"sagemaker", "aml", "neptune"}
+
+
+def test_failed_execution_exits_1_with_readable_progress(capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(
+        [
+            "local",
+            "run",
+            str(EVENTS / "sagemaker-create-with-config.json"),
+            "--scenario",
+            str(EVENTS / "scenarios" / "sagemaker-failed.json"),
+        ]
+    )
+    out = capsys.readouterr().out
+    assert code == 1
+    assert "rollback finished: deleted endpoint fraud-canary, endpoint-config fraud-config-v1" in out
+    assert "FAILED after" in out and "EndpointCreationFailed" in out
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["missing.json"], "no such file"),
+        (["bad.json"], "not valid JSON"),
+        (["ok.json", "--scenario", "bad-scenario.json"], "scenario"),
+        (["ok.json", "--scenario", "unknown-key.json"], "unknown scenario keys"),
+        (["empty.json"], "empty"),
+    ],
+    ids=["missing", "bad-json", "bad-scenario", "unknown-key", "empty-array"],
+)
+def test_unusable_arguments_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str], message: str
+) -> None:
+    write(tmp_path, "bad.json", "{not json")
+    write(
+        tmp_path,
+        "ok.json",
+        {"endpointType": "sagemaker", "params": {"EndpointName": "a", "EndpointConfigName": "b"}},
+    )
+    write(tmp_path, "bad-scenario.json", {"sagemaker": {"createSeconds": "soon"}})
+    write(tmp_path, "unknown-key.json", {"s3": {}})
+    write(tmp_path, "empty.json", [])
+    code = main(["local", "run", *[str(tmp_path / a) if a.endswith(".json") else a for a in args]])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert message in err and err.count("\n") == 1
+
+
+def test_every_sample_request_runs(capsys: pytest.CaptureFixture[str]) -> None:
+    for path in sorted(EVENTS.glob("*.json")):
+        assert main(["local", "run", str(path), "--json"]) in (0, 1), path
+    capsys.readouterr()
+
+
+def test_array_runs_in_one_world_and_delete_reports_its_timing(local_run: Runner) -> None:
+    create = json.loads((EVENTS / "sagemaker-create.json").read_text())
+    delete = json.loads((EVENTS / "sagemaker-delete.json").read_text())
+    first, second = local_run([create, delete], {"sagemaker": {"createSeconds": 120, "deleteSeconds": 75}})
+    assert first["readyAfterSeconds"] == 120
+    assert second["readyAfterSeconds"] == 75
+    assert second["remaining"]["sagemaker"] == {"endpoints": [], "endpointConfigs": []}
+
+
+def test_parallel_requests_share_one_world(local_run: Runner) -> None:
+    def req(name: str, **extra: Any) -> dict[str, Any]:
+        return {
+            "endpointType": "sagemaker",
+            "params": {"EndpointName": name, "EndpointConfigName": "shared"},
+            **extra,
+        }
+
+    requests = [req(f"ep-{i}", options={"pollIntervalSeconds": 20 + i}) for i in range(6)]
+    requests.append(req("-invalid"))
+    requests.append(req("ep-0", requestId="other"))  # races ep-0 for the name
+    results = local_run(requests, {"sagemaker": {"createSeconds": 200}}, parallel=True)
+    statuses = [r["status"] for r in results]
+    assert statuses[1:6] == ["SUCCEEDED"] * 5
+    assert results[6]["error"] == "InvalidRequest"
+    # Two requests race for ep-0: exactly one wins; the other touches nothing.
+    winner, loser = sorted((results[0], results[7]), key=lambda r: r["status"] != "SUCCEEDED")
+    assert winner["status"] == "SUCCEEDED" and loser["error"] == "EndpointAlreadyExists"
+    assert not any(c.startswith("sagemaker:Delete") for c in loser["calls"])
+    for result in results:
+        assert len(result["notifications"]["events"]) == 1 and len(result["notifications"]["sns"]) == 1
+    assert all(
+        r["readyAfterSeconds"] == 200 for r in results[:6] if r["calls"].count("sagemaker:CreateEndpoint")
+    )
+    endpoints = results[0]["remaining"]["sagemaker"]["endpoints"]
+    assert endpoints == [f"ep-{i}" for i in range(6)]
+    # Concurrent lifecycles interleave on one clock: none took much longer than 200 s + a poll.
+    assert max(r["virtualSeconds"] for r in results[1:6]) <= 200 + 26
