@@ -289,10 +289,12 @@ class World:
             return self.arns[endpoint_type]
         return next(iter(self.arns.values()))
 
-    def start(self, request: Any) -> Run:
+    def start(self, request: Any, *, registered: bool = False) -> Run:
+        """Start one execution (``registered``: the clock already counts it as running)."""
         self.sagemaker.prepare(request)
         name = f"local-{next(self._names)}-{uuid.uuid4().hex[:8]}"
-        self.clock.started()
+        if not registered:
+            self.clock.started()
         started = self.clock.now()
         arn = self.sfn.start_execution(
             stateMachineArn=self.machine_for(request), name=name, input=json.dumps(request)
@@ -390,7 +392,9 @@ class World:
 
     def run_parallel(self, requests: list[Any]) -> list[dict[str, Any]]:
         """Start ``requests`` together; each result shows the world at the end."""
-        runs = [self.start(request) for request in requests]
+        for _ in requests:  # all count as running before any starts: none races ahead in time
+            self.clock.started()
+        runs = [self.start(request, registered=True) for request in requests]
         self.wait(runs)
         return [self.result(run) for run in runs]
 

@@ -115,7 +115,7 @@ class EndpointLifecycle(Construct):
         validate.add_catch(reject, errors=[sfn.Errors.ALL], result_path="$")
         for step in (create, check):
             step.add_catch(roll_back, errors=[sfn.Errors.ALL], result_path="$.error")
-        teardown.add_catch(outcome, errors=[sfn.Errors.ALL], result_path="$.error")
+        teardown.add_catch(outcome, errors=[sfn.Errors.ALL], result_path="$.teardownError")
 
         create.next(wait_endpoint)
         wait_endpoint.next(check)

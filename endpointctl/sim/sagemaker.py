@@ -9,6 +9,7 @@ per the scenario, and injects the scenario's faults at the HTTP level (real erro
 from __future__ import annotations
 
 import re
+import threading
 from contextlib import ExitStack
 from dataclasses import dataclass
 from typing import Any
@@ -61,6 +62,7 @@ class SageMakerSim:
         #: When deletions ended (name -> [(execution, virtual time)]).
         self.deleted: dict[str, list[tuple[str | None, float]]] = {}
         self._backend: Any = None
+        self._lock = threading.RLock()
 
     # -- world setup ------------------------------------------------------------------------------
     def install(self, stack: ExitStack) -> None:
@@ -78,7 +80,16 @@ class SageMakerSim:
         stack.enter_context(mock.patch.object(SageMakerResponse, "call_action", call_action))
         backend_cls = sm_models.SageMakerModelBackend
         for name in _PATCHED:
-            stack.enter_context(mock.patch.object(backend_cls, name, getattr(self, f"_{name}")))
+            stack.enter_context(mock.patch.object(backend_cls, name, self._atomic(getattr(self, f"_{name}"))))
+
+    def _atomic(self, method: Any) -> Any:
+        """Concurrent requests see one call at a time, as the real service's name checks do."""
+
+        def call(_backend: Any, *args: Any, **kwargs: Any) -> Any:  # a method of the backend class
+            with self._lock:
+                return method(*args, **kwargs)
+
+        return call
 
     def backend(self) -> Any:
         if self._backend is None:

@@ -226,12 +226,12 @@ def _failure(error: ControllerError) -> Failure:
     return Failure(code=error.code, message=error.message, fields=error.fields)
 
 
-def _caught(state: State) -> Failure | None:
-    """The failure a ``Catch`` recorded in ``state.error``, in contract terms."""
-    if not state.error:
+def _caught(error: dict[str, Any] | None) -> Failure | None:
+    """The failure a ``Catch`` recorded (``{"Error", "Cause"}``), in contract terms."""
+    if not error:
         return None
-    name = str(state.error.get("Error", ""))
-    body = parse_cause(state.error.get("Cause"))
+    name = str(error.get("Error", ""))
+    body = parse_cause(error.get("Cause"))
     message = str(body.get("message", ""))
     if name in CONTRACT_CODES:
         return Failure(code=name, message=message, fields=body.get("fields") or [])
@@ -277,7 +277,12 @@ def _plan_teardown(state: State, provider: Provider) -> Teardown:
 
             raise translate(exc, f"{provider.service}: delete", []) from exc
         return Teardown(mode="delete", targets=targets, deadline=deadline)
-    state.failure = state.failure or _caught(state)
+    state.failure = state.failure or _caught(state.error)
+    return Teardown(mode="rollback", targets=_rollback_targets(state), deadline=deadline)
+
+
+def _rollback_targets(state: State) -> list[Resource]:
+    """What this request created: recorded by ``create``, or carried by its error's cause."""
     targets = list(state.created)
     if state.error:
         for item in parse_cause(state.error.get("Cause")).get("created", []):
@@ -285,8 +290,7 @@ def _plan_teardown(state: State, provider: Provider) -> Teardown:
             if all((r.kind, r.id) != (resource.kind, resource.id) for r in targets):
                 targets.append(resource)
     # Delete the endpoint before its config: a config must not be deleted while in use.
-    targets.sort(key=lambda r: r.kind == "endpoint-config")
-    return Teardown(mode="rollback", targets=targets, deadline=deadline)
+    return sorted(targets, key=lambda r: r.kind == "endpoint-config")
 
 
 def _advance(plan: Teardown, provider: Provider, owner: str | None) -> str | None:
@@ -329,47 +333,31 @@ def _gone(plan: Teardown, target: Resource) -> None:
 def outcome(event: dict[str, Any]) -> dict[str, Any]:
     state = State.model_validate(event["state"])
     plan = state.teardown
-    caught = _caught(state)
-    failure = state.failure
+    teardown_error = _caught(state.teardownError)
+    failure = state.failure or _caught(state.error)
     rollback: RollbackDetail | None = None
     already_absent: bool | None = None
 
     if state.action == "delete":
-        if plan is not None and plan.verdict == "done" and caught is None:
+        if plan is not None and plan.verdict == "done" and teardown_error is None:
             status = "DELETED"
             already_absent = not plan.deleted
         else:
             status = "FAILED"
             left = ", ".join(plan.left) if plan else state.endpointId
-            failure = caught or Failure(
-                code="ProviderError", message=(plan.reason if plan else None) or f"{left} was not deleted"
+            failure = (
+                failure
+                or teardown_error
+                or Failure(
+                    code="ProviderError", message=(plan.reason if plan else None) or f"{left} was not deleted"
+                )
             )
-    elif state.verdict == "ready" and failure is None and caught is None:
+    elif state.verdict == "ready" and failure is None:
         status = "READY"
     else:
         status = "FAILED"
-        failure = failure or caught or Failure(code="ProviderError", message="the lifecycle ended early")
-        if plan is None:
-            rollback = RollbackDetail(attempted=False) if failure.code not in NOTHING_CREATED else None
-            if rollback is not None and state.created:
-                rollback.remaining = [r.label for r in state.created]
-        elif not plan.targets and failure.code in NOTHING_CREATED:
-            rollback = None  # nothing was created, nothing to roll back
-        else:
-            succeeded = plan.verdict == "done" and (caught is None or caught == failure)
-            rollback = RollbackDetail(
-                attempted=True,
-                succeeded=succeeded,
-                deleted=plan.deleted,
-                remaining=plan.left or None,
-                skipped=plan.skipped or None,
-            )
-            if not succeeded:
-                cause = plan.reason or (caught.message if caught and caught != failure else "")
-                failure = Failure(
-                    code="RollbackFailed",
-                    message=f"{failure.message}; rollback failed: {cause}; left: {', '.join(plan.left) or 'nothing'}",
-                )
+        failure = failure or Failure(code="ProviderError", message="the lifecycle ended early")
+        rollback, failure = _rollback_outcome(state, failure, teardown_error)
     detail = Detail(
         requestId=state.requestId,
         action=state.action,
@@ -393,6 +381,36 @@ def outcome(event: dict[str, Any]) -> dict[str, Any]:
     )
     _measure(detail)
     return publication(detail)
+
+
+def _rollback_outcome(
+    state: State, failure: Failure, teardown_error: Failure | None
+) -> tuple[RollbackDetail | None, Failure]:
+    """The ``rollback`` of a failed create, and the failure once the rollback is counted in."""
+    plan = state.teardown
+    if plan is None and teardown_error is None:  # rollback: false
+        if failure.code in NOTHING_CREATED and not state.created:
+            return None, failure
+        return RollbackDetail(attempted=False, remaining=[r.label for r in state.created] or None), failure
+    targets = plan.targets if plan is not None else _rollback_targets(state)
+    if not targets and failure.code in NOTHING_CREATED:
+        return None, failure  # nothing was created, nothing to roll back
+    left = [t.label for t in targets if not t.gone]
+    succeeded = plan is not None and plan.verdict == "done" and teardown_error is None
+    rollback = RollbackDetail(
+        attempted=True,
+        succeeded=succeeded,
+        deleted=plan.deleted if plan is not None else [],
+        remaining=left or None,
+        skipped=(plan.skipped or None) if plan is not None else None,
+    )
+    if succeeded:
+        return rollback, failure
+    reason = teardown_error.message if teardown_error else (plan.reason if plan else "") or "unknown"
+    return rollback, Failure(
+        code="RollbackFailed",
+        message=f"{failure.message}; rollback failed: {reason}; left: {', '.join(left) or 'nothing'}",
+    )
 
 
 STEPS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {

@@ -75,5 +75,6 @@ class State(BaseModel):
     readyAt: str | None = None
     failure: Failure | None = None
     teardown: Teardown | None = None
-    #: ``{"Error": ..., "Cause": ...}`` as a ``Catch`` wrote it.
+    #: ``{"Error": ..., "Cause": ...}`` as a ``Catch`` wrote it: of create/check, of teardown.
     error: dict[str, Any] | None = None
+    teardownError: dict[str, Any] | None = None

@@ -316,3 +316,59 @@ def test_another_request_for_the_same_name_is_refused(local_run: Runner) -> None
     assert first["status"] == "SUCCEEDED"
     assert second["error"] == "EndpointAlreadyExists"
     assert sagemaker_left(second)["endpoints"] == ["churn-prod"]
+
+
+def test_rollback_refused_by_the_service_is_rollback_failed(local_run: Runner) -> None:
+    fault = {"operation": "DeleteEndpoint", "error": "AccessDeniedException", "count": 1}
+    [result] = local_run([owned_config_request()], {"sagemaker": {"outcome": "Failed", "faults": [fault]}})
+    assert result["error"] == "RollbackFailed"
+    detail = one_notification(result)
+    assert detail["rollback"]["succeeded"] is False
+    assert detail["rollback"]["remaining"] == ["endpoint fraud-canary", "endpoint-config fraud-config-v1"]
+    assert "AccessDeniedException" in detail["error"]["message"]
+    assert sagemaker_left(result) == {"endpoints": ["fraud-canary"], "endpointConfigs": ["fraud-config-v1"]}
+
+
+def test_missing_model_of_an_inline_config_is_prerequisite_not_found(local_run: Runner) -> None:
+    [result] = local_run([owned_config_request()], {"sagemaker": {"missingPrerequisites": True}})
+    assert result["error"] == "PrerequisiteNotFound"
+    assert "fraud-model" in one_notification(result)["error"]["message"]
+    assert sagemaker_left(result) == {"endpoints": [], "endpointConfigs": []}
+
+
+@pytest.mark.parametrize(
+    ("scenario", "message"),
+    [
+        ({"deleteOutcome": "Failed"}, "deleting endpoint legacy failed"),
+        (
+            {"faults": [{"operation": "DeleteEndpoint", "error": "AccessDeniedException", "count": 1}]},
+            "AccessDenied",
+        ),
+    ],
+    ids=["delete-failed", "access-denied"],
+)
+def test_delete_that_cannot_finish_is_a_provider_error(
+    local_run: Runner, scenario: dict[str, Any], message: str
+) -> None:
+    scenario = {"sagemaker": {"existing": {"endpoints": ["legacy"]}, **scenario}}
+    [result] = local_run([delete_request("legacy")], scenario)
+    assert result["status"] == "FAILED" and result["error"] == "ProviderError"
+    detail = one_notification(result)
+    assert detail["status"] == "FAILED" and message in detail["error"]["message"]
+    assert sagemaker_left(result)["endpoints"] == ["legacy"]
+
+
+def test_each_retry_is_a_billed_transition_and_an_invocation(local_run: Runner) -> None:
+    scenario = {"sagemaker": {"createSeconds": 60}}
+    throttled = {
+        "sagemaker": {
+            "createSeconds": 60,
+            "faults": [{"operation": "CreateEndpoint", "error": "ThrottlingException", "count": 2}],
+        }
+    }
+    [clean] = local_run([request()], scenario)
+    [retried] = local_run([request()], throttled)
+    # validate, action?, create, (wait, check, ready?) x2, outcome, 2 publishes, succeeded?, done
+    assert clean["stateTransitions"] == 14 and clean["lambdaInvocations"] == 5
+    assert retried["stateTransitions"] == clean["stateTransitions"] + 2
+    assert retried["lambdaInvocations"] == clean["lambdaInvocations"] + 2

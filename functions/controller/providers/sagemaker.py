@@ -192,12 +192,18 @@ class SageMakerProvider:
         config_arn = self._config_arn(config_name)
         if config_owned:
             if config_arn is None:
-                sagemaker.create_endpoint_config(
-                    **{
-                        **params["EndpointConfig"],
-                        "Tags": self._tags(params["EndpointConfig"].get("Tags", []), request_id),
-                    }
-                )
+                inline = params["EndpointConfig"]
+                try:
+                    sagemaker.create_endpoint_config(
+                        **{**inline, "Tags": self._tags(inline.get("Tags", []), request_id)}
+                    )
+                except ClientError as exc:
+                    # A missing model is documented only by the message ("Could not find model").
+                    if "could not find model" in aws.error_message(exc).lower():
+                        raise PrerequisiteNotFound(
+                            f"{aws.error_message(exc)} (named by {config_name})"
+                        ) from exc
+                    raise
                 created.append(Resource(kind=CONFIG, id=config_name))
             elif self._owner(config_arn) == request_id:
                 created.append(Resource(kind=CONFIG, id=config_name))  # a retry: ours already
