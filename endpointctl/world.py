@@ -37,6 +37,7 @@ HANDLER_ENV = {
     "POWERTOOLS_SERVICE_NAME": "ml-endpoint-controller",
     "POWERTOOLS_METRICS_NAMESPACE": "MlEndpointController",
     "POWERTOOLS_TRACE_DISABLED": "1",
+    "CONTROLLER_ACCOUNT_ID": ACCOUNT,
     "POWERTOOLS_LOG_LEVEL": "INFO",  # as deployed; the output goes to a sink unless verbose
 }
 SCENARIO_KEYS = ("sagemaker", "aml", "neptune")
@@ -100,9 +101,13 @@ class World:
         self._lock = threading.Lock()
         self.events: list[dict[str, Any]] = []
         self.sns: list[dict[str, Any]] = []
+        from endpointctl.sim.aml import AmlEmulator
+        from endpointctl.sim.neptune import NeptuneEmulator
         from endpointctl.sim.sagemaker import SageMakerSim
 
         self.sagemaker = SageMakerSim(scenario.get("sagemaker") or {}, self.clock, self.log)
+        self.aml = AmlEmulator(scenario.get("aml") or {}, self.clock, self.log)
+        self.neptune = NeptuneEmulator(scenario.get("neptune") or {}, self.clock, self.log)
 
     # -- setup ----------------------------------------------------------------------------------
     def __enter__(self) -> World:
@@ -117,7 +122,14 @@ class World:
     def _enter(self, stack: ExitStack) -> None:
         from moto import mock_aws
 
-        stack.enter_context(mock.patch.dict(os.environ, HANDLER_ENV))
+        for emulator in (self.aml, self.neptune):
+            emulator.start()
+            stack.callback(emulator.stop)
+        endpoints = {
+            "AWS_ENDPOINT_URL_MACHINE_LEARNING": self.aml.url,
+            "AWS_ENDPOINT_URL_NEPTUNEDATA": self.neptune.url,
+        }
+        stack.enter_context(mock.patch.dict(os.environ, {**HANDLER_ENV, **endpoints}))
         if not os.environ.get("ENDPOINTCTL_VERBOSE"):
             # moto logs every failed state (our failure paths are expected); warnings go too.
             for name in ("moto", "botocore", "aws_lambda_powertools"):
@@ -137,6 +149,7 @@ class World:
         self._install_time(stack)
         self._install_lambda(stack)
         self._install_recorders(stack)
+        self._install_execution_header(stack)
         self.sagemaker.install(stack)
 
         from controller import aws, clock
@@ -204,6 +217,25 @@ class World:
         if run is not None and isinstance(result, dict):
             run.progress.append({"step": event.get("step"), "at": self.clock.now(), "state": result})
         return json.dumps(result).encode()
+
+    def _install_execution_header(self, stack: ExitStack) -> None:
+        """Tell the emulators which execution calls: they answer on their own threads."""
+        import boto3
+
+        from endpointctl.sim.aml import EXECUTION_HEADER
+
+        boto3.setup_default_session()
+        log = self.log
+
+        def tag(request: Any, **kwargs: Any) -> None:
+            if log.execution:
+                request.headers[EXECUTION_HEADER] = log.execution
+
+        session = boto3.DEFAULT_SESSION
+        assert session is not None
+        for service in ("machine-learning", "neptunedata"):
+            session.events.register(f"request-created.{service}", tag)
+        stack.callback(boto3.setup_default_session)
 
     def _install_recorders(self, stack: ExitStack) -> None:
         from moto.events.models import EventsBackend
@@ -291,7 +323,8 @@ class World:
 
     def start(self, request: Any, *, registered: bool = False) -> Run:
         """Start one execution (``registered``: the clock already counts it as running)."""
-        self.sagemaker.prepare(request)
+        for sim in (self.sagemaker, self.aml, self.neptune):
+            sim.prepare(request)
         name = f"local-{next(self._names)}-{uuid.uuid4().hex[:8]}"
         if not registered:
             self.clock.started()
@@ -364,7 +397,11 @@ class World:
             for m in self.sns
             if isinstance(m.get("message"), dict) and m["message"].get("executionArn") == arn
         ]
-        terminal = self.sagemaker.terminal_times(arn)
+        terminal = (
+            self.sagemaker.terminal_times(arn)
+            or self.aml.fleet.terminal_times(arn)
+            or self.neptune.fleet.terminal_times(arn)
+        )
         return {
             "status": run.status,
             "output": run.output,
@@ -382,8 +419,8 @@ class World:
     def remaining(self) -> dict[str, Any]:
         return {
             "sagemaker": self.sagemaker.remaining(),
-            "aml": {"realtimeEndpoints": []},
-            "neptune": {"endpoints": []},
+            "aml": self.aml.remaining(),
+            "neptune": self.neptune.remaining(),
         }
 
     def run(self, requests: list[Any]) -> list[dict[str, Any]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from aws_cdk import Duration, RemovalPolicy, Stack
 from aws_cdk import aws_lambda as lambda_
@@ -34,6 +35,7 @@ def controller_function(
     layer: lambda_.ILayerVersion,
     log_retention_days: int,
     environment: dict[str, str] | None = None,
+    network: dict[str, Any] | None = None,
 ) -> lambda_.Function:
     """A function running the lifecycle steps of ``endpoint_type``."""
     log_group = logs.LogGroup(
@@ -58,12 +60,14 @@ def controller_function(
         log_group=log_group,
         environment={
             "ENDPOINT_TYPE": endpoint_type,
+            "CONTROLLER_ACCOUNT_ID": Stack.of(scope).account,
             "POWERTOOLS_SERVICE_NAME": "ml-endpoint-controller",
             "POWERTOOLS_METRICS_NAMESPACE": "MlEndpointController",
             "POWERTOOLS_LOG_LEVEL": "INFO",
             **(environment or {}),
         },
         description=f"ml-endpoint-controller: {endpoint_type} endpoint lifecycle steps",
+        **(network or {}),
     )
 
 

@@ -13,15 +13,9 @@ from constructs import Construct
 from infra.config import Config
 from infra.function import controller_function, powertools_layer
 from infra.lifecycle import EndpointLifecycle
-from infra.permissions import GRANTS
+from infra.permissions import TYPES
 
 REQUEST_DETAIL_TYPE = "Endpoint Request"
-
-
-def title(endpoint_type: str) -> str:
-    return {"sagemaker": "SageMaker", "aml": "Aml", "neptune": "Neptune"}.get(
-        endpoint_type, endpoint_type.title()
-    )
 
 
 class ControllerStack(Stack):
@@ -35,15 +29,18 @@ class ControllerStack(Stack):
 
         self.lifecycles: dict[str, EndpointLifecycle] = {}
         for endpoint_type in config.endpoint_types:
-            name = title(endpoint_type)
+            spec = TYPES[endpoint_type]
+            name = spec.title
             function = controller_function(
                 self,
                 f"{name}Function",
                 endpoint_type=endpoint_type,
                 layer=layer,
                 log_retention_days=config.log_retention_days,
+                environment=spec.environment(config),
+                network=spec.network(self, config),
             )
-            GRANTS[endpoint_type](function)
+            spec.grant(function, config)
             lifecycle = EndpointLifecycle(
                 self,
                 f"{name}Lifecycle",

@@ -19,7 +19,10 @@ HTTP_STATUS = {
     "ServiceUnavailableException": 503,
     "AccessDeniedException": 400,
     "ResourceNotFound": 400,
-    "ResourceNotFoundException": 404,
+    "ResourceNotFoundException": 400,
+    "MLResourceNotFoundException": 404,
+    "BadRequestException": 400,
+    "ClientTimeoutException": 408,
 }
 
 
@@ -78,9 +81,9 @@ class CallLog:
     def execution(self, value: str | None) -> None:
         self.local.execution = value
 
-    def record(self, call: str) -> None:
+    def record(self, call: str, execution: str | None = None) -> None:
         with self.lock:
-            self.entries.append((self.execution, call))
+            self.entries.append((execution or self.execution, call))
 
     def calls(self, execution: str | None = None) -> list[str]:
         return [call for owner, call in self.entries if execution is None or owner == execution]
@@ -115,3 +118,100 @@ def json_error(fault: Fault, message: str | None = None) -> tuple[int, dict[str,
         },
         body,
     )
+
+
+class Emulator:
+    """A small stateful HTTP service on 127.0.0.1 (an ephemeral port) for a service moto lacks.
+
+    Subclasses implement ``handle``; botocore reaches it through the standard per-service
+    ``AWS_ENDPOINT_URL_*`` variable, so the real serializers and parsers run on both sides.
+    """
+
+    def __init__(self) -> None:
+        self._server: Any = None
+        self._thread: threading.Thread | None = None
+        self.lock = threading.RLock()
+
+    def handle(
+        self, method: str, path: str, headers: dict[str, str], body: bytes
+    ) -> tuple[int, dict[str, str], str]:
+        raise NotImplementedError
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start(self) -> None:
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        emulator = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def _serve(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                with emulator.lock:
+                    status, headers, text = emulator.handle(self.command, self.path, dict(self.headers), body)
+                data = text.encode()
+                self.send_response(status)
+                for key, value in {"Content-Type": "application/json", **headers}.items():
+                    self.send_header(key, value)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            do_GET = do_POST = do_DELETE = do_PUT = _serve
+
+            def log_message(self, format: str, *args: Any) -> None:  # quiet
+                return
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, name=type(self).__name__, daemon=True
+        )
+        self._thread.start()
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+
+def number(scenario: dict[str, Any], service: str, key: str, default: float) -> float:
+    value = scenario.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+        raise ScenarioError(f"{service}.{key} must be a number of seconds >= 0")
+    return float(value)
+
+
+def choice(scenario: dict[str, Any], service: str, key: str, allowed: tuple[str, ...]) -> str:
+    value = scenario.get(key, allowed[0])
+    if value not in allowed:
+        raise ScenarioError(f"{service}.{key} must be one of {', '.join(allowed)}")
+    return str(value)
+
+
+def names(scenario: dict[str, Any], service: str, key: str) -> list[str]:
+    existing = scenario.get("existing") or {}
+    if not isinstance(existing, dict):
+        raise ScenarioError(f"{service}.existing must be an object")
+    value = existing.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ScenarioError(f"{service}.existing.{key} must be an array of names")
+    return list(value)
+
+
+def request_document(request: Any) -> dict[str, Any] | None:
+    """The request inside a bare request or an EventBridge event (for seeding prerequisites)."""
+    document = request.get("detail") if isinstance(request, dict) and "detail-type" in request else request
+    if isinstance(document, str):
+        try:
+            document = json.loads(document)
+        except ValueError:
+            return None
+    return document if isinstance(document, dict) else None

@@ -20,7 +20,14 @@ from moto.sagemaker.exceptions import ValidationError
 from moto.sagemaker.responses import SageMakerResponse
 
 from endpointctl.clock import VirtualClock
-from endpointctl.sim.common import CallLog, FaultPlan, ScenarioError, json_error, read_faults
+from endpointctl.sim.common import (
+    CallLog,
+    FaultPlan,
+    ScenarioError,
+    json_error,
+    read_faults,
+    request_document,
+)
 
 NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
 
@@ -111,10 +118,10 @@ class SageMakerSim:
 
     def prepare(self, request: Any) -> None:
         """Make the prerequisites a request names exist, unless ``missingPrerequisites``."""
-        if self.missing or not isinstance(request, dict):
+        document = request_document(request)
+        if self.missing or not document or document.get("endpointType", "sagemaker") != "sagemaker":
             return
-        document = request.get("detail") if "detail-type" in request else request
-        params = document.get("params") if isinstance(document, dict) else None
+        params = document.get("params")
         if not isinstance(params, dict) or document.get("action", "create") != "create":
             return
         name = params.get("EndpointConfigName")

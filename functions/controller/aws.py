@@ -46,11 +46,13 @@ SERVER_CODES = frozenset(
 
 
 @cache
-def client(service: str) -> Any:
-    """A client for ``service`` in the function's region."""
+def client(service: str, *, region: str | None = None, endpoint_url: str | None = None) -> Any:
+    """A client for ``service`` (in the function's region unless ``region`` is given)."""
     import boto3
 
-    return boto3.client(service, config=_CONFIG)  # type: ignore[call-overload]
+    return boto3.client(  # type: ignore[call-overload]
+        service, region_name=region, endpoint_url=endpoint_url, config=_CONFIG
+    )
 
 
 def reset() -> None:

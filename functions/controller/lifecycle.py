@@ -167,6 +167,8 @@ def create(event: dict[str, Any]) -> dict[str, Any]:
         raise translate(exc, f"{provider.service}: create", [r.model_dump() for r in created]) from exc
     state.created = created
     state.endpointId = endpoint_id
+    if (observation.extra or {}).get("preExisting"):
+        state.notOwned = [f"{provider.endpoint_type} endpoint {endpoint_id} (pre-existing, updated in place)"]
     _observe(state, observation)
     state.wait = _next_wait(state.options.pollIntervalSeconds, state.deadline)
     logger.info("create requested", extra={"resources": [r.label for r in created]})
@@ -177,6 +179,9 @@ def _observe(state: State, observation: Observation) -> None:
     state.providerStatus = observation.provider_status or state.providerStatus
     state.endpointArn = observation.arn or state.endpointArn
     state.endpointUrl = observation.url or state.endpointUrl
+    extra = observation.extra or {}
+    if isinstance(extra.get("peakRequestsPerSecond"), int):
+        state.peakRequestsPerSecond = extra["peakRequestsPerSecond"]
 
 
 def check(event: dict[str, Any]) -> dict[str, Any]:
@@ -367,6 +372,7 @@ def outcome(event: dict[str, Any]) -> dict[str, Any]:
         providerStatus=state.providerStatus,
         endpointArn=state.endpointArn,
         endpointUrl=state.endpointUrl if status == "READY" else None,
+        peakRequestsPerSecond=state.peakRequestsPerSecond if status == "READY" else None,
         executionArn=state.executionArn,
         startedAt=state.startedAt,
         finishedAt=clock.iso(),
@@ -402,7 +408,7 @@ def _rollback_outcome(
         succeeded=succeeded,
         deleted=plan.deleted if plan is not None else [],
         remaining=left or None,
-        skipped=(plan.skipped or None) if plan is not None else None,
+        skipped=((plan.skipped if plan is not None else []) + state.notOwned) or None,
     )
     if succeeded:
         return rollback, failure

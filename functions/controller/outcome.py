@@ -38,6 +38,7 @@ class Detail(BaseModel):
     providerStatus: str | None = None
     endpointArn: str | None = None
     endpointUrl: str | None = None
+    peakRequestsPerSecond: int | None = None
     executionArn: str | None = None
     startedAt: str | None = None
     finishedAt: str

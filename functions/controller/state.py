@@ -69,7 +69,10 @@ class State(BaseModel):
     endpointArn: str | None = None
     endpointUrl: str | None = None
     providerStatus: str | None = None
+    peakRequestsPerSecond: int | None = None
     created: list[Resource] = []
+    #: Resources this request changed but does not own (a Neptune ``update``): never deleted.
+    notOwned: list[str] = []
     verdict: Literal["wait", "ready", "failed", "timeout"] = "wait"
     wait: int = 1
     readyAt: str | None = None

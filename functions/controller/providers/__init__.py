@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from controller.providers.aml import AmlProvider
 from controller.providers.base import Provider
+from controller.providers.neptune import NeptuneProvider
 from controller.providers.sagemaker import SageMakerProvider
 
 PROVIDERS: dict[str, type[Provider]] = {
-    SageMakerProvider.endpoint_type: SageMakerProvider,
+    provider.endpoint_type: provider for provider in (SageMakerProvider, AmlProvider, NeptuneProvider)
 }
 
 

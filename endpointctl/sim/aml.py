@@ -1,0 +1,140 @@
+"""Emulated Amazon Machine Learning (JSON 1.1, ``X-Amz-Target: AmazonML_20141212.<Op>``).
+
+Models named by the requests exist unless ``missingPrerequisites``; a real-time endpoint goes
+``UPDATING`` → ``READY``/``FAILED`` after ``createSeconds``, and back to ``NONE`` after
+``deleteSeconds`` once deleted, on the virtual clock.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from endpointctl.clock import VirtualClock
+from endpointctl.sim import lifecycle as life
+from endpointctl.sim.common import (
+    CallLog,
+    Emulator,
+    Fault,
+    FaultPlan,
+    ScenarioError,
+    choice,
+    json_error,
+    names,
+    number,
+    read_faults,
+    request_document,
+)
+
+EXECUTION_HEADER = "X-Endpointctl-Execution"
+ENDPOINT_URL = "https://realtime.machinelearning.us-east-1.amazonaws.com"
+PEAK_RPS = 200
+_STATUS = {
+    life.CREATING: "UPDATING",
+    life.DELETING: "UPDATING",
+    life.READY: "READY",
+    life.FAILED: "FAILED",
+    life.GONE: "NONE",
+}
+
+
+class AmlEmulator(Emulator):
+    service = "aml"
+
+    def __init__(self, scenario: Any, clock: VirtualClock, log: CallLog) -> None:
+        super().__init__()
+        if not isinstance(scenario, dict):
+            raise ScenarioError("aml must be an object")
+        self.clock, self.log = clock, log
+        self.create_seconds = number(scenario, "aml", "createSeconds", 120)
+        self.delete_seconds = number(scenario, "aml", "deleteSeconds", 30)
+        self.outcome = choice(scenario, "aml", "outcome", ("READY", "FAILED"))
+        self.delete_outcome = choice(scenario, "aml", "deleteOutcome", ("Deleted", "Failed"))
+        self.missing = bool(scenario.get("missingPrerequisites", False))
+        self.faults = FaultPlan(read_faults(scenario.get("faults"), "aml"))
+        self.models: set[str] = set()
+        self.fleet = life.Fleet(clock)
+        for model_id in names(scenario, "aml", "realtimeEndpoints"):
+            self.models.add(model_id)
+            self.fleet.endpoints[model_id] = life.Timeline(create_at=None)
+
+    def prepare(self, request: Any) -> None:
+        document = request_document(request)
+        if self.missing or not document or document.get("endpointType") != "aml":
+            return
+        params = document.get("params")
+        if isinstance(params, dict) and isinstance(params.get("MLModelId"), str):
+            self.models.add(params["MLModelId"])
+
+    def remaining(self) -> dict[str, list[str]]:
+        return {"realtimeEndpoints": self.fleet.live()}
+
+    # -- the API --------------------------------------------------------------------------------
+    def handle(
+        self, method: str, path: str, headers: dict[str, str], body: bytes
+    ) -> tuple[int, dict[str, str], str]:
+        lowered = {k.lower(): v for k, v in headers.items()}
+        operation = lowered.get("x-amz-target", "").rsplit(".", 1)[-1]
+        self.log.record(f"machinelearning:{operation}", lowered.get(EXECUTION_HEADER.lower()))
+        fault = self.faults.take(operation)
+        if fault is not None:
+            return json_error(fault)
+        params = json.loads(body or b"{}")
+        model_id = str(params.get("MLModelId", ""))
+        if model_id not in self.models:
+            return json_error(
+                Fault(operation, "ResourceNotFoundException"), f"No MLModel with id {model_id} exists"
+            )
+        execution = lowered.get(EXECUTION_HEADER.lower())
+        if operation == "CreateRealtimeEndpoint":
+            if self.fleet.status(model_id) in (life.GONE, life.FAILED):
+                self.fleet.endpoints[model_id] = life.Timeline(
+                    create_at=self.clock.now(),
+                    create_seconds=self.create_seconds,
+                    ok=self.outcome == "READY",
+                    execution=execution,
+                )
+            return self._ok({"MLModelId": model_id, "RealtimeEndpointInfo": self._info(model_id)})
+        if operation == "DeleteRealtimeEndpoint":
+            timeline = self.fleet.endpoints.get(model_id)
+            if (
+                timeline is not None
+                and self.fleet.status(model_id) in (life.READY, life.FAILED)
+                and timeline.delete_at is None
+            ):
+                timeline.delete_at = self.clock.now()
+                timeline.delete_seconds = self.delete_seconds
+                timeline.delete_ok = self.delete_outcome == "Deleted"
+                timeline.delete_execution = execution
+            elif timeline is not None and self.fleet.status(model_id) == life.CREATING:
+                return json_error(
+                    Fault(operation, "InvalidInputException"), f"The endpoint of {model_id} is being created"
+                )
+            return self._ok({"MLModelId": model_id, "RealtimeEndpointInfo": self._info(model_id)})
+        if operation == "GetMLModel":
+            return self._ok(
+                {
+                    "MLModelId": model_id,
+                    "Name": model_id,
+                    "Status": "COMPLETED",
+                    "MLModelType": "BINARY",
+                    "EndpointInfo": self._info(model_id),
+                }
+            )
+        return json_error(Fault(operation, "InvalidInputException"), f"unsupported operation {operation}")
+
+    def _info(self, model_id: str) -> dict[str, Any]:
+        status = _STATUS[self.fleet.status(model_id)]
+        info: dict[str, Any] = {
+            "EndpointStatus": status,
+            "PeakRequestsPerSecond": PEAK_RPS if status != "NONE" else 0,
+        }
+        timeline = self.fleet.endpoints.get(model_id)
+        if status != "NONE" and timeline is not None:
+            info["EndpointUrl"] = ENDPOINT_URL
+            info["CreatedAt"] = timeline.create_at or 0
+        return info
+
+    @staticmethod
+    def _ok(body: dict[str, Any]) -> tuple[int, dict[str, str], str]:
+        return 200, {"Content-Type": "application/x-amz-json-1.1"}, json.dumps(body)

@@ -1,0 +1,181 @@
+"""Emulated Neptune ML data API (REST-JSON under ``/ml``): endpoints and training/transform jobs.
+
+Jobs named by the requests exist unless ``missingPrerequisites``. An endpoint is ``Creating``
+(or ``Updating``) for ``createSeconds``, then ``InService``/``Failed``; ``DeleteMLEndpoint`` is
+refused while it is ``Creating`` (``BadRequestException``, like the service), otherwise it is
+``Deleting`` for ``deleteSeconds``, then gone (or ``Failed``).
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from endpointctl.clock import VirtualClock
+from endpointctl.sim import lifecycle as life
+from endpointctl.sim.aml import EXECUTION_HEADER
+from endpointctl.sim.common import (
+    CallLog,
+    Emulator,
+    Fault,
+    FaultPlan,
+    ScenarioError,
+    choice,
+    names,
+    number,
+    read_faults,
+    request_document,
+)
+
+ARN = "arn:aws:sagemaker:us-east-1:123456789012:endpoint/{}"
+_STATUS = {life.READY: "InService", life.FAILED: "Failed", life.DELETING: "Deleting"}
+
+
+def rest_error(fault: Fault, message: str | None = None) -> tuple[int, dict[str, str], str]:
+    text = message or fault.message or f"simulated {fault.error}"
+    body = {"code": fault.error, "detailedMessage": text, "message": text, "requestId": "00000000-sim"}
+    return fault.http_status, {"x-amzn-ErrorType": fault.error}, json.dumps(body)
+
+
+class NeptuneEmulator(Emulator):
+    service = "neptune"
+
+    def __init__(self, scenario: Any, clock: VirtualClock, log: CallLog) -> None:
+        super().__init__()
+        if not isinstance(scenario, dict):
+            raise ScenarioError("neptune must be an object")
+        self.clock, self.log = clock, log
+        self.create_seconds = number(scenario, "neptune", "createSeconds", 600)
+        self.delete_seconds = number(scenario, "neptune", "deleteSeconds", 60)
+        self.outcome = choice(scenario, "neptune", "outcome", ("InService", "Failed"))
+        self.failure_reason = str(scenario.get("failureReason") or "simulated: the endpoint failed to deploy")
+        self.delete_outcome = choice(scenario, "neptune", "deleteOutcome", ("Deleted", "Failed"))
+        self.missing = bool(scenario.get("missingPrerequisites", False))
+        self.faults = FaultPlan(read_faults(scenario.get("faults"), "neptune"))
+        self.jobs: set[str] = set()
+        self.fleet = life.Fleet(clock)
+        self.updating: dict[str, bool] = {}
+        self._ids = itertools.count(1)
+        for endpoint_id in names(scenario, "neptune", "endpoints"):
+            self.fleet.endpoints[endpoint_id] = life.Timeline(create_at=None)
+
+    def prepare(self, request: Any) -> None:
+        document = request_document(request)
+        if self.missing or not document or document.get("endpointType") != "neptune":
+            return
+        params = document.get("params")
+        if isinstance(params, dict):
+            for key in ("mlModelTrainingJobId", "mlModelTransformJobId"):
+                if isinstance(params.get(key), str):
+                    self.jobs.add(params[key])
+
+    def remaining(self) -> dict[str, list[str]]:
+        return {"endpoints": self.fleet.live()}
+
+    # -- the API --------------------------------------------------------------------------------
+    def handle(
+        self, method: str, path: str, headers: dict[str, str], body: bytes
+    ) -> tuple[int, dict[str, str], str]:
+        lowered = {k.lower(): v for k, v in headers.items()}
+        execution = lowered.get(EXECUTION_HEADER.lower())
+        parts = [unquote(p) for p in urlsplit(path).path.strip("/").split("/")]
+        operation, target = self._route(method, parts)
+        self.log.record(f"neptunedata:{operation}", execution)
+        fault = self.faults.take(operation)
+        if fault is not None:
+            return rest_error(fault)
+        if operation in ("GetMLModelTrainingJob", "GetMLModelTransformJob"):
+            if target not in self.jobs:
+                return rest_error(Fault(operation, "MLResourceNotFoundException"), f"Job {target} not found")
+            return 200, {}, json.dumps({"id": target, "status": "Completed"})
+        if operation == "CreateMLEndpoint":
+            return self._create(json.loads(body or b"{}"), execution)
+        if operation == "GetMLEndpoint":
+            status = self.fleet.status(target)
+            if status == life.GONE:
+                return rest_error(
+                    Fault(operation, "MLResourceNotFoundException"), f"Endpoint {target} not found"
+                )
+            return 200, {}, json.dumps(self._describe(target, status))
+        if operation == "DeleteMLEndpoint":
+            status = self.fleet.status(target)
+            if status == life.GONE:
+                return rest_error(
+                    Fault(operation, "MLResourceNotFoundException"), f"Endpoint {target} not found"
+                )
+            if status == life.CREATING:
+                return rest_error(
+                    Fault(operation, "BadRequestException"),
+                    f"Endpoint {target} is {self._creating_word(target)}; it cannot be deleted until that finishes",
+                )
+            timeline = self.fleet.endpoints[target]
+            if timeline.delete_at is None:
+                timeline.delete_at = self.clock.now()
+                timeline.delete_seconds = self.delete_seconds
+                timeline.delete_ok = self.delete_outcome == "Deleted"
+                timeline.delete_execution = execution
+            return 200, {}, json.dumps({"status": "Deleting"})
+        return rest_error(
+            Fault(operation, "UnsupportedOperationException"), f"{method} {path} is not supported"
+        )
+
+    @staticmethod
+    def _route(method: str, parts: list[str]) -> tuple[str, str]:
+        if parts[:2] == ["ml", "endpoints"]:
+            if len(parts) == 2 and method == "POST":
+                return "CreateMLEndpoint", ""
+            if len(parts) == 3:
+                return {"GET": "GetMLEndpoint", "DELETE": "DeleteMLEndpoint"}.get(method, "Unknown"), parts[2]
+        if parts[:2] == ["ml", "modeltraining"] and len(parts) == 3:
+            return "GetMLModelTrainingJob", parts[2]
+        if parts[:2] == ["ml", "modeltransform"] and len(parts) == 3:
+            return "GetMLModelTransformJob", parts[2]
+        return "Unknown", ""
+
+    def _create(self, params: dict[str, Any], execution: str | None) -> tuple[int, dict[str, str], str]:
+        job = params.get("mlModelTrainingJobId") or params.get("mlModelTransformJobId")
+        if job not in self.jobs:
+            return rest_error(
+                Fault("CreateMLEndpoint", "MLResourceNotFoundException"), f"Job {job} not found"
+            )
+        endpoint_id = params.get("id") or f"endpoint-{int(self.clock.now())}-{next(self._ids)}"
+        status = self.fleet.status(endpoint_id)
+        update = bool(params.get("update"))
+        if status != life.GONE and not update:
+            return rest_error(
+                Fault("CreateMLEndpoint", "BadRequestException"), f"Endpoint {endpoint_id} already exists"
+            )
+        if update and status in (life.CREATING, life.DELETING):
+            return rest_error(
+                Fault("CreateMLEndpoint", "BadRequestException"), f"Endpoint {endpoint_id} is busy"
+            )
+        self.updating[endpoint_id] = update and status != life.GONE
+        self.fleet.endpoints[endpoint_id] = life.Timeline(
+            create_at=self.clock.now(),
+            create_seconds=self.create_seconds,
+            ok=self.outcome == "InService",
+            execution=execution,
+        )
+        created = int(self.clock.now() * 1000)
+        return (
+            200,
+            {},
+            json.dumps({"id": endpoint_id, "arn": ARN.format(endpoint_id), "creationTimeInMillis": created}),
+        )
+
+    def _creating_word(self, endpoint_id: str) -> str:
+        return "Updating" if self.updating.get(endpoint_id) else "Creating"
+
+    def _describe(self, endpoint_id: str, status: str) -> dict[str, Any]:
+        word = self._creating_word(endpoint_id) if status == life.CREATING else _STATUS[status]
+        endpoint: dict[str, Any] = {"name": endpoint_id, "arn": ARN.format(endpoint_id), "status": word}
+        if status == life.FAILED:
+            endpoint["failureReason"] = self.failure_reason
+        return {
+            "id": endpoint_id,
+            "status": word,
+            "endpoint": endpoint,
+            "endpointConfig": {"name": endpoint_id},
+        }

@@ -1,0 +1,121 @@
+"""Amazon Machine Learning real-time endpoints: ``CreateRealtimeEndpoint`` on an ``MLModel``.
+
+Amazon ML keeps no tags on endpoints, so ownership is what the execution recorded: the endpoint
+is this request's when ``GetMLModel`` said ``NONE`` just before this request created it. The
+service exists only in us-east-1 and eu-west-1; the function's ``AML_REGION`` says which.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any, ClassVar
+
+from botocore.exceptions import ClientError
+
+from controller import aws
+from controller.errors import EndpointAlreadyExists, PrerequisiteNotFound, TransientServiceError
+from controller.providers.base import Observation, Resource, Status
+from controller.validation import FieldError, check_operation
+
+ENDPOINT = "realtime-endpoint"
+
+_STATUS = {"NONE": Status.ABSENT, "READY": Status.READY, "FAILED": Status.FAILED, "UPDATING": Status.CREATING}
+
+
+def normalize(endpoint_status: str) -> Status:
+    """The normalized status of ``EndpointInfo.EndpointStatus``."""
+    return _STATUS.get(endpoint_status, Status.CREATING)
+
+
+def _client() -> Any:
+    return aws.client("machinelearning", region=os.environ.get("AML_REGION") or None)
+
+
+class AmlProvider:
+    """The ``aml`` endpoint type."""
+
+    endpoint_type: ClassVar[str] = "aml"
+    service: ClassVar[str] = "machinelearning"
+    default_timeout_seconds: ClassVar[int] = 1800
+    default_poll_seconds: ClassVar[int] = 15
+    teardown_bound_seconds: ClassVar[int] = 3600
+
+    def validate(self, action: str, params: Any) -> list[FieldError]:
+        operation = "DeleteRealtimeEndpoint" if action == "delete" else "CreateRealtimeEndpoint"
+        return check_operation(params, "machinelearning", operation)
+
+    def endpoint_id(self, action: str, params: dict[str, Any]) -> str | None:
+        model_id = params.get("MLModelId")
+        return model_id if isinstance(model_id, str) else None
+
+    def create(
+        self, params: dict[str, Any], request_id: str, created: list[Resource]
+    ) -> tuple[str, Observation]:
+        model_id = params["MLModelId"]
+        before = self._model(model_id)
+        if before is None:
+            raise PrerequisiteNotFound(f"MLModel {model_id} does not exist")
+        status = before.get("EndpointInfo", {}).get("EndpointStatus", "NONE")
+        if status in ("READY", "UPDATING"):
+            raise EndpointAlreadyExists(
+                f"MLModel {model_id} already has a real-time endpoint ({status}) that this request did not create"
+            )
+        try:
+            response = _client().create_realtime_endpoint(MLModelId=model_id)
+        except ClientError as exc:
+            if not aws.is_transient(exc) or aws.error_code(exc) in aws.THROTTLING_CODES:
+                raise  # refused: nothing was created
+            # A 5xx may still have created it. It said NONE a moment ago, so if there is one now,
+            # it is this request's; otherwise the retry may create it.
+            after = self._model(model_id) or {}
+            if after.get("EndpointInfo", {}).get("EndpointStatus", "NONE") == "NONE":
+                raise TransientServiceError(f"CreateRealtimeEndpoint failed: {aws.error_code(exc)}") from exc
+            response = {"RealtimeEndpointInfo": after["EndpointInfo"]}
+        created.append(Resource(kind=ENDPOINT, id=model_id))
+        return model_id, self._observation(response.get("RealtimeEndpointInfo") or {})
+
+    def _model(self, model_id: str) -> dict[str, Any] | None:
+        try:
+            return dict(_client().get_ml_model(MLModelId=model_id))
+        except ClientError as exc:
+            if aws.error_code(exc) == "ResourceNotFoundException":
+                return None
+            raise
+
+    @staticmethod
+    def _observation(info: dict[str, Any]) -> Observation:
+        status = str(info.get("EndpointStatus", "NONE"))
+        peak = info.get("PeakRequestsPerSecond")
+        return Observation(
+            status=normalize(status),
+            provider_status=status,
+            url=info.get("EndpointUrl"),
+            extra={"peakRequestsPerSecond": peak} if peak else None,
+        )
+
+    def describe(self, resource: Resource) -> Observation:
+        model = self._model(resource.id)
+        if model is None:
+            return Observation(status=Status.ABSENT)
+        observation = self._observation(model.get("EndpointInfo") or {})
+        region = os.environ.get("AML_REGION") or os.environ.get("AWS_REGION", "us-east-1")
+        account = os.environ.get("CONTROLLER_ACCOUNT_ID", "")
+        arn = f"arn:aws:machinelearning:{region}:{account}:mlmodel/{resource.id}" if account else None
+        return Observation(
+            status=observation.status,
+            provider_status=observation.provider_status,
+            arn=arn,
+            url=observation.url,
+            extra=observation.extra,
+        )
+
+    def delete(self, resource: Resource, *, owner: str | None) -> None:
+        # No tags to check: the rollback only ever names what this execution created.
+        try:
+            _client().delete_realtime_endpoint(MLModelId=resource.id)
+        except ClientError as exc:
+            if aws.error_code(exc) != "ResourceNotFoundException":
+                raise
+
+    def delete_targets(self, params: dict[str, Any]) -> list[Resource]:
+        return [Resource(kind=ENDPOINT, id=params["MLModelId"])]

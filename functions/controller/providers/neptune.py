@@ -1,0 +1,161 @@
+"""Neptune ML inference endpoints through the ``neptunedata`` API (``CreateMLEndpoint``).
+
+The client talks to the cluster's endpoint (``NEPTUNE_ENDPOINT``; the function runs in the
+cluster's VPC). Neptune ML keeps no tags, so ownership is what the execution recorded. With
+``update: true`` an existing endpoint is updated in place: it is not this request's, and a
+failure is reported, never rolled back by deleting it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from typing import Any, ClassVar
+
+from botocore.exceptions import ClientError
+
+from controller import aws
+from controller.errors import EndpointAlreadyExists, PrerequisiteNotFound
+from controller.providers.base import Observation, Resource, Status
+from controller.validation import FieldError, check_operation
+
+ENDPOINT = "ml-endpoint"
+MODEL_NAMES = ("rgcn", "kge", "transe", "distmult", "rotate")
+INSTANCE_TYPE = re.compile(r"^ml\.[a-z0-9]+(\.[a-z0-9-]+)+$")
+ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$")
+KMS_KEY = re.compile(
+    r"^(arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)/[\w/-]+|[0-9a-f-]{36}|alias/[\w/-]+)$"
+)
+NOT_FOUND = ("MLResourceNotFoundException", "ResourceNotFoundException")
+
+_STATUS = {"inservice": Status.READY, "failed": Status.FAILED, "deleting": Status.DELETING}
+
+
+def normalize(status: str) -> Status:
+    """The normalized status of ``GetMLEndpoint``'s free-form ``status``."""
+    return _STATUS.get(status.replace(" ", "").replace("_", "").lower(), Status.CREATING)
+
+
+def _client() -> Any:
+    return aws.client("neptunedata", endpoint_url=os.environ.get("NEPTUNE_ENDPOINT") or None)
+
+
+def _rules(params: dict[str, Any]) -> list[FieldError]:
+    """Rules of the CreateMLEndpoint documentation that the service model does not carry."""
+    errors = []
+    jobs = [k for k in ("mlModelTrainingJobId", "mlModelTransformJobId") if params.get(k) is not None]
+    if len(jobs) != 1:
+        problem = "give exactly one of mlModelTrainingJobId and mlModelTransformJobId"
+        errors += [FieldError(f"params.{k}", problem) for k in (jobs or ["mlModelTrainingJobId"])]
+    for key in jobs + (["id"] if "id" in params else []):
+        if isinstance(params.get(key), str) and not params[key].strip():
+            errors.append(FieldError(f"params.{key}", "must not be empty"))
+    checks: list[tuple[str, Any, str]] = [
+        ("modelName", lambda v: v in MODEL_NAMES, f"must be one of {', '.join(MODEL_NAMES)}"),
+        ("instanceCount", lambda v: v >= 1, "must be at least 1"),
+        ("instanceType", lambda v: INSTANCE_TYPE.match(v), "must be an ml.* instance type (ml.m5.xlarge)"),
+        ("neptuneIamRoleArn", lambda v: ROLE_ARN.match(v), "must be an IAM role ARN"),
+        ("volumeEncryptionKMSKey", lambda v: KMS_KEY.match(v), "must be a KMS key ARN, key id or alias"),
+    ]
+    for key, ok, problem in checks:
+        value = params.get(key)
+        if (
+            value is not None
+            and isinstance(value, str | int)
+            and not isinstance(value, bool)
+            and not ok(value)
+        ):
+            errors.append(FieldError(f"params.{key}", problem))
+    return errors
+
+
+class NeptuneProvider:
+    """The ``neptune`` endpoint type."""
+
+    endpoint_type: ClassVar[str] = "neptune"
+    service: ClassVar[str] = "neptunedata"
+    default_timeout_seconds: ClassVar[int] = 3600
+    default_poll_seconds: ClassVar[int] = 30
+    teardown_bound_seconds: ClassVar[int] = 3600
+
+    def validate(self, action: str, params: Any) -> list[FieldError]:
+        if action == "delete":
+            if not isinstance(params, dict):
+                return [FieldError("params", "must be an object")]
+            errors = [
+                FieldError(f"params.{k}", "is not a field of a delete request")
+                for k in sorted(set(params) - {"id"})
+            ]
+            endpoint_id = params.get("id")
+            if not isinstance(endpoint_id, str) or not endpoint_id.strip():
+                errors.insert(0, FieldError("params.id", "is required (a non-empty string)"))
+            return errors
+        errors = check_operation(params, "neptunedata", "CreateMLEndpoint")
+        if isinstance(params, dict):
+            errors += _rules(params)
+        return errors
+
+    def endpoint_id(self, action: str, params: dict[str, Any]) -> str | None:
+        endpoint_id = params.get("id")
+        return endpoint_id if isinstance(endpoint_id, str) else None
+
+    def create(
+        self, params: dict[str, Any], request_id: str, created: list[Resource]
+    ) -> tuple[str, Observation]:
+        neptune = _client()
+        if params.get("mlModelTrainingJobId"):
+            job, operation = params["mlModelTrainingJobId"], neptune.get_ml_model_training_job
+        else:
+            job, operation = params["mlModelTransformJobId"], neptune.get_ml_model_transform_job
+        try:
+            operation(id=job)
+        except ClientError as exc:
+            if aws.error_code(exc) in NOT_FOUND:
+                raise PrerequisiteNotFound(f"Neptune ML job {job} does not exist") from exc
+            raise
+        endpoint_id = params.get("id")
+        updating = False
+        if endpoint_id:
+            existing = self.describe(Resource(kind=ENDPOINT, id=endpoint_id))
+            if existing.status is not Status.ABSENT:
+                if not params.get("update"):
+                    raise EndpointAlreadyExists(
+                        f"Neptune ML endpoint {endpoint_id} already exists and this request did not create it"
+                    )
+                updating = True  # someone else's endpoint, updated in place: never ours to delete
+        response = neptune.create_ml_endpoint(**params)
+        endpoint_id = str(response["id"])
+        if not updating:
+            created.append(Resource(kind=ENDPOINT, id=endpoint_id))
+        return endpoint_id, Observation(
+            status=Status.CREATING,
+            provider_status="Updating" if updating else "Creating",
+            arn=response.get("arn"),
+            extra={"preExisting": True} if updating else None,
+        )
+
+    def describe(self, resource: Resource) -> Observation:
+        try:
+            response = _client().get_ml_endpoint(id=resource.id)
+        except ClientError as exc:
+            if aws.error_code(exc) in NOT_FOUND:
+                return Observation(status=Status.ABSENT)
+            raise
+        endpoint = response.get("endpoint") or {}
+        status = str(response.get("status") or endpoint.get("status") or "Unknown")
+        return Observation(
+            status=normalize(status),
+            provider_status=status,
+            arn=endpoint.get("arn"),
+            reason=endpoint.get("failureReason"),
+        )
+
+    def delete(self, resource: Resource, *, owner: str | None) -> None:
+        try:
+            _client().delete_ml_endpoint(id=resource.id, clean=False)
+        except ClientError as exc:
+            if aws.error_code(exc) not in NOT_FOUND:
+                raise
+
+    def delete_targets(self, params: dict[str, Any]) -> list[Resource]:
+        return [Resource(kind=ENDPOINT, id=params["id"])]
