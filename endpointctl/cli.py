@@ -135,6 +135,44 @@ DEMO = [
         },
     ),
     (
+        "An Amazon ML real-time endpoint becomes ready",
+        {"endpointType": "aml", "params": {"MLModelId": "ml-churn-2026"}, "requestId": "demo-aml-ready"},
+        {"aml": {"createSeconds": 120}},
+    ),
+    (
+        "An Amazon ML real-time endpoint fails and is deleted again",
+        {"endpointType": "aml", "params": {"MLModelId": "ml-fraud-2026"}, "requestId": "demo-aml-failed"},
+        {"aml": {"createSeconds": 180, "outcome": "FAILED"}},
+    ),
+    (
+        "A Neptune ML endpoint becomes ready",
+        {
+            "endpointType": "neptune",
+            "params": {
+                "id": "fraud-graph",
+                "mlModelTrainingJobId": "fraud-training-2026-11",
+                "modelName": "rgcn",
+            },
+            "requestId": "demo-neptune-ready",
+        },
+        {"neptune": {"createSeconds": 600}},
+    ),
+    (
+        "A Neptune ML endpoint fails; the controller deletes it once Neptune lets it",
+        {
+            "endpointType": "neptune",
+            "params": {"id": "risk-graph", "mlModelTransformJobId": "risk-transform-7"},
+            "requestId": "demo-neptune-failed",
+        },
+        {
+            "neptune": {
+                "createSeconds": 900,
+                "outcome": "Failed",
+                "failureReason": "The model artifacts could not be loaded.",
+            }
+        },
+    ),
+    (
         "A request that breaks the API's rules is refused before any call",
         {
             "endpointType": "sagemaker",
@@ -153,10 +191,11 @@ def cmd_local_demo(args: argparse.Namespace) -> int:
         runs, results = run_requests(template, [request], scenario)
         print(f"## {title}")
         print(render(runs[0], results[0]))
-        detail = (results[0]["notifications"]["events"] or [{}])[0]
-        print(
-            f"notification: {detail.get('detail-type')} {json.dumps(detail.get('detail', {}).get('rollback') or detail.get('detail', {}).get('error') or {})}"
-        )
+        event = (results[0]["notifications"]["events"] or [{}])[0]
+        detail = event.get("detail", {})
+        shown = {k: detail[k] for k in ("endpointId", "endpointUrl", "error", "rollback") if k in detail}
+        print(f"notification: {event.get('detail-type')} {json.dumps(shown)}")
+
         print()
     return EXIT_OK
 

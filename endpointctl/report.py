@@ -53,7 +53,6 @@ def timeline(run: Run) -> list[str]:
 
 
 def summary(run: Run, result: dict[str, Any]) -> list[str]:
-    remaining = result["remaining"]["sagemaker"]
     lines = [
         f"{result['status']} after {result['virtualSeconds']} virtual seconds: "
         f"{result['stateTransitions']} state transitions, {result['lambdaInvocations']} Lambda invocations, "
@@ -61,9 +60,13 @@ def summary(run: Run, result: dict[str, Any]) -> list[str]:
     ]
     if result["error"]:
         lines.append(f"error {result['error']}: {result['cause']}")
-    lines.append(
-        f"remaining: sagemaker endpoints {remaining['endpoints']}, endpoint configs {remaining['endpointConfigs']}"
-    )
+    left = [
+        f"{service} {kind} {', '.join(ids)}"
+        for service, kinds in result["remaining"].items()
+        for kind, ids in kinds.items()
+        if ids
+    ]
+    lines.append(f"remaining: {'; '.join(left) or 'nothing'}")
     return lines
 
 

@@ -20,15 +20,19 @@ def stack(template: dict[str, Any]) -> Template:
     return Template.from_json(template)
 
 
+@pytest.mark.parametrize("endpoint_type", ["sagemaker", "aml", "neptune"])
 def test_one_rule_per_endpoint_type_starts_its_state_machine(
-    stack: Template, template: dict[str, Any]
+    stack: Template, template: dict[str, Any], endpoint_type: str
 ) -> None:
-    machine = state_machines(template)["sagemaker"].logical_id
+    machine = state_machines(template)[endpoint_type].logical_id
     stack.has_resource_properties(
         "AWS::Events::Rule",
         {
             "EventBusName": {"Ref": Match.string_like_regexp("^Bus")},
-            "EventPattern": {"detail-type": ["Endpoint Request"], "detail": {"endpointType": ["sagemaker"]}},
+            "EventPattern": {
+                "detail-type": ["Endpoint Request"],
+                "detail": {"endpointType": [endpoint_type]},
+            },
             "State": "ENABLED",
             "Targets": [
                 Match.object_like(
@@ -43,11 +47,29 @@ def test_one_rule_per_endpoint_type_starts_its_state_machine(
     )
 
 
+def test_three_state_machines_from_one_construct(stack: Template, template: dict[str, Any]) -> None:
+    from endpointctl.diagram import flatten
+
+    stack.resource_count_is("AWS::StepFunctions::StateMachine", 3)
+    stack.resource_count_is("AWS::Events::Rule", 3)
+    shapes = set()
+    for spec in state_machines(template).values():
+        asl = flatten(spec.definition)
+        shapes.add(tuple(sorted(asl["States"])))
+    assert len(shapes) == 1, "every endpoint type gets the same lifecycle"
+
+
 def test_bus_topic_and_outputs(stack: Template) -> None:
     stack.has_resource_properties("AWS::Events::EventBus", {"Name": "ml-endpoint-controller"})
     stack.resource_count_is("AWS::SNS::Topic", 1)
     outputs = stack.find_outputs("*")
-    assert {"EventBusName", "NotificationTopicArn", "SageMakerStateMachineArn"} <= set(outputs)
+    assert {
+        "EventBusName",
+        "NotificationTopicArn",
+        "SageMakerStateMachineArn",
+        "AmlStateMachineArn",
+        "NeptuneStateMachineArn",
+    } <= set(outputs)
 
 
 def test_functions_use_the_powertools_layer_tracing_and_a_retained_log_group(stack: Template) -> None:
@@ -153,6 +175,103 @@ def test_state_machine_definition(template: dict[str, Any], stack: Template) -> 
     publish = states["PublishEvent"]["Parameters"]["Entries"][0]
     assert publish["Source"] == "ml-endpoint-controller" and publish["Detail.$"] == "$.detail"
     assert states["Create"]["Catch"][0]["ResultPath"] == "$.error"
+
+
+def _policy_for(template: dict[str, Any], role_prefix: str) -> list[dict[str, Any]]:
+    return [s for s in _statements(template, role_prefix) if not str(s["Action"]).startswith("['xray")]
+
+
+def test_aml_function_may_only_manage_realtime_endpoints_in_the_aml_region(template: dict[str, Any]) -> None:
+    statements = _statements(template, "AmlFunctionServiceRole")
+    by_sid = {s.get("Sid"): s for s in statements}
+    aml = by_sid["RealtimeEndpoints"]
+    assert sorted(aml["Action"]) == [
+        "machinelearning:CreateRealtimeEndpoint",
+        "machinelearning:DeleteRealtimeEndpoint",
+        "machinelearning:GetMLModel",
+    ]
+    assert ":machinelearning:us-east-1:" in json.dumps(aml["Resource"]) and "mlmodel/*" in json.dumps(
+        aml["Resource"]
+    )
+    assert all(
+        not a.startswith("sagemaker:")
+        for s in statements
+        for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])
+    )
+
+
+def test_neptune_function_permissions_and_network_follow_context() -> None:
+    from endpointctl import project_root
+    from endpointctl.synth import synthesize
+
+    context = {
+        "neptuneEndpoint": "https://graph.cluster-abc.us-east-1.neptune.amazonaws.com:8182",
+        "neptuneClusterResourceId": "cluster-ABCDEF123",
+        "neptuneVpcId": "vpc-0abc",
+        "neptuneSubnetIds": "subnet-0aa,subnet-0bb",
+        "neptuneSecurityGroupId": "sg-0123",
+        "amlRegion": "eu-west-1",
+    }
+    template = synthesize(project_root(), context)
+    stack = Template.from_json(template)
+    stack.has_resource_properties(
+        "AWS::Lambda::Function",
+        {
+            "Environment": {
+                "Variables": Match.object_like(
+                    {"ENDPOINT_TYPE": "neptune", "NEPTUNE_ENDPOINT": context["neptuneEndpoint"]}
+                )
+            },
+            "VpcConfig": {"SecurityGroupIds": ["sg-0123"], "SubnetIds": ["subnet-0aa", "subnet-0bb"]},
+        },
+    )
+    stack.has_resource_properties(
+        "AWS::Lambda::Function",
+        {
+            "Environment": {
+                "Variables": Match.object_like({"ENDPOINT_TYPE": "aml", "AML_REGION": "eu-west-1"})
+            }
+        },
+    )
+    neptune = {s.get("Sid"): s for s in _statements(template, "NeptuneFunctionServiceRole")}[
+        "NeptuneMlEndpoints"
+    ]
+    assert "neptune-db:CreateMLEndpoint" in neptune["Action"]
+    assert ":cluster-ABCDEF123/*" in json.dumps(neptune["Resource"])
+    aml = {s.get("Sid"): s for s in _statements(template, "AmlFunctionServiceRole")}["RealtimeEndpoints"]
+    assert ":machinelearning:eu-west-1:" in json.dumps(aml["Resource"])
+
+
+@pytest.mark.parametrize(
+    ("context", "message"),
+    [
+        ({"amlRegion": "us-west-2"}, "amlRegion"),
+        ({"neptuneClusterResourceId": "my-cluster"}, "neptuneClusterResourceId"),
+        ({"neptuneVpcId": "vpc-0abc"}, "go together"),
+        ({"neptuneEndpoint": "graph.example.com"}, "neptuneEndpoint"),
+    ],
+    ids=["aml-region", "cluster-id", "partial-network", "endpoint-url"],
+)
+def test_bad_deploy_context_fails_synth_with_a_clear_message(context: dict[str, Any], message: str) -> None:
+    from endpointctl import project_root
+    from endpointctl.synth import SynthError, synthesize
+
+    with pytest.raises(SynthError, match=message):
+        synthesize(project_root(), context, use_cache=False)
+
+
+def test_missing_neptune_context_is_a_synth_warning() -> None:
+    import aws_cdk as cdk
+    from aws_cdk.assertions import Annotations
+
+    from infra.config import Config
+    from infra.stack import ControllerStack
+
+    app = cdk.App()
+    stack = ControllerStack(app, "Warned", config=Config())
+    Annotations.from_stack(stack).has_warning(
+        "*", Match.string_like_regexp("neptuneEndpoint.*neptuneClusterResourceId")
+    )
 
 
 def test_bus_name_comes_from_context() -> None:

@@ -50,21 +50,17 @@ def _rules(params: dict[str, Any]) -> list[FieldError]:
     for key in jobs + (["id"] if "id" in params else []):
         if isinstance(params.get(key), str) and not params[key].strip():
             errors.append(FieldError(f"params.{key}", "must not be empty"))
-    checks: list[tuple[str, Any, str]] = [
-        ("modelName", lambda v: v in MODEL_NAMES, f"must be one of {', '.join(MODEL_NAMES)}"),
-        ("instanceCount", lambda v: v >= 1, "must be at least 1"),
-        ("instanceType", lambda v: INSTANCE_TYPE.match(v), "must be an ml.* instance type (ml.m5.xlarge)"),
-        ("neptuneIamRoleArn", lambda v: ROLE_ARN.match(v), "must be an IAM role ARN"),
-        ("volumeEncryptionKMSKey", lambda v: KMS_KEY.match(v), "must be a KMS key ARN, key id or alias"),
+    # Each rule runs only on a value of the right type: a wrong type is the model check's finding.
+    checks: list[tuple[str, type, Any, str]] = [
+        ("modelName", str, lambda v: v in MODEL_NAMES, f"must be one of {', '.join(MODEL_NAMES)}"),
+        ("instanceCount", int, lambda v: v >= 1, "must be at least 1"),
+        ("instanceType", str, INSTANCE_TYPE.match, "must be an ml.* instance type (ml.m5.xlarge)"),
+        ("neptuneIamRoleArn", str, ROLE_ARN.match, "must be an IAM role ARN"),
+        ("volumeEncryptionKMSKey", str, KMS_KEY.match, "must be a KMS key ARN, key id or alias"),
     ]
-    for key, ok, problem in checks:
+    for key, kind, ok, problem in checks:
         value = params.get(key)
-        if (
-            value is not None
-            and isinstance(value, str | int)
-            and not isinstance(value, bool)
-            and not ok(value)
-        ):
+        if isinstance(value, kind) and not isinstance(value, bool) and not ok(value):
             errors.append(FieldError(f"params.{key}", problem))
     return errors
 
