@@ -8,6 +8,7 @@ valid :class:`Request` or an :class:`~controller.errors.InvalidRequest` naming e
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any, Literal
 
 from aws_lambda_powertools.utilities.parser import parse
@@ -47,8 +48,19 @@ class Request(BaseModel):
 
 
 class RequestEvent(EventBridgeModel):
-    """An EventBridge event (Powertools' model) whose ``detail`` is a request."""
+    """An EventBridge event (Powertools' model) whose ``detail`` is a request.
 
+    EventBridge always fills every envelope field; a hand-made event (a console execution, a
+    test) may carry only ``detail-type`` and ``detail``, so the rest are optional here.
+    """
+
+    version: str | None = None  # type: ignore[assignment]
+    id: str | None = None  # type: ignore[assignment]
+    source: str | None = None  # type: ignore[assignment]
+    account: str | None = None  # type: ignore[assignment]
+    time: datetime | None = None  # type: ignore[assignment]
+    region: str | None = None  # type: ignore[assignment]
+    resources: list[str] = []
     detail: Any
 
 

@@ -114,3 +114,18 @@ def test_create_then_delete_in_one_world(local_run: Runner) -> None:
     assert left(created) == ["ml-churn-2026"]
     assert detail_type(deleted) == "Endpoint Deleted"
     assert left(deleted) == []
+
+
+def test_a_hand_made_event_with_only_detail_type_and_detail_is_accepted(local_run: Runner) -> None:
+    event = {"detail-type": "Endpoint Request", "id": "evt-9", "detail": request()}
+    [result] = local_run([event], {"aml": {"createSeconds": 30}})
+    assert result["status"] == "SUCCEEDED"
+    assert one_notification(result)["requestId"] == "evt-9"
+
+
+def test_an_event_whose_detail_is_not_json_is_invalid(local_run: Runner) -> None:
+    event = {"detail-type": "Endpoint Request", "source": "x", "detail": "{not json"}
+    [result] = local_run([event])
+    assert result["error"] == "InvalidRequest"
+    assert one_notification(result)["error"]["fields"] == ["detail"]
+    assert result["calls"] == []
