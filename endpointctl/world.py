@@ -301,6 +301,17 @@ class World:
         for lid in resources(self.template, "AWS::SNS::Topic"):
             arn = sns.create_topic(Name=lid)["TopicArn"]
             refs[lid], attributes[(lid, "TopicArn")], attributes[(lid, "TopicName")] = arn, arn, lid
+        dynamodb = boto3.client("dynamodb", region_name=REGION)
+        for lid, res in resources(self.template, "AWS::DynamoDB::Table").items():
+            properties = res["Properties"]
+            dynamodb.create_table(
+                TableName=lid,
+                KeySchema=properties["KeySchema"],
+                AttributeDefinitions=properties["AttributeDefinitions"],
+                BillingMode="PAY_PER_REQUEST",
+            )
+            refs[lid] = lid
+            os.environ["IDEMPOTENCY_TABLE"] = lid  # moto does not apply the functions' Environment
         sfn = boto3.client("stepfunctions", region_name=REGION)
         self.sfn = sfn
         self.arns: dict[str, str] = {}

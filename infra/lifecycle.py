@@ -64,10 +64,12 @@ class EndpointLifecycle(Construct):
         create = self._step("Create", self._state_payload("create"))
         check = self._step("Check", self._state_payload("check"))
         teardown = self._step("Teardown", self._state_payload("teardown"))
+        replay = self._step("Replay", self._state_payload("replay"))
         outcome = self._step("Outcome", self._state_payload("outcome"))
 
         wait_endpoint = sfn.Wait(self, "WaitForEndpoint", time=sfn.WaitTime.seconds_path("$.wait"))
         wait_teardown = sfn.Wait(self, "WaitForDeletion", time=sfn.WaitTime.seconds_path("$.wait"))
+        wait_first = sfn.Wait(self, "WaitForFirstExecution", time=sfn.WaitTime.seconds_path("$.wait"))
 
         publish_event = tasks.EventBridgePutEvents(
             self,
@@ -134,13 +136,22 @@ class EndpointLifecycle(Construct):
         reject.next(publish_event)
         outcome.next(publish_event)
         publish_event.next(publish_sns)
-        publish_sns.next(
+        succeeded = (
             sfn.Choice(self, "Succeeded?")
             .when(sfn.Condition.boolean_equals("$.ok", True), succeed)
             .otherwise(fail)
         )
+        publish_sns.next(succeeded)
+        # A repeat of a request (same requestId) creates and publishes nothing: it ends as the first did.
+        replay.next(
+            sfn.Choice(self, "FirstFinished?")
+            .when(sfn.Condition.string_equals("$.verdict", "wait"), wait_first)
+            .otherwise(succeeded)
+        )
+        wait_first.next(replay)
         validate.next(
             sfn.Choice(self, "Action?")
+            .when(sfn.Condition.is_present("$.duplicateOf"), replay, comment="a repeat of a request")
             .when(sfn.Condition.string_equals("$.action", "delete"), teardown)
             .otherwise(create)
         )

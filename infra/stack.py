@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_cdk import CfnOutput, Duration, Stack
+from aws_cdk import CfnOutput, Duration, RemovalPolicy, Stack
+from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from infra.config import Config
 from infra.function import controller_function, powertools_layer
 from infra.lifecycle import EndpointLifecycle
+from infra.monitoring import Monitoring
 from infra.permissions import TYPES
 
 REQUEST_DETAIL_TYPE = "Endpoint Request"
@@ -26,6 +29,30 @@ class ControllerStack(Stack):
         self.bus = events.EventBus(self, "Bus", event_bus_name=config.bus_name)
         self.topic = sns.Topic(self, "Notifications", display_name="ml-endpoint-controller outcomes")
         layer = powertools_layer(self, config.powertools_layer_version)
+        # One claim per requestId (see functions/controller/idempotency.py); expired by TTL.
+        self.requests = dynamodb.Table(
+            self,
+            "Requests",
+            partition_key=dynamodb.Attribute(name="requestId", type=dynamodb.AttributeType.STRING),
+            billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
+            encryption=dynamodb.TableEncryption.AWS_MANAGED,
+            time_to_live_attribute="expiresAt",
+            point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
+                point_in_time_recovery_enabled=True
+            ),
+            removal_policy=RemovalPolicy.DESTROY,
+        )
+
+        self.monitoring = Monitoring(self, "Monitoring")
+        # Events that cannot start an execution (after the rule's retries) are kept here.
+        self.dead_letters = sqs.Queue(
+            self,
+            "RequestDeadLetters",
+            encryption=sqs.QueueEncryption.SQS_MANAGED,
+            enforce_ssl=True,
+            retention_period=Duration.days(14),
+        )
+        self.monitoring.watch_dead_letters(self.dead_letters)
 
         self.lifecycles: dict[str, EndpointLifecycle] = {}
         for endpoint_type in config.endpoint_types:
@@ -37,10 +64,11 @@ class ControllerStack(Stack):
                 endpoint_type=endpoint_type,
                 layer=layer,
                 log_retention_days=config.log_retention_days,
-                environment=spec.environment(config),
+                environment={"IDEMPOTENCY_TABLE": self.requests.table_name, **spec.environment(config)},
                 network=spec.network(self, config),
             )
             spec.grant(function, config)
+            self.requests.grant_read_write_data(function)
             lifecycle = EndpointLifecycle(
                 self,
                 f"{name}Lifecycle",
@@ -62,11 +90,15 @@ class ControllerStack(Stack):
                         lifecycle.state_machine,
                         retry_attempts=8,
                         max_event_age=Duration.hours(2),
+                        dead_letter_queue=self.dead_letters,
                     )
                 ],
             )
             CfnOutput(self, f"{name}StateMachineArn", value=lifecycle.state_machine.state_machine_arn)
+            self.monitoring.watch_lifecycle(name, endpoint_type, lifecycle.state_machine)
             self.lifecycles[endpoint_type] = lifecycle
 
         CfnOutput(self, "EventBusName", value=self.bus.event_bus_name)
         CfnOutput(self, "NotificationTopicArn", value=self.topic.topic_arn)
+        CfnOutput(self, "AlarmTopicArn", value=self.monitoring.topic.topic_arn)
+        CfnOutput(self, "DeadLetterQueueUrl", value=self.dead_letters.queue_url)

@@ -16,7 +16,7 @@ from typing import Any
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 
-from controller import clock, providers
+from controller import clock, idempotency, providers
 from controller.errors import (
     CONTRACT_CODES,
     NOTHING_CREATED,
@@ -95,6 +95,16 @@ def validate(event: dict[str, Any]) -> dict[str, Any]:
     )
     state.wait = _next_wait(settings.pollIntervalSeconds, state.deadline)
     logger.append_keys(request_id=state.requestId)
+    try:
+        held = idempotency.claim(state.requestId, state.executionArn)
+    except Exception as exc:
+        from controller.aws import translate
+
+        raise translate(exc, "idempotency: claim", []) from exc
+    if held.owner != state.executionArn:
+        state.duplicateOf = held.owner
+        logger.info("repeat of an earlier request", extra={"first_execution": held.owner})
+        return state.model_dump(mode="json", exclude_none=True)
     logger.info("request accepted", extra={"action": state.action, "endpoint_id": state.endpointId})
     return state.model_dump(mode="json", exclude_none=True)
 
@@ -124,7 +134,7 @@ def reject(event: dict[str, Any]) -> dict[str, Any]:
     error = event.get("error") or {}
     body = parse_cause(error.get("Cause"))
     name = str(error.get("Error", "InvalidRequest"))
-    code = name if name in CONTRACT_CODES else "InvalidRequest"
+    code = name if name in CONTRACT_CODES else "ProviderError"
     document: Any = event.get("input")
     try:
         document, event_id = unwrap(document)
@@ -386,7 +396,50 @@ def outcome(event: dict[str, Any]) -> dict[str, Any]:
         "outcome", extra={"status": status, "error": failure.code if failure and status == "FAILED" else None}
     )
     _measure(detail)
-    return publication(detail)
+    result = publication(detail)
+    try:
+        idempotency.record(state.requestId, state.executionArn, result)
+    except Exception as exc:
+        from controller.aws import translate
+
+        raise translate(exc, "idempotency: record", []) from exc
+    return result
+
+
+def replay(event: dict[str, Any]) -> dict[str, Any]:
+    """A repeat of a request: wait for the first execution's outcome and end as it did."""
+    state = State.model_validate(event["state"])
+    provider = providers.get(state.endpointType)
+    try:
+        held = idempotency.lookup(state.requestId)
+    except Exception as exc:
+        from controller.aws import translate
+
+        raise translate(exc, "idempotency: lookup", []) from exc
+    body = state.model_dump(mode="json", exclude_none=True)
+    if held is not None and held.status == idempotency.COMPLETED and held.publication:
+        logger.info("replaying the first execution's outcome", extra={"first_execution": held.owner})
+        return {**body, **held.publication, "verdict": "ready"}
+    bound = state.deadline + provider.teardown_bound_seconds
+    if clock.now() >= bound:
+        detail = Detail(
+            requestId=state.requestId,
+            action=state.action,
+            endpointType=state.endpointType,
+            endpointId=state.endpointId,
+            status="FAILED",
+            executionArn=state.executionArn,
+            startedAt=state.startedAt,
+            finishedAt=clock.iso(),
+            error=ErrorDetail(
+                code="ProviderError",
+                message=f"request {state.requestId} is held by {state.duplicateOf}, which did not finish in time",
+            ),
+        )
+        return {**body, **publication(detail), "verdict": "ready"}
+    body["verdict"] = "wait"
+    body["wait"] = _next_wait(state.options.pollIntervalSeconds, bound)
+    return body
 
 
 def _rollback_outcome(
@@ -426,6 +479,7 @@ STEPS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "check": check,
     "teardown": teardown,
     "outcome": outcome,
+    "replay": replay,
 }
 
 

@@ -78,6 +78,8 @@ class State(BaseModel):
     readyAt: str | None = None
     failure: Failure | None = None
     teardown: Teardown | None = None
+    #: The execution that holds this request id, when it is not this one (a repeat).
+    duplicateOf: str | None = None
     #: ``{"Error": ..., "Cause": ...}`` as a ``Catch`` wrote it: of create/check, of teardown.
     error: dict[str, Any] | None = None
     teardownError: dict[str, Any] | None = None

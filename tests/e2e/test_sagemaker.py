@@ -298,15 +298,36 @@ def test_delete_of_someone_elses_endpoint_keeps_its_config(local_run: Runner) ->
     assert sagemaker_left(result) == {"endpoints": [], "endpointConfigs": ["shared"]}
 
 
-def test_same_request_twice_creates_one_endpoint(local_run: Runner) -> None:
+def test_same_request_twice_creates_one_endpoint_and_one_notification(local_run: Runner) -> None:
     first, second = local_run(
         [request(requestId="same"), request(requestId="same")], {"sagemaker": {"createSeconds": 60}}
     )
-    assert first["status"] == "SUCCEEDED" and second["status"] == "SUCCEEDED"
+    assert first["status"] == second["status"] == "SUCCEEDED"
     assert first["calls"].count("sagemaker:CreateEndpoint") == 1
-    assert second["calls"].count("sagemaker:CreateEndpoint") == 0
-    assert one_notification(second)["endpointId"] == "churn-prod"
+    assert second["calls"] == []  # a repeat acts on nothing
+    assert second["notifications"] == {"events": [], "sns": []}
+    assert second["output"] == one_notification(first)  # it reports the first request's outcome
     assert sagemaker_left(second)["endpoints"] == ["churn-prod"]
+
+
+def test_a_repeat_of_a_failed_request_does_not_try_again(local_run: Runner) -> None:
+    first, second = local_run(
+        [request(requestId="once"), request(requestId="once")], {"sagemaker": {"outcome": "Failed"}}
+    )
+    assert first["error"] == second["error"] == "EndpointCreationFailed"
+    assert second["cause"] == first["cause"]
+    assert second["calls"] == [] and second["notifications"]["events"] == []
+    assert sagemaker_left(second)["endpoints"] == []
+
+
+def test_duplicates_delivered_at_once_create_one_endpoint(local_run: Runner) -> None:
+    results = local_run([request(requestId="evt-1")] * 4, {"sagemaker": {"createSeconds": 90}}, parallel=True)
+    assert [r["status"] for r in results] == ["SUCCEEDED"] * 4
+    assert sum(r["calls"].count("sagemaker:CreateEndpoint") for r in results) == 1
+    assert sum(len(r["notifications"]["events"]) for r in results) == 1
+    assert sum(len(r["notifications"]["sns"]) for r in results) == 1
+    assert len({json.dumps(r["output"], sort_keys=True) for r in results}) == 1
+    assert sagemaker_left(results[0])["endpoints"] == ["churn-prod"]
 
 
 def test_another_request_for_the_same_name_is_refused(local_run: Runner) -> None:

@@ -61,7 +61,7 @@ def test_three_state_machines_from_one_construct(stack: Template, template: dict
 
 def test_bus_topic_and_outputs(stack: Template) -> None:
     stack.has_resource_properties("AWS::Events::EventBus", {"Name": "ml-endpoint-controller"})
-    stack.resource_count_is("AWS::SNS::Topic", 1)
+    stack.resource_count_is("AWS::SNS::Topic", 2)  # notifications and alarms
     outputs = stack.find_outputs("*")
     assert {
         "EventBusName",
@@ -112,7 +112,7 @@ def test_sagemaker_function_permissions_are_scoped(template: dict[str, Any]) -> 
         a for s in statements for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])
     }
     assert all(not a.endswith("*") for a in actions)
-    assert all(a.startswith(("sagemaker:", "xray:")) for a in actions)
+    assert all(a.startswith(("sagemaker:", "xray:", "dynamodb:")) for a in actions)
     by_sid = {s.get("Sid"): s for s in statements}
     delete = by_sid["DeleteOnlyWhatTheControllerCreated"]
     assert sorted(delete["Action"]) == ["sagemaker:DeleteEndpoint", "sagemaker:DeleteEndpointConfig"]
@@ -312,3 +312,64 @@ def test_infra_never_imports_functions() -> None:
     pattern = re.compile(r"^\s*(from|import)\s+(controller|functions)\b", re.MULTILINE)
     for path in (project_root() / "infra").rglob("*.py"):
         assert not pattern.search(path.read_text()), path
+
+
+def test_idempotency_table_is_encrypted_expires_claims_and_is_granted(
+    template: dict[str, Any], stack: Template
+) -> None:
+    stack.has_resource_properties(
+        "AWS::DynamoDB::Table",
+        {
+            "KeySchema": [{"AttributeName": "requestId", "KeyType": "HASH"}],
+            "BillingMode": "PAY_PER_REQUEST",
+            "SSESpecification": {"SSEEnabled": True},
+            "TimeToLiveSpecification": {"AttributeName": "expiresAt", "Enabled": True},
+        },
+    )
+    for role in ("SageMakerFunctionServiceRole", "AmlFunctionServiceRole", "NeptuneFunctionServiceRole"):
+        actions = {
+            a
+            for s in _statements(template, role)
+            for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])
+        }
+        assert {"dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem"} <= actions, role
+    stack.has_resource_properties(
+        "AWS::Lambda::Function",
+        {
+            "Environment": {
+                "Variables": Match.object_like(
+                    {"IDEMPOTENCY_TABLE": {"Ref": Match.string_like_regexp("^Requests")}}
+                )
+            }
+        },
+    )
+
+
+def test_rule_targets_have_an_encrypted_dead_letter_queue(stack: Template) -> None:
+    queue = Capture()
+    stack.has_resource_properties(
+        "AWS::Events::Rule",
+        {"Targets": [Match.object_like({"DeadLetterConfig": {"Arn": {"Fn::GetAtt": [queue, "Arn"]}}})]},
+    )
+    stack.has_resource("AWS::SQS::Queue", {"Properties": Match.object_like({"SqsManagedSseEnabled": True})})
+    assert queue.as_string().startswith("RequestDeadLetters")
+
+
+def test_alarms_publish_to_the_alarm_topic(stack: Template) -> None:
+    alarms = stack.find_resources("AWS::CloudWatch::Alarm")
+    names = {props["Properties"].get("MetricName") for props in alarms.values()}
+    assert {
+        "RollbackFailed",
+        "ExecutionsFailed",
+        "ExecutionsTimedOut",
+        "ApproximateNumberOfMessagesVisible",
+    } <= names
+    stack.has_resource_properties(
+        "AWS::CloudWatch::Alarm",
+        {
+            "MetricName": "RollbackFailed",
+            "Namespace": "MlEndpointController",
+            "Dimensions": Match.array_with([{"Name": "EndpointType", "Value": "neptune"}]),
+            "AlarmActions": [{"Ref": Match.string_like_regexp("^MonitoringAlarmTopic")}],
+        },
+    )
