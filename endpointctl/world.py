@@ -185,8 +185,21 @@ class World:
 
     def _install_lambda(self, stack: ExitStack) -> None:
         from moto.awslambda_simple.models import LambdaSimpleBackend
+        from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
 
         world = self
+
+        def invoke_direct(parameters: dict[str, Any], region: str, state_credentials: Any) -> dict[str, Any]:
+            # The interpreter's Lambda tasks call the handler straight away: the same payloads and
+            # error contract as moto's Lambda API, without an HTTP round trip per step.
+            headers: dict[str, str] = {}
+            body = world._invoke(str(parameters["FunctionName"]), parameters.get("Payload"), headers)
+            response: dict[str, Any] = {"StatusCode": 200, "Payload": json.loads(body)}
+            if "x-amz-function-error" in headers:
+                response["FunctionError"] = headers["x-amz-function-error"]
+            return response
+
+        stack.enter_context(mock.patch.object(lambda_eval_utils, "_invoke_lambda_function", invoke_direct))
 
         def invoke(
             backend: Any, function_name: str, qualifier: Any, body: Any, headers: Any, response_headers: Any
