@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
+
 from controller import aws
 from controller import clock as controller_clock
 from controller.errors import EndpointAlreadyExists, PrerequisiteNotFound, TransientServiceError
@@ -20,7 +21,6 @@ from controller.providers import neptune as neptune_module
 from controller.providers.aml import AmlProvider
 from controller.providers.base import Resource, Status
 from controller.providers.neptune import NeptuneProvider
-
 from endpointctl.clock import VirtualClock
 from endpointctl.sim.aml import ENDPOINT_URL, PEAK_RPS, AmlEmulator
 from endpointctl.sim.common import CallLog, Emulator

@@ -10,6 +10,7 @@ import importlib
 from typing import Any
 
 import pytest
+
 from controller import aws, clock
 from controller.errors import InvalidRequest
 from controller.lifecycle import validate

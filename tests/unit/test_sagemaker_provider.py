@@ -11,11 +11,19 @@ from typing import Any
 
 import boto3
 import pytest
+from moto import mock_aws
+
 from controller import aws
 from controller.errors import EndpointAlreadyExists, PrerequisiteNotFound
 from controller.providers.base import NotOwned, Resource, Status
-from controller.providers.sagemaker import CONFIG, ENDPOINT, OWNER_TAG, SageMakerProvider, normalize
-from moto import mock_aws
+from controller.providers.sagemaker import (
+    CONFIG,
+    ENDPOINT,
+    MANAGED_TAG,
+    OWNER_TAG,
+    SageMakerProvider,
+    normalize,
+)
 
 REQUEST_ID = "req-1"
 ROLE = "arn:aws:iam::123456789012:role/sagemaker-execution"
@@ -26,6 +34,7 @@ VARIANT = {
     "InstanceType": "ml.m5.large",
     "InitialInstanceCount": 1,
 }
+CONTROLLER_TAGS = {OWNER_TAG: REQUEST_ID, MANAGED_TAG: "ml-endpoint-controller"}
 
 
 @pytest.fixture
@@ -164,7 +173,7 @@ def test_create_with_an_existing_config_creates_and_owns_only_the_endpoint(
         observation.url
         == "https://runtime.sagemaker.us-east-1.amazonaws.com/endpoints/churn-prod/invocations"
     )
-    assert tags_of(sagemaker, endpoint_arn(sagemaker)) == {"team": "ml", OWNER_TAG: REQUEST_ID}
+    assert tags_of(sagemaker, endpoint_arn(sagemaker)) == {"team": "ml", **CONTROLLER_TAGS}
     assert tags_of(sagemaker, config_arn(sagemaker)) == {}  # someone else's config: not tagged, not owned
 
 
@@ -176,8 +185,8 @@ def test_create_with_an_inline_config_creates_the_config_first_and_owns_both(
     provider.create(inline_params(Tags=[{"Key": "team", "Value": "ml"}]), REQUEST_ID, created)
 
     assert kinds(created) == [(CONFIG, "churn-config"), (ENDPOINT, "churn-prod")]
-    assert tags_of(sagemaker, config_arn(sagemaker)) == {"team": "ml", OWNER_TAG: REQUEST_ID}
-    assert tags_of(sagemaker, endpoint_arn(sagemaker)) == {OWNER_TAG: REQUEST_ID}
+    assert tags_of(sagemaker, config_arn(sagemaker)) == {"team": "ml", **CONTROLLER_TAGS}
+    assert tags_of(sagemaker, endpoint_arn(sagemaker)) == CONTROLLER_TAGS
     assert sagemaker.describe_endpoint(EndpointName="churn-prod")["EndpointConfigName"] == "churn-config"
 
 
@@ -257,7 +266,7 @@ def test_a_retried_inline_create_adopts_its_config_and_creates_the_endpoint(
 
     assert kinds(created) == [(CONFIG, "churn-config"), (ENDPOINT, "churn-prod")]
     assert configs(sagemaker) == ["churn-config"]
-    assert tags_of(sagemaker, endpoint_arn(sagemaker)) == {OWNER_TAG: REQUEST_ID}
+    assert tags_of(sagemaker, endpoint_arn(sagemaker)) == CONTROLLER_TAGS
 
 
 @pytest.mark.parametrize(

@@ -11,6 +11,7 @@ import json
 from typing import Any
 
 import pytest
+
 from controller import aws, clock
 from controller.errors import InvalidRequest
 from controller.lifecycle import validate

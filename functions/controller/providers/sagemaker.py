@@ -18,6 +18,7 @@ from controller.providers.base import NotOwned, Observation, Resource, Status
 from controller.validation import FieldError, check_operation
 
 OWNER_TAG = "ml-endpoint-controller:request-id"
+MANAGED_TAG = "ml-endpoint-controller:managed-by"
 RESERVED_TAG_PREFIXES = ("aws:", "ml-endpoint-controller:")
 ENDPOINT = "endpoint"
 CONFIG = "endpoint-config"
@@ -245,11 +246,12 @@ class SageMakerProvider:
 
     @staticmethod
     def _tags(user_tags: list[dict[str, str]], request_id: str) -> list[dict[str, str]]:
-        # SageMaker allows 50 tags; the ownership tag is added while there is room. With 50 of
-        # the user's own, ownership rests on the execution's record alone.
+        # SageMaker allows 50 tags; the controller's are added while there is room, the ownership
+        # tag first. With 50 of the user's own, ownership rests on the execution's record alone.
         tags = list(user_tags)
-        if len(tags) < 50:
-            tags.append({"Key": OWNER_TAG, "Value": request_id})
+        for key, value in ((OWNER_TAG, request_id), (MANAGED_TAG, "ml-endpoint-controller")):
+            if len(tags) < 50:
+                tags.append({"Key": key, "Value": value})
         return tags
 
     def _config_arn(self, config_name: str) -> str | None:
