@@ -98,6 +98,34 @@ class ControllerStack(Stack):
             self.monitoring.watch_lifecycle(name, endpoint_type, lifecycle.state_machine)
             self.lifecycles[endpoint_type] = lifecycle
 
+        # A request no type's rule takes (unknown or missing endpointType) still gets its answer:
+        # the first lifecycle rejects it as InvalidRequest, with a notification, instead of silence.
+        first = self.lifecycles[config.endpoint_types[0]].state_machine
+        known = list(config.endpoint_types)
+        events.Rule(
+            self,
+            "UnroutableRequests",
+            event_bus=self.bus,
+            description="Endpoint requests of no known type: rejected as InvalidRequest",
+            event_pattern=events.EventPattern(
+                detail_type=[REQUEST_DETAIL_TYPE],
+                detail={
+                    "$or": [
+                        {"endpointType": [{"anything-but": known}]},
+                        {"endpointType": [{"exists": False}]},
+                    ]
+                },
+            ),
+            targets=[
+                targets.SfnStateMachine(
+                    first,
+                    retry_attempts=8,
+                    max_event_age=Duration.hours(2),
+                    dead_letter_queue=self.dead_letters,
+                )
+            ],
+        )
+
         CfnOutput(self, "EventBusName", value=self.bus.event_bus_name)
         CfnOutput(self, "NotificationTopicArn", value=self.topic.topic_arn)
         CfnOutput(self, "AlarmTopicArn", value=self.monitoring.topic.topic_arn)

@@ -51,7 +51,7 @@ def test_three_state_machines_from_one_construct(stack: Template, template: dict
     from endpointctl.diagram import flatten
 
     stack.resource_count_is("AWS::StepFunctions::StateMachine", 3)
-    stack.resource_count_is("AWS::Events::Rule", 3)
+    stack.resource_count_is("AWS::Events::Rule", 4)  # one per type, and one for unroutable requests
     shapes = set()
     for spec in state_machines(template).values():
         asl = flatten(spec.definition)
@@ -373,3 +373,25 @@ def test_alarms_publish_to_the_alarm_topic(stack: Template) -> None:
             "AlarmActions": [{"Ref": Match.string_like_regexp("^MonitoringAlarmTopic")}],
         },
     )
+
+
+def test_requests_of_no_known_type_are_routed_to_a_rejection(
+    stack: Template, template: dict[str, Any]
+) -> None:
+    from moto.events.models import EventPattern
+
+    rules = stack.find_resources(
+        "AWS::Events::Rule", {"Properties": {"Description": Match.string_like_regexp("no known type")}}
+    )
+    [rule] = rules.values()
+    pattern = EventPattern.load(json.dumps(rule["Properties"]["EventPattern"]))
+
+    def event(detail: dict[str, Any]) -> dict[str, Any]:
+        return {"detail-type": "Endpoint Request", "source": "x", "detail": detail}
+
+    assert pattern.matches_event(event({"endpointType": "redshift"}))
+    assert pattern.matches_event(event({"params": {}}))
+    assert not pattern.matches_event(event({"endpointType": "aml"}))
+    assert rule["Properties"]["Targets"][0]["Arn"] == {
+        "Ref": state_machines(template)["sagemaker"].logical_id
+    }
