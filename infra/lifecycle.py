@@ -17,9 +17,13 @@ from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
+from infra.polling import MAX_LOOKS, PollPolicy
+
 SOURCE = "ml-endpoint-controller"
 #: Throttling, 5xx and eventual consistency, as the function reports them.
 TRANSIENT = "TransientServiceError"
+#: Check's answer while an endpoint is still being created (adaptive polling only).
+NOT_READY = "EndpointNotReady"
 
 
 class RetryPolicy:
@@ -43,6 +47,7 @@ class EndpointLifecycle(Construct):
         function: lambda_.IFunction,
         bus: events.IEventBus,
         topic: sns.ITopic,
+        poll: PollPolicy,
     ) -> None:
         super().__init__(scope, construct_id)
         self.endpoint_type = endpoint_type
@@ -50,7 +55,13 @@ class EndpointLifecycle(Construct):
 
         execution = {"Id": sfn.JsonPath.execution_id, "Name": sfn.JsonPath.execution_name}
         validate = self._step(
-            "Validate", {"step": "validate", "input": sfn.JsonPath.object_at("$"), "execution": execution}
+            "Validate",
+            {
+                "step": "validate",
+                "input": sfn.JsonPath.object_at("$"),
+                "execution": execution,
+                "poll": {"firstCheckSeconds": poll.first_check_seconds},
+            },
         )
         reject = self._step(
             "Reject",
@@ -63,6 +74,15 @@ class EndpointLifecycle(Construct):
         )
         create = self._step("Create", self._state_payload("create"))
         check = self._step("Check", self._state_payload("check"))
+        # While the endpoint is on its way, Check fails with EndpointNotReady and retries itself:
+        # one billed transition per look, capped exponential backoff (see infra/polling.py).
+        check.add_retry(
+            errors=[NOT_READY],
+            interval=Duration.seconds(poll.interval_seconds),
+            backoff_rate=poll.backoff_rate,
+            max_delay=Duration.seconds(poll.max_interval_seconds),
+            max_attempts=MAX_LOOKS,
+        )
         teardown = self._step("Teardown", self._state_payload("teardown"))
         replay = self._step("Replay", self._state_payload("replay"))
         outcome = self._step("Outcome", self._state_payload("outcome"))

@@ -17,6 +17,7 @@ from infra.function import controller_function, powertools_layer
 from infra.lifecycle import EndpointLifecycle
 from infra.monitoring import Monitoring
 from infra.permissions import TYPES
+from infra.polling import POLICIES
 
 REQUEST_DETAIL_TYPE = "Endpoint Request"
 
@@ -76,6 +77,7 @@ class ControllerStack(Stack):
                 function=function,
                 bus=self.bus,
                 topic=self.topic,
+                poll=POLICIES[endpoint_type],
             )
             events.Rule(
                 self,

@@ -79,6 +79,10 @@ class TransientServiceError(ControllerError):
     retryable = True
 
 
+class EndpointNotReady(ControllerError):
+    """The endpoint is still being created: the Check step retries itself (adaptive polling)."""
+
+
 #: Error codes of the contract, in the order of CONTRACT §2.
 CONTRACT_CODES = (
     "InvalidRequest",

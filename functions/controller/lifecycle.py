@@ -9,6 +9,7 @@ Steps: ``validate`` → ``create`` → ``check`` (repeated) → ``outcome``; on 
 from __future__ import annotations
 
 import math
+import random
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -22,6 +23,7 @@ from controller.errors import (
     NOTHING_CREATED,
     ControllerError,
     EndpointCreationFailed,
+    EndpointNotReady,
     EndpointTimeout,
     InvalidRequest,
     ProviderError,
@@ -80,6 +82,7 @@ def validate(event: dict[str, Any]) -> dict[str, Any]:
         else provider.default_poll_seconds,
         timeoutSeconds=options.timeoutSeconds or provider.default_timeout_seconds,
         rollback=options.rollback,
+        adaptive=options.pollIntervalSeconds is None,
     )
     now = clock.now()
     state = State(
@@ -93,7 +96,12 @@ def validate(event: dict[str, Any]) -> dict[str, Any]:
         deadline=now + settings.timeoutSeconds,
         endpointId=provider.endpoint_id(request.action, request.params),
     )
-    state.wait = _next_wait(settings.pollIntervalSeconds, state.deadline)
+    first_check = int((event.get("poll") or {}).get("firstCheckSeconds") or settings.pollIntervalSeconds)
+    if settings.adaptive:
+        first_check = max(1, round(first_check * random.uniform(0.9, 1.0)))  # out of lockstep
+    state.wait = _next_wait(
+        first_check if settings.adaptive else settings.pollIntervalSeconds, state.deadline
+    )
     logger.append_keys(request_id=state.requestId)
     try:
         held = idempotency.claim(state.requestId, state.executionArn)
@@ -175,12 +183,15 @@ def create(event: dict[str, Any]) -> dict[str, Any]:
         from controller.aws import translate
 
         raise translate(exc, f"{provider.service}: create", [r.model_dump() for r in created]) from exc
+    first_wait = state.wait  # the first look, as validate planned it
     state.created = created
     state.endpointId = endpoint_id
     if (observation.extra or {}).get("preExisting"):
         state.notOwned = [f"{provider.endpoint_type} endpoint {endpoint_id} (pre-existing, updated in place)"]
     _observe(state, observation)
-    state.wait = _next_wait(state.options.pollIntervalSeconds, state.deadline)
+    state.wait = _next_wait(
+        first_wait if state.options.adaptive else state.options.pollIntervalSeconds, state.deadline
+    )
     logger.info("create requested", extra={"resources": [r.label for r in created]})
     return state.model_dump(mode="json", exclude_none=True)
 
@@ -224,6 +235,9 @@ def check(event: dict[str, Any]) -> dict[str, Any]:
                 f"(status {observation.provider_status})"
             )
         )
+    elif state.options.adaptive:
+        # Still on its way: the state machine retries this step with capped backoff.
+        raise EndpointNotReady(f"{state.endpointId}: {observation.provider_status}")
     else:
         state.verdict = "wait"
         state.wait = _next_wait(state.options.pollIntervalSeconds, state.deadline)

@@ -22,6 +22,8 @@ class Settings(BaseModel):
     pollIntervalSeconds: int
     timeoutSeconds: int
     rollback: bool
+    #: No fixed interval was asked for: the Check step retries itself (see infra/polling.py).
+    adaptive: bool = False
 
 
 class Failure(BaseModel):

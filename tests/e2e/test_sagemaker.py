@@ -387,9 +387,24 @@ def test_each_retry_is_a_billed_transition_and_an_invocation(local_run: Runner) 
             "faults": [{"operation": "CreateEndpoint", "error": "ThrottlingException", "count": 2}],
         }
     }
-    [clean] = local_run([request()], scenario)
-    [retried] = local_run([request()], throttled)
+    fixed = {"options": {"pollIntervalSeconds": 30}}  # the fixed 30-s loop, for exact counts
+    [clean] = local_run([request(**fixed)], scenario)
+    [retried] = local_run([request(**fixed)], throttled)
     # validate, action?, create, (wait, check, ready?) x2, outcome, 2 publishes, succeeded?, done
     assert clean["stateTransitions"] == 14 and clean["lambdaInvocations"] == 5
     assert retried["stateTransitions"] == clean["stateTransitions"] + 2
     assert retried["lambdaInvocations"] == clean["lambdaInvocations"] + 2
+
+
+def test_adaptive_polling_looks_once_per_billed_transition(local_run: Runner) -> None:
+    scenario = {"sagemaker": {"createSeconds": 1800}}
+    [adaptive] = local_run([request()], scenario)
+    [fixed] = local_run([request(options={"pollIntervalSeconds": 30})], scenario)
+    assert adaptive["status"] == fixed["status"] == "SUCCEEDED"
+    # The fixed loop costs three transitions a look (Wait, Check, Choice); the adaptive one, one.
+    assert adaptive["stateTransitions"] * 2 <= fixed["stateTransitions"]
+    assert adaptive["calls"].count("sagemaker:DescribeEndpoint") < fixed["calls"].count(
+        "sagemaker:DescribeEndpoint"
+    )
+    # ... and still notices readiness within 30 s.
+    assert adaptive["virtualSeconds"] - adaptive["readyAfterSeconds"] <= 30

@@ -125,9 +125,14 @@ def test_aml_a_valid_model_id_is_accepted(model_id: str) -> None:
 def test_aml_a_minimal_request_gets_the_aml_defaults() -> None:
     state = run(aml(), "aml")
 
-    assert state["options"] == {"pollIntervalSeconds": 15, "timeoutSeconds": 1800, "rollback": True}
+    assert state["options"] == {
+        "pollIntervalSeconds": 15,
+        "timeoutSeconds": 1800,
+        "rollback": True,
+        "adaptive": True,
+    }
     assert state["deadline"] == NOW + 1800
-    assert state["wait"] == 15
+    assert 13 <= state["wait"] <= 15  # the first look, jittered up to 10 % earlier
     assert state["requestId"] == "run-1"
     assert state["created"] == []
     assert state["verdict"] == "wait"
@@ -136,7 +141,12 @@ def test_aml_a_minimal_request_gets_the_aml_defaults() -> None:
 def test_aml_explicit_options_win_over_the_defaults() -> None:
     state = run(aml(options={"pollIntervalSeconds": 5, "timeoutSeconds": 600, "rollback": False}), "aml")
 
-    assert state["options"] == {"pollIntervalSeconds": 5, "timeoutSeconds": 600, "rollback": False}
+    assert state["options"] == {
+        "pollIntervalSeconds": 5,
+        "timeoutSeconds": 600,
+        "rollback": False,
+        "adaptive": False,
+    }
     assert state["deadline"] == NOW + 600
 
 
@@ -297,9 +307,14 @@ def test_neptune_without_an_id_is_valid_and_has_no_endpoint_id_yet() -> None:
 def test_neptune_a_minimal_request_gets_the_neptune_defaults() -> None:
     state = run(neptune(), "neptune")
 
-    assert state["options"] == {"pollIntervalSeconds": 30, "timeoutSeconds": 3600, "rollback": True}
+    assert state["options"] == {
+        "pollIntervalSeconds": 30,
+        "timeoutSeconds": 3600,
+        "rollback": True,
+        "adaptive": True,
+    }
     assert state["deadline"] == NOW + 3600
-    assert state["wait"] == 30
+    assert 27 <= state["wait"] <= 30  # the first look, jittered up to 10 % earlier
     assert state["requestId"] == "run-1"
     assert state["endpointType"] == "neptune"
 

@@ -416,11 +416,16 @@ def test_a_minimal_bare_request_gets_the_defaults() -> None:
     assert state["action"] == "create"
     assert state["endpointType"] == "sagemaker"
     assert state["endpointId"] == "churn-prod"
-    assert state["options"] == {"pollIntervalSeconds": 30, "timeoutSeconds": 3600, "rollback": True}
+    assert state["options"] == {
+        "pollIntervalSeconds": 30,
+        "timeoutSeconds": 3600,
+        "rollback": True,
+        "adaptive": True,
+    }
     assert state["executionArn"] == EXECUTION["Id"]
     assert state["startedAt"] == "2026-01-01T00:00:00.000Z"
     assert state["deadline"] == NOW + 3600
-    assert state["wait"] == 30
+    assert 27 <= state["wait"] <= 30  # the first look, jittered up to 10 % earlier
     assert state["created"] == []
     assert state["verdict"] == "wait"
 
@@ -450,7 +455,12 @@ def test_a_full_request_is_accepted_as_given() -> None:
 
     assert state["params"] == params
     assert state["requestId"] == "churn-prod-v3"
-    assert state["options"] == {"pollIntervalSeconds": 10, "timeoutSeconds": 1200, "rollback": False}
+    assert state["options"] == {
+        "pollIntervalSeconds": 10,
+        "timeoutSeconds": 1200,
+        "rollback": False,
+        "adaptive": False,
+    }
     assert state["deadline"] == NOW + 1200
     assert state["wait"] == 10
 
@@ -477,7 +487,11 @@ def test_a_full_request_is_accepted_as_given() -> None:
     ],
 )
 def test_options_take_the_defaults_where_unset(options: dict[str, Any], expected: dict[str, Any]) -> None:
-    assert run(create(options=options))["options"] == expected
+    # A fixed cadence only when one was asked for; otherwise the adaptive policy (infra/polling.py).
+    assert run(create(options=options))["options"] == {
+        **expected,
+        "adaptive": "pollIntervalSeconds" not in options,
+    }
 
 
 def test_the_first_wait_is_cut_short_by_the_deadline() -> None:
