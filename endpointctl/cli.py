@@ -209,6 +209,13 @@ def cmd_diagram(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_bench(args: argparse.Namespace) -> int:
+    from endpointctl import bench, project_root
+
+    print(bench.main(_template(args), project_root(), quick=args.quick))
+    return EXIT_OK
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(
         prog="endpointctl", description=__doc__.splitlines()[0] if __doc__ else None
@@ -241,6 +248,10 @@ def parser() -> argparse.ArgumentParser:
     demo = local.add_parser("demo", help="a short tour: endpoints becoming ready and failing with rollback")
     common(demo)
     demo.set_defaults(func=cmd_local_demo)
+    bench = commands.add_parser("bench", help="measure waiting: transitions, invocations, calls, latency")
+    bench.add_argument("--quick", action="store_true", help="skip the import-time measurement")
+    common(bench)
+    bench.set_defaults(func=cmd_bench)
     diagram = commands.add_parser("diagram", help="print a lifecycle state machine as a Mermaid diagram")
     diagram.add_argument("--type", default="sagemaker")
     common(diagram)

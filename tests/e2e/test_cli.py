@@ -132,3 +132,18 @@ def test_parallel_requests_share_one_world(local_run: Runner) -> None:
     assert endpoints == [f"ep-{i}" for i in range(6)]
     # Concurrent lifecycles interleave on one clock: none took much longer than 200 s + a poll.
     assert max(r["virtualSeconds"] for r in results[1:6]) <= 200 + 26
+
+
+def test_bench_compares_adaptive_polling_with_the_fixed_loop(
+    template: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from endpointctl import bench
+
+    monkeypatch.setattr(bench, "DURATIONS_MINUTES", (30,))
+    rows = bench.lifecycle_table(template, ("neptune",))
+    [row] = rows
+    adaptive, fixed = row["adaptive"], row["fixed"]
+    assert adaptive[0] * 2 <= fixed[0]  # at most half the transitions of the fixed 30-s loop
+    assert adaptive[3] <= 30  # detection latency within 30 s
+    table = bench.render(rows, {"boto3": 0.2, "controller.handlers": 0.3}, 1.5)
+    assert "| neptune | 30 min |" in table and "ratio 1.50" in table
