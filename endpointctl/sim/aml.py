@@ -16,13 +16,8 @@ from endpointctl.sim.common import (
     CallLog,
     Emulator,
     Fault,
-    FaultPlan,
-    ScenarioError,
-    choice,
     json_error,
     names,
-    number,
-    read_faults,
     request_document,
 )
 
@@ -40,20 +35,13 @@ _STATUS = {
 
 class AmlEmulator(Emulator):
     service = "aml"
+    default_create_seconds = 120
+    default_delete_seconds = 30
+    outcomes = ("READY", "FAILED")
 
     def __init__(self, scenario: Any, clock: VirtualClock, log: CallLog) -> None:
-        super().__init__()
-        if not isinstance(scenario, dict):
-            raise ScenarioError("aml must be an object")
-        self.clock, self.log = clock, log
-        self.create_seconds = number(scenario, "aml", "createSeconds", 120)
-        self.delete_seconds = number(scenario, "aml", "deleteSeconds", 30)
-        self.outcome = choice(scenario, "aml", "outcome", ("READY", "FAILED"))
-        self.delete_outcome = choice(scenario, "aml", "deleteOutcome", ("Deleted", "Failed"))
-        self.missing = bool(scenario.get("missingPrerequisites", False))
-        self.faults = FaultPlan(read_faults(scenario.get("faults"), "aml"))
+        super().__init__(scenario, clock, log)
         self.models: set[str] = set()
-        self.fleet = life.Fleet(clock)
         for model_id in names(scenario, "aml", "realtimeEndpoints"):
             self.models.add(model_id)
             self.fleet.endpoints[model_id] = life.Timeline(create_at=None)
@@ -88,25 +76,13 @@ class AmlEmulator(Emulator):
         execution = lowered.get(EXECUTION_HEADER.lower())
         if operation == "CreateRealtimeEndpoint":
             if self.fleet.status(model_id) in (life.GONE, life.FAILED):
-                self.fleet.endpoints[model_id] = life.Timeline(
-                    create_at=self.clock.now(),
-                    create_seconds=self.create_seconds,
-                    ok=self.outcome == "READY",
-                    execution=execution,
-                )
+                self.start_creating(model_id, execution)
             return self._ok({"MLModelId": model_id, "RealtimeEndpointInfo": self._info(model_id)})
         if operation == "DeleteRealtimeEndpoint":
-            timeline = self.fleet.endpoints.get(model_id)
-            if (
-                timeline is not None
-                and self.fleet.status(model_id) in (life.READY, life.FAILED)
-                and timeline.delete_at is None
-            ):
-                timeline.delete_at = self.clock.now()
-                timeline.delete_seconds = self.delete_seconds
-                timeline.delete_ok = self.delete_outcome == "Deleted"
-                timeline.delete_execution = execution
-            elif timeline is not None and self.fleet.status(model_id) == life.CREATING:
+            status = self.fleet.status(model_id)
+            if status in (life.READY, life.FAILED):
+                self.start_deleting(model_id, execution)
+            elif status == life.CREATING:
                 return json_error(
                     Fault(operation, "InvalidInputException"), f"The endpoint of {model_id} is being created"
                 )

@@ -123,14 +123,51 @@ def json_error(fault: Fault, message: str | None = None) -> tuple[int, dict[str,
 class Emulator:
     """A small stateful HTTP service on 127.0.0.1 (an ephemeral port) for a service moto lacks.
 
-    Subclasses implement ``handle``; botocore reaches it through the standard per-service
+    It reads the scenario keys every service shares (``createSeconds``, ``outcome``,
+    ``deleteSeconds``, ``deleteOutcome``, ``missingPrerequisites``, ``faults``); subclasses set
+    the defaults and implement ``handle``. botocore reaches it through the standard per-service
     ``AWS_ENDPOINT_URL_*`` variable, so the real serializers and parsers run on both sides.
     """
 
-    def __init__(self) -> None:
+    service = ""
+    default_create_seconds = 0.0
+    default_delete_seconds = 0.0
+    #: The service's word for a ready endpoint, then for a failed one.
+    outcomes: tuple[str, str] = ("READY", "FAILED")
+
+    def __init__(self, scenario: Any, clock: Any, log: CallLog) -> None:
+        from endpointctl.sim import lifecycle
+
+        if not isinstance(scenario, dict):
+            raise ScenarioError(f"{self.service} must be an object")
+        self.clock, self.log = clock, log
+        self.create_seconds = number(scenario, self.service, "createSeconds", self.default_create_seconds)
+        self.delete_seconds = number(scenario, self.service, "deleteSeconds", self.default_delete_seconds)
+        self.ok = choice(scenario, self.service, "outcome", self.outcomes) == self.outcomes[0]
+        self.delete_ok = choice(scenario, self.service, "deleteOutcome", ("Deleted", "Failed")) == "Deleted"
+        self.missing = bool(scenario.get("missingPrerequisites", False))
+        self.faults = FaultPlan(read_faults(scenario.get("faults"), self.service))
+        self.fleet = lifecycle.Fleet(clock)
         self._server: Any = None
         self._thread: threading.Thread | None = None
         self.lock = threading.RLock()
+
+    def start_creating(self, endpoint_id: str, execution: str | None) -> None:
+        """The endpoint is created now and reaches the scenario's outcome after createSeconds."""
+        from endpointctl.sim import lifecycle
+
+        self.fleet.endpoints[endpoint_id] = lifecycle.Timeline(
+            create_at=self.clock.now(), create_seconds=self.create_seconds, ok=self.ok, execution=execution
+        )
+
+    def start_deleting(self, endpoint_id: str, execution: str | None) -> None:
+        """The endpoint is gone (or failed to go) deleteSeconds from now; a second call is a no-op."""
+        timeline = self.fleet.endpoints[endpoint_id]
+        if timeline.delete_at is None:
+            timeline.delete_at = self.clock.now()
+            timeline.delete_seconds = self.delete_seconds
+            timeline.delete_ok = self.delete_ok
+            timeline.delete_execution = execution
 
     def handle(
         self, method: str, path: str, headers: dict[str, str], body: bytes

@@ -20,12 +20,7 @@ from endpointctl.sim.common import (
     CallLog,
     Emulator,
     Fault,
-    FaultPlan,
-    ScenarioError,
-    choice,
     names,
-    number,
-    read_faults,
     request_document,
 )
 
@@ -41,21 +36,14 @@ def rest_error(fault: Fault, message: str | None = None) -> tuple[int, dict[str,
 
 class NeptuneEmulator(Emulator):
     service = "neptune"
+    default_create_seconds = 600
+    default_delete_seconds = 60
+    outcomes = ("InService", "Failed")
 
     def __init__(self, scenario: Any, clock: VirtualClock, log: CallLog) -> None:
-        super().__init__()
-        if not isinstance(scenario, dict):
-            raise ScenarioError("neptune must be an object")
-        self.clock, self.log = clock, log
-        self.create_seconds = number(scenario, "neptune", "createSeconds", 600)
-        self.delete_seconds = number(scenario, "neptune", "deleteSeconds", 60)
-        self.outcome = choice(scenario, "neptune", "outcome", ("InService", "Failed"))
+        super().__init__(scenario, clock, log)
         self.failure_reason = str(scenario.get("failureReason") or "simulated: the endpoint failed to deploy")
-        self.delete_outcome = choice(scenario, "neptune", "deleteOutcome", ("Deleted", "Failed"))
-        self.missing = bool(scenario.get("missingPrerequisites", False))
-        self.faults = FaultPlan(read_faults(scenario.get("faults"), "neptune"))
         self.jobs: set[str] = set()
-        self.fleet = life.Fleet(clock)
         self.updating: dict[str, bool] = {}
         self._ids = itertools.count(1)
         for endpoint_id in names(scenario, "neptune", "endpoints"):
@@ -110,12 +98,7 @@ class NeptuneEmulator(Emulator):
                     Fault(operation, "BadRequestException"),
                     f"Endpoint {target} is {self._creating_word(target)}; it cannot be deleted until that finishes",
                 )
-            timeline = self.fleet.endpoints[target]
-            if timeline.delete_at is None:
-                timeline.delete_at = self.clock.now()
-                timeline.delete_seconds = self.delete_seconds
-                timeline.delete_ok = self.delete_outcome == "Deleted"
-                timeline.delete_execution = execution
+            self.start_deleting(target, execution)
             return 200, {}, json.dumps({"status": "Deleting"})
         return rest_error(
             Fault(operation, "UnsupportedOperationException"), f"{method} {path} is not supported"
@@ -152,12 +135,7 @@ class NeptuneEmulator(Emulator):
                 Fault("CreateMLEndpoint", "BadRequestException"), f"Endpoint {endpoint_id} is busy"
             )
         self.updating[endpoint_id] = update and status != life.GONE
-        self.fleet.endpoints[endpoint_id] = life.Timeline(
-            create_at=self.clock.now(),
-            create_seconds=self.create_seconds,
-            ok=self.outcome == "InService",
-            execution=execution,
-        )
+        self.start_creating(endpoint_id, execution)
         created = int(self.clock.now() * 1000)
         return (
             200,

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import Runner
+from tests.e2e.helpers import one_notification
 
 pytestmark = pytest.mark.slow
 
@@ -41,15 +42,6 @@ def owned_config_request(
 
 def delete_request(name: str = "churn-prod", **params: Any) -> dict[str, Any]:
     return {"action": "delete", "endpointType": "sagemaker", "params": {"EndpointName": name, **params}}
-
-
-def one_notification(result: dict[str, Any]) -> dict[str, Any]:
-    """Exactly one notification, the same detail on EventBridge and SNS; returns the detail."""
-    events, sns = result["notifications"]["events"], result["notifications"]["sns"]
-    assert len(events) == 1 and len(sns) == 1, result["notifications"]
-    assert events[0]["source"] == "ml-endpoint-controller"
-    assert events[0]["detail"] == sns[0]["message"]
-    return dict(events[0]["detail"])
 
 
 def sagemaker_left(result: dict[str, Any]) -> dict[str, list[str]]:
