@@ -147,3 +147,19 @@ def test_bench_compares_adaptive_polling_with_the_fixed_loop(
     assert adaptive[3] <= 30  # detection latency within 30 s
     table = bench.render(rows, {"boto3": 0.2, "controller.handlers": 0.3}, 1.5)
     assert "| neptune | 30 min |" in table and "ratio 1.50" in table
+
+
+def test_a_run_too_slow_for_the_runner_is_aborted_not_crashed(
+    local_run: Runner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import endpointctl.world
+
+    monkeypatch.setattr(endpointctl.world, "EXECUTION_LIMIT_SECONDS", 1)
+    document = {
+        "endpointType": "neptune",
+        "params": {"id": "g", "mlModelTrainingJobId": "j"},
+        "options": {"pollIntervalSeconds": 0, "timeoutSeconds": 86400},
+    }
+    [result] = local_run([document], {"neptune": {"createSeconds": 86000}})
+    assert result["status"] == "ABORTED" and result["error"] == "LocalRunnerTimeout"
+    assert "wall time" in result["cause"]
