@@ -20,6 +20,7 @@ class VirtualClock:
         self._sleeping = 0
         self._wakeups: list[tuple[float, int]] = []
         self._seq = itertools.count()
+        self._closed = False
 
     def now(self) -> float:
         return self._now
@@ -35,16 +36,22 @@ class VirtualClock:
             self._active = max(0, self._active - 1)
             self._advance()
 
+    def close(self) -> None:
+        """The world is over: every sleeper returns at once, and sleeping no longer waits."""
+        with self._cond:
+            self._closed = True
+            self._cond.notify_all()
+
     def sleep(self, seconds: float) -> None:
         """Sleep ``seconds`` of virtual time."""
-        if seconds <= 0:
+        if seconds <= 0 or self._closed:
             return
         with self._cond:
             entry = (self._now + seconds, next(self._seq))
             heapq.heappush(self._wakeups, entry)
             self._sleeping += 1
             self._advance()
-            while self._now < entry[0]:
+            while self._now < entry[0] and not self._closed:
                 self._cond.wait(timeout=5)
                 self._advance()
             self._sleeping -= 1

@@ -41,7 +41,8 @@ HANDLER_ENV = {
     "POWERTOOLS_LOG_LEVEL": "INFO",  # as deployed; the output goes to a sink unless verbose
 }
 SCENARIO_KEYS = ("sagemaker", "aml", "neptune")
-EXECUTION_LIMIT_SECONDS = 600  # real seconds one execution may take before the runner gives up
+#: Real seconds one execution may take before the runner stops it (ENDPOINTCTL_WALL_LIMIT overrides).
+EXECUTION_LIMIT_SECONDS = float(os.environ.get("ENDPOINTCTL_WALL_LIMIT") or 600)
 
 
 @dataclass
@@ -146,6 +147,7 @@ class World:
                 config={"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}}
             )
         )
+        self._serialize_moto(stack)
         self._install_time(stack)
         self._install_lambda(stack)
         self._install_recorders(stack)
@@ -164,18 +166,35 @@ class World:
     def __exit__(self, *exc: object) -> None:
         self._stack.close()
 
+    def _serialize_moto(self, stack: ExitStack) -> None:
+        """moto's backends are not thread-safe: answer one mocked request at a time.
+
+        Concurrent executions still interleave everywhere else (handlers, the interpreter, the
+        emulators); only moto's request handling is serialized, as a real service would be atomic.
+        """
+        from moto.core.botocore_stubber import BotocoreStubber
+
+        lock = threading.RLock()
+        original = BotocoreStubber.__call__
+
+        def call(stubber: Any, event_name: str, request: Any, **kwargs: Any) -> Any:
+            with lock:
+                return original(stubber, event_name, request, **kwargs)
+
+        stack.enter_context(mock.patch.object(BotocoreStubber, "__call__", call))
+
     def _install_time(self, stack: ExitStack) -> None:
         from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
         from moto.stepfunctions.parser.asl.component.state.wait.wait_function import wait_function
 
         clock = self.clock
-        stack.enter_context(
-            mock.patch.object(
-                wait_function.WaitFunction,
-                "_wait_interval",
-                lambda _self, env, wait_seconds: clock.sleep(wait_seconds),
-            )
-        )
+
+        def wait_interval(_self: Any, env: Any, wait_seconds: float) -> None:
+            if env.is_running():  # a stopped execution must not keep the clock (or the world) busy
+                clock.sleep(wait_seconds)
+
+        stack.enter_context(mock.patch.object(wait_function.WaitFunction, "_wait_interval", wait_interval))
+        stack.callback(clock.close)  # executions stopped by the runner do not outlive their world
 
         class _Time:
             sleep = staticmethod(clock.sleep)
