@@ -1,5 +1,3 @@
-import sys
+from endpointctl.cli import run
 
-from endpointctl.cli import main
-
-sys.exit(main())
+run()

@@ -268,5 +268,18 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
 
 
+def run() -> None:
+    """The console script: exit with ``main``'s code even if a stopped execution's thread lingers."""
+    import os
+    import threading
+
+    code = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    if threading.active_count() > 1:
+        os._exit(code)  # a daemon thread at interpreter shutdown could lose buffered output
+    sys.exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()
