@@ -18,6 +18,7 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 
 from controller import clock, idempotency, providers
+from controller.aws import translate
 from controller.errors import (
     CONTRACT_CODES,
     NOTHING_CREATED,
@@ -106,8 +107,6 @@ def validate(event: dict[str, Any]) -> dict[str, Any]:
     try:
         held = idempotency.claim(state.requestId, state.executionArn)
     except Exception as exc:
-        from controller.aws import translate
-
         raise translate(exc, "idempotency: claim", []) from exc
     if held.owner != state.executionArn:
         state.duplicateOf = held.owner
@@ -180,8 +179,6 @@ def create(event: dict[str, Any]) -> dict[str, Any]:
     try:
         endpoint_id, observation = provider.create(state.params, state.requestId, created)
     except Exception as exc:
-        from controller.aws import translate
-
         raise translate(exc, f"{provider.service}: create", [r.model_dump() for r in created]) from exc
     first_wait = state.wait  # the first look, as validate planned it
     state.created = created
@@ -212,8 +209,6 @@ def check(event: dict[str, Any]) -> dict[str, Any]:
     try:
         observation = provider.describe(_endpoint_resource(state))
     except Exception as exc:
-        from controller.aws import translate
-
         raise translate(exc, f"{provider.service}: describe", []) from exc
     _observe(state, observation)
     if observation.status is Status.READY:
@@ -280,8 +275,6 @@ def teardown(event: dict[str, Any]) -> dict[str, Any]:
     try:
         pending = _advance(plan, provider, owner)
     except Exception as exc:
-        from controller.aws import translate
-
         raise translate(exc, f"{provider.service}: {plan.mode}", []) from exc
     if not pending:
         plan.verdict = "done"
@@ -302,8 +295,6 @@ def _plan_teardown(state: State, provider: Provider) -> Teardown:
         try:
             targets = provider.delete_targets(state.params)
         except Exception as exc:
-            from controller.aws import translate
-
             raise translate(exc, f"{provider.service}: delete", []) from exc
         return Teardown(mode="delete", targets=targets, deadline=deadline)
     state.failure = state.failure or _caught(state.error)
@@ -414,8 +405,6 @@ def outcome(event: dict[str, Any]) -> dict[str, Any]:
     try:
         idempotency.record(state.requestId, state.executionArn, result)
     except Exception as exc:
-        from controller.aws import translate
-
         raise translate(exc, "idempotency: record", []) from exc
     return result
 
@@ -427,8 +416,6 @@ def replay(event: dict[str, Any]) -> dict[str, Any]:
     try:
         held = idempotency.lookup(state.requestId)
     except Exception as exc:
-        from controller.aws import translate
-
         raise translate(exc, "idempotency: lookup", []) from exc
     body = state.model_dump(mode="json", exclude_none=True)
     if held is not None and held.status == idempotency.COMPLETED and held.publication:
