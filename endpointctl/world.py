@@ -102,6 +102,9 @@ class World:
         self._lock = threading.Lock()
         self.events: list[dict[str, Any]] = []
         self.sns: list[dict[str, Any]] = []
+        #: Events the simulated services put on the default bus, and deliveries that failed.
+        self.service_events: list[dict[str, Any]] = []
+        self.delivery_failures: list[dict[str, Any]] = []
         from endpointctl.sim.aml import AmlEmulator
         from endpointctl.sim.neptune import NeptuneEmulator
         from endpointctl.sim.sagemaker import SageMakerSim
@@ -162,6 +165,7 @@ class World:
         stack.callback(aws.reset)
         self._deploy()
         self.sagemaker.seed()
+        self.sagemaker.publish = self.deliver
 
     def __exit__(self, *exc: object) -> None:
         self._stack.close()
@@ -201,6 +205,34 @@ class World:
             time = staticmethod(time.time)
 
         stack.enter_context(mock.patch.object(retrier_decl, "time", _Time))
+        self._install_task_tokens(stack)
+
+    def _install_task_tokens(self, stack: ExitStack) -> None:
+        """``.waitForTaskToken`` waits on the virtual clock: until the token is resumed (which wakes
+        the waiter at once) or the task's timeout passes in virtual time."""
+        from moto.stepfunctions.parser.asl.eval.callback.callback import CallbackEndpoint
+
+        clock = self.clock
+        notify, interrupt_all = CallbackEndpoint.notify, CallbackEndpoint.interrupt_all
+
+        def wait(endpoint: Any, timeout: float | None = None) -> Any:
+            # moto reuses a task's token (and its endpoint, already interrupted) when the task is
+            # retried, so "resumed" is an outcome being there, not the endpoint's event being set.
+            seconds = timeout if timeout is not None else 365 * 86400.0
+            clock.sleep(seconds, key=endpoint, ready=lambda: endpoint._outcome is not None)
+            return endpoint._outcome
+
+        def notified(endpoint: Any, outcome: Any) -> None:
+            notify(endpoint, outcome)
+            clock.wake(endpoint)
+
+        def interrupted(endpoint: Any) -> None:
+            interrupt_all(endpoint)
+            clock.wake(endpoint)
+
+        stack.enter_context(mock.patch.object(CallbackEndpoint, "wait", wait))
+        stack.enter_context(mock.patch.object(CallbackEndpoint, "notify", notified))
+        stack.enter_context(mock.patch.object(CallbackEndpoint, "interrupt_all", interrupted))
 
     def _install_lambda(self, stack: ExitStack) -> None:
         from moto.awslambda_simple.models import LambdaSimpleBackend
@@ -235,6 +267,10 @@ class World:
         if run is not None:
             with self._lock:
                 run.invocations += 1
+        delivery = None
+        if execution is None and "detail-type" in event:
+            # An event delivery: its calls belong to the execution it resumes, if any.
+            execution = delivery = f"event:{event.get('id') or uuid.uuid4()}:{uuid.uuid4().hex[:6]}"
         self.log.execution = execution
         from controller import handlers
 
@@ -246,9 +282,36 @@ class World:
             return json.dumps(payload).encode()
         finally:
             self.log.execution = None
+        if delivery is not None:
+            resumed = result.get("resumed") if isinstance(result, dict) else None
+            self.log.reassign(delivery, str(resumed) if resumed else None)
+            run = self._runs.get(str(resumed))
+            if run is not None:  # a state-change event resumed this execution
+                with self._lock:
+                    run.invocations += 1
         if run is not None and isinstance(result, dict):
-            run.progress.append({"step": event.get("step"), "at": self.clock.now(), "state": result})
+            run.progress.append(
+                {"step": event.get("step", "resume"), "at": self.clock.now(), "state": result}
+            )
         return json.dumps(result).encode()
+
+    # -- the default bus: service events to the synthesized rules ------------------------------
+    def deliver(self, event: dict[str, Any]) -> None:
+        """Put a service's event on the default bus: every synthesized rule of that bus whose
+        pattern matches sends it to its targets (Lambda functions run the real handler)."""
+        from moto.events.models import EventPattern
+
+        self.service_events.append(event)
+        for rule in self._default_bus_rules:
+            if not EventPattern.load(json.dumps(rule["EventPattern"])).matches_event(event):
+                continue
+            for target in rule.get("Targets", []):
+                arn = str(self._resolve(target["Arn"]))
+                if ":lambda:" in arn:
+                    headers: dict[str, str] = {}
+                    self._invoke(arn.rsplit(":", 1)[-1], json.dumps(event), headers)
+                    if "x-amz-function-error" in headers:
+                        self.delivery_failures.append({"event": event, "target": arn})
 
     def _install_execution_header(self, stack: ExitStack) -> None:
         """Tell the emulators which execution calls: they answer on their own threads."""
@@ -324,6 +387,12 @@ class World:
             refs[lid] = lid[:64]
             attributes[(lid, "Arn")] = arn
         resolve = Resolver(refs, attributes)  # reads refs as they are added below
+        self._resolve = resolve
+        self._default_bus_rules = [
+            res["Properties"]
+            for res in resources(self.template, "AWS::Events::Rule").values()
+            if "EventBusName" not in res["Properties"] and res["Properties"].get("State") != "DISABLED"
+        ]
         events = boto3.client("events", region_name=REGION)
         for lid, res in resources(self.template, "AWS::Events::EventBus").items():
             name = resolve(res["Properties"]["Name"])

@@ -1,10 +1,15 @@
 """One construct: the lifecycle state machine for any endpoint type.
 
-Validate → (create → wait → check → ready? …) or (delete → wait → gone? …) → outcome → publish on
-the bus and the topic → succeed or fail with the contract's error code. Failures after validation
-go through "roll back?" to the teardown loop, which deletes exactly what the request created.
+Validate → create → wait (adaptive polling, or a task token resumed by the service's state-change
+event) → ready? → publish on the bus and the topic. Deletes, failures and refusals go through
+outcome → publish → succeed or fail with the contract's error code. Failures after validation go
+through "roll back?" to the teardown loop, which deletes exactly what the request created.
 The endpoint type appears only as a literal in the steps' payloads: a new type needs no change
 here (its provider module does the type-specific work in the function).
+
+Billed transitions are the cost that grows with waiting, so the happy path is short: a ready
+endpoint is published straight from the step that saw it ready (no separate outcome step, no
+final Succeed state).
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
-from infra.polling import MAX_LOOKS, PollPolicy
+from infra.polling import EVENT_FALLBACK_SECONDS, MAX_LOOKS, PollPolicy
 
 SOURCE = "ml-endpoint-controller"
 #: Throttling, 5xx and eventual consistency, as the function reports them.
@@ -48,10 +53,15 @@ class EndpointLifecycle(Construct):
         bus: events.IEventBus,
         topic: sns.ITopic,
         poll: PollPolicy,
+        state_change_events: bool = False,
     ) -> None:
+        """``state_change_events``: the service announces status changes on EventBridge, so a
+        create waits on a task token (resumed by the function) instead of polling."""
         super().__init__(scope, construct_id)
         self.endpoint_type = endpoint_type
         self._function = function
+        self._bus = bus
+        self._topic = topic
 
         execution = {"Id": sfn.JsonPath.execution_id, "Name": sfn.JsonPath.execution_name}
         validate = self._step(
@@ -60,7 +70,10 @@ class EndpointLifecycle(Construct):
                 "step": "validate",
                 "input": sfn.JsonPath.object_at("$"),
                 "execution": execution,
-                "poll": {"firstCheckSeconds": poll.first_check_seconds},
+                "poll": {
+                    "firstCheckSeconds": poll.first_check_seconds,
+                    "eventFallbackSeconds": EVENT_FALLBACK_SECONDS if state_change_events else 0,
+                },
             },
         )
         reject = self._step(
@@ -91,38 +104,9 @@ class EndpointLifecycle(Construct):
         wait_teardown = sfn.Wait(self, "WaitForDeletion", time=sfn.WaitTime.seconds_path("$.wait"))
         wait_first = sfn.Wait(self, "WaitForFirstExecution", time=sfn.WaitTime.seconds_path("$.wait"))
 
-        publish_event = tasks.EventBridgePutEvents(
-            self,
-            "PublishEvent",
-            entries=[
-                tasks.EventBridgePutEventsEntry(
-                    event_bus=bus,
-                    source=SOURCE,
-                    detail_type=sfn.JsonPath.string_at("$.detailType"),
-                    detail=sfn.TaskInput.from_json_path_at("$.detail"),
-                )
-            ],
-            result_path=sfn.JsonPath.DISCARD,
-        )
-        publish_sns = tasks.SnsPublish(
-            self,
-            "PublishNotification",
-            topic=topic,
-            subject=sfn.JsonPath.string_at("$.subject"),
-            message=sfn.TaskInput.from_json_path_at("$.detail"),
-            message_attributes={
-                "detailType": tasks.MessageAttribute(value=sfn.JsonPath.string_at("$.detailType"))
-            },
-            result_path=sfn.JsonPath.DISCARD,
-        )
-        for publish in (publish_event, publish_sns):
-            publish.add_retry(
-                errors=["States.TaskFailed"],
-                interval=RetryPolicy.interval,
-                backoff_rate=RetryPolicy.backoff_rate,
-                max_attempts=3,
-                jitter_strategy=sfn.JitterType.FULL,
-            )
+        publish_event, publish_sns = self._publishers("PublishEvent", "PublishNotification")
+        # A ready endpoint: published straight from the step that saw it, ending the execution.
+        publish_ready, _ = self._publishers("PublishReady", "NotifyReady", output_path="$.detail")
         succeed = sfn.Succeed(self, "Done", output_path="$.detail")
         fail = sfn.Fail(self, "Failed", error_path="$.errorCode", cause_path="$.cause")
 
@@ -139,14 +123,24 @@ class EndpointLifecycle(Construct):
             step.add_catch(roll_back, errors=[sfn.Errors.ALL], result_path="$.error")
         teardown.add_catch(outcome, errors=[sfn.Errors.ALL], result_path="$.teardownError")
 
-        create.next(wait_endpoint)
-        wait_endpoint.next(check)
-        check.next(
+        endpoint_ready = (
             sfn.Choice(self, "EndpointReady?")
-            .when(sfn.Condition.string_equals("$.verdict", "ready"), outcome)
+            .when(sfn.Condition.string_equals("$.verdict", "ready"), publish_ready)
             .when(sfn.Condition.string_equals("$.verdict", "wait"), wait_endpoint)
             .otherwise(roll_back)
         )
+        if state_change_events:
+            await_ready = self._await_step(roll_back)
+            await_ready.next(endpoint_ready)
+            create.next(
+                sfn.Choice(self, "ByEvent?")
+                .when(sfn.Condition.boolean_equals("$.options.events", True), await_ready)
+                .otherwise(wait_endpoint)
+            )
+        else:
+            create.next(wait_endpoint)
+        wait_endpoint.next(check)
+        check.next(endpoint_ready)
         teardown.next(
             sfn.Choice(self, "TeardownDone?")
             .when(sfn.Condition.string_equals("$.teardown.verdict", "wait"), wait_teardown)
@@ -155,7 +149,6 @@ class EndpointLifecycle(Construct):
         wait_teardown.next(teardown)
         reject.next(publish_event)
         outcome.next(publish_event)
-        publish_event.next(publish_sns)
         succeeded = (
             sfn.Choice(self, "Succeeded?")
             .when(sfn.Condition.boolean_equals("$.ok", True), succeed)
@@ -184,6 +177,83 @@ class EndpointLifecycle(Construct):
             tracing_enabled=True,
             comment=f"ml-endpoint-controller: {endpoint_type} endpoint lifecycle",
         )
+
+    def _publishers(
+        self, event_id: str, sns_id: str, output_path: str | None = None
+    ) -> tuple[tasks.EventBridgePutEvents, tasks.SnsPublish]:
+        """One notification: the event on the bus, then the same detail on the topic."""
+        publish_event = tasks.EventBridgePutEvents(
+            self,
+            event_id,
+            entries=[
+                tasks.EventBridgePutEventsEntry(
+                    event_bus=self._bus,
+                    source=SOURCE,
+                    detail_type=sfn.JsonPath.string_at("$.detailType"),
+                    detail=sfn.TaskInput.from_json_path_at("$.detail"),
+                )
+            ],
+            result_path=sfn.JsonPath.DISCARD,
+        )
+        publish_sns = tasks.SnsPublish(
+            self,
+            sns_id,
+            topic=self._topic,
+            subject=sfn.JsonPath.string_at("$.subject"),
+            message=sfn.TaskInput.from_json_path_at("$.detail"),
+            message_attributes={
+                "detailType": tasks.MessageAttribute(value=sfn.JsonPath.string_at("$.detailType"))
+            },
+            result_path=sfn.JsonPath.DISCARD,
+            output_path=output_path,
+        )
+        for publish in (publish_event, publish_sns):
+            publish.add_retry(
+                errors=["States.TaskFailed"],
+                interval=RetryPolicy.interval,
+                backoff_rate=RetryPolicy.backoff_rate,
+                max_attempts=3,
+                jitter_strategy=sfn.JitterType.FULL,
+            )
+        publish_event.next(publish_sns)
+        return publish_event, publish_sns
+
+    def _await_step(self, roll_back: sfn.IChainable) -> tasks.LambdaInvoke:
+        """Wait for the service's state-change event: the function parks this task's token, looks
+        once itself (the endpoint may be ready already), and is resumed by the event's rule. The
+        token times out every ``$.wait`` seconds (the fallback, cut to the deadline); each retry
+        looks again, so a lost or late event delays the outcome but never strands it."""
+        task = tasks.LambdaInvoke(
+            self,
+            "AwaitEndpoint",
+            lambda_function=self._function,
+            integration_pattern=sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
+            payload=sfn.TaskInput.from_object(
+                {
+                    "step": "await",
+                    "state": sfn.JsonPath.object_at("$"),
+                    "token": sfn.JsonPath.task_token,
+                    "endpointType": self.endpoint_type,
+                }
+            ),
+            task_timeout=sfn.Timeout.at("$.wait"),
+        )
+        task.add_retry(
+            errors=[sfn.Errors.TIMEOUT],
+            interval=Duration.seconds(1),
+            backoff_rate=1.0,
+            max_attempts=MAX_LOOKS,
+        )
+        task.add_retry(
+            errors=[TRANSIENT, "Lambda.TooManyRequestsException"],
+            interval=RetryPolicy.interval,
+            backoff_rate=RetryPolicy.backoff_rate,
+            max_attempts=RetryPolicy.max_attempts,
+            max_delay=RetryPolicy.max_delay,
+            jitter_strategy=sfn.JitterType.FULL,
+        )
+        task.add_catch(roll_back, errors=[sfn.Errors.ALL], result_path="$.error")
+        return task
 
     def _state_payload(self, step: str) -> dict[str, object]:
         return {"step": step, "state": sfn.JsonPath.object_at("$")}

@@ -17,6 +17,30 @@ from infra.config import Config
 
 #: The tag every SageMaker resource the controller creates carries (value: the request id).
 OWNER_TAG = "ml-endpoint-controller:request-id"
+#: ... and this one, with the value ``ml-endpoint-controller``: state-change rules match on it.
+MANAGED_TAG = "ml-endpoint-controller:managed-by"
+
+
+@dataclass(frozen=True)
+class StateChangeEvents:
+    """A service's status-change events on the default bus, as a rule matches them: only the
+    controller's own endpoints (by tag) reaching a status that ends a create."""
+
+    source: str
+    detail_type: str
+    detail: dict[str, Any]
+
+
+SAGEMAKER_STATE_CHANGES = StateChangeEvents(
+    source="aws.sagemaker",
+    detail_type="SageMaker Endpoint State Change",
+    detail={
+        # Upper snake case in the events; DescribeEndpoint's spelling tolerated too. Other changes
+        # (an endpoint deleted under a waiting create, say) are caught by the fallback look.
+        "EndpointStatus": ["IN_SERVICE", "FAILED", "InService", "Failed"],
+        "Tags": {MANAGED_TAG: ["ml-endpoint-controller"]},
+    },
+)
 
 
 def grant_sagemaker(function: lambda_.Function, config: Config) -> None:
@@ -130,10 +154,12 @@ class EndpointTypeInfra:
     grant: Callable[[lambda_.Function, Config], None]
     environment: Callable[[Config], dict[str, str]] = lambda config: {}
     network: Callable[[Construct, Config], dict[str, Any]] = lambda scope, config: {}
+    #: The service announces status changes: creates wait for them instead of polling.
+    state_changes: StateChangeEvents | None = None
 
 
 TYPES: dict[str, EndpointTypeInfra] = {
-    "sagemaker": EndpointTypeInfra("SageMaker", grant_sagemaker),
+    "sagemaker": EndpointTypeInfra("SageMaker", grant_sagemaker, state_changes=SAGEMAKER_STATE_CHANGES),
     "aml": EndpointTypeInfra("Aml", grant_aml, aml_environment),
     "neptune": EndpointTypeInfra("Neptune", grant_neptune, neptune_environment, neptune_network),
 }

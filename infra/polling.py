@@ -1,17 +1,25 @@
-"""How often each endpoint type is looked at while it is being created: the one place for it.
+"""How each endpoint type is watched while it is being created: the one place for it.
 
 The fixed loop (Wait 30 s → Check → Choice, botocore's waiter cadence) costs three billed state
 transitions per look and up to 30 s of delay. Instead:
 
 - the first look comes after the type's typical *minimum* creation time (no endpoint of that
-  type is ready sooner, so earlier looks are wasted), cut to the request's timeout;
+  type is ready sooner, so earlier looks are wasted), cut to the request's timeout, and jittered
+  (up to 10 % later) so concurrent lifecycles do not poll a service in lockstep;
 - then the Check step *retries itself* while the endpoint is still on its way (its error
   ``EndpointNotReady``), with Step Functions' native backoff: one billed transition per look
   instead of three, growing from ``interval`` by ``backoff_rate`` and capped at ``max_interval``.
-  The cap bounds detection latency (≤ 30 s); the first look is jittered (up to 10 % earlier) so
-  concurrent lifecycles do not poll a service in lockstep.
+  The cap bounds detection latency (≤ 30 s).
 
-A request that sets ``options.pollIntervalSeconds`` gets exactly that fixed cadence instead.
+SageMaker publishes ``SageMaker Endpoint State Change`` events, so its lifecycle does not poll: it
+parks a task token and an EventBridge rule resumes it (see ``infra/lifecycle.py``). Events can be
+lost or late, so the waiting task still times out every ``EVENT_FALLBACK_SECONDS`` (cut to the
+request's deadline) and looks for itself once, then waits again: one billed transition per
+fallback look. 15 minutes keeps even a one-hour creation within 3 fallback looks (≤ 12 transitions
+in all) while a lost event delays the outcome by 15 minutes at most.
+
+A request that sets ``options.pollIntervalSeconds`` gets exactly that fixed cadence instead
+(Wait → Check → Choice, the classic loop), for every type.
 """
 
 from __future__ import annotations
@@ -20,6 +28,8 @@ from dataclasses import dataclass
 
 #: Most looks a single Check state may make (Step Functions allows up to 99,999,999).
 MAX_LOOKS = 100_000
+#: With state-change events: how long the waiting task waits before it looks for itself.
+EVENT_FALLBACK_SECONDS = 900
 
 
 @dataclass(frozen=True)
@@ -30,15 +40,18 @@ class PollPolicy:
     max_interval_seconds: int
 
 
+# After the first look: 10, 15, 22.5, then every 30 s. Six looks cover the first two minutes past the
+# first one; from then on the loop costs one transition per 30 s instead of three.
+def _after(first_check_seconds: int) -> PollPolicy:
+    return PollPolicy(first_check_seconds, interval_seconds=10, backoff_rate=1.5, max_interval_seconds=30)
+
+
 POLICIES: dict[str, PollPolicy] = {
-    # Real-time endpoints provision instances and pull a container: rarely ready in under 2 min.
-    "sagemaker": PollPolicy(
-        first_check_seconds=110, interval_seconds=10, backoff_rate=1.5, max_interval_seconds=30
-    ),
-    # Amazon ML real-time endpoints come up in about a minute or two.
-    "aml": PollPolicy(first_check_seconds=50, interval_seconds=5, backoff_rate=1.5, max_interval_seconds=30),
+    # Real-time endpoints provision instances and pull a container: not ready in under 2 min.
+    # (Used by SageMaker only when events are off, i.e. never by default; kept for symmetry.)
+    "sagemaker": _after(120),
+    # Amazon ML real-time endpoints take a couple of minutes to become READY.
+    "aml": _after(120),
     # Neptune ML deploys a SageMaker endpoint underneath: at least as slow.
-    "neptune": PollPolicy(
-        first_check_seconds=110, interval_seconds=10, backoff_rate=1.5, max_interval_seconds=30
-    ),
+    "neptune": _after(120),
 }

@@ -8,6 +8,8 @@ from aws_cdk import CfnOutput, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
@@ -16,7 +18,7 @@ from infra.config import Config
 from infra.function import controller_function, powertools_layer
 from infra.lifecycle import EndpointLifecycle
 from infra.monitoring import Monitoring
-from infra.permissions import TYPES
+from infra.permissions import TYPES, StateChangeEvents
 from infra.polling import POLICIES
 
 REQUEST_DETAIL_TYPE = "Endpoint Request"
@@ -78,7 +80,10 @@ class ControllerStack(Stack):
                 bus=self.bus,
                 topic=self.topic,
                 poll=POLICIES[endpoint_type],
+                state_change_events=spec.state_changes is not None,
             )
+            if spec.state_changes is not None:
+                self._resume_on_state_changes(name, spec.state_changes, function, lifecycle)
             events.Rule(
                 self,
                 f"{name}Requests",
@@ -132,3 +137,41 @@ class ControllerStack(Stack):
         CfnOutput(self, "NotificationTopicArn", value=self.topic.topic_arn)
         CfnOutput(self, "AlarmTopicArn", value=self.monitoring.topic.topic_arn)
         CfnOutput(self, "DeadLetterQueueUrl", value=self.dead_letters.queue_url)
+
+    def _resume_on_state_changes(
+        self,
+        name: str,
+        changes: StateChangeEvents,
+        function: lambda_.Function,
+        lifecycle: EndpointLifecycle,
+    ) -> None:
+        """The service's state-change events (default bus) resume the lifecycle's waiting task."""
+        events.Rule(
+            self,
+            f"{name}StateChanges",
+            description=f"{changes.detail_type} of the controller's endpoints resume their lifecycle",
+            event_pattern=events.EventPattern(
+                source=[changes.source], detail_type=[changes.detail_type], detail=changes.detail
+            ),
+            targets=[
+                targets.LambdaFunction(
+                    function,
+                    retry_attempts=8,
+                    max_event_age=Duration.hours(1),
+                    dead_letter_queue=self.dead_letters,
+                )
+            ],
+        )
+        # A policy of its own, not the role's default one: the function must not depend on the
+        # state machine that already depends on the function.
+        iam.Policy(
+            self,
+            f"{name}ResumeLifecycle",
+            roles=[function.role] if function.role else [],
+            statements=[
+                iam.PolicyStatement(
+                    actions=["states:SendTaskSuccess", "states:SendTaskFailure"],
+                    resources=[lifecycle.state_machine.state_machine_arn],
+                )
+            ],
+        )

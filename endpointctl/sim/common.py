@@ -85,6 +85,11 @@ class CallLog:
         with self.lock:
             self.entries.append((execution or self.execution, call))
 
+    def reassign(self, old: str, new: str | None) -> None:
+        """Calls made on behalf of ``old`` (an event delivery) belong to ``new``."""
+        with self.lock:
+            self.entries = [(new if owner == old else owner, call) for owner, call in self.entries]
+
     def calls(self, execution: str | None = None) -> list[str]:
         return [call for owner, call in self.entries if execution is None or owner == execution]
 

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import re
 import threading
+import time
+import uuid
+from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass
 from typing import Any
@@ -40,6 +43,7 @@ class Timeline:
     delete_at: float | None = None
     execution: str | None = None
     delete_execution: str | None = None
+    tags: dict[str, str] | None = None
 
 
 class SageMakerSim:
@@ -59,6 +63,11 @@ class SageMakerSim:
             raise ScenarioError("sagemaker.deleteOutcome must be Deleted or Failed")
         self.missing = bool(scenario.get("missingPrerequisites", False))
         self.emit_events = bool(scenario.get("emitEvents", True))
+        #: Not in the contract's scenario, for tests: events arrive late, or each one twice.
+        self.event_delay = _number(scenario, "eventDelaySeconds", 0)
+        self.duplicate_events = bool(scenario.get("duplicateEvents", False))
+        #: Where state-change events go (the world's default bus); None: nowhere.
+        self.publish: Callable[[dict[str, Any]], None] | None = None
         existing = scenario.get("existing") or {}
         self.existing_endpoints = [str(n) for n in existing.get("endpoints", [])]
         self.existing_configs = [str(n) for n in existing.get("endpointConfigs", [])]
@@ -228,8 +237,65 @@ class SageMakerSim:
             )
         endpoint = _ORIGINAL["create_endpoint"](backend, endpoint_name, endpoint_config_name, tags)
         endpoint.endpoint_status = "Creating"
-        self.timelines[endpoint_name] = Timeline(create_at=self.clock.now(), execution=self.log.execution)
+        timeline = Timeline(
+            create_at=self.clock.now(),
+            execution=self.log.execution,
+            tags={str(t.get("Key")): str(t.get("Value")) for t in tags or []},
+        )
+        self.timelines[endpoint_name] = timeline
+        self._announce(endpoint_name, timeline, "CREATING", at=self.clock.now())
+        outcome = "IN_SERVICE" if self.outcome == "InService" else "FAILED"
+        self._announce(endpoint_name, timeline, outcome, at=self.clock.now() + self.create_seconds)
         return endpoint
+
+    # -- state-change events ------------------------------------------------------------------------
+    def _announce(self, name: str, timeline: Timeline, status: str, *, at: float) -> None:
+        """Publish ``SageMaker Endpoint State Change`` for ``name`` when the clock reaches ``at``
+        (plus the scenario's delay), if the endpoint is still that incarnation by then."""
+        if not self.emit_events:
+            return
+
+        def publish() -> None:
+            with self._lock:
+                if self.timelines.get(name) is not timeline:
+                    return  # deleted (and maybe re-created) in the meantime
+                self._refresh(name)
+                endpoint = self.backend().endpoints.get(name)
+                if endpoint is None:
+                    return
+                event = self._event(endpoint, timeline, status)
+            for _ in range(2 if self.duplicate_events else 1):
+                if self.publish is not None:
+                    self.publish(event)
+
+        self.clock.call_at(at + self.event_delay, publish)
+
+    def _event(self, endpoint: Any, timeline: Timeline, status: str) -> dict[str, Any]:
+        now = self.clock.now()
+        created = timeline.create_at if timeline.create_at is not None else now
+        detail: dict[str, Any] = {
+            "EndpointName": endpoint.endpoint_name,
+            "EndpointArn": endpoint.arn,
+            "EndpointConfigName": endpoint.endpoint_config_name,
+            "ProductionVariants": [],
+            "EndpointStatus": status,
+            "CreationTime": int(created * 1000),
+            "LastModifiedTime": int(now * 1000),
+            "Tags": dict(timeline.tags or {}),
+        }
+        if status == "FAILED":
+            detail["FailureReason"] = self.failure_reason
+        return {
+            "version": "0",
+            "id": str(uuid.uuid4()),
+            "detail-type": "SageMaker Endpoint State Change",
+            "source": "aws.sagemaker",
+            "account": "123456789012",
+            "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now)),
+            "region": "us-east-1",
+            "resources": [endpoint.arn],
+            "detail": detail,
+        }
 
     def _describe_endpoint(self, endpoint_name: str) -> Any:
         self._refresh(endpoint_name)

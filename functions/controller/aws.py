@@ -7,19 +7,14 @@ jitter where it can be seen, counted and bounded (and simulated on the local run
 from __future__ import annotations
 
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from controller.errors import ControllerError, ProviderError, TransientServiceError
 
-_CONFIG = Config(
-    retries={"total_max_attempts": 1, "mode": "standard"},
-    connect_timeout=5,
-    read_timeout=20,
-    user_agent_extra="ml-endpoint-controller",
-)
+if TYPE_CHECKING:
+    from botocore.config import Config
 
 THROTTLING_CODES = frozenset(
     {
@@ -46,12 +41,29 @@ SERVER_CODES = frozenset(
 
 
 @cache
+def _config() -> Config:
+    """The clients' configuration, shared by all of them.
+
+    Built on first use: ``botocore.config`` pulls in most of botocore's HTTP stack, which the
+    handler's import (the cold start) need not pay for before a step calls a service.
+    """
+    from botocore.config import Config
+
+    return Config(
+        retries={"total_max_attempts": 1, "mode": "standard"},
+        connect_timeout=5,
+        read_timeout=20,
+        user_agent_extra="ml-endpoint-controller",
+    )
+
+
+@cache
 def client(service: str, *, region: str | None = None, endpoint_url: str | None = None) -> Any:
     """A client for ``service`` (in the function's region unless ``region`` is given)."""
     import boto3
 
     return boto3.client(  # type: ignore[call-overload]
-        service, region_name=region, endpoint_url=endpoint_url, config=_CONFIG
+        service, region_name=region, endpoint_url=endpoint_url, config=_config()
     )
 
 

@@ -2,15 +2,71 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Iterator, Sequence
+from contextlib import asynccontextmanager, contextmanager
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.tracing.base import BaseProvider, BaseSegment
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from controller.lifecycle import run_step
 
+
+class _Untraced(BaseSegment):
+    """A subsegment that records nothing: what X-Ray hands out while tracing is disabled."""
+
+    def close(self, end_time: int | None = None) -> None:
+        pass
+
+    def add_subsegment(self, subsegment: Any) -> None:
+        pass
+
+    def remove_subsegment(self, subsegment: Any) -> None:
+        pass
+
+    def put_annotation(self, key: str, value: Any) -> None:
+        pass
+
+    def put_metadata(self, key: str, value: Any, namespace: str = "default") -> None:
+        pass
+
+    def add_exception(self, exception: BaseException, stack: Any, remote: bool = False) -> None:
+        pass
+
+
+class _NoTracing(BaseProvider):
+    """The tracing provider while tracing is disabled (locally, in tests, ``POWERTOOLS_TRACE_DISABLED``).
+
+    A disabled Tracer only ever gets dummy subsegments from the X-Ray SDK, so this provider does
+    the same without importing the SDK (and, outside Lambda, creating its sampling client), which
+    is most of the import time. With tracing on (deployed) the Tracer uses X-Ray as before.
+    """
+
+    @contextmanager
+    def in_subsegment(self, name: str | None = None, **kwargs: Any) -> Iterator[BaseSegment]:
+        yield _Untraced()
+
+    @asynccontextmanager
+    async def in_subsegment_async(self, name: str | None = None, **kwargs: Any) -> AsyncIterator[BaseSegment]:
+        yield _Untraced()
+
+    def put_annotation(self, key: str, value: Any) -> None:
+        pass
+
+    def put_metadata(self, key: str, value: Any, namespace: str = "default") -> None:
+        pass
+
+    def patch(self, modules: Sequence[str]) -> None:
+        pass
+
+    def patch_all(self) -> None:
+        pass
+
+
 logger = Logger()
-tracer = Tracer()
+# Powertools' own rule decides whether tracing is off (env var, or not running in Lambda).
+tracer = Tracer(provider=_NoTracing()) if Tracer._is_tracer_disabled() else Tracer()
 metrics = Metrics()
 
 

@@ -1,9 +1,10 @@
 """The lifecycle's steps, the same for every endpoint type.
 
 ``run_step`` is what the Lambda handler calls: ``{"step": name, ...}`` in, the next state out.
-Steps: ``validate`` → ``create`` → ``check`` (repeated) → ``outcome``; on failure ``teardown``
-(repeated) rolls back what was created; ``action: delete`` goes straight to ``teardown``;
-``reject`` reports a request that could not be read.
+Steps: ``validate`` → ``create`` → ``check`` (repeated) or ``await`` (a parked task token, resumed
+by ``resume`` when the service's state-change event arrives) → published when ready, else
+``teardown`` (repeated) rolls back what was created → ``outcome``; ``action: delete`` goes straight
+to ``teardown``; ``reject`` reports a request that could not be read.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 
-from controller import clock, idempotency, providers
+from controller import clock, idempotency, providers, waiters
 from controller.aws import translate
 from controller.errors import (
     CONTRACT_CODES,
@@ -31,7 +32,7 @@ from controller.errors import (
     parse_cause,
 )
 from controller.outcome import Detail, ErrorDetail, RollbackDetail, publication
-from controller.providers.base import NotOwned, Observation, Provider, Resource, Status
+from controller.providers.base import NotOwned, Observation, Provider, Resource, StateChange, Status
 from controller.request import raise_invalid, read_common, unwrap
 from controller.state import Failure, Settings, State, Teardown
 from controller.validation import FieldError
@@ -85,6 +86,9 @@ def validate(event: dict[str, Any]) -> dict[str, Any]:
         rollback=options.rollback,
         adaptive=options.pollIntervalSeconds is None,
     )
+    fallback = int((event.get("poll") or {}).get("eventFallbackSeconds") or 0)
+    if settings.adaptive and fallback > 0 and request.action == "create":
+        settings.events, settings.eventFallbackSeconds = True, fallback
     now = clock.now()
     state = State(
         requestId=request.requestId or event_id or str(execution.get("Name") or "unnamed"),
@@ -99,7 +103,7 @@ def validate(event: dict[str, Any]) -> dict[str, Any]:
     )
     first_check = int((event.get("poll") or {}).get("firstCheckSeconds") or settings.pollIntervalSeconds)
     if settings.adaptive:
-        first_check = max(1, round(first_check * random.uniform(0.9, 1.0)))  # out of lockstep
+        first_check = max(1, round(first_check * random.uniform(1.0, 1.1)))  # out of lockstep
     state.wait = _next_wait(
         first_check if settings.adaptive else settings.pollIntervalSeconds, state.deadline
     )
@@ -186,9 +190,13 @@ def create(event: dict[str, Any]) -> dict[str, Any]:
     if (observation.extra or {}).get("preExisting"):
         state.notOwned = [f"{provider.endpoint_type} endpoint {endpoint_id} (pre-existing, updated in place)"]
     _observe(state, observation)
-    state.wait = _next_wait(
-        first_wait if state.options.adaptive else state.options.pollIntervalSeconds, state.deadline
-    )
+    if state.options.events:
+        interval = state.options.eventFallbackSeconds  # the waiting task's timeout
+    elif state.options.adaptive:
+        interval = first_wait
+    else:
+        interval = state.options.pollIntervalSeconds
+    state.wait = _next_wait(interval, state.deadline)
     logger.info("create requested", extra={"resources": [r.label for r in created]})
     return state.model_dump(mode="json", exclude_none=True)
 
@@ -204,6 +212,18 @@ def _observe(state: State, observation: Observation) -> None:
 
 def check(event: dict[str, Any]) -> dict[str, Any]:
     state = State.model_validate(event["state"])
+    if _assess(state):
+        return _settled(state)
+    if state.options.adaptive:
+        # Still on its way: the state machine retries this step with capped backoff.
+        raise EndpointNotReady(f"{state.endpointId}: {state.providerStatus}")
+    state.wait = _next_wait(state.options.pollIntervalSeconds, state.deadline)
+    return state.model_dump(mode="json", exclude_none=True)
+
+
+def _assess(state: State) -> bool:
+    """Describe the endpoint and judge the create: ``True`` once it has an outcome (ready, failed,
+    or out of time), recorded in ``state.verdict``; ``False`` while it is still on its way."""
     provider = providers.get(state.endpointType)
     assert state.endpointId is not None
     try:
@@ -230,13 +250,80 @@ def check(event: dict[str, Any]) -> dict[str, Any]:
                 f"(status {observation.provider_status})"
             )
         )
-    elif state.options.adaptive:
-        # Still on its way: the state machine retries this step with capped backoff.
-        raise EndpointNotReady(f"{state.endpointId}: {observation.provider_status}")
     else:
         state.verdict = "wait"
-        state.wait = _next_wait(state.options.pollIntervalSeconds, state.deadline)
-    return state.model_dump(mode="json", exclude_none=True)
+        return False
+    return True
+
+
+def _settled(state: State) -> dict[str, Any]:
+    """The next state once the create has an outcome: a ready endpoint carries its publication
+    (the state machine publishes it at once); a failed one goes on to the rollback."""
+    body = state.model_dump(mode="json", exclude_none=True)
+    if state.verdict == "ready":
+        return {**body, **_conclude(state)}
+    return body
+
+
+# -- await / resume: readiness from the service's state-change events ----------------------------
+def await_endpoint(event: dict[str, Any]) -> dict[str, Any]:
+    """Park the waiting task's token, then look once: the endpoint may have settled already (or
+    the event was lost while an earlier token timed out). Whoever takes the token resumes."""
+    state = State.model_validate(event["state"])
+    token = str(event["token"])
+    waiter = waiters.key(state.endpointType, str(state.endpointId))
+    try:
+        waiters.park(waiter, token, state.model_dump(mode="json", exclude_none=True), state.deadline)
+        settled = _assess(state)
+        if settled and waiters.take(waiter, token):
+            waiters.resume(token, _settled(state))
+            return {"resumed": state.executionArn, "by": "look"}
+    except ControllerError:
+        raise
+    except Exception as exc:
+        raise translate(exc, "await", []) from exc
+    logger.info("waiting for the endpoint's state-change event", extra={"status": state.providerStatus})
+    return {"waiting": state.executionArn}
+
+
+def resume(event: dict[str, Any]) -> dict[str, Any]:
+    """A service's state-change event: resume the lifecycle waiting for that endpoint, if any.
+
+    Only a status that ends a create counts, and only once the service confirms it (a describe):
+    a stale or out-of-order event then finds the endpoint still on its way and changes nothing.
+    """
+    endpoint_type = EVENT_SOURCES.get(str(event.get("source")))
+    change = _read_state_change(endpoint_type, event)
+    if endpoint_type is None or change is None or change.status is Status.CREATING:
+        return {"ignored": "not a status that ends a create"}
+    waiter = waiters.key(endpoint_type, change.endpoint_id)
+    parked = waiters.lookup(waiter)
+    if parked is None:
+        return {"ignored": f"no lifecycle waits for {change.endpoint_id}"}
+    state = State.model_validate(parked.state)
+    logger.append_keys(execution_arn=state.executionArn, request_id=state.requestId)
+    if change.owner is not None and change.owner != state.requestId:
+        return {"ignored": f"{change.endpoint_id} belongs to request {change.owner}"}
+    if not _assess(state):
+        return {"ignored": f"{change.endpoint_id} is still {state.providerStatus}"}
+    if not waiters.take(waiter, parked.token):
+        return {"ignored": "already resumed"}
+    if not waiters.resume(parked.token, _settled(state)):
+        return {"ignored": "the waiting task timed out; its retry looks for itself"}
+    logger.info("resumed by a state-change event", extra={"status": change.provider_status})
+    return {"resumed": state.executionArn, "by": "event"}
+
+
+def _read_state_change(endpoint_type: str | None, event: dict[str, Any]) -> StateChange | None:
+    if endpoint_type == "sagemaker":
+        from controller.providers.sagemaker import read_state_change
+
+        return read_state_change(event)
+    return None
+
+
+#: Event sources of the services that announce status changes, and their endpoint type.
+EVENT_SOURCES = {"aws.sagemaker": "sagemaker"}
 
 
 def _endpoint_resource(state: State) -> Resource:
@@ -351,7 +438,11 @@ def _gone(plan: Teardown, target: Resource) -> None:
 
 # -- outcome ---------------------------------------------------------------------------------------
 def outcome(event: dict[str, Any]) -> dict[str, Any]:
-    state = State.model_validate(event["state"])
+    return _conclude(State.model_validate(event["state"]))
+
+
+def _conclude(state: State) -> dict[str, Any]:
+    """How the request ended: the notification's detail, measured and kept for repeats."""
     plan = state.teardown
     teardown_error = _caught(state.teardownError)
     failure = state.failure or _caught(state.error)
@@ -478,6 +569,7 @@ STEPS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "reject": reject,
     "create": create,
     "check": check,
+    "await": await_endpoint,
     "teardown": teardown,
     "outcome": outcome,
     "replay": replay,
@@ -485,7 +577,10 @@ STEPS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
 
 
 def run_step(event: dict[str, Any]) -> dict[str, Any]:
-    """Run the step the state machine names in ``event["step"]``."""
+    """Run the step the state machine names in ``event["step"]``, or handle a service's event."""
+    if "step" not in event and "detail-type" in event:
+        logger.append_keys(step="resume", event_id=event.get("id"))
+        return resume(event)
     step = STEPS.get(str(event.get("step")))
     if step is None:
         raise ProviderError(f"unknown step {event.get('step')!r}")

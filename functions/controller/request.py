@@ -11,9 +11,16 @@ import json
 from datetime import datetime
 from typing import Any, Literal
 
-from aws_lambda_powertools.utilities.parser import parse
-from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 
 from controller.errors import InvalidRequest
 from controller.validation import FieldError
@@ -47,21 +54,33 @@ class Request(BaseModel):
     requestId: str | None = Field(default=None, pattern=REQUEST_ID_PATTERN)
 
 
-class RequestEvent(EventBridgeModel):
-    """An EventBridge event (Powertools' model) whose ``detail`` is a request.
+class RequestEvent(BaseModel):
+    """An EventBridge event whose ``detail`` is a request.
 
+    The envelope of Powertools' parser model (``EventBridgeModel``, with its Scheduler fix for
+    ``detail``), spelled out so the handler's cold start need not load the parser package.
     EventBridge always fills every envelope field; a hand-made event (a console execution, a
     test) may carry only ``detail-type`` and ``detail``, so the rest are optional here.
     """
 
-    version: str | None = None  # type: ignore[assignment]
-    id: str | None = None  # type: ignore[assignment]
-    source: str | None = None  # type: ignore[assignment]
-    account: str | None = None  # type: ignore[assignment]
-    time: datetime | None = None  # type: ignore[assignment]
-    region: str | None = None  # type: ignore[assignment]
+    model_config = ConfigDict(validate_by_name=True)
+
+    version: str | None = None
+    id: str | None = None
+    source: str | None = None
+    account: str | None = None
+    time: datetime | None = None
+    region: str | None = None
     resources: list[str] = []
+    detail_type: str = Field(alias="detail-type")
     detail: Any
+    replay_name: str | None = Field(default=None, alias="replay-name")
+
+    @field_validator("detail", mode="before")
+    @classmethod
+    def _scheduler_detail(cls, value: Any, info: ValidationInfo) -> Any:
+        # EventBridge Scheduler sends detail as the string '{}' when there is no payload.
+        return {} if info.data.get("source") == "aws.scheduler" and value == "{}" else value
 
 
 def is_event(document: Any) -> bool:
@@ -74,7 +93,7 @@ def unwrap(document: Any) -> tuple[Any, str | None]:
     if not is_event(document):
         return document, None
     try:
-        event = parse(event=document, model=RequestEvent)
+        event = RequestEvent.model_validate(document)
     except ValidationError as exc:
         raise_invalid([FieldError(f"event.{e.field}", e.problem) for e in pydantic_errors(exc)])
         raise
@@ -119,6 +138,6 @@ def read_common(document: Any) -> tuple[Request | None, list[FieldError]]:
     if not isinstance(document, dict):
         return None, [FieldError("request", "must be a JSON object")]
     try:
-        return parse(event=document, model=Request), []
+        return Request.model_validate(document), []
     except ValidationError as exc:
         return None, pydantic_errors(exc)

@@ -24,6 +24,10 @@ class Settings(BaseModel):
     rollback: bool
     #: No fixed interval was asked for: the Check step retries itself (see infra/polling.py).
     adaptive: bool = False
+    #: Adaptive, and the service announces status changes: a create waits for the event (its task
+    #: token times out every ``eventFallbackSeconds`` to look for itself).
+    events: bool = False
+    eventFallbackSeconds: int = 0
 
 
 class Failure(BaseModel):

@@ -11,9 +11,10 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from botocore.model import OperationModel, Shape, StructureShape
+if TYPE_CHECKING:  # botocore's model machinery loads with the first check (the validate step)
+    from botocore.model import OperationModel, Shape
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,8 @@ def check_shape(value: Any, shape: Shape, path: str) -> list[FieldError]:
     kind = shape.type_name
     meta = shape.metadata
     if kind == "structure":
+        from botocore.model import StructureShape
+
         assert isinstance(shape, StructureShape)
         if not isinstance(value, dict):
             return [FieldError(path, f"must be an object, not {_type_name(value)}")]

@@ -70,7 +70,8 @@ def test_ready(local_run: Runner) -> None:
     assert "sagemaker:CreateEndpointConfig" not in result["calls"]
     assert result["readyAfterSeconds"] == 300
     assert 300 <= result["virtualSeconds"] <= 330
-    assert result["lambdaInvocations"] == 13  # validate, create, 10 checks, outcome
+    # validate, create, 10 checks (the last one, seeing it ready, also writes the outcome)
+    assert result["lambdaInvocations"] == 12
     assert result["stateTransitions"] > result["lambdaInvocations"]
     assert sagemaker_left(result) == {"endpoints": ["churn-prod"], "endpointConfigs": ["churn-config-v3"]}
     assert result["remaining"]["aml"] == {"realtimeEndpoints": []}
@@ -382,21 +383,20 @@ def test_each_retry_is_a_billed_transition_and_an_invocation(local_run: Runner) 
     fixed = {"options": {"pollIntervalSeconds": 30}}  # the fixed 30-s loop, for exact counts
     [clean] = local_run([request(**fixed)], scenario)
     [retried] = local_run([request(**fixed)], throttled)
-    # validate, action?, create, (wait, check, ready?) x2, outcome, 2 publishes, succeeded?, done
-    assert clean["stateTransitions"] == 14 and clean["lambdaInvocations"] == 5
+    # validate, action?, create, by event?, (wait, check, ready?) x2, 2 publishes
+    assert clean["stateTransitions"] == 12 and clean["lambdaInvocations"] == 4
     assert retried["stateTransitions"] == clean["stateTransitions"] + 2
     assert retried["lambdaInvocations"] == clean["lambdaInvocations"] + 2
 
 
-def test_adaptive_polling_looks_once_per_billed_transition(local_run: Runner) -> None:
+def test_waiting_for_the_event_costs_a_fraction_of_the_fixed_loop(local_run: Runner) -> None:
     scenario = {"sagemaker": {"createSeconds": 1800}}
-    [adaptive] = local_run([request()], scenario)
+    [by_event] = local_run([request()], scenario)
     [fixed] = local_run([request(options={"pollIntervalSeconds": 30})], scenario)
-    assert adaptive["status"] == fixed["status"] == "SUCCEEDED"
-    # The fixed loop costs three transitions a look (Wait, Check, Choice); the adaptive one, one.
-    assert adaptive["stateTransitions"] * 2 <= fixed["stateTransitions"]
-    assert adaptive["calls"].count("sagemaker:DescribeEndpoint") < fixed["calls"].count(
-        "sagemaker:DescribeEndpoint"
-    )
-    # ... and still notices readiness within 30 s.
-    assert adaptive["virtualSeconds"] - adaptive["readyAfterSeconds"] <= 30
+    assert by_event["status"] == fixed["status"] == "SUCCEEDED"
+    # The fixed loop costs three transitions a look (Wait, Check, Choice); waiting for the event
+    # costs one transition, plus one per 15-min fallback look.
+    assert by_event["stateTransitions"] <= 12 < fixed["stateTransitions"] // 10
+    assert by_event["calls"].count("sagemaker:DescribeEndpoint") <= 5
+    # ... and notices readiness at once.
+    assert by_event["virtualSeconds"] - by_event["readyAfterSeconds"] <= 5

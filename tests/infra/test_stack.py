@@ -51,12 +51,14 @@ def test_three_state_machines_from_one_construct(stack: Template, template: dict
     from endpointctl.diagram import flatten
 
     stack.resource_count_is("AWS::StepFunctions::StateMachine", 3)
-    stack.resource_count_is("AWS::Events::Rule", 4)  # one per type, and one for unroutable requests
-    shapes = set()
-    for spec in state_machines(template).values():
-        asl = flatten(spec.definition)
-        shapes.add(tuple(sorted(asl["States"])))
-    assert len(shapes) == 1, "every endpoint type gets the same lifecycle"
+    # one per type, one for unroutable requests, one for SageMaker's state-change events
+    stack.resource_count_is("AWS::Events::Rule", 5)
+    shapes = {}
+    for endpoint_type, spec in state_machines(template).items():
+        shapes[endpoint_type] = set(flatten(spec.definition)["States"])
+    assert shapes["aml"] == shapes["neptune"], "every endpoint type gets the same lifecycle"
+    # ... and a type whose service announces state changes also waits for them
+    assert shapes["sagemaker"] == shapes["aml"] | {"ByEvent?", "AwaitEndpoint"}
 
 
 def test_bus_topic_and_outputs(stack: Template) -> None:
@@ -112,7 +114,11 @@ def test_sagemaker_function_permissions_are_scoped(template: dict[str, Any]) -> 
         a for s in statements for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])
     }
     assert all(not a.endswith("*") for a in actions)
-    assert all(a.startswith(("sagemaker:", "xray:", "dynamodb:")) for a in actions)
+    assert all(a.startswith(("sagemaker:", "xray:", "dynamodb:", "states:")) for a in actions)
+    # Resuming a waiting lifecycle: only its own state machine's task tokens.
+    resume = [s for s in statements if str(s["Action"]).count("states:")]
+    assert len(resume) == 1 and sorted(resume[0]["Action"]) == ["states:SendTaskFailure", "states:SendTaskSuccess"]
+    assert resume[0]["Resource"] == {"Ref": _logical_id(template, "SageMakerLifecycleStateMachine")}
     by_sid = {s.get("Sid"): s for s in statements}
     delete = by_sid["DeleteOnlyWhatTheControllerCreated"]
     assert sorted(delete["Action"]) == ["sagemaker:DeleteEndpoint", "sagemaker:DeleteEndpointConfig"]
@@ -395,3 +401,36 @@ def test_requests_of_no_known_type_are_routed_to_a_rejection(
     assert rule["Properties"]["Targets"][0]["Arn"] == {
         "Ref": state_machines(template)["sagemaker"].logical_id
     }
+
+
+def _logical_id(template: dict[str, Any], prefix: str) -> str:
+    [found] = [lid for lid in template["Resources"] if lid.startswith(prefix) and len(lid) == len(prefix) + 8]
+    return found
+
+
+def test_sagemaker_state_changes_of_the_controllers_endpoints_resume_the_lifecycle(
+    template: dict[str, Any],
+) -> None:
+    stack = Template.from_json(template)
+    rules = stack.find_resources(
+        "AWS::Events::Rule", {"Properties": {"EventPattern": {"source": ["aws.sagemaker"]}}}
+    )
+    [(_, rule)] = rules.items()
+    properties = rule["Properties"]
+    assert "EventBusName" not in properties  # AWS services publish on the default bus
+    pattern = properties["EventPattern"]
+    assert pattern["detail-type"] == ["SageMaker Endpoint State Change"]
+    assert set(pattern["detail"]["EndpointStatus"]) == {"IN_SERVICE", "FAILED", "InService", "Failed"}
+    assert pattern["detail"]["Tags"] == {"ml-endpoint-controller:managed-by": ["ml-endpoint-controller"]}
+    [target] = properties["Targets"]
+    assert target["Arn"] == {"Fn::GetAtt": [_logical_id(template, "SageMakerFunction"), "Arn"]}
+    assert target["RetryPolicy"]["MaximumRetryAttempts"] == 8 and "DeadLetterConfig" in target
+
+
+def test_only_sagemaker_waits_for_a_task_token(template: dict[str, Any]) -> None:
+    for lid, resource in Template.from_json(template).find_resources("AWS::StepFunctions::StateMachine").items():
+        text = json.dumps(resource["Properties"]["DefinitionString"])
+        waits = "lambda:invoke.waitForTaskToken" in text
+        assert waits == lid.startswith("SageMaker"), lid
+        if waits:
+            assert "TimeoutSecondsPath" in text and "States.Timeout" in text

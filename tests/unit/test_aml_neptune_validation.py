@@ -130,6 +130,8 @@ def test_aml_a_minimal_request_gets_the_aml_defaults() -> None:
         "timeoutSeconds": 1800,
         "rollback": True,
         "adaptive": True,
+        "events": False,
+        "eventFallbackSeconds": 0,
     }
     assert state["deadline"] == NOW + 1800
     assert 13 <= state["wait"] <= 15  # the first look, jittered up to 10 % earlier
@@ -146,6 +148,8 @@ def test_aml_explicit_options_win_over_the_defaults() -> None:
         "timeoutSeconds": 600,
         "rollback": False,
         "adaptive": False,
+        "events": False,
+        "eventFallbackSeconds": 0,
     }
     assert state["deadline"] == NOW + 600
 
@@ -312,9 +316,11 @@ def test_neptune_a_minimal_request_gets_the_neptune_defaults() -> None:
         "timeoutSeconds": 3600,
         "rollback": True,
         "adaptive": True,
+        "events": False,
+        "eventFallbackSeconds": 0,
     }
     assert state["deadline"] == NOW + 3600
-    assert 27 <= state["wait"] <= 30  # the first look, jittered up to 10 % earlier
+    assert 30 <= state["wait"] <= 33  # the first look, jittered up to 10 % later
     assert state["requestId"] == "run-1"
     assert state["endpointType"] == "neptune"
 

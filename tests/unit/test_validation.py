@@ -421,11 +421,13 @@ def test_a_minimal_bare_request_gets_the_defaults() -> None:
         "timeoutSeconds": 3600,
         "rollback": True,
         "adaptive": True,
+        "events": False,
+        "eventFallbackSeconds": 0,
     }
     assert state["executionArn"] == EXECUTION["Id"]
     assert state["startedAt"] == "2026-01-01T00:00:00.000Z"
     assert state["deadline"] == NOW + 3600
-    assert 27 <= state["wait"] <= 30  # the first look, jittered up to 10 % earlier
+    assert 30 <= state["wait"] <= 33  # the first look, jittered up to 10 % later
     assert state["created"] == []
     assert state["verdict"] == "wait"
 
@@ -460,6 +462,8 @@ def test_a_full_request_is_accepted_as_given() -> None:
         "timeoutSeconds": 1200,
         "rollback": False,
         "adaptive": False,
+        "events": False,
+        "eventFallbackSeconds": 0,
     }
     assert state["deadline"] == NOW + 1200
     assert state["wait"] == 10
@@ -491,6 +495,8 @@ def test_options_take_the_defaults_where_unset(options: dict[str, Any], expected
     assert run(create(options=options))["options"] == {
         **expected,
         "adaptive": "pollIntervalSeconds" not in options,
+        "events": False,
+        "eventFallbackSeconds": 0,
     }
 
 

@@ -54,6 +54,17 @@ class Observation:
     extra: dict[str, Any] | None = None
 
 
+@dataclass(frozen=True)
+class StateChange:
+    """What a service's status-change event says about one endpoint."""
+
+    endpoint_id: str
+    status: Status
+    provider_status: str
+    #: The request id the endpoint's ownership tag names, when the event carries tags.
+    owner: str | None = None
+
+
 class NotOwned(Exception):
     """The resource does not carry this request's ownership tag: it is left alone."""
 

@@ -14,7 +14,7 @@ from botocore.exceptions import ClientError
 
 from controller import aws
 from controller.errors import EndpointAlreadyExists, PrerequisiteNotFound, TransientServiceError
-from controller.providers.base import NotOwned, Observation, Resource, Status
+from controller.providers.base import NotOwned, Observation, Resource, StateChange, Status
 from controller.validation import FieldError, check_operation
 
 OWNER_TAG = "ml-endpoint-controller:request-id"
@@ -35,6 +35,44 @@ _STATUS = {
 def normalize(endpoint_status: str) -> Status:
     """The normalized status of a ``DescribeEndpoint`` ``EndpointStatus``."""
     return _STATUS.get(endpoint_status, Status.CREATING)
+
+
+#: ``SageMaker Endpoint State Change`` events spell statuses in upper snake case (``IN_SERVICE``).
+EVENT_SOURCE = "aws.sagemaker"
+EVENT_DETAIL_TYPE = "SageMaker Endpoint State Change"
+_EVENT_STATUS = {
+    "IN_SERVICE": "InService",
+    "FAILED": "Failed",
+    "UPDATE_ROLLBACK_FAILED": "UpdateRollbackFailed",
+    "DELETING": "Deleting",
+    "DELETED": "Deleted",
+    "OUT_OF_SERVICE": "OutOfService",
+    "CREATING": "Creating",
+    "UPDATING": "Updating",
+    "SYSTEM_UPDATING": "SystemUpdating",
+    "ROLLING_BACK": "RollingBack",
+}
+
+
+def read_state_change(event: dict[str, Any]) -> StateChange | None:
+    """The endpoint and status a ``SageMaker Endpoint State Change`` event reports (either casing);
+    ``None`` for any other event."""
+    if event.get("source") != EVENT_SOURCE or event.get("detail-type") != EVENT_DETAIL_TYPE:
+        return None
+    detail = event.get("detail")
+    if not isinstance(detail, dict) or not isinstance(detail.get("EndpointName"), str):
+        return None
+    raw = str(detail.get("EndpointStatus") or "")
+    spelled = _EVENT_STATUS.get(raw.upper(), raw)
+    status = Status.ABSENT if spelled == "Deleted" else normalize(spelled)
+    tags = detail.get("Tags")
+    owner = tags.get(OWNER_TAG) if isinstance(tags, dict) else None
+    return StateChange(
+        endpoint_id=detail["EndpointName"],
+        status=status,
+        provider_status=spelled,
+        owner=str(owner) if owner is not None else None,
+    )
 
 
 def _is_missing(exc: ClientError) -> bool:
