@@ -1,16 +1,19 @@
 """``endpointctl bench``: what waiting costs, measured, next to the fixed 30-s polling loop.
 
 For each endpoint type and a creation time of 2, 10, 30 and 60 minutes it runs the synthesized
-state machine twice in the local runner: with the default (adaptive) polling and with the fixed
-30-s loop (``options.pollIntervalSeconds: 30``, botocore's waiter cadence). It prints billed state
-transitions, Lambda invocations, service calls and detection latency (virtual seconds from the
-service's terminal status to the end of the execution, which is when the notification is out).
-It also measures the Lambda handler's import time against ``import boto3`` and the wall time of
-a one-hour virtual lifecycle.
+state machine twice in the local runner: with the defaults (SageMaker waits for its state-change
+events, the others poll adaptively) and with the fixed 30-s loop (``options.pollIntervalSeconds:
+30``, botocore's waiter cadence). It prints billed state transitions, Lambda invocations, service
+calls and detection latency (virtual seconds from the service's terminal status to the end of the
+execution, which is when the notification is out). A last group of rows shows SageMaker when every
+event is lost (the fallback looks alone). It also measures the Lambda handler's import time
+against ``import boto3`` (as deployed: tracing on) and the wall time of a one-hour virtual
+lifecycle.
 """
 
 from __future__ import annotations
 
+import os
 import statistics
 import subprocess
 import sys
@@ -29,14 +32,19 @@ REQUESTS: dict[str, dict[str, Any]] = {
 }
 
 
-def _run(template: dict[str, Any], endpoint_type: str, seconds: int, fixed: bool) -> dict[str, Any]:
+def _run(
+    template: dict[str, Any], endpoint_type: str, seconds: int, fixed: bool, events: bool = True
+) -> dict[str, Any]:
     from endpointctl.cli import run_requests
 
     options: dict[str, Any] = {"timeoutSeconds": seconds + 3600}
     if fixed:
         options["pollIntervalSeconds"] = 30
     request = {**REQUESTS[endpoint_type], "options": options}
-    _, [result] = run_requests(template, [request], {endpoint_type: {"createSeconds": seconds}})
+    scenario: dict[str, Any] = {"createSeconds": seconds}
+    if endpoint_type == "sagemaker" and not events:
+        scenario["emitEvents"] = False
+    _, [result] = run_requests(template, [request], {endpoint_type: scenario})
     if result["status"] != "SUCCEEDED":
         raise RuntimeError(f"bench run failed: {result['error']}: {result['cause']}")
     return result
@@ -51,32 +59,35 @@ def lifecycle_table(
     template: dict[str, Any], types: tuple[str, ...] = tuple(REQUESTS)
 ) -> list[dict[str, Any]]:
     rows = []
-    for endpoint_type in types:
+    groups = [(t, True) for t in types] + ([("sagemaker", False)] if "sagemaker" in types else [])
+    for endpoint_type, events in groups:
+        label = endpoint_type if events else f"{endpoint_type}, events lost"
         for minutes in DURATIONS_MINUTES:
-            adaptive = _figures(_run(template, endpoint_type, minutes * 60, fixed=False))
-            fixed = _figures(_run(template, endpoint_type, minutes * 60, fixed=True))
-            rows.append({"type": endpoint_type, "minutes": minutes, "adaptive": adaptive, "fixed": fixed})
+            adaptive = _figures(_run(template, endpoint_type, minutes * 60, fixed=False, events=events))
+            fixed = _figures(_run(template, endpoint_type, minutes * 60, fixed=True, events=events))
+            rows.append({"type": label, "minutes": minutes, "adaptive": adaptive, "fixed": fixed})
     return rows
 
 
-def import_times(root: Path, repeat: int = 5) -> dict[str, float]:
-    """Median seconds to import, in a fresh interpreter each time, over ``python -c pass``."""
+def import_times(root: Path, repeat: int = 11) -> dict[str, float]:
+    """Median seconds to import, in a fresh interpreter each time, over ``python -c pass``.
 
-    def median(code: str) -> float:
-        samples = []
-        for _ in range(repeat):
+    The three are interleaved (a noisy machine slows all alike), in the deployed function's
+    conditions: tracing on (``LAMBDA_TASK_ROOT`` set, ``POWERTOOLS_TRACE_DISABLED`` unset).
+    """
+    env = {**os.environ, "LAMBDA_TASK_ROOT": str(root / "functions"), "AWS_REGION": "us-east-1"}
+    env.pop("POWERTOOLS_TRACE_DISABLED", None)
+    codes = {"base": "pass", "boto3": "import boto3", "controller.handlers": "import controller.handlers"}
+    samples: dict[str, list[float]] = {name: [] for name in codes}
+    for _ in range(repeat):
+        for name, code in codes.items():
             start = time.perf_counter()
             subprocess.run(
-                [sys.executable, "-c", code], cwd=root / "functions", check=True, capture_output=True
+                [sys.executable, "-c", code], cwd=root / "functions", env=env, check=True, capture_output=True
             )
-            samples.append(time.perf_counter() - start)
-        return statistics.median(samples)
-
-    base = median("pass")
-    return {
-        "boto3": median("import boto3") - base,
-        "controller.handlers": median("import controller.handlers") - base,
-    }
+            samples[name].append(time.perf_counter() - start)
+    base = statistics.median(samples.pop("base"))
+    return {name: statistics.median(values) - base for name, values in samples.items()}
 
 
 def one_hour_wall_seconds(template: dict[str, Any]) -> float:
@@ -96,12 +107,15 @@ def render(rows: list[dict[str, Any]], imports: dict[str, float] | None, wall: f
         cells = [f"{a[i]} vs {f[i]}" for i in range(4)]
         lines.append(f"| {row['type']} | {row['minutes']} min | " + " | ".join(cells) + " |")
     lines.append("")
-    lines.append("Each cell: default (adaptive) polling vs the fixed 30-s loop, in the same run.")
+    lines.append(
+        "Each cell: the default (SageMaker: state-change events; Amazon ML, Neptune ML: adaptive"
+        " polling) vs the fixed 30-s loop, in the same run."
+    )
     if imports:
         ratio = imports["controller.handlers"] / imports["boto3"] if imports["boto3"] else float("nan")
         lines.append(
-            f"Cold start: import controller.handlers {imports['controller.handlers']:.3f} s, "
-            f"import boto3 {imports['boto3']:.3f} s (ratio {ratio:.2f})."
+            f"Cold start (tracing on, as deployed): import controller.handlers "
+            f"{imports['controller.handlers']:.3f} s, import boto3 {imports['boto3']:.3f} s (ratio {ratio:.2f})."
         )
     if wall is not None:
         lines.append(f"Runner: a one-hour virtual SageMaker lifecycle took {wall:.2f} s of wall time.")

@@ -47,8 +47,12 @@ def _config() -> Config:
     Built on first use: ``botocore.config`` pulls in most of botocore's HTTP stack, which the
     handler's import (the cold start) need not pay for before a step calls a service.
     """
+    from aws_lambda_powertools import Tracer
     from botocore.config import Config
 
+    # X-Ray subsegments for every AWS call, patched in with the first client rather than at import
+    # (the handler's Tracer does not auto-patch; this is a no-op while tracing is disabled).
+    Tracer().patch(["botocore"])
     return Config(
         retries={"total_max_attempts": 1, "mode": "standard"},
         connect_timeout=5,

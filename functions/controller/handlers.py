@@ -66,7 +66,8 @@ class _NoTracing(BaseProvider):
 
 logger = Logger()
 # Powertools' own rule decides whether tracing is off (env var, or not running in Lambda).
-tracer = Tracer(provider=_NoTracing()) if Tracer._is_tracer_disabled() else Tracer()
+# Deployed, botocore is patched for X-Ray when the first client is made (controller.aws), not here.
+tracer = Tracer(provider=_NoTracing()) if Tracer._is_tracer_disabled() else Tracer(auto_patch=False)
 metrics = Metrics()
 
 

@@ -137,7 +137,9 @@ def test_someone_elses_endpoint_events_change_nothing(local_run: Runner) -> None
 
 
 def test_an_explicit_poll_interval_polls_instead(local_run: Runner) -> None:
-    [result] = local_run([request(options={"pollIntervalSeconds": 60})], {"sagemaker": {"createSeconds": 300}})
+    [result] = local_run(
+        [request(options={"pollIntervalSeconds": 60})], {"sagemaker": {"createSeconds": 300}}
+    )
     assert result["status"] == "SUCCEEDED"
     # validate, action?, create, by event?, (wait, check, ready?) x5, 2 publishes
     assert result["stateTransitions"] == 4 + 15 + 2

@@ -117,7 +117,10 @@ def test_sagemaker_function_permissions_are_scoped(template: dict[str, Any]) -> 
     assert all(a.startswith(("sagemaker:", "xray:", "dynamodb:", "states:")) for a in actions)
     # Resuming a waiting lifecycle: only its own state machine's task tokens.
     resume = [s for s in statements if str(s["Action"]).count("states:")]
-    assert len(resume) == 1 and sorted(resume[0]["Action"]) == ["states:SendTaskFailure", "states:SendTaskSuccess"]
+    assert len(resume) == 1 and sorted(resume[0]["Action"]) == [
+        "states:SendTaskFailure",
+        "states:SendTaskSuccess",
+    ]
     assert resume[0]["Resource"] == {"Ref": _logical_id(template, "SageMakerLifecycleStateMachine")}
     by_sid = {s.get("Sid"): s for s in statements}
     delete = by_sid["DeleteOnlyWhatTheControllerCreated"]
@@ -428,7 +431,9 @@ def test_sagemaker_state_changes_of_the_controllers_endpoints_resume_the_lifecyc
 
 
 def test_only_sagemaker_waits_for_a_task_token(template: dict[str, Any]) -> None:
-    for lid, resource in Template.from_json(template).find_resources("AWS::StepFunctions::StateMachine").items():
+    for lid, resource in (
+        Template.from_json(template).find_resources("AWS::StepFunctions::StateMachine").items()
+    ):
         text = json.dumps(resource["Properties"]["DefinitionString"])
         waits = "lambda:invoke.waitForTaskToken" in text
         assert waits == lid.startswith("SageMaker"), lid

@@ -1,0 +1,236 @@
+"""Readiness from SageMaker's state-change events: reading the event, the waiting step, the resume.
+
+The waiting step parks its task token; whoever sees the endpoint settle first takes the token and
+resumes the execution. Duplicated, stale, out-of-order and foreign events change nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+from moto.sagemaker.models import sagemaker_backends
+
+from controller import aws, clock, handlers, waiters
+from controller.providers.base import Status
+from controller.providers.sagemaker import MANAGED_TAG, OWNER_TAG, read_state_change
+
+NAME = "churn-prod"
+REQUEST_ID = "req-1"
+EXECUTION = "arn:aws:states:us-east-1:123456789012:execution:SageMakerLifecycle:run-1"
+
+
+def event(status: str = "IN_SERVICE", name: str = NAME, owner: str | None = REQUEST_ID) -> dict[str, Any]:
+    tags = {MANAGED_TAG: "ml-endpoint-controller"} | ({OWNER_TAG: owner} if owner else {})
+    return {
+        "version": "0",
+        "id": "e-1",
+        "source": "aws.sagemaker",
+        "detail-type": "SageMaker Endpoint State Change",
+        "resources": [f"arn:aws:sagemaker:us-east-1:123456789012:endpoint/{name}"],
+        "detail": {"EndpointName": name, "EndpointStatus": status, "Tags": tags},
+    }
+
+
+def state(**overrides: Any) -> dict[str, Any]:
+    now = clock.now()
+    body: dict[str, Any] = {
+        "requestId": REQUEST_ID,
+        "action": "create",
+        "endpointType": "sagemaker",
+        "params": {"EndpointName": NAME, "EndpointConfigName": "cfg"},
+        "options": {
+            "pollIntervalSeconds": 30,
+            "timeoutSeconds": 3600,
+            "rollback": True,
+            "adaptive": True,
+            "events": True,
+            "eventFallbackSeconds": 900,
+        },
+        "executionArn": EXECUTION,
+        "startedAt": clock.iso(now),
+        "deadline": now + 3600,
+        "endpointId": NAME,
+        "created": [{"kind": "endpoint", "id": NAME}],
+        "wait": 900,
+    }
+    return body | overrides
+
+
+@pytest.fixture
+def world(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
+    """moto SageMaker with the endpoint (status set per test); resumes are recorded, not sent."""
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("IDEMPOTENCY_TABLE", raising=False)
+    resumed: list[tuple[str, dict[str, Any]]] = []
+    answer = {"ok": True}
+
+    def resume(token: str, output: dict[str, Any]) -> bool:
+        resumed.append((token, output))
+        return answer["ok"]
+
+    monkeypatch.setattr(waiters, "resume", resume)
+    monkeypatch.setattr(waiters, "_LOCAL", {})
+    with mock_aws():
+        aws.reset()
+        client = boto3.client("sagemaker", region_name="us-east-1")
+        client.create_model(
+            ModelName="m",
+            ExecutionRoleArn="arn:aws:iam::123456789012:role/sagemaker",
+            PrimaryContainer={"Image": "m:latest"},
+        )
+        client.create_endpoint_config(
+            EndpointConfigName="cfg",
+            ProductionVariants=[
+                {"VariantName": "v", "ModelName": "m", "InstanceType": "ml.m5.large", "InitialInstanceCount": 1}
+            ],
+        )
+        client.create_endpoint(EndpointName=NAME, EndpointConfigName="cfg")
+        endpoint = sagemaker_backends["123456789012"]["us-east-1"].endpoints[NAME]
+        yield {"endpoint": endpoint, "resumed": resumed, "answer": answer}
+    aws.reset()
+
+
+def invoke(payload: dict[str, Any]) -> dict[str, Any]:
+    """The deployed entry point: the handler (Powertools around it), as the rule and state machine call it."""
+    from endpointctl.world import Context
+
+    return handlers.handler(payload, Context(function_name="SageMakerFunction"))  # type: ignore[arg-type]
+
+
+def park(token: str = "token-1", **overrides: Any) -> str:
+    key = waiters.key("sagemaker", NAME)
+    waiters.park(key, token, state(**overrides), clock.now() + 3600)
+    return key
+
+
+# -- reading the event ---------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("raw", "status", "spelled"),
+    [
+        ("IN_SERVICE", Status.READY, "InService"),
+        ("InService", Status.READY, "InService"),
+        ("FAILED", Status.FAILED, "Failed"),
+        ("UPDATE_ROLLBACK_FAILED", Status.FAILED, "UpdateRollbackFailed"),
+        ("CREATING", Status.CREATING, "Creating"),
+        ("DELETING", Status.DELETING, "Deleting"),
+        ("DELETED", Status.ABSENT, "Deleted"),
+    ],
+)
+def test_both_spellings_of_a_status_are_read(raw: str, status: Status, spelled: str) -> None:
+    change = read_state_change(event(raw))
+    assert change is not None
+    assert (change.endpoint_id, change.status, change.provider_status, change.owner) == (
+        NAME,
+        status,
+        spelled,
+        REQUEST_ID,
+    )
+
+
+def test_other_events_are_not_state_changes() -> None:
+    assert read_state_change({**event(), "source": "aws.ec2"}) is None
+    assert read_state_change({**event(), "detail-type": "SageMaker Endpoint Deployment State Change"}) is None
+    assert read_state_change({**event(), "detail": {"EndpointStatus": "IN_SERVICE"}}) is None
+
+
+# -- resume ----------------------------------------------------------------------------------------
+def test_an_in_service_event_resumes_the_waiting_lifecycle_with_its_publication(world: dict[str, Any]) -> None:
+    key = park()
+    result = invoke(event("IN_SERVICE"))
+    assert result == {"resumed": EXECUTION, "by": "event"}
+    [(token, output)] = world["resumed"]
+    assert token == "token-1"
+    assert output["verdict"] == "ready" and output["detailType"] == "Endpoint Ready"
+    assert output["detail"]["status"] == "READY" and output["detail"]["endpointId"] == NAME
+    assert waiters.lookup(key) is None  # taken
+
+
+def test_a_duplicated_event_resumes_once(world: dict[str, Any]) -> None:
+    park()
+    invoke(event("IN_SERVICE"))
+    second = invoke(event("IN_SERVICE"))
+    assert "ignored" in second and len(world["resumed"]) == 1
+
+
+def test_a_stale_terminal_event_changes_nothing_while_the_service_says_creating(world: dict[str, Any]) -> None:
+    world["endpoint"].endpoint_status = "Creating"  # e.g. the FAILED of an earlier incarnation
+    key = park()
+    result = invoke(event("FAILED"))
+    assert result == {"ignored": f"{NAME} is still Creating"}
+    assert world["resumed"] == [] and waiters.lookup(key) is not None
+
+
+def test_a_non_terminal_event_is_ignored_without_a_look(world: dict[str, Any]) -> None:
+    key = park()
+    assert "ignored" in invoke(event("CREATING"))
+    assert world["resumed"] == [] and waiters.lookup(key) is not None
+
+
+def test_an_event_of_another_requests_endpoint_is_ignored(world: dict[str, Any]) -> None:
+    key = park()
+    result = invoke(event("IN_SERVICE", owner="someone-else"))
+    assert result == {"ignored": f"{NAME} belongs to request someone-else"}
+    assert world["resumed"] == [] and waiters.lookup(key) is not None
+
+
+def test_an_event_nobody_waits_for_is_ignored(world: dict[str, Any]) -> None:
+    assert invoke(event("IN_SERVICE")) == {"ignored": f"no lifecycle waits for {NAME}"}
+
+
+def test_a_failed_event_resumes_toward_the_rollback(world: dict[str, Any]) -> None:
+    world["endpoint"].endpoint_status = "Failed"
+    world["endpoint"].failure_reason = "ping failed"
+    park()
+    invoke(event("FAILED"))
+    [(_, output)] = world["resumed"]
+    assert output["verdict"] == "failed" and "detail" not in output
+    assert output["failure"]["code"] == "EndpointCreationFailed" and "ping failed" in output["failure"]["message"]
+
+
+def test_a_token_that_timed_out_meanwhile_is_left_to_the_retry(world: dict[str, Any]) -> None:
+    park()
+    world["answer"]["ok"] = False
+    assert "ignored" in invoke(event("IN_SERVICE"))
+
+
+# -- await -----------------------------------------------------------------------------------------
+def test_await_parks_the_token_while_the_endpoint_is_creating(world: dict[str, Any]) -> None:
+    world["endpoint"].endpoint_status = "Creating"
+    result = invoke({"step": "await", "state": state(), "token": "token-2"})
+    assert result == {"waiting": EXECUTION}
+    parked = waiters.lookup(waiters.key("sagemaker", NAME))
+    assert parked is not None and parked.token == "token-2"
+    assert world["resumed"] == []
+
+
+def test_await_resumes_itself_when_the_endpoint_is_ready_already(world: dict[str, Any]) -> None:
+    result = invoke({"step": "await", "state": state(), "token": "token-3"})
+    assert result == {"resumed": EXECUTION, "by": "look"}
+    [(token, output)] = world["resumed"]
+    assert token == "token-3" and output["verdict"] == "ready"
+    assert waiters.lookup(waiters.key("sagemaker", NAME)) is None
+
+
+def test_await_past_the_deadline_resumes_with_a_timeout(world: dict[str, Any]) -> None:
+    world["endpoint"].endpoint_status = "Creating"
+    late = state(deadline=clock.now() - 1)
+    invoke({"step": "await", "state": late, "token": "token-4"})
+    [(_, output)] = world["resumed"]
+    assert output["verdict"] == "timeout" and output["failure"]["code"] == "EndpointTimeout"
+
+
+def test_a_newer_token_wins_over_an_older_one(world: dict[str, Any]) -> None:
+    key = park("old")
+    park("new")
+    assert not waiters.take(key, "old")
+    assert waiters.take(key, "new")
