@@ -91,7 +91,12 @@ def world(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
         client.create_endpoint_config(
             EndpointConfigName="cfg",
             ProductionVariants=[
-                {"VariantName": "v", "ModelName": "m", "InstanceType": "ml.m5.large", "InitialInstanceCount": 1}
+                {
+                    "VariantName": "v",
+                    "ModelName": "m",
+                    "InstanceType": "ml.m5.large",
+                    "InitialInstanceCount": 1,
+                }
             ],
         )
         client.create_endpoint(EndpointName=NAME, EndpointConfigName="cfg")
@@ -144,7 +149,9 @@ def test_other_events_are_not_state_changes() -> None:
 
 
 # -- resume ----------------------------------------------------------------------------------------
-def test_an_in_service_event_resumes_the_waiting_lifecycle_with_its_publication(world: dict[str, Any]) -> None:
+def test_an_in_service_event_resumes_the_waiting_lifecycle_with_its_publication(
+    world: dict[str, Any],
+) -> None:
     key = park()
     result = invoke(event("IN_SERVICE"))
     assert result == {"resumed": EXECUTION, "by": "event"}
@@ -162,7 +169,9 @@ def test_a_duplicated_event_resumes_once(world: dict[str, Any]) -> None:
     assert "ignored" in second and len(world["resumed"]) == 1
 
 
-def test_a_stale_terminal_event_changes_nothing_while_the_service_says_creating(world: dict[str, Any]) -> None:
+def test_a_stale_terminal_event_changes_nothing_while_the_service_says_creating(
+    world: dict[str, Any],
+) -> None:
     world["endpoint"].endpoint_status = "Creating"  # e.g. the FAILED of an earlier incarnation
     key = park()
     result = invoke(event("FAILED"))
@@ -194,7 +203,10 @@ def test_a_failed_event_resumes_toward_the_rollback(world: dict[str, Any]) -> No
     invoke(event("FAILED"))
     [(_, output)] = world["resumed"]
     assert output["verdict"] == "failed" and "detail" not in output
-    assert output["failure"]["code"] == "EndpointCreationFailed" and "ping failed" in output["failure"]["message"]
+    assert (
+        output["failure"]["code"] == "EndpointCreationFailed"
+        and "ping failed" in output["failure"]["message"]
+    )
 
 
 def test_a_token_that_timed_out_meanwhile_is_left_to_the_retry(world: dict[str, Any]) -> None:
