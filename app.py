@@ -7,6 +7,7 @@ import os
 
 import aws_cdk as cdk
 
+from infra import nag
 from infra.config import Config
 from infra.stack import ControllerStack
 
@@ -18,7 +19,11 @@ def build(app: cdk.App) -> ControllerStack:
         env = cdk.Environment(
             account=os.environ["CDK_DEFAULT_ACCOUNT"], region=os.environ["CDK_DEFAULT_REGION"]
         )
-    return ControllerStack(app, config.stack_name, config=config, env=env)
+    stack = ControllerStack(app, config.stack_name, config=config, env=env)
+    # cdk-nag's AWS Solutions checks run on every synth; an unacknowledged finding fails it.
+    nag.add_checks(app)
+    nag.acknowledge(stack)
+    return stack
 
 
 if __name__ == "__main__":

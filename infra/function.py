@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from aws_cdk import Duration, RemovalPolicy, Stack
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
@@ -37,16 +38,34 @@ def controller_function(
     environment: dict[str, str] | None = None,
     network: dict[str, Any] | None = None,
 ) -> lambda_.Function:
-    """A function running the lifecycle steps of ``endpoint_type``."""
+    """A function running the lifecycle steps of ``endpoint_type``.
+
+    Its role is its own, with no managed policy: it may write to its own log group, and the stack
+    adds exactly the service calls its endpoint type needs (infra/permissions.py).
+    """
     log_group = logs.LogGroup(
         scope,
         f"{construct_id}Logs",
-        retention=_retention(log_retention_days),
+        retention=retention(log_retention_days),
         removal_policy=RemovalPolicy.DESTROY,
+    )
+    role = iam.Role(
+        scope,
+        f"{construct_id}Role",
+        assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+        description=f"ml-endpoint-controller {endpoint_type} function",
+    )
+    role.add_to_policy(
+        iam.PolicyStatement(
+            sid="OwnLogGroup",
+            actions=["logs:CreateLogStream", "logs:PutLogEvents"],
+            resources=[log_group.log_group_arn],
+        )
     )
     return lambda_.Function(
         scope,
         construct_id,
+        role=role,
         runtime=RUNTIME,
         architecture=lambda_.Architecture.X86_64,
         handler=HANDLER,
@@ -85,7 +104,7 @@ _RETENTION = {
 }
 
 
-def _retention(days: int) -> logs.RetentionDays:
+def retention(days: int) -> logs.RetentionDays:
     """The shortest CloudWatch retention that keeps ``days`` days (a year at most)."""
     for allowed in sorted(_RETENTION):
         if allowed >= days:

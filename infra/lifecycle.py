@@ -14,15 +14,17 @@ final Succeed state).
 
 from __future__ import annotations
 
-from aws_cdk import Duration
+from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_events as events
 from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
-from infra.polling import EVENT_FALLBACK_SECONDS, MAX_LOOKS, PollPolicy
+from infra.function import retention
+from infra.polling import MAX_LOOKS, PollPolicy
 
 SOURCE = "ml-endpoint-controller"
 #: Throttling, 5xx and eventual consistency, as the function reports them.
@@ -53,10 +55,15 @@ class EndpointLifecycle(Construct):
         bus: events.IEventBus,
         topic: sns.ITopic,
         poll: PollPolicy,
-        state_change_events: bool = False,
+        event_fallback_seconds: int | None = None,
+        default_timeout_seconds: int | None = None,
+        log_retention_days: int = 30,
     ) -> None:
-        """``state_change_events``: the service announces status changes on EventBridge, so a
-        create waits on a task token (resumed by the function) instead of polling."""
+        """``event_fallback_seconds``: the service announces status changes on EventBridge, so a
+        create waits on a task token (resumed by the function) instead of polling, and looks for
+        itself after this long without an event. ``default_timeout_seconds``: the deployment's
+        default for requests that set no ``options.timeoutSeconds``."""
+        state_change_events = event_fallback_seconds is not None
         super().__init__(scope, construct_id)
         self.endpoint_type = endpoint_type
         self._function = function
@@ -72,8 +79,13 @@ class EndpointLifecycle(Construct):
                 "execution": execution,
                 "poll": {
                     "firstCheckSeconds": poll.first_check_seconds,
-                    "eventFallbackSeconds": EVENT_FALLBACK_SECONDS if state_change_events else 0,
+                    "eventFallbackSeconds": event_fallback_seconds or 0,
                 },
+                **(
+                    {"defaults": {"timeoutSeconds": default_timeout_seconds}}
+                    if default_timeout_seconds
+                    else {}
+                ),
             },
         )
         reject = self._step(
@@ -169,12 +181,26 @@ class EndpointLifecycle(Construct):
             .otherwise(create)
         )
 
+        # Every state change is logged, but never the execution data (requests may carry secrets
+        # such as KMS key ids; payloads appear only in the functions' debug logs).
+        self.log_group = logs.LogGroup(
+            self,
+            "ExecutionLogs",
+            retention=retention(log_retention_days),
+            removal_policy=RemovalPolicy.DESTROY,
+        )
         self.state_machine = sfn.StateMachine(
             self,
             "StateMachine",
             definition_body=sfn.DefinitionBody.from_chainable(validate),
             state_machine_type=sfn.StateMachineType.STANDARD,
+            # The longest lifecycle: a day's timeoutSeconds, then an hour's rollback; past that an
+            # execution is stuck, times out, and the ExecutionsTimedOut alarm says so.
+            timeout=Duration.hours(26),
             tracing_enabled=True,
+            logs=sfn.LogOptions(
+                destination=self.log_group, level=sfn.LogLevel.ALL, include_execution_data=False
+            ),
             comment=f"ml-endpoint-controller: {endpoint_type} endpoint lifecycle",
         )
 

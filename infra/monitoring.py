@@ -1,11 +1,15 @@
-"""Alarms that tell on-call something needs a person, published to one alarm topic."""
+"""Alarms that tell on-call something needs a person, published to one alarm topic, and the
+stack's dashboard (one section per endpoint type). The runbook (README) says what each means."""
 
 from __future__ import annotations
 
-from aws_cdk import Duration
+from aws_cdk import CfnOutput, Duration, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as actions
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sns_subscriptions as subscriptions
 from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
@@ -13,15 +17,73 @@ from constructs import Construct
 #: Where the functions' Powertools metrics land (EMF), with their default dimensions.
 NAMESPACE = "MlEndpointController"
 SERVICE = "ml-endpoint-controller"
+#: The contract's error codes: the functions count each (``RollbackFailed`` counts rollback failures).
+ERROR_CODES = (
+    "InvalidRequest",
+    "EndpointAlreadyExists",
+    "PrerequisiteNotFound",
+    "EndpointCreationFailed",
+    "EndpointTimeout",
+    "ProviderError",
+    "RollbackFailed",
+)
+#: The other EMF metrics of the lifecycle steps (functions/controller/lifecycle.py, handlers.py).
+OUTCOMES = ("EndpointReady", "EndpointFailed", "EndpointDeleted", "Rollbacks")
+LOOKS = ("Polls", "ResumedByEvent", "StateChangeEventsIgnored")
+TIME_TO_READY = "TimeToReadySeconds"
+HANDLED_ERRORS = "HandledErrors"
+PERIOD = Duration.minutes(5)
+
+
+def emf_metric(name: str, endpoint_type: str, statistic: str = "Sum") -> cloudwatch.Metric:
+    """One of the functions' Powertools metrics, for one endpoint type."""
+    return cloudwatch.Metric(
+        namespace=NAMESPACE,
+        metric_name=name,
+        dimensions_map={"service": SERVICE, "EndpointType": endpoint_type},
+        statistic=statistic,
+        period=PERIOD,
+    )
 
 
 class Monitoring(Construct):
-    """The alarm topic and the alarms; lifecycles and queues are added as the stack builds them."""
+    """The alarm topic, the alarms and the dashboard; lifecycles, functions and queues are added
+    as the stack builds them. No physical names: two stacks deploy side by side."""
 
-    def __init__(self, scope: Construct, construct_id: str) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        key: kms.IKey | None = None,
+        alarm_email: str | None = None,
+    ) -> None:
         super().__init__(scope, construct_id)
-        self.topic = sns.Topic(self, "AlarmTopic", display_name="ml-endpoint-controller alarms")
+        self.topic = sns.Topic(
+            self,
+            "AlarmTopic",
+            display_name="ml-endpoint-controller alarms",
+            master_key=key,
+            enforce_ssl=True,
+        )
+        if alarm_email:
+            self.topic.add_subscription(subscriptions.EmailSubscription(alarm_email))
         self.alarms: list[cloudwatch.Alarm] = []
+        self.dashboard = cloudwatch.Dashboard(self, "Dashboard", default_interval=Duration.hours(12))
+        self.dashboard.add_widgets(
+            cloudwatch.TextWidget(
+                markdown=f"# ml-endpoint-controller ({Stack.of(self).stack_name})\n"
+                "Per endpoint type: its state machine's executions, the outcomes and error codes "
+                f"its function counts (namespace `{NAMESPACE}`), its looks at the endpoint, time to "
+                "ready, and its function. Alarms go to the alarm topic; see the README's Runbook.",
+                width=24,
+                height=2,
+            )
+        )
+        self._sections: set[str] = set()
+        # Its name is CloudFormation's (unique per stack); the output says which it is.
+        name = CfnOutput(self, "DashboardName", value=self.dashboard.dashboard_name)
+        name.override_logical_id("DashboardName")
 
     def _alarm(self, name: str, metric: cloudwatch.IMetric, description: str) -> cloudwatch.Alarm:
         alarm = metric.create_alarm(
@@ -37,36 +99,145 @@ class Monitoring(Construct):
         self.alarms.append(alarm)
         return alarm
 
+    def _section(self, title: str, endpoint_type: str) -> None:
+        """The heading of an endpoint type's part of the dashboard, once."""
+        if endpoint_type in self._sections:
+            return
+        self._sections.add(endpoint_type)
+        self.dashboard.add_widgets(
+            cloudwatch.TextWidget(markdown=f"## {title} (`{endpoint_type}`)", width=24, height=1)
+        )
+
     def watch_lifecycle(self, title: str, endpoint_type: str, state_machine: sfn.StateMachine) -> None:
-        period = Duration.minutes(5)
         self._alarm(
             f"{title}RollbackFailed",
-            cloudwatch.Metric(
-                namespace=NAMESPACE,
-                metric_name="RollbackFailed",
-                dimensions_map={"service": SERVICE, "EndpointType": endpoint_type},
-                statistic="Sum",
-                period=period,
-            ),
-            f"A {endpoint_type} rollback could not finish: resources are left behind (see the "
+            emf_metric("RollbackFailed", endpoint_type),
+            f"[{endpoint_type}] A rollback could not finish: resources are left behind (see the "
             "notification's rollback.remaining) and need a person.",
         )
+        failed = state_machine.metric_failed(period=PERIOD, statistic="Sum")
+        timed_out = state_machine.metric_timed_out(period=PERIOD, statistic="Sum")
+        # A refused request (the requester's error) ends FAILED too; on-call hears of the rest.
+        requester_errors = {
+            f"r{i}": emf_metric(code, endpoint_type)
+            for i, code in enumerate(("InvalidRequest", "EndpointAlreadyExists", "PrerequisiteNotFound"))
+        }
         self._alarm(
             f"{title}ExecutionsFailed",
-            state_machine.metric_failed(period=period, statistic="Sum"),
-            f"A {endpoint_type} lifecycle execution failed outside the contract's outcomes.",
+            cloudwatch.MathExpression(
+                expression="failed - " + " - ".join(f"FILL({k}, 0)" for k in requester_errors),
+                using_metrics={"failed": failed, **requester_errors},
+                label="failed executions, not counting refused requests",
+                period=PERIOD,
+            ),
+            f"[{endpoint_type}] A lifecycle execution failed for a reason other than a refused request "
+            "(creation failed, timeout, provider error, rollback failed, or no outcome at all): see the "
+            "notification's error.code, or the execution's history if there was none.",
         )
         self._alarm(
             f"{title}ExecutionsTimedOut",
-            state_machine.metric_timed_out(period=period, statistic="Sum"),
-            f"A {endpoint_type} lifecycle execution timed out.",
+            timed_out,
+            f"[{endpoint_type}] A lifecycle execution timed out: it ended without an outcome.",
+        )
+
+        self._section(title, endpoint_type)
+        self.dashboard.add_widgets(
+            cloudwatch.GraphWidget(
+                title=f"{title}: executions",
+                left=[
+                    state_machine.metric_started(period=PERIOD, statistic="Sum", label="Started"),
+                    state_machine.metric_succeeded(period=PERIOD, statistic="Sum", label="Succeeded"),
+                    failed.with_(label="Failed"),
+                    timed_out.with_(label="Timed out"),
+                ],
+                width=8,
+            ),
+            cloudwatch.GraphWidget(
+                title=f"{title}: outcomes",
+                left=[emf_metric(name, endpoint_type) for name in OUTCOMES],
+                width=8,
+            ),
+            cloudwatch.GraphWidget(
+                title=f"{title}: {TIME_TO_READY}",
+                left=[
+                    emf_metric(TIME_TO_READY, endpoint_type, statistic).with_(label=statistic)
+                    for statistic in ("p50", "p90", "Maximum")
+                ],
+                left_y_axis=cloudwatch.YAxisProps(label="seconds", show_units=False),
+                width=8,
+            ),
+            cloudwatch.GraphWidget(
+                title=f"{title}: error codes",
+                left=[emf_metric(code, endpoint_type) for code in ERROR_CODES],
+                stacked=True,
+                width=12,
+            ),
+            cloudwatch.GraphWidget(
+                title=f"{title}: looks at the endpoint",
+                left=[emf_metric(name, endpoint_type) for name in LOOKS],
+                width=12,
+            ),
+        )
+
+    def watch_function(self, title: str, endpoint_type: str, function: lambda_.IFunction) -> None:
+        """The function's errors: an alarm on those the state machine does not expect (Lambda's
+        ``Errors`` minus the ``HandledErrors`` the function counts: contract errors, transient
+        errors, "not ready yet"), so bugs, timeouts and crashes; and its part of the dashboard."""
+        errors = function.metric_errors(period=PERIOD, statistic="Sum", label="Errors")
+        handled = emf_metric(HANDLED_ERRORS, endpoint_type).with_(label="Handled by the state machine")
+        unexpected = cloudwatch.MathExpression(
+            expression="errors - FILL(handled, 0)",
+            using_metrics={"errors": errors, "handled": handled},
+            label="Unexpected errors",
+            period=PERIOD,
+        )
+        self._alarm(
+            f"{title}FunctionErrors",
+            unexpected,
+            f"[{endpoint_type}] The function failed in a way the state machine does not expect "
+            "(an exception outside the contract, a timeout, a crash): see its log group.",
+        )
+
+        self._section(title, endpoint_type)
+        self.dashboard.add_widgets(
+            cloudwatch.GraphWidget(
+                title=f"{title}: function invocations and errors",
+                left=[
+                    function.metric_invocations(period=PERIOD, statistic="Sum", label="Invocations"),
+                    errors,
+                    handled,
+                    unexpected,
+                    function.metric_throttles(period=PERIOD, statistic="Sum", label="Throttles"),
+                ],
+                width=12,
+            ),
+            cloudwatch.GraphWidget(
+                title=f"{title}: function duration",
+                left=[
+                    function.metric_duration(period=PERIOD, statistic=statistic, label=statistic)
+                    for statistic in ("p50", "p90", "Maximum")
+                ],
+                width=12,
+            ),
         )
 
     def watch_dead_letters(self, queue: sqs.Queue) -> None:
+        depth = queue.metric_approximate_number_of_messages_visible(period=PERIOD, statistic="Maximum")
         self._alarm(
             "DeadLetters",
-            queue.metric_approximate_number_of_messages_visible(
-                period=Duration.minutes(5), statistic="Maximum"
-            ),
+            depth,
             "Endpoint requests could not start an execution; they wait in the dead-letter queue.",
+        )
+        self.dashboard.add_widgets(
+            cloudwatch.GraphWidget(
+                title="Dead-letter queue (all endpoint types)",
+                left=[depth.with_(label="Messages")],
+                right=[
+                    queue.metric_approximate_age_of_oldest_message(
+                        period=PERIOD, statistic="Maximum", label="Age of the oldest (s)"
+                    )
+                ],
+                width=24,
+                height=4,
+            )
         )

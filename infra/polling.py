@@ -24,11 +24,12 @@ A request that sets ``options.pollIntervalSeconds`` gets exactly that fixed cade
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 #: Most looks a single Check state may make (Step Functions allows up to 99,999,999).
 MAX_LOOKS = 100_000
-#: With state-change events: how long the waiting task waits before it looks for itself.
+#: With state-change events: how long the waiting task waits before it looks for itself
+#: (context ``eventFallbackSeconds``).
 EVENT_FALLBACK_SECONDS = 900
 
 
@@ -55,3 +56,14 @@ POLICIES: dict[str, PollPolicy] = {
     # Neptune ML deploys a SageMaker endpoint underneath: at least as slow.
     "neptune": _after(120),
 }
+
+
+def policy(endpoint_type: str, *, first_check_seconds: int | None, max_interval_seconds: int) -> PollPolicy:
+    """The type's policy with a deployment's overrides (context ``<type>FirstCheckSeconds``,
+    ``maxPollIntervalSeconds``)."""
+    base = POLICIES[endpoint_type]
+    return replace(
+        base,
+        first_check_seconds=first_check_seconds or base.first_check_seconds,
+        max_interval_seconds=max_interval_seconds,
+    )

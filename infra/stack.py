@@ -9,8 +9,10 @@ from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sns_subscriptions as subscriptions
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
@@ -19,7 +21,7 @@ from infra.function import controller_function, powertools_layer
 from infra.lifecycle import EndpointLifecycle
 from infra.monitoring import Monitoring
 from infra.permissions import TYPES, StateChangeEvents
-from infra.polling import POLICIES
+from infra.polling import policy
 
 REQUEST_DETAIL_TYPE = "Endpoint Request"
 
@@ -29,8 +31,36 @@ class ControllerStack(Stack):
 
     def __init__(self, scope: Construct, construct_id: str, *, config: Config, **kwargs: Any) -> None:
         super().__init__(scope, construct_id, **kwargs)
+        self.config = config
         self.bus = events.EventBus(self, "Bus", event_bus_name=config.bus_name)
-        self.topic = sns.Topic(self, "Notifications", display_name="ml-endpoint-controller outcomes")
+        # One customer-managed key for both topics (outcomes and alarms), rotated yearly.
+        self.key = kms.Key(
+            self,
+            "TopicKey",
+            description=f"{config.stack_name}: encrypts the notification and alarm topics",
+            enable_key_rotation=True,
+            removal_policy=RemovalPolicy.DESTROY,
+            pending_window=Duration.days(7),
+        )
+        # CloudWatch alarms publish to the alarm topic: the key must let CloudWatch use it.
+        self.key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="CloudWatchAlarmsPublish",
+                principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+                actions=["kms:Decrypt", "kms:GenerateDataKey"],
+                resources=["*"],  # in a key policy, "*" is this key
+                conditions={"StringEquals": {"aws:SourceAccount": self.account}},
+            )
+        )
+        self.topic = sns.Topic(
+            self,
+            "Notifications",
+            display_name="ml-endpoint-controller outcomes",
+            master_key=self.key,
+            enforce_ssl=True,
+        )
+        if config.notification_email:
+            self.topic.add_subscription(subscriptions.EmailSubscription(config.notification_email))
         layer = powertools_layer(self, config.powertools_layer_version)
         # One claim per requestId (see functions/controller/idempotency.py); expired by TTL.
         self.requests = dynamodb.Table(
@@ -46,7 +76,7 @@ class ControllerStack(Stack):
             removal_policy=RemovalPolicy.DESTROY,
         )
 
-        self.monitoring = Monitoring(self, "Monitoring")
+        self.monitoring = Monitoring(self, "Monitoring", key=self.key, alarm_email=config.alarm_email)
         # Events that cannot start an execution (after the rule's retries) are kept here.
         self.dead_letters = sqs.Queue(
             self,
@@ -58,6 +88,7 @@ class ControllerStack(Stack):
         self.monitoring.watch_dead_letters(self.dead_letters)
 
         self.lifecycles: dict[str, EndpointLifecycle] = {}
+        self.functions: dict[str, lambda_.Function] = {}
         for endpoint_type in config.endpoint_types:
             spec = TYPES[endpoint_type]
             name = spec.title
@@ -71,7 +102,11 @@ class ControllerStack(Stack):
                 network=spec.network(self, config),
             )
             spec.grant(function, config)
-            self.requests.grant_read_write_data(function)
+            self.monitoring.watch_function(name, endpoint_type, function)
+            # Claims, outcomes and parked task tokens: single items only, no scans or queries.
+            self.requests.grant(
+                function, "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"
+            )
             lifecycle = EndpointLifecycle(
                 self,
                 f"{name}Lifecycle",
@@ -79,9 +114,17 @@ class ControllerStack(Stack):
                 function=function,
                 bus=self.bus,
                 topic=self.topic,
-                poll=POLICIES[endpoint_type],
-                state_change_events=spec.state_changes is not None,
+                poll=policy(
+                    endpoint_type,
+                    first_check_seconds=config.type_defaults(endpoint_type).first_check_seconds,
+                    max_interval_seconds=config.max_poll_interval_seconds,
+                ),
+                event_fallback_seconds=config.event_fallback_seconds if spec.state_changes else None,
+                default_timeout_seconds=config.type_defaults(endpoint_type).timeout_seconds,
+                log_retention_days=config.log_retention_days,
             )
+            # The SnsPublish tasks name the topic; publishing to an encrypted topic needs its key.
+            self.key.grant(lifecycle.state_machine, "kms:Decrypt", "kms:GenerateDataKey")
             if spec.state_changes is not None:
                 self._resume_on_state_changes(name, spec.state_changes, function, lifecycle)
             events.Rule(
@@ -104,6 +147,7 @@ class ControllerStack(Stack):
             CfnOutput(self, f"{name}StateMachineArn", value=lifecycle.state_machine.state_machine_arn)
             self.monitoring.watch_lifecycle(name, endpoint_type, lifecycle.state_machine)
             self.lifecycles[endpoint_type] = lifecycle
+            self.functions[endpoint_type] = function
 
         # A request no type's rule takes (unknown or missing endpointType) still gets its answer:
         # the first lifecycle rejects it as InvalidRequest, with a notification, instead of silence.

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager
+from datetime import UTC, datetime
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.tracing.base import BaseProvider, BaseSegment
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from controller.lifecycle import run_step
+from controller.errors import ControllerError
+from controller.lifecycle import EVENT_SOURCES, run_step
 
 
 class _Untraced(BaseSegment):
@@ -75,5 +78,17 @@ metrics = Metrics()
 @tracer.capture_lambda_handler(capture_response=False)
 @logger.inject_lambda_context(log_event=False, clear_state=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    """Run the lifecycle step ``event["step"]`` and return the next state."""
-    return run_step(event)
+    """Run the lifecycle step ``event["step"]`` and return the next state.
+
+    A raised ``ControllerError`` is the state machine's to catch or retry (a contract code, a
+    transient error, "not ready yet"): it is counted as ``HandledErrors``, which the Lambda-errors
+    alarm subtracts from Lambda's ``Errors``. Metrics carry the invocation's start, as Lambda's do.
+    """
+    metrics.set_timestamp(datetime.now(UTC))
+    try:
+        return run_step(event)
+    except ControllerError:
+        endpoint_type = event.get("endpointType") or EVENT_SOURCES.get(str(event.get("source")))
+        metrics.add_dimension(name="EndpointType", value=str(endpoint_type or "unknown"))
+        metrics.add_metric(name="HandledErrors", unit=MetricUnit.Count, value=1)
+        raise

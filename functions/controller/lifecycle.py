@@ -41,9 +41,16 @@ logger = Logger(child=True)
 metrics = Metrics()  # shares the handler's metric set; flushed by its log_metrics decorator
 
 
-def _measure(detail: Detail) -> None:
-    """EMF metrics per endpoint type: outcomes, error codes, rollbacks, time to ready."""
-    metrics.add_dimension(name="EndpointType", value=str(detail.endpointType or "unknown"))
+def _measure(detail: Detail | None = None, *, endpoint_type: str | None = None, count: str = "") -> None:
+    """EMF metrics per endpoint type: outcomes, error codes (``RollbackFailed`` counts rollback
+    failures), rollbacks, time to ready; or, without ``detail``, one ``count`` (``Polls``,
+    ``ResumedByEvent``, ``StateChangeEventsIgnored``). The dimension comes before any metric."""
+    endpoint_type = detail.endpointType if detail is not None else endpoint_type
+    metrics.add_dimension(name="EndpointType", value=str(endpoint_type or "unknown"))
+    if count:
+        metrics.add_metric(name=count, unit=MetricUnit.Count, value=1)
+    if detail is None:
+        return
     metrics.add_metric(name=f"Endpoint{detail.status.title()}", unit=MetricUnit.Count, value=1)
     if detail.error is not None:
         metrics.add_metric(name=detail.error.code, unit=MetricUnit.Count, value=1)
@@ -82,7 +89,9 @@ def validate(event: dict[str, Any]) -> dict[str, Any]:
         pollIntervalSeconds=options.pollIntervalSeconds
         if options.pollIntervalSeconds is not None
         else provider.default_poll_seconds,
-        timeoutSeconds=options.timeoutSeconds or provider.default_timeout_seconds,
+        timeoutSeconds=options.timeoutSeconds
+        or int((event.get("defaults") or {}).get("timeoutSeconds") or 0)
+        or provider.default_timeout_seconds,
         rollback=options.rollback,
         adaptive=options.pollIntervalSeconds is None,
     )
@@ -212,6 +221,7 @@ def _observe(state: State, observation: Observation) -> None:
 
 def check(event: dict[str, Any]) -> dict[str, Any]:
     state = State.model_validate(event["state"])
+    _measure(endpoint_type=state.endpointType, count="Polls")
     if _assess(state):
         return _settled(state)
     if state.options.adaptive:
@@ -274,6 +284,7 @@ def await_endpoint(event: dict[str, Any]) -> dict[str, Any]:
     waiter = waiters.key(state.endpointType, str(state.endpointId))
     try:
         waiters.park(waiter, token, state.model_dump(mode="json", exclude_none=True), state.deadline)
+        _measure(endpoint_type=state.endpointType, count="Polls")
         settled = _assess(state)
         if settled and waiters.take(waiter, token):
             waiters.resume(token, _settled(state))
@@ -295,22 +306,29 @@ def resume(event: dict[str, Any]) -> dict[str, Any]:
     endpoint_type = EVENT_SOURCES.get(str(event.get("source")))
     change = _read_state_change(endpoint_type, event)
     if endpoint_type is None or change is None or change.status is Status.CREATING:
+        _measure(endpoint_type=endpoint_type, count="StateChangeEventsIgnored")
         return {"ignored": "not a status that ends a create"}
     waiter = waiters.key(endpoint_type, change.endpoint_id)
     parked = waiters.lookup(waiter)
     if parked is None:
+        _measure(endpoint_type=endpoint_type, count="StateChangeEventsIgnored")
         return {"ignored": f"no lifecycle waits for {change.endpoint_id}"}
     state = State.model_validate(parked.state)
     logger.append_keys(execution_arn=state.executionArn, request_id=state.requestId)
     if change.owner is not None and change.owner != state.requestId:
+        _measure(endpoint_type=endpoint_type, count="StateChangeEventsIgnored")
         return {"ignored": f"{change.endpoint_id} belongs to request {change.owner}"}
     if not _assess(state):
+        _measure(endpoint_type=endpoint_type, count="StateChangeEventsIgnored")
         return {"ignored": f"{change.endpoint_id} is still {state.providerStatus}"}
     if not waiters.take(waiter, parked.token):
+        _measure(endpoint_type=endpoint_type, count="StateChangeEventsIgnored")
         return {"ignored": "already resumed"}
     if not waiters.resume(parked.token, _settled(state)):
+        _measure(endpoint_type=endpoint_type, count="StateChangeEventsIgnored")
         return {"ignored": "the waiting task timed out; its retry looks for itself"}
     logger.info("resumed by a state-change event", extra={"status": change.provider_status})
+    _measure(endpoint_type=endpoint_type, count="ResumedByEvent")
     return {"resumed": state.executionArn, "by": "event"}
 
 

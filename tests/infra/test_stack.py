@@ -109,12 +109,12 @@ def _statements(template: dict[str, Any], role_prefix: str) -> list[dict[str, An
 
 
 def test_sagemaker_function_permissions_are_scoped(template: dict[str, Any]) -> None:
-    statements = _statements(template, "SageMakerFunctionServiceRole")
+    statements = _statements(template, "SageMakerFunctionRole")
     actions = {
         a for s in statements for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])
     }
     assert all(not a.endswith("*") for a in actions)
-    assert all(a.startswith(("sagemaker:", "xray:", "dynamodb:", "states:")) for a in actions)
+    assert all(a.startswith(("sagemaker:", "xray:", "dynamodb:", "states:", "logs:")) for a in actions)
     # Resuming a waiting lifecycle: only its own state machine's task tokens.
     resume = [s for s in statements if str(s["Action"]).count("states:")]
     assert len(resume) == 1 and sorted(resume[0]["Action"]) == [
@@ -142,8 +142,8 @@ def test_state_machine_may_invoke_its_function_and_publish_to_its_bus_and_topic(
     text = json.dumps(statements)
     assert "SageMakerFunction" in text and "Bus" in text and "Notifications" in text
     for statement in statements:
-        if statement["Resource"] == "*":  # X-Ray's trace APIs take no resource
-            assert all(a.startswith("xray:") for a in statement["Action"]), statement
+        if statement["Resource"] == "*":  # X-Ray's trace APIs and log delivery take no resource
+            assert all(a.startswith(("xray:", "logs:")) for a in statement["Action"]), statement
 
 
 def test_state_machine_definition(template: dict[str, Any], stack: Template) -> None:
@@ -191,7 +191,7 @@ def _policy_for(template: dict[str, Any], role_prefix: str) -> list[dict[str, An
 
 
 def test_aml_function_may_only_manage_realtime_endpoints_in_the_aml_region(template: dict[str, Any]) -> None:
-    statements = _statements(template, "AmlFunctionServiceRole")
+    statements = _statements(template, "AmlFunctionRole")
     by_sid = {s.get("Sid"): s for s in statements}
     aml = by_sid["RealtimeEndpoints"]
     assert sorted(aml["Action"]) == [
@@ -216,9 +216,9 @@ def test_neptune_function_permissions_and_network_follow_context() -> None:
     context = {
         "neptuneEndpoint": "https://graph.cluster-abc.us-east-1.neptune.amazonaws.com:8182",
         "neptuneClusterResourceId": "cluster-ABCDEF123",
-        "neptuneVpcId": "vpc-0abc",
-        "neptuneSubnetIds": "subnet-0aa,subnet-0bb",
-        "neptuneSecurityGroupId": "sg-0123",
+        "neptuneVpcId": "vpc-0abc1234",
+        "neptuneSubnetIds": "subnet-0aa11111,subnet-0bb22222",
+        "neptuneSecurityGroupId": "sg-01234567",
         "amlRegion": "eu-west-1",
     }
     template = synthesize(project_root(), context)
@@ -231,7 +231,10 @@ def test_neptune_function_permissions_and_network_follow_context() -> None:
                     {"ENDPOINT_TYPE": "neptune", "NEPTUNE_ENDPOINT": context["neptuneEndpoint"]}
                 )
             },
-            "VpcConfig": {"SecurityGroupIds": ["sg-0123"], "SubnetIds": ["subnet-0aa", "subnet-0bb"]},
+            "VpcConfig": {
+                "SecurityGroupIds": ["sg-01234567"],
+                "SubnetIds": ["subnet-0aa11111", "subnet-0bb22222"],
+            },
         },
     )
     stack.has_resource_properties(
@@ -242,12 +245,10 @@ def test_neptune_function_permissions_and_network_follow_context() -> None:
             }
         },
     )
-    neptune = {s.get("Sid"): s for s in _statements(template, "NeptuneFunctionServiceRole")}[
-        "NeptuneMlEndpoints"
-    ]
+    neptune = {s.get("Sid"): s for s in _statements(template, "NeptuneFunctionRole")}["NeptuneMlEndpoints"]
     assert "neptune-db:CreateMLEndpoint" in neptune["Action"]
     assert ":cluster-ABCDEF123/*" in json.dumps(neptune["Resource"])
-    aml = {s.get("Sid"): s for s in _statements(template, "AmlFunctionServiceRole")}["RealtimeEndpoints"]
+    aml = {s.get("Sid"): s for s in _statements(template, "AmlFunctionRole")}["RealtimeEndpoints"]
     assert ":machinelearning:eu-west-1:" in json.dumps(aml["Resource"])
 
 
@@ -256,7 +257,7 @@ def test_neptune_function_permissions_and_network_follow_context() -> None:
     [
         ({"amlRegion": "us-west-2"}, "amlRegion"),
         ({"neptuneClusterResourceId": "my-cluster"}, "neptuneClusterResourceId"),
-        ({"neptuneVpcId": "vpc-0abc"}, "go together"),
+        ({"neptuneVpcId": "vpc-0abc1234"}, "go together"),
         ({"neptuneEndpoint": "graph.example.com"}, "neptuneEndpoint"),
     ],
     ids=["aml-region", "cluster-id", "partial-network", "endpoint-url"],
@@ -335,7 +336,7 @@ def test_idempotency_table_is_encrypted_expires_claims_and_is_granted(
             "TimeToLiveSpecification": {"AttributeName": "expiresAt", "Enabled": True},
         },
     )
-    for role in ("SageMakerFunctionServiceRole", "AmlFunctionServiceRole", "NeptuneFunctionServiceRole"):
+    for role in ("SageMakerFunctionRole", "AmlFunctionRole", "NeptuneFunctionRole"):
         actions = {
             a
             for s in _statements(template, role)
@@ -367,12 +368,19 @@ def test_rule_targets_have_an_encrypted_dead_letter_queue(stack: Template) -> No
 def test_alarms_publish_to_the_alarm_topic(stack: Template) -> None:
     alarms = stack.find_resources("AWS::CloudWatch::Alarm")
     names = {props["Properties"].get("MetricName") for props in alarms.values()}
-    assert {
-        "RollbackFailed",
-        "ExecutionsFailed",
-        "ExecutionsTimedOut",
-        "ApproximateNumberOfMessagesVisible",
-    } <= names
+    assert {"RollbackFailed", "ExecutionsTimedOut", "ApproximateNumberOfMessagesVisible"} <= names
+    # Failed executions, less the refused requests (the requester's errors), by metric math.
+    failed = [
+        a for a in alarms.values() if "ExecutionsFailed" in json.dumps(a["Properties"].get("Metrics", []))
+    ]
+    assert len(failed) == 3
+    for alarm in failed:
+        expressions = [m.get("Expression") for m in alarm["Properties"]["Metrics"] if "Expression" in m]
+        assert expressions == ["failed - FILL(r0, 0) - FILL(r1, 0) - FILL(r2, 0)"]
+        text = json.dumps(alarm["Properties"]["Metrics"])
+        assert all(
+            code in text for code in ("InvalidRequest", "EndpointAlreadyExists", "PrerequisiteNotFound")
+        )
     stack.has_resource_properties(
         "AWS::CloudWatch::Alarm",
         {

@@ -1,0 +1,249 @@
+"""The functions' Powertools metrics (EMF), as one invocation of the handler flushes them.
+
+Every metric is counted per endpoint type (dimension ``EndpointType``, next to Powertools'
+``service``); the dashboard and the alarms (infra/monitoring.py) read exactly these names.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+from moto.sagemaker.models import sagemaker_backends
+
+from controller import aws, clock, handlers, waiters
+from controller.errors import EndpointNotReady
+from controller.providers.sagemaker import MANAGED_TAG, OWNER_TAG
+
+NAME = "churn-prod"
+REQUEST_ID = "req-1"
+EXECUTION = "arn:aws:states:us-east-1:123456789012:execution:SageMakerLifecycle:run-1"
+NAMESPACE = "MlEndpointController"
+
+
+def state(**overrides: Any) -> dict[str, Any]:
+    now = clock.now()
+    body: dict[str, Any] = {
+        "requestId": REQUEST_ID,
+        "action": "create",
+        "endpointType": "sagemaker",
+        "params": {"EndpointName": NAME, "EndpointConfigName": "cfg"},
+        "options": {
+            "pollIntervalSeconds": 30,
+            "timeoutSeconds": 3600,
+            "rollback": True,
+            "adaptive": True,
+            "events": True,
+            "eventFallbackSeconds": 900,
+        },
+        "executionArn": EXECUTION,
+        "startedAt": clock.iso(now - 120),
+        "deadline": now + 3600,
+        "endpointId": NAME,
+        "created": [{"kind": "endpoint", "id": NAME}],
+        "wait": 900,
+    }
+    return body | overrides
+
+
+def state_change(status: str = "IN_SERVICE", owner: str = REQUEST_ID) -> dict[str, Any]:
+    return {
+        "version": "0",
+        "id": "e-1",
+        "source": "aws.sagemaker",
+        "detail-type": "SageMaker Endpoint State Change",
+        "resources": [f"arn:aws:sagemaker:us-east-1:123456789012:endpoint/{NAME}"],
+        "detail": {
+            "EndpointName": NAME,
+            "EndpointStatus": status,
+            "Tags": {MANAGED_TAG: "ml-endpoint-controller", OWNER_TAG: owner},
+        },
+    }
+
+
+@pytest.fixture
+def world(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
+    """moto SageMaker with the endpoint (status set per test); resumes are recorded, not sent."""
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "POWERTOOLS_METRICS_NAMESPACE": NAMESPACE,
+        "POWERTOOLS_SERVICE_NAME": "ml-endpoint-controller",
+    }.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("IDEMPOTENCY_TABLE", raising=False)
+    answer = {"ok": True}
+    monkeypatch.setattr(waiters, "resume", lambda token, output: answer["ok"])
+    monkeypatch.setattr(waiters, "_LOCAL", {})
+    handlers.metrics.clear_metrics()  # nothing left over from steps run without the handler
+    with mock_aws():
+        aws.reset()
+        client = boto3.client("sagemaker", region_name="us-east-1")
+        client.create_model(
+            ModelName="m",
+            ExecutionRoleArn="arn:aws:iam::123456789012:role/sagemaker",
+            PrimaryContainer={"Image": "m:latest"},
+        )
+        client.create_endpoint_config(
+            EndpointConfigName="cfg",
+            ProductionVariants=[
+                {
+                    "VariantName": "v",
+                    "ModelName": "m",
+                    "InstanceType": "ml.m5.large",
+                    "InitialInstanceCount": 1,
+                }
+            ],
+        )
+        client.create_endpoint(EndpointName=NAME, EndpointConfigName="cfg")
+        endpoint = sagemaker_backends["123456789012"]["us-east-1"].endpoints[NAME]
+        yield {"endpoint": endpoint, "answer": answer}
+    aws.reset()
+
+
+def invoke(payload: dict[str, Any]) -> dict[str, Any]:
+    from endpointctl.world import Context
+
+    return handlers.handler(payload, Context(function_name="SageMakerFunction"))  # type: ignore[arg-type]
+
+
+def emitted(capsys: pytest.CaptureFixture[str]) -> dict[str, Any]:
+    """The one EMF document the invocation flushed: its metric values, checked for its form."""
+    documents = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
+    assert len(documents) == 1, documents
+    [document] = documents
+    [directive] = document["_aws"]["CloudWatchMetrics"]
+    assert directive["Namespace"] == NAMESPACE
+    # One dimension set: the type next to the service, so the dashboard's queries find every metric.
+    assert [sorted(d) for d in directive["Dimensions"]] == [["EndpointType", "service"]]
+    assert document["service"] == "ml-endpoint-controller"
+    names = [m["Name"] for m in directive["Metrics"]]
+    return {"EndpointType": document["EndpointType"]} | {name: total(document[name]) for name in names}
+
+
+def total(value: float | list[float]) -> float:
+    """A metric's value as Powertools writes it: one value, or the values added in the invocation."""
+    return sum(value) if isinstance(value, list) else value
+
+
+# -- check: one look per invocation --------------------------------------------------------------
+def test_a_check_that_finds_the_endpoint_on_its_way_counts_a_poll_and_a_handled_error(
+    world: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    world["endpoint"].endpoint_status = "Creating"
+    with pytest.raises(EndpointNotReady):
+        invoke({"step": "check", "state": state(), "endpointType": "sagemaker"})
+    # HandledErrors: the state machine retries "not ready"; the Lambda-errors alarm subtracts it.
+    assert emitted(capsys) == {"EndpointType": "sagemaker", "Polls": 1, "HandledErrors": 1}
+
+
+def test_a_check_that_finds_the_endpoint_ready_counts_the_poll_the_outcome_and_time_to_ready(
+    world: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    result = invoke({"step": "check", "state": state(), "endpointType": "sagemaker"})
+    assert result["detail"]["status"] == "READY"
+    metrics = emitted(capsys)
+    assert metrics.pop("TimeToReadySeconds") >= 120
+    assert metrics == {"EndpointType": "sagemaker", "Polls": 1, "EndpointReady": 1}
+
+
+def test_a_fixed_interval_check_counts_a_poll_without_an_error(
+    world: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    world["endpoint"].endpoint_status = "Creating"
+    fixed = state(options={"pollIntervalSeconds": 30, "timeoutSeconds": 3600, "rollback": True})
+    assert invoke({"step": "check", "state": fixed, "endpointType": "sagemaker"})["verdict"] == "wait"
+    assert emitted(capsys) == {"EndpointType": "sagemaker", "Polls": 1}
+
+
+# -- await and resume ----------------------------------------------------------------------------
+def test_await_counts_its_look(world: dict[str, Any], capsys: pytest.CaptureFixture[str]) -> None:
+    world["endpoint"].endpoint_status = "Creating"
+    assert invoke({"step": "await", "state": state(), "token": "t", "endpointType": "sagemaker"}) == {
+        "waiting": EXECUTION
+    }
+    assert emitted(capsys) == {"EndpointType": "sagemaker", "Polls": 1}
+
+
+def test_a_resuming_event_counts_as_resumed_by_event(
+    world: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    waiters.park(waiters.key("sagemaker", NAME), "t", state(), clock.now() + 3600)
+    capsys.readouterr()
+    assert invoke(state_change("IN_SERVICE")) == {"resumed": EXECUTION, "by": "event"}
+    metrics = emitted(capsys)
+    metrics.pop("TimeToReadySeconds")
+    assert metrics == {"EndpointType": "sagemaker", "ResumedByEvent": 1, "EndpointReady": 1}
+
+
+@pytest.mark.parametrize(
+    "case", ["not terminal", "nobody waits", "another request", "still creating", "token timed out"]
+)
+def test_every_ignored_state_change_event_is_counted(
+    world: dict[str, Any], capsys: pytest.CaptureFixture[str], case: str
+) -> None:
+    if case != "nobody waits":
+        waiters.park(waiters.key("sagemaker", NAME), "t", state(), clock.now() + 3600)
+    event = state_change("CREATING" if case == "not terminal" else "IN_SERVICE")
+    if case == "another request":
+        event = state_change(owner="someone-else")
+    if case == "still creating":
+        world["endpoint"].endpoint_status = "Creating"
+    if case == "token timed out":
+        world["answer"]["ok"] = False
+    capsys.readouterr()
+    assert "ignored" in invoke(event)
+    metrics = emitted(capsys)
+    metrics.pop("EndpointReady", None)  # a timed-out token: the outcome was concluded, not sent
+    metrics.pop("TimeToReadySeconds", None)
+    assert metrics == {"EndpointType": "sagemaker", "StateChangeEventsIgnored": 1}
+
+
+# -- outcomes: error codes, rollbacks --------------------------------------------------------------
+def test_a_rejected_request_counts_a_failure_and_its_error_code(capsys: pytest.CaptureFixture[str]) -> None:
+    handlers.metrics.clear_metrics()
+    error = {"Error": "InvalidRequest", "Cause": json.dumps({"message": "bad", "fields": ["params"]})}
+    request = {"requestId": "r", "action": "create", "endpointType": "aml", "params": {}}
+    invoke({"step": "reject", "error": error, "input": request, "endpointType": "aml"})
+    assert emitted(capsys) == {"EndpointType": "aml", "EndpointFailed": 1, "InvalidRequest": 1}
+
+
+def test_a_rollback_that_could_not_finish_counts_rollback_failed(capsys: pytest.CaptureFixture[str]) -> None:
+    """``RollbackFailed`` is the one name of rollback failures (the alarm per type reads it)."""
+    handlers.metrics.clear_metrics()
+    failed = state(
+        endpointType="neptune",
+        failure={"code": "EndpointCreationFailed", "message": "boom"},
+        teardown={
+            "mode": "rollback",
+            "targets": [{"kind": "endpoint", "id": NAME}],
+            "deadline": clock.now(),
+            "verdict": "failed",
+            "reason": "still deleting",
+        },
+    )
+    result = invoke({"step": "outcome", "state": failed, "endpointType": "neptune"})
+    assert result["errorCode"] == "RollbackFailed"
+    assert result["detail"]["rollback"]["remaining"]
+    assert emitted(capsys) == {
+        "EndpointType": "neptune",
+        "EndpointFailed": 1,
+        "RollbackFailed": 1,
+        "Rollbacks": 1,
+    }
+
+
+def test_metrics_are_flushed_per_invocation(
+    world: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    world["endpoint"].endpoint_status = "Creating"
+    invoke({"step": "await", "state": state(), "token": "t", "endpointType": "sagemaker"})
+    invoke({"step": "await", "state": state(), "token": "t2", "endpointType": "sagemaker"})
+    documents = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
+    assert [total(d["Polls"]) for d in documents] == [1, 1]
