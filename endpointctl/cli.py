@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -209,6 +210,50 @@ def cmd_diagram(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_local_deploy(args: argparse.Namespace) -> int:
+    from endpointctl import deploy, project_root
+
+    root = project_root()
+    context = _context(args.context)
+    try:
+        server = deploy.start_server(args.port)
+    except deploy.DeployError as exc:
+        raise UsageError(str(exc)) from None
+    keep = False
+    try:
+        env = deploy.environment(server)
+        print(f"moto server: {server.url} (pid {server.pid})", flush=True)
+        started = time.monotonic()
+        print("cdk bootstrap ...", flush=True)
+        deploy.bootstrap(root, env)
+        print("cdk deploy ...", flush=True)
+        outputs = deploy.deploy(root, env, context)
+        print(f"deployed in {time.monotonic() - started:.0f} s; stack outputs:")
+        for key, value in sorted(outputs.items()):
+            print(f"  {key} = {value}")
+        keep = args.keep
+        if keep:
+            print()
+            print(
+                f"The server keeps running (pid {server.pid}). Point the AWS CLI, boto3 and endpointctl at it:"
+            )
+            print(f"  {deploy.shell_exports(server)}")
+            print("  aws stepfunctions list-state-machines")
+            print("  endpointctl submit --direct events/sagemaker-create.json")
+            print(f"Stop it with: kill {server.pid}")
+        return EXIT_OK
+    except deploy.DeployError as exc:
+        print(f"endpointctl: {exc}", file=sys.stderr)
+        print(f"(the moto server's log: {server.log})", file=sys.stderr)
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        print("interrupted: stopping the moto server", file=sys.stderr)
+        return EXIT_FAILED
+    finally:
+        if not keep:
+            server.stop()
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     from endpointctl import bench, project_root
 
@@ -256,6 +301,23 @@ def parser() -> argparse.ArgumentParser:
     diagram.add_argument("--type", default="sagemaker")
     common(diagram)
     diagram.set_defaults(func=cmd_diagram)
+    deploy = local.add_parser(
+        "deploy", help="cdk bootstrap + deploy into a moto server on 127.0.0.1 (no AWS account needed)"
+    )
+    deploy.add_argument("--keep", action="store_true", help="leave the server running and say how to use it")
+    deploy.add_argument("--port", type=int, default=None, help="the server's port (default: a free one)")
+    deploy.add_argument(
+        "-c",
+        "--context",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="CDK context, as with cdk deploy -c",
+    )
+    deploy.set_defaults(func=cmd_local_deploy)
+    from endpointctl import operator
+
+    operator.register(commands)
     return top
 
 

@@ -41,6 +41,18 @@ class RetryPolicy:
     max_attempts = 6
     max_delay = Duration.seconds(60)
 
+    @classmethod
+    def apply(cls, task: tasks.LambdaInvoke) -> None:
+        """Retry throttling, 5xx and eventual consistency (as the function reports them)."""
+        task.add_retry(
+            errors=[TRANSIENT, "Lambda.TooManyRequestsException"],
+            interval=cls.interval,
+            backoff_rate=cls.backoff_rate,
+            max_attempts=cls.max_attempts,
+            max_delay=cls.max_delay,
+            jitter_strategy=sfn.JitterType.FULL,
+        )
+
 
 class EndpointLifecycle(Construct):
     """The state machine that brings one endpoint type's endpoints to life (or removes them)."""
@@ -270,14 +282,7 @@ class EndpointLifecycle(Construct):
             backoff_rate=1.0,
             max_attempts=MAX_LOOKS,
         )
-        task.add_retry(
-            errors=[TRANSIENT, "Lambda.TooManyRequestsException"],
-            interval=RetryPolicy.interval,
-            backoff_rate=RetryPolicy.backoff_rate,
-            max_attempts=RetryPolicy.max_attempts,
-            max_delay=RetryPolicy.max_delay,
-            jitter_strategy=sfn.JitterType.FULL,
-        )
+        RetryPolicy.apply(task)
         task.add_catch(roll_back, errors=[sfn.Errors.ALL], result_path="$.error")
         return task
 
@@ -294,12 +299,5 @@ class EndpointLifecycle(Construct):
             retry_on_service_exceptions=True,
             task_timeout=sfn.Timeout.duration(Duration.seconds(90)),
         )
-        task.add_retry(
-            errors=[TRANSIENT, "Lambda.TooManyRequestsException"],
-            interval=RetryPolicy.interval,
-            backoff_rate=RetryPolicy.backoff_rate,
-            max_attempts=RetryPolicy.max_attempts,
-            max_delay=RetryPolicy.max_delay,
-            jitter_strategy=sfn.JitterType.FULL,
-        )
+        RetryPolicy.apply(task)
         return task

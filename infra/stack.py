@@ -14,6 +14,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from aws_cdk import aws_sqs as sqs
+from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
 from infra.config import Config
@@ -33,6 +34,9 @@ class ControllerStack(Stack):
         super().__init__(scope, construct_id, **kwargs)
         self.config = config
         self.bus = events.EventBus(self, "Bus", event_bus_name=config.bus_name)
+        # The rules name the bus rather than Ref it (same template in AWS; stock moto's
+        # CloudFormation, which `endpointctl local deploy` uses, cannot resolve that Ref in a rule).
+        self.request_bus = events.EventBus.from_event_bus_name(self, "RequestBus", config.bus_name)
         # One customer-managed key for both topics (outcomes and alarms), rotated yearly.
         self.key = kms.Key(
             self,
@@ -130,19 +134,12 @@ class ControllerStack(Stack):
             events.Rule(
                 self,
                 f"{name}Requests",
-                event_bus=self.bus,
+                event_bus=self.request_bus,
                 description=f"Endpoint requests of type {endpoint_type} start its lifecycle",
                 event_pattern=events.EventPattern(
                     detail_type=[REQUEST_DETAIL_TYPE], detail={"endpointType": [endpoint_type]}
                 ),
-                targets=[
-                    targets.SfnStateMachine(
-                        lifecycle.state_machine,
-                        retry_attempts=8,
-                        max_event_age=Duration.hours(2),
-                        dead_letter_queue=self.dead_letters,
-                    )
-                ],
+                targets=[self._request_target(lifecycle.state_machine)],
             )
             CfnOutput(self, f"{name}StateMachineArn", value=lifecycle.state_machine.state_machine_arn)
             self.monitoring.watch_lifecycle(name, endpoint_type, lifecycle.state_machine)
@@ -156,7 +153,7 @@ class ControllerStack(Stack):
         events.Rule(
             self,
             "UnroutableRequests",
-            event_bus=self.bus,
+            event_bus=self.request_bus,
             description="Endpoint requests of no known type: rejected as InvalidRequest",
             event_pattern=events.EventPattern(
                 detail_type=[REQUEST_DETAIL_TYPE],
@@ -167,20 +164,22 @@ class ControllerStack(Stack):
                     ]
                 },
             ),
-            targets=[
-                targets.SfnStateMachine(
-                    first,
-                    retry_attempts=8,
-                    max_event_age=Duration.hours(2),
-                    dead_letter_queue=self.dead_letters,
-                )
-            ],
+            targets=[self._request_target(first)],
         )
 
-        CfnOutput(self, "EventBusName", value=self.bus.event_bus_name)
+        for rule in self.node.children:
+            if isinstance(rule, events.Rule):
+                rule.node.add_dependency(self.bus)
+        CfnOutput(self, "EventBusName", value=config.bus_name)
         CfnOutput(self, "NotificationTopicArn", value=self.topic.topic_arn)
         CfnOutput(self, "AlarmTopicArn", value=self.monitoring.topic.topic_arn)
         CfnOutput(self, "DeadLetterQueueUrl", value=self.dead_letters.queue_url)
+
+    def _request_target(self, machine: sfn.IStateMachine) -> targets.SfnStateMachine:
+        """Start ``machine``; retried for 2 hours, then kept in the dead-letter queue."""
+        return targets.SfnStateMachine(
+            machine, retry_attempts=8, max_event_age=Duration.hours(2), dead_letter_queue=self.dead_letters
+        )
 
     def _resume_on_state_changes(
         self,

@@ -9,7 +9,9 @@ from typing import Any
 import pytest
 from aws_cdk.assertions import Match, Template
 
+from controller.errors import CONTRACT_CODES
 from endpointctl.template import resources, state_machines
+from infra.monitoring import ERROR_CODES
 
 TYPES = ["sagemaker", "aml", "neptune"]
 EMF_METRICS = [
@@ -22,13 +24,7 @@ EMF_METRICS = [
     "ResumedByEvent",
     "StateChangeEventsIgnored",
     "HandledErrors",
-    "InvalidRequest",
-    "EndpointAlreadyExists",
-    "PrerequisiteNotFound",
-    "EndpointCreationFailed",
-    "EndpointTimeout",
-    "ProviderError",
-    "RollbackFailed",
+    *CONTRACT_CODES,  # one count per error code, as the functions emit them
 ]
 ALARM_TOPIC = {"Ref": Match.string_like_regexp("^MonitoringAlarmTopic")}
 
@@ -187,3 +183,8 @@ def test_every_alarm_publishes_to_the_alarm_topic_only(stack: Template, template
 
 def test_the_dashboard_name_is_an_output(stack: Template) -> None:
     stack.has_output("DashboardName", {"Value": {"Ref": Match.string_like_regexp("^MonitoringDashboard")}})
+
+
+def test_the_dashboard_knows_every_error_code_the_functions_count() -> None:
+    # infra/ never imports functions/: the two lists are kept apart and compared here.
+    assert tuple(ERROR_CODES) == tuple(CONTRACT_CODES)

@@ -28,7 +28,7 @@ def test_one_rule_per_endpoint_type_starts_its_state_machine(
     stack.has_resource_properties(
         "AWS::Events::Rule",
         {
-            "EventBusName": {"Ref": Match.string_like_regexp("^Bus")},
+            "EventBusName": "ml-endpoint-controller",  # by name, and DependsOn the bus
             "EventPattern": {
                 "detail-type": ["Endpoint Request"],
                 "detail": {"endpointType": [endpoint_type]},
@@ -45,6 +45,13 @@ def test_one_rule_per_endpoint_type_starts_its_state_machine(
             ],
         },
     )
+
+
+def test_request_rules_are_created_after_their_bus(template: dict[str, Any]) -> None:
+    [bus] = [lid for lid, r in template["Resources"].items() if r["Type"] == "AWS::Events::EventBus"]
+    for lid, rule in template["Resources"].items():
+        if rule["Type"] == "AWS::Events::Rule" and "EventBusName" in rule["Properties"]:
+            assert bus in rule.get("DependsOn", []), lid
 
 
 def test_three_state_machines_from_one_construct(stack: Template, template: dict[str, Any]) -> None:
