@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import os
 import re
 import sys
 import time
@@ -629,7 +630,13 @@ def _aws_errors() -> Iterator[None]:
     except ClientError as exc:
         code, message = _client_error(exc)
         operation = getattr(exc, "operation_name", "call")
-        raise OperationFailed(f"{operation}: {code}: {message}") from None
+        if message.lstrip().startswith("<"):  # an HTML error page (a proxy, or a local emulator)
+            message = "the endpoint answered with an HTML error page"
+        hint = ""
+        if operation == "PutEvents" and code.startswith("5") and "AWS_ENDPOINT_URL" in os.environ:
+            # moto's EventBridge cannot deliver to Step Functions targets: it fails the put.
+            hint = " (a local moto deploy cannot start executions from the bus: use submit --direct)"
+        raise OperationFailed(f"{operation}: {code}: {message}{hint}") from None
     except BotoCoreError as exc:
         raise OperationFailed(str(exc)) from None
 

@@ -58,7 +58,9 @@ def clients(server: deploy.MotoServer) -> Any:
     return client
 
 
-def test_bootstrap_deploy_update_destroy(server: deploy.MotoServer) -> None:
+def test_bootstrap_deploy_update_destroy(
+    server: deploy.MotoServer, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     root = project_root()
     env = deploy.environment(server)
     client = clients(server)
@@ -169,6 +171,21 @@ def test_bootstrap_deploy_update_destroy(server: deploy.MotoServer) -> None:
     ):
         assert held[kind] == expected[kind], kind
     assert expected["AWS::CloudWatch::Alarm"] == 13 and held[""] >= 13
+
+    # -- the operator commands find the deployed stack by its outputs --------------------------------
+    from endpointctl.cli import main
+
+    for key, value in {**deploy.CREDENTIALS, "AWS_ENDPOINT_URL": server.url}.items():
+        monkeypatch.setenv(key, value)
+    capsys.readouterr()
+    assert main(["submit", "--direct", "--json", str(root / "events" / "aml-create.json")]) == 0
+    started = json.loads(capsys.readouterr().out)
+    assert started["executionArn"].startswith(
+        outputs["AmlStateMachineArn"].replace(":stateMachine:", ":execution:")
+    )
+    assert main(["list", "--json"]) == 0
+    [listed] = json.loads(capsys.readouterr().out)
+    assert listed["type"] == "aml" and listed["status"] == "RUNNING"  # moto's CFN machines do not run
 
     # -- a changed deploy (update) ------------------------------------------------------------------
     mark = time.monotonic()
