@@ -17,6 +17,13 @@ def _describe_step(step: str, state: dict[str, Any]) -> str:
         verdict = state.get("verdict")
         tail = {"ready": " → ready", "failed": " → failed", "timeout": " → timed out"}.get(str(verdict), "")
         return f"{state.get('providerStatus')}{tail}"
+    if step == "await":
+        status = state.get("providerStatus")
+        if "waiting" in state:
+            return f"{status}: waiting for the state-change event"
+        return f"{status} → {state.get('verdict')} (seen by its own look)"
+    if step == "resume":
+        return f"state-change event: {state.get('providerStatus')} → {state.get('verdict')}"
     if step == "teardown":
         plan = state.get("teardown") or {}
         left = [t["id"] for t in plan.get("targets", []) if not t.get("gone")]

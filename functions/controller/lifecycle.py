@@ -288,13 +288,13 @@ def await_endpoint(event: dict[str, Any]) -> dict[str, Any]:
         settled = _assess(state)
         if settled and waiters.take(waiter, token):
             waiters.resume(token, _settled(state))
-            return {"resumed": state.executionArn, "by": "look"}
+            return {"resumed": state.executionArn, "by": "look", **_seen(state)}
     except ControllerError:
         raise
     except Exception as exc:
         raise translate(exc, "await", []) from exc
     logger.info("waiting for the endpoint's state-change event", extra={"status": state.providerStatus})
-    return {"waiting": state.executionArn}
+    return {"waiting": state.executionArn, **_seen(state)}
 
 
 def resume(event: dict[str, Any]) -> dict[str, Any]:
@@ -329,7 +329,12 @@ def resume(event: dict[str, Any]) -> dict[str, Any]:
         return {"ignored": "the waiting task timed out; its retry looks for itself"}
     logger.info("resumed by a state-change event", extra={"status": change.provider_status})
     _measure(endpoint_type=endpoint_type, count="ResumedByEvent")
-    return {"resumed": state.executionArn, "by": "event"}
+    return {"resumed": state.executionArn, "by": "event", **_seen(state)}
+
+
+def _seen(state: State) -> dict[str, Any]:
+    """What a waiting or resuming step saw (for logs and the local runner's progress)."""
+    return {"providerStatus": state.providerStatus, "verdict": state.verdict}
 
 
 def _read_state_change(endpoint_type: str | None, event: dict[str, Any]) -> StateChange | None:

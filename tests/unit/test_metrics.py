@@ -7,110 +7,26 @@ Every metric is counted per endpoint type (dimension ``EndpointType``, next to P
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
-from moto import mock_aws
-from moto.sagemaker.models import sagemaker_backends
 
-from controller import aws, clock, handlers, waiters
+from controller import clock, handlers, waiters
 from controller.errors import EndpointNotReady
-from controller.providers.sagemaker import MANAGED_TAG, OWNER_TAG
+from tests.unit.conftest import EXECUTION, invoke
+from tests.unit.conftest import state_change_event as state_change
+from tests.unit.conftest import waiting_state as state
 
 NAME = "churn-prod"
-REQUEST_ID = "req-1"
-EXECUTION = "arn:aws:states:us-east-1:123456789012:execution:SageMakerLifecycle:run-1"
 NAMESPACE = "MlEndpointController"
 
 
-def state(**overrides: Any) -> dict[str, Any]:
-    now = clock.now()
-    body: dict[str, Any] = {
-        "requestId": REQUEST_ID,
-        "action": "create",
-        "endpointType": "sagemaker",
-        "params": {"EndpointName": NAME, "EndpointConfigName": "cfg"},
-        "options": {
-            "pollIntervalSeconds": 30,
-            "timeoutSeconds": 3600,
-            "rollback": True,
-            "adaptive": True,
-            "events": True,
-            "eventFallbackSeconds": 900,
-        },
-        "executionArn": EXECUTION,
-        "startedAt": clock.iso(now - 120),
-        "deadline": now + 3600,
-        "endpointId": NAME,
-        "created": [{"kind": "endpoint", "id": NAME}],
-        "wait": 900,
-    }
-    return body | overrides
-
-
-def state_change(status: str = "IN_SERVICE", owner: str = REQUEST_ID) -> dict[str, Any]:
-    return {
-        "version": "0",
-        "id": "e-1",
-        "source": "aws.sagemaker",
-        "detail-type": "SageMaker Endpoint State Change",
-        "resources": [f"arn:aws:sagemaker:us-east-1:123456789012:endpoint/{NAME}"],
-        "detail": {
-            "EndpointName": NAME,
-            "EndpointStatus": status,
-            "Tags": {MANAGED_TAG: "ml-endpoint-controller", OWNER_TAG: owner},
-        },
-    }
-
-
 @pytest.fixture
-def world(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
-    """moto SageMaker with the endpoint (status set per test); resumes are recorded, not sent."""
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "POWERTOOLS_METRICS_NAMESPACE": NAMESPACE,
-        "POWERTOOLS_SERVICE_NAME": "ml-endpoint-controller",
-    }.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.delenv("IDEMPOTENCY_TABLE", raising=False)
-    answer = {"ok": True}
-    monkeypatch.setattr(waiters, "resume", lambda token, output: answer["ok"])
-    monkeypatch.setattr(waiters, "_LOCAL", {})
+def world(sagemaker_endpoint: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    monkeypatch.setenv("POWERTOOLS_METRICS_NAMESPACE", NAMESPACE)
+    monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", "ml-endpoint-controller")
     handlers.metrics.clear_metrics()  # nothing left over from steps run without the handler
-    with mock_aws():
-        aws.reset()
-        client = boto3.client("sagemaker", region_name="us-east-1")
-        client.create_model(
-            ModelName="m",
-            ExecutionRoleArn="arn:aws:iam::123456789012:role/sagemaker",
-            PrimaryContainer={"Image": "m:latest"},
-        )
-        client.create_endpoint_config(
-            EndpointConfigName="cfg",
-            ProductionVariants=[
-                {
-                    "VariantName": "v",
-                    "ModelName": "m",
-                    "InstanceType": "ml.m5.large",
-                    "InitialInstanceCount": 1,
-                }
-            ],
-        )
-        client.create_endpoint(EndpointName=NAME, EndpointConfigName="cfg")
-        endpoint = sagemaker_backends["123456789012"]["us-east-1"].endpoints[NAME]
-        yield {"endpoint": endpoint, "answer": answer}
-    aws.reset()
-
-
-def invoke(payload: dict[str, Any]) -> dict[str, Any]:
-    from endpointctl.world import Context
-
-    return handlers.handler(payload, Context(function_name="SageMakerFunction"))  # type: ignore[arg-type]
+    return sagemaker_endpoint
 
 
 def emitted(capsys: pytest.CaptureFixture[str]) -> dict[str, Any]:
@@ -165,9 +81,8 @@ def test_a_fixed_interval_check_counts_a_poll_without_an_error(
 # -- await and resume ----------------------------------------------------------------------------
 def test_await_counts_its_look(world: dict[str, Any], capsys: pytest.CaptureFixture[str]) -> None:
     world["endpoint"].endpoint_status = "Creating"
-    assert invoke({"step": "await", "state": state(), "token": "t", "endpointType": "sagemaker"}) == {
-        "waiting": EXECUTION
-    }
+    result = invoke({"step": "await", "state": state(), "token": "t", "endpointType": "sagemaker"})
+    assert result["waiting"] == EXECUTION
     assert emitted(capsys) == {"EndpointType": "sagemaker", "Polls": 1}
 
 
@@ -176,7 +91,7 @@ def test_a_resuming_event_counts_as_resumed_by_event(
 ) -> None:
     waiters.park(waiters.key("sagemaker", NAME), "t", state(), clock.now() + 3600)
     capsys.readouterr()
-    assert invoke(state_change("IN_SERVICE")) == {"resumed": EXECUTION, "by": "event"}
+    assert invoke(state_change("IN_SERVICE"))["resumed"] == EXECUTION
     metrics = emitted(capsys)
     metrics.pop("TimeToReadySeconds")
     assert metrics == {"EndpointType": "sagemaker", "ResumedByEvent": 1, "EndpointReady": 1}

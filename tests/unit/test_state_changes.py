@@ -6,110 +6,23 @@ resumes the execution. Duplicated, stale, out-of-order and foreign events change
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
-from moto import mock_aws
-from moto.sagemaker.models import sagemaker_backends
 
-from controller import aws, clock, handlers, waiters
+from controller import clock, waiters
 from controller.providers.base import Status
-from controller.providers.sagemaker import MANAGED_TAG, OWNER_TAG, read_state_change
+from controller.providers.sagemaker import read_state_change
+from tests.unit.conftest import EXECUTION, REQUEST_ID, invoke
+from tests.unit.conftest import state_change_event as event
+from tests.unit.conftest import waiting_state as state
 
 NAME = "churn-prod"
-REQUEST_ID = "req-1"
-EXECUTION = "arn:aws:states:us-east-1:123456789012:execution:SageMakerLifecycle:run-1"
-
-
-def event(status: str = "IN_SERVICE", name: str = NAME, owner: str | None = REQUEST_ID) -> dict[str, Any]:
-    tags = {MANAGED_TAG: "ml-endpoint-controller"} | ({OWNER_TAG: owner} if owner else {})
-    return {
-        "version": "0",
-        "id": "e-1",
-        "source": "aws.sagemaker",
-        "detail-type": "SageMaker Endpoint State Change",
-        "resources": [f"arn:aws:sagemaker:us-east-1:123456789012:endpoint/{name}"],
-        "detail": {"EndpointName": name, "EndpointStatus": status, "Tags": tags},
-    }
-
-
-def state(**overrides: Any) -> dict[str, Any]:
-    now = clock.now()
-    body: dict[str, Any] = {
-        "requestId": REQUEST_ID,
-        "action": "create",
-        "endpointType": "sagemaker",
-        "params": {"EndpointName": NAME, "EndpointConfigName": "cfg"},
-        "options": {
-            "pollIntervalSeconds": 30,
-            "timeoutSeconds": 3600,
-            "rollback": True,
-            "adaptive": True,
-            "events": True,
-            "eventFallbackSeconds": 900,
-        },
-        "executionArn": EXECUTION,
-        "startedAt": clock.iso(now),
-        "deadline": now + 3600,
-        "endpointId": NAME,
-        "created": [{"kind": "endpoint", "id": NAME}],
-        "wait": 900,
-    }
-    return body | overrides
 
 
 @pytest.fixture
-def world(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
-    """moto SageMaker with the endpoint (status set per test); resumes are recorded, not sent."""
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-    }.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.delenv("IDEMPOTENCY_TABLE", raising=False)
-    resumed: list[tuple[str, dict[str, Any]]] = []
-    answer = {"ok": True}
-
-    def resume(token: str, output: dict[str, Any]) -> bool:
-        resumed.append((token, output))
-        return answer["ok"]
-
-    monkeypatch.setattr(waiters, "resume", resume)
-    monkeypatch.setattr(waiters, "_LOCAL", {})
-    with mock_aws():
-        aws.reset()
-        client = boto3.client("sagemaker", region_name="us-east-1")
-        client.create_model(
-            ModelName="m",
-            ExecutionRoleArn="arn:aws:iam::123456789012:role/sagemaker",
-            PrimaryContainer={"Image": "m:latest"},
-        )
-        client.create_endpoint_config(
-            EndpointConfigName="cfg",
-            ProductionVariants=[
-                {
-                    "VariantName": "v",
-                    "ModelName": "m",
-                    "InstanceType": "ml.m5.large",
-                    "InitialInstanceCount": 1,
-                }
-            ],
-        )
-        client.create_endpoint(EndpointName=NAME, EndpointConfigName="cfg")
-        endpoint = sagemaker_backends["123456789012"]["us-east-1"].endpoints[NAME]
-        yield {"endpoint": endpoint, "resumed": resumed, "answer": answer}
-    aws.reset()
-
-
-def invoke(payload: dict[str, Any]) -> dict[str, Any]:
-    """The deployed entry point: the handler (Powertools around it), as the rule and state machine call it."""
-    from endpointctl.world import Context
-
-    return handlers.handler(payload, Context(function_name="SageMakerFunction"))  # type: ignore[arg-type]
+def world(sagemaker_endpoint: dict[str, Any]) -> dict[str, Any]:
+    return sagemaker_endpoint
 
 
 def park(token: str = "token-1", **overrides: Any) -> str:
@@ -154,7 +67,7 @@ def test_an_in_service_event_resumes_the_waiting_lifecycle_with_its_publication(
 ) -> None:
     key = park()
     result = invoke(event("IN_SERVICE"))
-    assert result == {"resumed": EXECUTION, "by": "event"}
+    assert result == {"resumed": EXECUTION, "by": "event", "providerStatus": "InService", "verdict": "ready"}
     [(token, output)] = world["resumed"]
     assert token == "token-1"
     assert output["verdict"] == "ready" and output["detailType"] == "Endpoint Ready"
@@ -219,7 +132,7 @@ def test_a_token_that_timed_out_meanwhile_is_left_to_the_retry(world: dict[str, 
 def test_await_parks_the_token_while_the_endpoint_is_creating(world: dict[str, Any]) -> None:
     world["endpoint"].endpoint_status = "Creating"
     result = invoke({"step": "await", "state": state(), "token": "token-2"})
-    assert result == {"waiting": EXECUTION}
+    assert result == {"waiting": EXECUTION, "providerStatus": "Creating", "verdict": "wait"}
     parked = waiters.lookup(waiters.key("sagemaker", NAME))
     assert parked is not None and parked.token == "token-2"
     assert world["resumed"] == []
@@ -227,7 +140,7 @@ def test_await_parks_the_token_while_the_endpoint_is_creating(world: dict[str, A
 
 def test_await_resumes_itself_when_the_endpoint_is_ready_already(world: dict[str, Any]) -> None:
     result = invoke({"step": "await", "state": state(), "token": "token-3"})
-    assert result == {"resumed": EXECUTION, "by": "look"}
+    assert result == {"resumed": EXECUTION, "by": "look", "providerStatus": "InService", "verdict": "ready"}
     [(token, output)] = world["resumed"]
     assert token == "token-3" and output["verdict"] == "ready"
     assert waiters.lookup(waiters.key("sagemaker", NAME)) is None

@@ -1,0 +1,109 @@
+"""Shared by the unit tests of the waiting steps: a moto SageMaker endpoint and the handler."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+from moto.sagemaker.models import sagemaker_backends
+
+from controller import aws, clock, handlers, waiters
+from controller.providers.sagemaker import MANAGED_TAG, OWNER_TAG
+
+ENDPOINT_NAME = "churn-prod"
+REQUEST_ID = "req-1"
+EXECUTION = "arn:aws:states:us-east-1:123456789012:execution:SageMakerLifecycle:run-1"
+
+
+def waiting_state(**overrides: Any) -> dict[str, Any]:
+    """The state of a SageMaker create waiting for its endpoint (started two minutes ago)."""
+    now = clock.now()
+    body: dict[str, Any] = {
+        "requestId": REQUEST_ID,
+        "action": "create",
+        "endpointType": "sagemaker",
+        "params": {"EndpointName": ENDPOINT_NAME, "EndpointConfigName": "cfg"},
+        "options": {
+            "pollIntervalSeconds": 30,
+            "timeoutSeconds": 3600,
+            "rollback": True,
+            "adaptive": True,
+            "events": True,
+            "eventFallbackSeconds": 900,
+        },
+        "executionArn": EXECUTION,
+        "startedAt": clock.iso(now - 120),
+        "deadline": now + 3600,
+        "endpointId": ENDPOINT_NAME,
+        "created": [{"kind": "endpoint", "id": ENDPOINT_NAME}],
+        "wait": 900,
+    }
+    return body | overrides
+
+
+def state_change_event(
+    status: str = "IN_SERVICE", name: str = ENDPOINT_NAME, owner: str | None = REQUEST_ID
+) -> dict[str, Any]:
+    """A ``SageMaker Endpoint State Change`` event of an endpoint the controller tagged."""
+    tags = {MANAGED_TAG: "ml-endpoint-controller"} | ({OWNER_TAG: owner} if owner else {})
+    return {
+        "version": "0",
+        "id": "e-1",
+        "source": "aws.sagemaker",
+        "detail-type": "SageMaker Endpoint State Change",
+        "resources": [f"arn:aws:sagemaker:us-east-1:123456789012:endpoint/{name}"],
+        "detail": {"EndpointName": name, "EndpointStatus": status, "Tags": tags},
+    }
+
+
+@pytest.fixture
+def sagemaker_endpoint(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
+    """moto SageMaker with one endpoint (tests set its status); task tokens are parked in this
+    process, and resumes are recorded (``resumed``) and answered with ``answer["ok"]``."""
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("IDEMPOTENCY_TABLE", raising=False)
+    resumed: list[tuple[str, dict[str, Any]]] = []
+    answer = {"ok": True}
+
+    def resume(token: str, output: dict[str, Any]) -> bool:
+        resumed.append((token, output))
+        return answer["ok"]
+
+    monkeypatch.setattr(waiters, "resume", resume)
+    monkeypatch.setattr(waiters, "_LOCAL", {})
+    with mock_aws():
+        aws.reset()
+        client = boto3.client("sagemaker", region_name="us-east-1")
+        client.create_model(
+            ModelName="m",
+            ExecutionRoleArn="arn:aws:iam::123456789012:role/sagemaker",
+            PrimaryContainer={"Image": "m:latest"},
+        )
+        variant = {
+            "VariantName": "v",
+            "ModelName": "m",
+            "InstanceType": "ml.m5.large",
+            "InitialInstanceCount": 1,
+        }
+        client.create_endpoint_config(EndpointConfigName="cfg", ProductionVariants=[variant])
+        client.create_endpoint(EndpointName=ENDPOINT_NAME, EndpointConfigName="cfg")
+        endpoint = sagemaker_backends["123456789012"]["us-east-1"].endpoints[ENDPOINT_NAME]
+        yield {"endpoint": endpoint, "resumed": resumed, "answer": answer}
+    aws.reset()
+
+
+def invoke(payload: dict[str, Any]) -> Any:
+    """The deployed entry point: the handler (Powertools around it), as the rule and state machine
+    call it."""
+    from endpointctl.world import Context
+
+    return handlers.handler(payload, Context(function_name="SageMakerFunction"))  # type: ignore[arg-type]
