@@ -41,6 +41,8 @@ HANDLER_ENV = {
     "POWERTOOLS_LOG_LEVEL": "INFO",  # as deployed; the output goes to a sink unless verbose
 }
 SCENARIO_KEYS = ("sagemaker", "aml", "neptune")
+#: Lambda's retries of an asynchronous invocation that failed (EventBridge targets are async).
+ASYNC_RETRIES = 2
 #: Real seconds one execution may take before the runner stops it (ENDPOINTCTL_WALL_LIMIT overrides).
 EXECUTION_LIMIT_SECONDS = float(os.environ.get("ENDPOINTCTL_WALL_LIMIT") or 600)
 
@@ -308,10 +310,20 @@ class World:
             for target in rule.get("Targets", []):
                 arn = str(self._resolve(target["Arn"]))
                 if ":lambda:" in arn:
-                    headers: dict[str, str] = {}
-                    self._invoke(arn.rsplit(":", 1)[-1], json.dumps(event), headers)
-                    if "x-amz-function-error" in headers:
-                        self.delivery_failures.append({"event": event, "target": arn})
+                    self._deliver_to_function(arn, event)
+
+    def _deliver_to_function(self, arn: str, event: dict[str, Any], attempt: int = 0) -> None:
+        """EventBridge invokes a Lambda target asynchronously: a function error is retried twice,
+        1 and 2 minutes later (Lambda's async retries), then the event is given up."""
+        headers: dict[str, str] = {}
+        self._invoke(arn.rsplit(":", 1)[-1], json.dumps(event), headers)
+        if "x-amz-function-error" not in headers:
+            return
+        if attempt < ASYNC_RETRIES:
+            later = self.clock.now() + 60 * (attempt + 1)
+            self.clock.call_at(later, lambda: self._deliver_to_function(arn, event, attempt + 1))
+        else:
+            self.delivery_failures.append({"event": event, "target": arn})
 
     def _install_execution_header(self, stack: ExitStack) -> None:
         """Tell the emulators which execution calls: they answer on their own threads."""

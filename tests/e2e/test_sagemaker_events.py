@@ -143,3 +143,25 @@ def test_an_explicit_poll_interval_polls_instead(local_run: Runner) -> None:
     assert result["status"] == "SUCCEEDED"
     # validate, action?, create, by event?, (wait, check, ready?) x5, 2 publishes
     assert result["stateTransitions"] == 4 + 15 + 2
+
+
+def test_a_failed_delivery_is_retried_like_an_async_invocation(
+    local_run: Runner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from controller import lifecycle
+    from controller.errors import TransientServiceError
+
+    original, calls = lifecycle.resume, []
+
+    def flaky(event: dict[str, Any]) -> dict[str, Any]:
+        calls.append(event["detail"]["EndpointStatus"])
+        if len(calls) == 1:
+            raise TransientServiceError("sagemaker: describe failed: ThrottlingException")
+        return original(event)
+
+    monkeypatch.setattr(lifecycle, "resume", flaky)
+    [result] = local_run([request()], {"sagemaker": {"createSeconds": 300}})
+    assert result["status"] == "SUCCEEDED"
+    one_notification(result)
+    assert calls == ["IN_SERVICE", "IN_SERVICE"]  # Lambda retried the event a minute later
+    assert latency(result) == 60
