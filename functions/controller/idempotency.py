@@ -40,13 +40,14 @@ class Claim:
     publication: dict[str, Any] | None = None
 
 
-def _table() -> str | None:
+def table_name() -> str | None:
+    """The requests table (claims, outcomes and parked task tokens); ``None`` in unit tests."""
     return os.environ.get(TABLE_ENV) or None
 
 
 def claim(request_id: str, execution_arn: str) -> Claim:
     """Claim ``request_id`` for ``execution_arn``; the current holder if another has it."""
-    table = _table()
+    table = table_name()
     if table is None:
         return Claim(owner=execution_arn, status=IN_PROGRESS)
     now = int(clock.now())
@@ -74,7 +75,7 @@ def claim(request_id: str, execution_arn: str) -> Claim:
 
 
 def lookup(request_id: str) -> Claim | None:
-    table = _table()
+    table = table_name()
     if table is None:
         return None
     item = (
@@ -94,7 +95,7 @@ def lookup(request_id: str) -> Claim | None:
 
 def record(request_id: str, execution_arn: str, publication: dict[str, Any]) -> None:
     """Keep how the request ended, for its repeats."""
-    table = _table()
+    table = table_name()
     if table is None:
         return
     try:

@@ -12,23 +12,18 @@ Without ``IDEMPOTENCY_TABLE`` (unit tests) tokens are parked in this process.
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 from typing import Any
 
 from botocore.exceptions import ClientError
 
 from controller import aws, clock
-from controller.idempotency import TABLE_ENV
+from controller.idempotency import table_name
 
 #: How long a parked token is kept past the request's deadline (DynamoDB TTL).
 RETENTION_SECONDS = 86400
 
 _LOCAL: dict[str, tuple[str, str]] = {}
-
-
-def _table() -> str | None:
-    return os.environ.get(TABLE_ENV) or None
 
 
 @dataclass(frozen=True)
@@ -45,7 +40,7 @@ def key(endpoint_type: str, endpoint_id: str) -> str:
 def park(waiter: str, token: str, state: dict[str, Any], deadline: float) -> None:
     """Park ``token`` for ``waiter`` (replacing an earlier token of the same lifecycle)."""
     body = json.dumps(state, separators=(",", ":"))
-    table = _table()
+    table = table_name()
     if table is None:
         _LOCAL[waiter] = (token, body)
         return
@@ -62,7 +57,7 @@ def park(waiter: str, token: str, state: dict[str, Any], deadline: float) -> Non
 
 
 def lookup(waiter: str) -> Parked | None:
-    table = _table()
+    table = table_name()
     if table is None:
         held = _LOCAL.get(waiter)
         return Parked(held[0], json.loads(held[1])) if held else None
@@ -79,7 +74,7 @@ def lookup(waiter: str) -> Parked | None:
 def take(waiter: str, token: str) -> bool:
     """Remove the parked ``token``; ``False`` when it is no longer there (someone took it, or a
     newer token replaced it)."""
-    table = _table()
+    table = table_name()
     if table is None:
         held = _LOCAL.get(waiter)
         if held is None or held[0] != token:

@@ -128,14 +128,6 @@ def test_events_resume_the_right_lifecycle_among_concurrent_ones(local_run: Runn
         assert result["stateTransitions"] == 8 and latency(result) <= 5
 
 
-def test_someone_elses_endpoint_events_change_nothing(local_run: Runner) -> None:
-    # The pre-existing endpoint carries no controller tag: its events match no rule.
-    scenario = {"sagemaker": {"createSeconds": 300, "existing": {"endpoints": ["other-team-endpoint"]}}}
-    [result] = local_run([request()], scenario)
-    assert result["status"] == "SUCCEEDED"
-    assert "other-team-endpoint" in sagemaker_left(result)["endpoints"]
-
-
 def test_an_explicit_poll_interval_polls_instead(local_run: Runner) -> None:
     [result] = local_run(
         [request(options={"pollIntervalSeconds": 60})], {"sagemaker": {"createSeconds": 300}}

@@ -454,3 +454,33 @@ def test_only_sagemaker_waits_for_a_task_token(template: dict[str, Any]) -> None
         assert waits == lid.startswith("SageMaker"), lid
         if waits:
             assert "TimeoutSecondsPath" in text and "States.Timeout" in text
+
+
+@pytest.mark.parametrize(
+    ("status", "tags", "matches"),
+    [
+        ("IN_SERVICE", {"ml-endpoint-controller:managed-by": "ml-endpoint-controller"}, True),
+        ("InService", {"ml-endpoint-controller:managed-by": "ml-endpoint-controller"}, True),
+        ("FAILED", {"ml-endpoint-controller:managed-by": "ml-endpoint-controller"}, True),
+        ("CREATING", {"ml-endpoint-controller:managed-by": "ml-endpoint-controller"}, False),
+        ("IN_SERVICE", {"team": "other"}, False),  # someone else's endpoint
+        ("IN_SERVICE", {}, False),
+    ],
+)
+def test_the_state_change_rule_matches_only_the_controllers_settled_endpoints(
+    template: dict[str, Any], status: str, tags: dict[str, str], matches: bool
+) -> None:
+    from moto.events.models import EventPattern
+
+    [rule] = [
+        r["Properties"]
+        for r in template["Resources"].values()
+        if r["Type"] == "AWS::Events::Rule"
+        and "aws.sagemaker" in json.dumps(r["Properties"].get("EventPattern"))
+    ]
+    event = {
+        "source": "aws.sagemaker",
+        "detail-type": "SageMaker Endpoint State Change",
+        "detail": {"EndpointName": "e", "EndpointStatus": status, "Tags": tags},
+    }
+    assert EventPattern.load(json.dumps(rule["EventPattern"])).matches_event(event) is matches
