@@ -19,6 +19,8 @@ from pathlib import Path
 from typing import Any
 
 CACHE_DIR_NAME = ".endpointctl-cache"
+#: Templates kept in the cache, newest first (one per context a user or a test switches between).
+CACHE_KEEP = 8
 
 
 class SynthError(RuntimeError):
@@ -53,8 +55,10 @@ def synthesize(
     """The stack's CloudFormation template as ``cdk synth`` would write it."""
     context = cdk_context(root, overrides)
     cache = root / CACHE_DIR_NAME / f"template-{_fingerprint(root, context)}.json"
-    if use_cache and cache.is_file():
-        return dict(json.loads(cache.read_text()))
+    if use_cache:
+        cached = _read_cached(cache)
+        if cached is not None:
+            return cached
     with tempfile.TemporaryDirectory(prefix="endpointctl-synth-") as outdir:
         env = {
             **os.environ,
@@ -77,8 +81,36 @@ def synthesize(
             if artifact.get("type") == "aws:cloudformation:stack"
         ]
         template = json.loads((Path(outdir) / stacks[0]).read_text())
-    cache.parent.mkdir(parents=True, exist_ok=True)
-    for old in cache.parent.glob("template-*.json"):
-        old.unlink()
-    cache.write_text(json.dumps(template))
+    _write_cached(cache, template)
     return dict(template)
+
+
+def _read_cached(cache: Path) -> dict[str, Any] | None:
+    """The cached template, or None if there is none (or another process just replaced it)."""
+    try:
+        return dict(json.loads(cache.read_text()))
+    except (OSError, ValueError):
+        return None
+
+
+def _write_cached(cache: Path, template: dict[str, Any]) -> None:
+    """Write atomically, so a concurrent run reads the old file or the new one, never half of one.
+
+    The newest few templates stay (tests and users switch between contexts); older ones go.
+    """
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    fd, partial = tempfile.mkstemp(prefix=".template-", dir=cache.parent)
+    with os.fdopen(fd, "w") as handle:
+        json.dump(template, handle)
+    os.replace(partial, cache)
+    kept = sorted(cache.parent.glob("template-*.json"), key=_mtime, reverse=True)
+    for old in kept[CACHE_KEEP:]:
+        with contextlib.suppress(OSError):
+            old.unlink()
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return 0.0

@@ -169,7 +169,7 @@ def test_a_run_too_slow_for_the_runner_is_aborted_not_crashed(tmp_path: Path) ->
         timeout=300,
         check=False,
     )
+    assert done.returncode == 1, done.stderr
     result = json.loads(done.stdout)
-    assert done.returncode == 1
     assert result["status"] == "ABORTED" and result["error"] == "LocalRunnerTimeout"
     assert "wall time" in result["cause"]

@@ -1,0 +1,113 @@
+"""The template cache: concurrent runs (CI's ``-n 2``, two terminals) never read half a file."""
+
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from endpointctl import synth
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    (tmp_path / "app.py").write_text("# app\n")
+    (tmp_path / "cdk.json").write_text(json.dumps({"app": "python3 app.py", "context": {"stackName": "S"}}))
+    for folder in ("infra", "functions"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "x.py").write_text("x = 1\n")
+    return tmp_path
+
+
+@pytest.fixture
+def synth_calls(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
+    """Replace ``python app.py`` with one that writes a template naming its context."""
+    calls: list[dict[str, Any]] = []
+
+    def fake_run(cmd: list[str], *, cwd: Path, env: dict[str, str], **_: Any) -> Any:
+        context = json.loads(env["CDK_CONTEXT_JSON"])
+        calls.append(context)
+        out = Path(env["CDK_OUTDIR"])
+        (out / "S.template.json").write_text(json.dumps({"Resources": {}, "Context": context}))
+        manifest = {
+            "artifacts": {
+                "S": {"type": "aws:cloudformation:stack", "properties": {"templateFile": "S.template.json"}}
+            }
+        }
+        (out / "manifest.json").write_text(json.dumps(manifest))
+
+        class Done:
+            returncode = 0
+            stderr = ""
+
+        return Done()
+
+    monkeypatch.setattr(synth.subprocess, "run", fake_run)
+    return calls
+
+
+def test_a_second_run_reads_the_cache(project: Path, synth_calls: list[dict[str, Any]]) -> None:
+    first = synth.synthesize(project)
+    assert synth.synthesize(project) == first
+    assert len(synth_calls) == 1
+
+
+def test_a_changed_file_synthesizes_again(project: Path, synth_calls: list[dict[str, Any]]) -> None:
+    synth.synthesize(project)
+    (project / "infra" / "x.py").write_text("x = 2\n")
+    synth.synthesize(project)
+    assert len(synth_calls) == 2
+
+
+def test_a_torn_cache_file_is_synthesized_again_not_a_crash(
+    project: Path, synth_calls: list[dict[str, Any]]
+) -> None:
+    synth.synthesize(project)
+    (cached,) = (project / synth.CACHE_DIR_NAME).glob("template-*.json")
+    cached.write_text('{"Resources": {')  # what a reader saw before writes were atomic
+
+    assert synth.synthesize(project)["Context"]["stackName"] == "S"
+    assert len(synth_calls) == 2
+    assert json.loads(cached.read_text())["Context"]["stackName"] == "S"
+
+
+def test_switching_contexts_keeps_each_template(project: Path, synth_calls: list[dict[str, Any]]) -> None:
+    # Tests with their own context used to delete each other's templates mid-read.
+    for name in ("A", "B", "C"):
+        synth.synthesize(project, {"stackName": name})
+    for name in ("A", "B", "C"):
+        assert synth.synthesize(project, {"stackName": name})["Context"]["stackName"] == name
+    assert len(synth_calls) == 3
+
+
+def test_only_the_newest_templates_are_kept(project: Path, synth_calls: list[dict[str, Any]]) -> None:
+    for n in range(synth.CACHE_KEEP + 3):
+        synth.synthesize(project, {"stackName": f"S{n}"})
+    cached = list((project / synth.CACHE_DIR_NAME).glob("template-*.json"))
+    assert len(cached) == synth.CACHE_KEEP
+    assert not list((project / synth.CACHE_DIR_NAME).glob(".template-*"))  # no partial files left
+
+
+def test_concurrent_runs_with_different_contexts_all_get_their_template(
+    project: Path, synth_calls: list[dict[str, Any]]
+) -> None:
+    errors: list[BaseException] = []
+    seen: dict[str, str] = {}
+
+    def worker(name: str) -> None:
+        try:
+            for _ in range(20):
+                seen[name] = synth.synthesize(project, {"stackName": name})["Context"]["stackName"]
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(f"T{n}",)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert seen == {f"T{n}": f"T{n}" for n in range(4)}
