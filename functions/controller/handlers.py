@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager
 from datetime import UTC, datetime
@@ -72,6 +73,9 @@ logger = Logger()
 # Deployed, botocore is patched for X-Ray when the first client is made (controller.aws), not here.
 tracer = Tracer(provider=_NoTracing()) if Tracer._is_tracer_disabled() else Tracer(auto_patch=False)
 metrics = Metrics()
+# Most steps (validate, create, a look that finds the endpoint still creating) have no metric to
+# publish; by design, not a mistake worth a warning line in every cold start's log.
+warnings.filterwarnings("ignore", message="No application metrics to publish")
 
 
 @metrics.log_metrics

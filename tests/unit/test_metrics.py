@@ -162,3 +162,32 @@ def test_metrics_are_flushed_per_invocation(
     invoke({"step": "await", "state": state(), "token": "t2", "endpointType": "sagemaker"})
     documents = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
     assert [total(d["Polls"]) for d in documents] == [1, 1]
+
+
+def test_a_step_without_metrics_logs_no_powertools_warning(tmp_path: Any) -> None:
+    # Deployed, every validate or create would otherwise write a UserWarning to the function's log.
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    functions = Path(__file__).resolve().parents[2] / "functions"
+    script = (
+        "from controller import handlers\n"
+        "@handlers.metrics.log_metrics\n"
+        "def step(event, context):\n"
+        "    return {}\n"
+        "step({}, None)\n"
+    )
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(functions),
+        "POWERTOOLS_METRICS_NAMESPACE": NAMESPACE,
+        "POWERTOOLS_SERVICE_NAME": "ml-endpoint-controller",
+        "ENDPOINT_TYPE": "sagemaker",
+    }
+    done = subprocess.run(
+        [sys.executable, "-W", "default", "-c", script], env=env, cwd=tmp_path, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert "No application metrics" not in done.stderr
