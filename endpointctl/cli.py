@@ -11,25 +11,9 @@ import argparse
 import json
 import sys
 import time
-from pathlib import Path
 from typing import Any
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
-
-
-class UsageError(Exception):
-    """Unusable arguments or files (exit code 2)."""
-
-
-def _read_json(path: str, what: str) -> Any:
-    try:
-        return json.loads(Path(path).read_text())
-    except FileNotFoundError:
-        raise UsageError(f"{what} {path}: no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"{what} {path}: {exc}") from None
-    except json.JSONDecodeError as exc:
-        raise UsageError(f"{what} {path}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
+from endpointctl.errors import EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, read_json
 
 
 def _context(pairs: list[str]) -> dict[str, Any]:
@@ -72,8 +56,8 @@ def run_requests(
 
 
 def cmd_local_run(args: argparse.Namespace) -> int:
-    document = _read_json(args.request, "request")
-    scenario = _read_json(args.scenario, "scenario") if args.scenario else None
+    document = read_json(args.request, "request")
+    scenario = read_json(args.scenario, "scenario") if args.scenario else None
     if scenario is not None and not isinstance(scenario, dict):
         raise UsageError(f"scenario {args.scenario}: must be a JSON object")
     many = isinstance(document, list)

@@ -106,6 +106,15 @@ def unwrap(document: Any) -> tuple[Any, str | None]:
     return detail, event.id
 
 
+def peek(document: Any) -> Any:
+    """The request inside ``document`` as far as it can be read, never raising: for routing and
+    display (``endpointctl``, a rejection's notification). :func:`unwrap` is the strict reading."""
+    try:
+        return unwrap(document)[0]
+    except InvalidRequest:
+        return document.get("detail") if isinstance(document, dict) else document
+
+
 def _location(loc: tuple[int | str, ...]) -> str:
     path = ""
     for part in loc:

@@ -1,0 +1,38 @@
+"""The catalog of ``functions/controller/catalog.json``, as the CDK app reads it.
+
+The facts the functions and the infrastructure both need (type names, titles, event sources, tag
+keys, error codes) live once, in that file inside the asset. ``infra/`` never imports the
+functions' code, so it reads the data file itself: plain rows, keyed as in the file.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+#: Found from this file, never from the working directory.
+CATALOG_FILE = Path(__file__).resolve().parent.parent / "functions" / "controller" / "catalog.json"
+
+_DATA: dict[str, Any] = json.loads(CATALOG_FILE.read_text())
+#: ``source``, ``requestDetailType``, ``serviceName``, ``metricsNamespace``, ``tags``, ``errorCodes``…
+CONTROLLER: dict[str, Any] = _DATA["controller"]
+OWNER_TAG: str = CONTROLLER["tags"]["owner"]
+MANAGED_TAG: str = CONTROLLER["tags"]["managedBy"]
+_ROWS: dict[str, dict[str, Any]] = {row["name"]: row for row in _DATA["endpointTypes"]}
+
+
+def rows() -> dict[str, dict[str, Any]]:
+    """Endpoint type name → its row (``title``, ``identifier``, ``stateChanges``), in catalog order."""
+    return dict(_ROWS)
+
+
+def register(row: dict[str, Any]) -> None:
+    """Add a row at synth time (a test's own endpoint type); ``unregister`` removes it."""
+    if row["name"] in _ROWS:
+        raise ValueError(f"endpoint type {row['name']} is already in the catalog")
+    _ROWS[row["name"]] = row
+
+
+def unregister(name: str) -> None:
+    _ROWS.pop(name, None)
