@@ -21,7 +21,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from endpointctl.cli import EXIT_FAILED, EXIT_OK, UsageError, _read_json
+from endpointctl.errors import EXIT_FAILED, EXIT_OK, UsageError
+from endpointctl.errors import read_json as _read_json
 
 #: Endpoint types and the titles of their stack outputs (``<Title>StateMachineArn``, infra/permissions.py).
 TITLES = {"sagemaker": "SageMaker", "aml": "Aml", "neptune": "Neptune"}
