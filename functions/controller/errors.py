@@ -1,6 +1,6 @@
 """Errors the lifecycle raises. Step Functions routes on their class names (``errorType``).
 
-The first seven are the contract's error codes (CONTRACT §2). ``TransientServiceError`` is internal:
+The first seven are the contract's error codes (CONTRACT §2; their list lives in the catalog). ``TransientServiceError`` is internal:
 the state machine retries it with capped exponential backoff and full jitter, and an exhausted
 retry ends as ``ProviderError``.
 
@@ -13,6 +13,10 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from controller import catalog
 
 
 class ControllerError(Exception):
@@ -84,18 +88,24 @@ class EndpointNotReady(ControllerError):
 
 
 #: Error codes of the contract, in the order of CONTRACT §2.
-CONTRACT_CODES = (
-    "InvalidRequest",
-    "EndpointAlreadyExists",
-    "PrerequisiteNotFound",
-    "EndpointCreationFailed",
-    "EndpointTimeout",
-    "ProviderError",
-    "RollbackFailed",
-)
+CONTRACT_CODES = catalog.CONTROLLER.error_codes
 
 #: Failures that happen before anything is created: there is nothing to roll back.
-NOTHING_CREATED = ("InvalidRequest", "EndpointAlreadyExists", "PrerequisiteNotFound")
+NOTHING_CREATED = catalog.CONTROLLER.refusal_codes
+
+
+class Failure(BaseModel):
+    """A failure in contract terms: one of the error codes, a message, the broken fields."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    code: str
+    message: str
+    fields: list[str] = []
+
+    @classmethod
+    def of(cls, error: ControllerError) -> Failure:
+        return cls(code=error.code, message=error.message, fields=error.fields)
 
 
 def parse_cause(cause: str | None) -> dict[str, Any]:
@@ -120,3 +130,17 @@ def parse_cause(cause: str | None) -> dict[str, Any]:
     if isinstance(payload, dict) and "message" in payload:
         return payload
     return {"message": cause}
+
+
+def caught(error: dict[str, Any] | None) -> Failure | None:
+    """The failure a ``Catch`` recorded (``{"Error", "Cause"}``), in contract terms."""
+    if not error:
+        return None
+    name = str(error.get("Error", ""))
+    body = parse_cause(error.get("Cause"))
+    message = str(body.get("message", ""))
+    if name in CONTRACT_CODES:
+        return Failure(code=name, message=message, fields=body.get("fields") or [])
+    if name == "TransientServiceError":
+        return Failure(code="ProviderError", message=f"retries exhausted: {message}")
+    return Failure(code="ProviderError", message=f"{name}: {message}".strip(": "))

@@ -7,7 +7,6 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-SOURCE = "ml-endpoint-controller"
 DETAIL_TYPES = {"READY": "Endpoint Ready", "DELETED": "Endpoint Deleted", "FAILED": "Endpoint Failed"}
 
 
@@ -26,7 +25,11 @@ class RollbackDetail(BaseModel):
 
 
 class Detail(BaseModel):
-    """The ``detail`` of the EventBridge event and the SNS message."""
+    """The ``detail`` of the EventBridge event and the SNS message.
+
+    A ready endpoint's detail also carries its type's typed outputs (``EndpointOutputs``, e.g.
+    Amazon ML's ``peakRequestsPerSecond``): see :func:`publication`.
+    """
 
     model_config = ConfigDict(extra="forbid")
 
@@ -38,7 +41,6 @@ class Detail(BaseModel):
     providerStatus: str | None = None
     endpointArn: str | None = None
     endpointUrl: str | None = None
-    peakRequestsPerSecond: int | None = None
     executionArn: str | None = None
     startedAt: str | None = None
     finishedAt: str
@@ -62,9 +64,10 @@ class Publication(BaseModel):
     cause: str | None = None
 
 
-def publication(detail: Detail) -> dict[str, Any]:
-    """The step result for ``detail``."""
+def publication(detail: Detail, outputs: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The step result for ``detail`` (with a ready endpoint's ``outputs`` in it)."""
     body = detail.model_dump(mode="json", exclude_none=True)
+    body |= {key: value for key, value in (outputs or {}).items() if key not in body}
     detail_type = DETAIL_TYPES[detail.status]
     cause = None
     if detail.error is not None:

@@ -1,8 +1,8 @@
 """The lifecycle's state: the document that flows from state to state of the state machine.
 
 Each Lambda step receives it (``{"step": ..., "state": ...}``) and returns the next one. Choice
-states read ``verdict``, ``teardown.verdict``, ``action``, ``options.rollback``, ``wait`` and
-``error.Error`` (written by ``Catch`` with ``ResultPath: $.error``).
+states read ``verdict``, ``teardown.verdict``, ``action``, ``options.rollback``, ``options.events``,
+``duplicateOf`` and ``wait`` (``infra/state_machine.py``).
 """
 
 from __future__ import annotations
@@ -11,33 +11,29 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from controller.errors import Failure
 from controller.providers.base import Resource
 
+#: How far a lifecycle has come: still waiting, or how it ended (``ready``, ``failed``,
+#: ``timeout``); a repeat's replay ends as its first execution did (``deleted`` for a delete).
+Verdict = Literal["wait", "ready", "failed", "timeout", "deleted"]
 
-class Settings(BaseModel):
-    """The request's options with the endpoint type's defaults filled in."""
+
+class ResolvedOptions(BaseModel):
+    """The request's ``options`` with the endpoint type's and the deployment's defaults filled in
+    (``controller.waiting.resolve``)."""
 
     model_config = ConfigDict(extra="forbid")
 
     pollIntervalSeconds: int
     timeoutSeconds: int
     rollback: bool
-    #: No fixed interval was asked for: the Check step retries itself (see infra/polling.py).
+    #: No fixed interval was asked for: the Check step retries itself (see controller/waiting.py).
     adaptive: bool = False
     #: Adaptive, and the service announces status changes: a create waits for the event (its task
     #: token times out every ``eventFallbackSeconds`` to look for itself).
     events: bool = False
     eventFallbackSeconds: int = 0
-
-
-class Failure(BaseModel):
-    """A failure in contract terms: one of the error codes, a message, the broken fields."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    code: str
-    message: str
-    fields: list[str] = []
 
 
 class Teardown(BaseModel):
@@ -67,7 +63,7 @@ class State(BaseModel):
     action: Literal["create", "delete"]
     endpointType: str
     params: dict[str, Any]
-    options: Settings
+    options: ResolvedOptions
     executionArn: str
     startedAt: str
     deadline: float
@@ -75,11 +71,12 @@ class State(BaseModel):
     endpointArn: str | None = None
     endpointUrl: str | None = None
     providerStatus: str | None = None
-    peakRequestsPerSecond: int | None = None
+    #: The provider's typed outputs (``EndpointOutputs``), published when the endpoint is ready.
+    outputs: dict[str, Any] = {}
     created: list[Resource] = []
     #: Resources this request changed but does not own (a Neptune ``update``): never deleted.
     notOwned: list[str] = []
-    verdict: Literal["wait", "ready", "failed", "timeout"] = "wait"
+    verdict: Verdict = "wait"
     wait: int = 1
     readyAt: str | None = None
     failure: Failure | None = None

@@ -140,10 +140,10 @@ def test_an_explicit_poll_interval_polls_instead(local_run: Runner) -> None:
 def test_a_failed_delivery_is_retried_like_an_async_invocation(
     local_run: Runner, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from controller import lifecycle
+    from controller import dispatch
     from controller.errors import TransientServiceError
 
-    original, calls = lifecycle.resume, []
+    original, calls = dispatch.resume, []
 
     def flaky(event: dict[str, Any]) -> dict[str, Any]:
         calls.append(event["detail"]["EndpointStatus"])
@@ -151,7 +151,7 @@ def test_a_failed_delivery_is_retried_like_an_async_invocation(
             raise TransientServiceError("sagemaker: describe failed: ThrottlingException")
         return original(event)
 
-    monkeypatch.setattr(lifecycle, "resume", flaky)
+    monkeypatch.setattr(dispatch, "resume", flaky)
     [result] = local_run([request()], {"sagemaker": {"createSeconds": 300}})
     assert result["status"] == "SUCCEEDED"
     one_notification(result)

@@ -10,7 +10,7 @@ import pytest
 from moto import mock_aws
 from moto.sagemaker.models import sagemaker_backends
 
-from controller import aws, clock, handlers, waiters
+from controller import aws, clock, handlers, store, task_tokens
 from controller.providers.sagemaker import MANAGED_TAG, OWNER_TAG
 
 ENDPOINT_NAME = "churn-prod"
@@ -78,8 +78,7 @@ def sagemaker_endpoint(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, An
         resumed.append((token, output))
         return answer["ok"]
 
-    monkeypatch.setattr(waiters, "resume", resume)
-    monkeypatch.setattr(waiters, "_LOCAL", {})
+    monkeypatch.setattr(task_tokens, "resume", resume)
     with mock_aws():
         aws.reset()
         client = boto3.client("sagemaker", region_name="us-east-1")
@@ -107,3 +106,11 @@ def invoke(payload: dict[str, Any]) -> Any:
     from endpointctl.world import Context
 
     return handlers.handler(payload, Context(function_name="SageMakerFunction"))  # type: ignore[arg-type]
+
+
+@pytest.fixture(autouse=True)
+def _empty_requests_store() -> Iterator[None]:
+    """Without a table the steps use the in-memory requests store: each test starts it empty."""
+    store.memory.clear()
+    yield
+    store.memory.clear()

@@ -18,7 +18,7 @@ from controller import clock as controller_clock
 from controller.errors import EndpointAlreadyExists, PrerequisiteNotFound, TransientServiceError
 from controller.providers import aml as aml_module
 from controller.providers import neptune as neptune_module
-from controller.providers.aml import AmlProvider
+from controller.providers.aml import AmlOutputs, AmlProvider
 from controller.providers.base import Resource, Status
 from controller.providers.neptune import NeptuneProvider
 from endpointctl.clock import VirtualClock
@@ -167,7 +167,8 @@ def test_aml_create_on_a_model_without_an_endpoint_records_it(
     emulator = start_aml(request=aml_request())
     created: list[Resource] = []
 
-    endpoint_id, observation = aml_provider.create({"MLModelId": MODEL}, REQUEST_ID, created)
+    creation = aml_provider.create({"MLModelId": MODEL}, REQUEST_ID, created)
+    endpoint_id, observation = creation.endpoint_id, creation.observation
 
     assert endpoint_id == MODEL
     assert kinds(created) == [("realtime-endpoint", MODEL)]
@@ -191,7 +192,7 @@ def test_aml_describe_is_ready_with_url_and_peak_rate_after_create_seconds(
     assert observation.status is Status.READY
     assert observation.provider_status == "READY"
     assert observation.url == ENDPOINT_URL
-    assert observation.extra == {"peakRequestsPerSecond": PEAK_RPS}
+    assert observation.outputs == AmlOutputs(peakRequestsPerSecond=PEAK_RPS)
     assert observation.arn is None  # no CONTROLLER_ACCOUNT_ID
 
 
@@ -313,7 +314,8 @@ def test_aml_a_5xx_on_create_rechecks_the_model_and_is_transient_when_nothing_wa
         "machinelearning:GetMLModel",
     ]
     # The retry the state machine makes then creates it.
-    endpoint_id, observation = aml_provider.create({"MLModelId": MODEL}, REQUEST_ID, created)
+    creation = aml_provider.create({"MLModelId": MODEL}, REQUEST_ID, created)
+    endpoint_id, observation = creation.endpoint_id, creation.observation
     assert endpoint_id == MODEL
     assert kinds(created) == [("realtime-endpoint", MODEL)]
     assert observation.status is Status.CREATING
@@ -382,14 +384,16 @@ def test_neptune_create_with_an_id_and_a_training_job_records_it(
     emulator = start_neptune(request=neptune_request(TRAINING_PARAMS))
     created: list[Resource] = []
 
-    endpoint_id, observation = neptune_provider.create(dict(TRAINING_PARAMS), REQUEST_ID, created)
+    creation = neptune_provider.create(dict(TRAINING_PARAMS), REQUEST_ID, created)
+    endpoint_id, observation = creation.endpoint_id, creation.observation
 
     assert endpoint_id == "graph-ep"
     assert kinds(created) == [("ml-endpoint", "graph-ep")]
     assert observation.status is Status.CREATING
     assert observation.provider_status == "Creating"
     assert observation.arn == ARN.format("graph-ep")
-    assert observation.extra is None
+    assert observation.outputs is None
+    assert not creation.updated_in_place
     assert emulator.remaining() == {"endpoints": ["graph-ep"]}
     assert log.calls() == [
         "neptunedata:GetMLModelTrainingJob",
@@ -405,7 +409,8 @@ def test_neptune_create_without_an_id_returns_and_records_the_generated_id(
     emulator = start_neptune(request=neptune_request(params))
     created: list[Resource] = []
 
-    endpoint_id, observation = neptune_provider.create(params, REQUEST_ID, created)
+    creation = neptune_provider.create(params, REQUEST_ID, created)
+    endpoint_id, observation = creation.endpoint_id, creation.observation
 
     assert endpoint_id
     assert kinds(created) == [("ml-endpoint", endpoint_id)]
@@ -435,7 +440,8 @@ def test_neptune_a_transform_job_is_checked_with_get_ml_model_transform_job(
     start_neptune(request=neptune_request(TRANSFORM_PARAMS))
     created: list[Resource] = []
 
-    endpoint_id, _ = neptune_provider.create(dict(TRANSFORM_PARAMS), REQUEST_ID, created)
+    creation = neptune_provider.create(dict(TRANSFORM_PARAMS), REQUEST_ID, created)
+    endpoint_id = creation.endpoint_id
 
     assert endpoint_id == "graph-ep"
     assert kinds(created) == [("ml-endpoint", "graph-ep")]
@@ -476,11 +482,12 @@ def test_neptune_an_existing_endpoint_with_update_is_updated_but_never_recorded_
     start_neptune({"existing": {"endpoints": ["graph-ep"]}}, neptune_request(params))
     created: list[Resource] = []
 
-    endpoint_id, observation = neptune_provider.create(params, REQUEST_ID, created)
+    creation = neptune_provider.create(params, REQUEST_ID, created)
+    endpoint_id, observation = creation.endpoint_id, creation.observation
 
     assert endpoint_id == "graph-ep"
     assert created == []
-    assert observation.extra == {"preExisting": True}
+    assert creation.updated_in_place
     assert observation.provider_status == "Updating"
     assert "neptunedata:CreateMLEndpoint" in log.calls()
     during = neptune_provider.describe(neptune_endpoint())
@@ -496,10 +503,12 @@ def test_neptune_update_of_an_absent_endpoint_creates_and_owns_it(
     start_neptune(request=neptune_request(params))
     created: list[Resource] = []
 
-    _, observation = neptune_provider.create(params, REQUEST_ID, created)
+    creation = neptune_provider.create(params, REQUEST_ID, created)
+    observation = creation.observation
 
     assert kinds(created) == [("ml-endpoint", "graph-ep")]
-    assert observation.extra is None
+    assert not creation.updated_in_place
+    assert observation.outputs is None
 
 
 def test_neptune_delete_while_creating_is_refused_by_the_service(

@@ -1,4 +1,4 @@
-"""Request validation (CONTRACT §1) through the lifecycle's ``validate`` step, aml and neptune machines.
+"""Request validation (CONTRACT §1) through the ``validate`` step, aml and neptune machines.
 
 Every invalid request must raise ``InvalidRequest`` naming each broken field path; every valid one
 returns the lifecycle's initial state with the endpoint type's defaults. No AWS call may be made.
@@ -13,7 +13,8 @@ import pytest
 
 from controller import aws, clock
 from controller.errors import InvalidRequest
-from controller.lifecycle import validate
+from controller.step_event import StepEvent
+from controller.steps.intake import validate
 
 NOW = 1_767_225_600.0  # 2026-01-01T00:00:00Z
 EXECUTION = {"Id": "arn:aws:states:us-east-1:123456789012:execution:sm:run-1", "Name": "run-1"}
@@ -42,7 +43,7 @@ def _environment(monkeypatch: pytest.MonkeyPatch) -> Any:
 def run(document: Any, machine: str) -> dict[str, Any]:
     """The state ``validate`` returns for ``document`` on the ``machine`` state machine."""
     event = {"step": "validate", "endpointType": machine, "input": document, "execution": EXECUTION}
-    return validate(event)
+    return validate(StepEvent.model_validate(event))
 
 
 def broken(document: Any, machine: str) -> InvalidRequest:

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from controller import clock, handlers, waiters
+from controller import clock, handlers, task_tokens
 from controller.errors import EndpointNotReady
 from tests.unit.conftest import EXECUTION, invoke
 from tests.unit.conftest import state_change_event as state_change
@@ -89,7 +89,7 @@ def test_await_counts_its_look(world: dict[str, Any], capsys: pytest.CaptureFixt
 def test_a_resuming_event_counts_as_resumed_by_event(
     world: dict[str, Any], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    waiters.park(waiters.key("sagemaker", NAME), "t", state(), clock.now() + 3600)
+    task_tokens.park(task_tokens.key("sagemaker", NAME), "t", state(), clock.now() + 3600)
     capsys.readouterr()
     assert invoke(state_change("IN_SERVICE"))["resumed"] == EXECUTION
     metrics = emitted(capsys)
@@ -104,7 +104,7 @@ def test_every_ignored_state_change_event_is_counted(
     world: dict[str, Any], capsys: pytest.CaptureFixture[str], case: str
 ) -> None:
     if case != "nobody waits":
-        waiters.park(waiters.key("sagemaker", NAME), "t", state(), clock.now() + 3600)
+        task_tokens.park(task_tokens.key("sagemaker", NAME), "t", state(), clock.now() + 3600)
     event = state_change("CREATING" if case == "not terminal" else "IN_SERVICE")
     if case == "another request":
         event = state_change(owner="someone-else")

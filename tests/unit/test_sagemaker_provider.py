@@ -161,9 +161,10 @@ def test_create_with_an_existing_config_creates_and_owns_only_the_endpoint(
     make_config(sagemaker)
     created: list[Resource] = []
 
-    name, observation = provider.create(
+    creation = provider.create(
         {**BARE_PARAMS, "Tags": [{"Key": "team", "Value": "ml"}]}, REQUEST_ID, created
     )
+    name, observation = creation.endpoint_id, creation.observation
 
     assert name == "churn-prod"
     assert kinds(created) == [(ENDPOINT, "churn-prod")]
@@ -247,7 +248,8 @@ def test_a_retried_create_adopts_the_endpoint_it_already_created(
     arn = make_endpoint(sagemaker, tags={OWNER_TAG: REQUEST_ID})
     created: list[Resource] = []
 
-    name, observation = provider.create(BARE_PARAMS, REQUEST_ID, created)
+    creation = provider.create(BARE_PARAMS, REQUEST_ID, created)
+    name, observation = creation.endpoint_id, creation.observation
 
     assert name == "churn-prod"
     assert kinds(created) == [(ENDPOINT, "churn-prod")]
@@ -296,7 +298,8 @@ def test_describe_an_endpoint(sagemaker: Any, provider: SageMakerProvider) -> No
     assert observation.status is Status.READY
     assert observation.provider_status == "InService"
     assert observation.arn == arn
-    assert observation.extra == {"EndpointConfigName": "churn-config"}
+    assert observation.outputs is None
+    assert provider.live_config("churn-prod") == "churn-config"
 
 
 def test_describe_a_config(sagemaker: Any, provider: SageMakerProvider) -> None:

@@ -10,14 +10,15 @@ from typing import Any
 
 import pytest
 
-from controller import clock, waiters
+from controller import clock, task_tokens
 from controller.providers.base import Status
-from controller.providers.sagemaker import read_state_change
+from controller.providers.sagemaker import SageMakerProvider
 from tests.unit.conftest import EXECUTION, REQUEST_ID, invoke
 from tests.unit.conftest import state_change_event as event
 from tests.unit.conftest import waiting_state as state
 
 NAME = "churn-prod"
+read_state_change = SageMakerProvider().read_state_change
 
 
 @pytest.fixture
@@ -26,8 +27,8 @@ def world(sagemaker_endpoint: dict[str, Any]) -> dict[str, Any]:
 
 
 def park(token: str = "token-1", **overrides: Any) -> str:
-    key = waiters.key("sagemaker", NAME)
-    waiters.park(key, token, state(**overrides), clock.now() + 3600)
+    key = task_tokens.key("sagemaker", NAME)
+    task_tokens.park(key, token, state(**overrides), clock.now() + 3600)
     return key
 
 
@@ -72,7 +73,7 @@ def test_an_in_service_event_resumes_the_waiting_lifecycle_with_its_publication(
     assert token == "token-1"
     assert output["verdict"] == "ready" and output["detailType"] == "Endpoint Ready"
     assert output["detail"]["status"] == "READY" and output["detail"]["endpointId"] == NAME
-    assert waiters.lookup(key) is None  # taken
+    assert task_tokens.lookup(key) is None  # taken
 
 
 def test_a_duplicated_event_resumes_once(world: dict[str, Any]) -> None:
@@ -89,20 +90,20 @@ def test_a_stale_terminal_event_changes_nothing_while_the_service_says_creating(
     key = park()
     result = invoke(event("FAILED"))
     assert result == {"ignored": f"{NAME} is still Creating"}
-    assert world["resumed"] == [] and waiters.lookup(key) is not None
+    assert world["resumed"] == [] and task_tokens.lookup(key) is not None
 
 
 def test_a_non_terminal_event_is_ignored_without_a_look(world: dict[str, Any]) -> None:
     key = park()
     assert "ignored" in invoke(event("CREATING"))
-    assert world["resumed"] == [] and waiters.lookup(key) is not None
+    assert world["resumed"] == [] and task_tokens.lookup(key) is not None
 
 
 def test_an_event_of_another_requests_endpoint_is_ignored(world: dict[str, Any]) -> None:
     key = park()
     result = invoke(event("IN_SERVICE", owner="someone-else"))
     assert result == {"ignored": f"{NAME} belongs to request someone-else"}
-    assert world["resumed"] == [] and waiters.lookup(key) is not None
+    assert world["resumed"] == [] and task_tokens.lookup(key) is not None
 
 
 def test_an_event_nobody_waits_for_is_ignored(world: dict[str, Any]) -> None:
@@ -133,7 +134,7 @@ def test_await_parks_the_token_while_the_endpoint_is_creating(world: dict[str, A
     world["endpoint"].endpoint_status = "Creating"
     result = invoke({"step": "await", "state": state(), "token": "token-2"})
     assert result == {"waiting": EXECUTION, "providerStatus": "Creating", "verdict": "wait"}
-    parked = waiters.lookup(waiters.key("sagemaker", NAME))
+    parked = task_tokens.lookup(task_tokens.key("sagemaker", NAME))
     assert parked is not None and parked.token == "token-2"
     assert world["resumed"] == []
 
@@ -143,7 +144,7 @@ def test_await_resumes_itself_when_the_endpoint_is_ready_already(world: dict[str
     assert result == {"resumed": EXECUTION, "by": "look", "providerStatus": "InService", "verdict": "ready"}
     [(token, output)] = world["resumed"]
     assert token == "token-3" and output["verdict"] == "ready"
-    assert waiters.lookup(waiters.key("sagemaker", NAME)) is None
+    assert task_tokens.lookup(task_tokens.key("sagemaker", NAME)) is None
 
 
 def test_await_past_the_deadline_resumes_with_a_timeout(world: dict[str, Any]) -> None:
@@ -157,5 +158,5 @@ def test_await_past_the_deadline_resumes_with_a_timeout(world: dict[str, Any]) -
 def test_a_newer_token_wins_over_an_older_one(world: dict[str, Any]) -> None:
     key = park("old")
     park("new")
-    assert not waiters.take(key, "old")
-    assert waiters.take(key, "new")
+    assert not task_tokens.take(key, "old")
+    assert task_tokens.take(key, "new")

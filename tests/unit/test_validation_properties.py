@@ -14,11 +14,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import controller.handlers  # noqa: F401  (the parent Logger, before the lifecycle's child)
-from controller import aws, clock
+from controller import aws, catalog, clock
 from controller.errors import InvalidRequest
-from controller.lifecycle import validate
+from controller.step_event import StepEvent
+from controller.steps.intake import validate
 
-TYPES = ("sagemaker", "aml", "neptune")
+TYPES = catalog.names()
 EXECUTION = {"Id": "arn:aws:states:us-east-1:123456789012:execution:sm:run-1", "Name": "run-1"}
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -84,7 +85,9 @@ def _no_services(monkeypatch: pytest.MonkeyPatch) -> Any:
 
 def run(endpoint_type: str, document: Any) -> dict[str, Any]:
     return validate(
-        {"step": "validate", "endpointType": endpoint_type, "input": document, "execution": EXECUTION}
+        StepEvent.model_validate(
+            {"step": "validate", "endpointType": endpoint_type, "input": document, "execution": EXECUTION}
+        )
     )
 
 

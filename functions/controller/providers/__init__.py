@@ -1,7 +1,9 @@
-"""The registry of endpoint types. A new type is one module here and one entry below.
+"""The registry of providers, one per endpoint type of the catalog.
 
-A provider's module is imported when its type is first asked for: each Lambda function serves one
-endpoint type, so it never loads (nor pays the cold start of) the others.
+A catalog type's provider is the ``PROVIDER`` class of ``controller.providers.<name>``, imported
+when the type is first asked for: each Lambda function serves one endpoint type, so it never loads
+(nor pays the cold start of) the others. Code outside this package (a test's own endpoint type)
+adds a provider with :func:`register`, after adding its row to the catalog.
 """
 
 from __future__ import annotations
@@ -10,33 +12,32 @@ from collections.abc import Iterator, Mapping
 from importlib import import_module
 from typing import TYPE_CHECKING
 
+from controller import catalog
+
 if TYPE_CHECKING:
     from controller.providers.base import Provider
 
-#: Endpoint type → ``module:class`` of its provider, in the order messages list the types.
-_LOCATIONS = {
-    "sagemaker": "controller.providers.sagemaker:SageMakerProvider",
-    "aml": "controller.providers.aml:AmlProvider",
-    "neptune": "controller.providers.neptune:NeptuneProvider",
-}
+_REGISTERED: dict[str, type[Provider]] = {}
 
 
 class _Registry(Mapping[str, "type[Provider]"]):
-    """Endpoint type → provider class, importing each provider's module on first lookup."""
+    """Endpoint type → provider class, in catalog order, importing a module on first lookup."""
 
     def __getitem__(self, endpoint_type: str) -> type[Provider]:
-        module, name = _LOCATIONS[endpoint_type].split(":")
-        provider: type[Provider] = getattr(import_module(module), name)
-        return provider
+        catalog.get(endpoint_type)  # KeyError for a type the catalog does not know
+        if endpoint_type not in _REGISTERED:
+            module = import_module(f"{__name__}.{endpoint_type}")
+            _REGISTERED[endpoint_type] = module.PROVIDER
+        return _REGISTERED[endpoint_type]
 
     def __iter__(self) -> Iterator[str]:
-        return iter(_LOCATIONS)
+        return iter(catalog.names())
 
     def __len__(self) -> int:
-        return len(_LOCATIONS)
+        return len(catalog.names())
 
     def __contains__(self, endpoint_type: object) -> bool:
-        return endpoint_type in _LOCATIONS
+        return isinstance(endpoint_type, str) and endpoint_type in catalog.names()
 
 
 PROVIDERS: Mapping[str, type[Provider]] = _Registry()
@@ -45,3 +46,13 @@ PROVIDERS: Mapping[str, type[Provider]] = _Registry()
 def get(endpoint_type: str) -> Provider:
     """The provider of ``endpoint_type`` (``KeyError`` for an unknown type)."""
     return PROVIDERS[endpoint_type]()
+
+
+def register(provider: type[Provider]) -> None:
+    """Use ``provider`` for its ``endpoint_type`` (whose catalog row must exist)."""
+    catalog.get(provider.endpoint_type)
+    _REGISTERED[provider.endpoint_type] = provider
+
+
+def unregister(endpoint_type: str) -> None:
+    _REGISTERED.pop(endpoint_type, None)

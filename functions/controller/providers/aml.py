@@ -14,7 +14,7 @@ from botocore.exceptions import ClientError
 
 from controller import aws
 from controller.errors import EndpointAlreadyExists, PrerequisiteNotFound, TransientServiceError
-from controller.providers.base import Observation, Resource, Status
+from controller.providers.base import Creation, EndpointOutputs, Observation, Provider, Resource, Status
 from controller.validation import FieldError, check_operation
 
 ENDPOINT = "realtime-endpoint"
@@ -27,11 +27,17 @@ def normalize(endpoint_status: str) -> Status:
     return _STATUS.get(endpoint_status, Status.CREATING)
 
 
+class AmlOutputs(EndpointOutputs):
+    """Published with ``Endpoint Ready``: the endpoint's request capacity."""
+
+    peakRequestsPerSecond: int
+
+
 def _client() -> Any:
     return aws.client("machinelearning", region=os.environ.get("AML_REGION") or None)
 
 
-class AmlProvider:
+class AmlProvider(Provider):
     """The ``aml`` endpoint type."""
 
     endpoint_type: ClassVar[str] = "aml"
@@ -39,18 +45,13 @@ class AmlProvider:
     default_timeout_seconds: ClassVar[int] = 1800
     default_poll_seconds: ClassVar[int] = 15
     teardown_bound_seconds: ClassVar[int] = 3600
+    endpoint_kind: ClassVar[str] = ENDPOINT
 
     def validate(self, action: str, params: Any) -> list[FieldError]:
         operation = "DeleteRealtimeEndpoint" if action == "delete" else "CreateRealtimeEndpoint"
         return check_operation(params, "machinelearning", operation)
 
-    def endpoint_id(self, action: str, params: dict[str, Any]) -> str | None:
-        model_id = params.get("MLModelId")
-        return model_id if isinstance(model_id, str) else None
-
-    def create(
-        self, params: dict[str, Any], request_id: str, created: list[Resource]
-    ) -> tuple[str, Observation]:
+    def create(self, params: dict[str, Any], request_id: str, created: list[Resource]) -> Creation:
         model_id = params["MLModelId"]
         before = self._model(model_id)
         if before is None:
@@ -72,7 +73,7 @@ class AmlProvider:
                 raise TransientServiceError(f"CreateRealtimeEndpoint failed: {aws.error_code(exc)}") from exc
             response = {"RealtimeEndpointInfo": after["EndpointInfo"]}
         created.append(Resource(kind=ENDPOINT, id=model_id))
-        return model_id, self._observation(response.get("RealtimeEndpointInfo") or {})
+        return Creation(model_id, self._observation(response.get("RealtimeEndpointInfo") or {}))
 
     def _model(self, model_id: str) -> dict[str, Any] | None:
         try:
@@ -90,7 +91,7 @@ class AmlProvider:
             status=normalize(status),
             provider_status=status,
             url=info.get("EndpointUrl"),
-            extra={"peakRequestsPerSecond": peak} if peak else None,
+            outputs=AmlOutputs(peakRequestsPerSecond=peak) if isinstance(peak, int) and peak else None,
         )
 
     def describe(self, resource: Resource) -> Observation:
@@ -106,7 +107,7 @@ class AmlProvider:
             provider_status=observation.provider_status,
             arn=arn,
             url=observation.url,
-            extra=observation.extra,
+            outputs=observation.outputs,
         )
 
     def delete(self, resource: Resource, *, owner: str | None) -> None:
@@ -117,5 +118,5 @@ class AmlProvider:
             if aws.error_code(exc) != "ResourceNotFoundException":
                 raise
 
-    def delete_targets(self, params: dict[str, Any]) -> list[Resource]:
-        return [Resource(kind=ENDPOINT, id=params["MLModelId"])]
+
+PROVIDER = AmlProvider

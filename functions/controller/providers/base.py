@@ -1,18 +1,24 @@
-"""The provider interface: what the lifecycle needs from an endpoint type.
+"""The provider interface: everything the lifecycle needs from an endpoint type.
 
 A provider validates its ``params``, creates the endpoint (recording each resource it creates as
-it goes), describes a resource as a normalized :class:`Status`, and deletes a resource. The
-lifecycle (``controller.lifecycle``) and the state machine are the same for every type.
+it goes), describes a resource as a normalized :class:`Status`, deletes a resource, and declares
+the type's facts: which resource kind is the endpoint, the order a teardown deletes its kinds in,
+and (optionally) how to read its service's state-change events. The steps
+(``controller.steps``) and the state machine are the same for every type; the catalog row
+(``controller/catalog.json``) gives the type's name, identifier parameter and event source.
 """
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict
 
+from controller import catalog
 from controller.validation import FieldError
 
 
@@ -42,6 +48,13 @@ class Resource(BaseModel):
         return f"{self.kind} {self.id}"
 
 
+class EndpointOutputs(BaseModel):
+    """What a type reports about a ready endpoint beyond status, ARN and URL; published in the
+    ``Endpoint Ready`` notification's detail, one member per field. Subclass per type."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
 @dataclass(frozen=True)
 class Observation:
     """What describing a resource found."""
@@ -51,7 +64,17 @@ class Observation:
     arn: str | None = None
     url: str | None = None
     reason: str | None = None
-    extra: dict[str, Any] | None = None
+    outputs: EndpointOutputs | None = None
+
+
+@dataclass(frozen=True)
+class Creation:
+    """What a create did: the endpoint's id, its first observation, and whether it changed an
+    endpoint that already existed (then it is not this request's, and never deleted)."""
+
+    endpoint_id: str
+    observation: Observation
+    updated_in_place: bool = False
 
 
 @dataclass(frozen=True)
@@ -69,48 +92,70 @@ class NotOwned(Exception):
     """The resource does not carry this request's ownership tag: it is left alone."""
 
 
-class Provider(Protocol):
+class Provider(ABC):
     """One endpoint type. Implementations live in ``controller.providers.<type>``."""
 
     endpoint_type: ClassVar[str]
-    #: The service's name in calls and IAM (``sagemaker``).
+    #: The service's name in calls and messages (``sagemaker``).
     service: ClassVar[str]
     default_timeout_seconds: ClassVar[int]
     default_poll_seconds: ClassVar[int]
     #: How long a rollback or delete may wait for the service before it counts as failed.
     teardown_bound_seconds: ClassVar[int]
+    #: The kind of the resource that is the endpoint (what a create waits for).
+    endpoint_kind: ClassVar[str]
+    #: Kinds in the order a teardown deletes them (a config after the endpoint that uses it);
+    #: kinds not listed go first.
+    teardown_order: ClassVar[tuple[str, ...]] = ()
 
+    @property
+    def identifier(self) -> str:
+        """The ``params`` member that names the endpoint (the catalog's)."""
+        return catalog.get(self.endpoint_type).identifier
+
+    @abstractmethod
     def validate(self, action: str, params: Any) -> list[FieldError]:
         """Every broken field of ``params`` for ``action`` (empty when valid)."""
-        ...
 
     def endpoint_id(self, action: str, params: dict[str, Any]) -> str | None:
         """The endpoint's identifier as far as the request names it."""
-        ...
+        value = params.get(self.identifier)
+        return value if isinstance(value, str) else None
 
-    def create(
-        self, params: dict[str, Any], request_id: str, created: list[Resource]
-    ) -> tuple[str, Observation]:
+    @abstractmethod
+    def create(self, params: dict[str, Any], request_id: str, created: list[Resource]) -> Creation:
         """Create the endpoint; append each resource to ``created`` as soon as it exists.
 
-        Returns the endpoint id and its first observation. Raises ``EndpointAlreadyExists`` or
-        ``PrerequisiteNotFound`` before touching anything, ``TransientServiceError`` when a retry
-        may cure it (the retry must be safe: resources this request created are recognized).
+        Raises ``EndpointAlreadyExists`` or ``PrerequisiteNotFound`` before touching anything,
+        ``TransientServiceError`` when a retry may cure it (the retry must be safe: resources this
+        request created are recognized).
         """
-        ...
 
+    @abstractmethod
     def describe(self, resource: Resource) -> Observation:
         """The resource's normalized status (``ABSENT`` when it does not exist)."""
-        ...
 
+    @abstractmethod
     def delete(self, resource: Resource, *, owner: str | None) -> None:
         """Ask the service to delete ``resource``.
 
         With ``owner`` set (a rollback), a provider that can check ownership raises
         :class:`NotOwned` rather than delete what that request did not create.
         """
-        ...
 
     def delete_targets(self, params: dict[str, Any]) -> list[Resource]:
-        """What an ``action: delete`` request removes, in order."""
-        ...
+        """What an ``action: delete`` request removes, in order: by default, the endpoint."""
+        return [Resource(kind=self.endpoint_kind, id=str(params[self.identifier]))]
+
+    def read_state_change(self, event: dict[str, Any]) -> StateChange | None:
+        """The endpoint and status a state-change event of the service reports; ``None`` for an
+        event this type does not read (and for types whose service announces nothing)."""
+        return None
+
+    def is_endpoint(self, resource: Resource) -> bool:
+        return resource.kind == self.endpoint_kind
+
+    def in_teardown_order(self, resources: Iterable[Resource]) -> list[Resource]:
+        """``resources`` in the order a teardown deletes them (stable within a kind)."""
+        order = self.teardown_order
+        return sorted(resources, key=lambda r: order.index(r.kind) + 1 if r.kind in order else 0)

@@ -16,7 +16,7 @@ from botocore.exceptions import ClientError
 
 from controller import aws
 from controller.errors import EndpointAlreadyExists, PrerequisiteNotFound
-from controller.providers.base import Observation, Resource, Status
+from controller.providers.base import Creation, Observation, Provider, Resource, Status
 from controller.validation import FieldError, check_operation
 
 ENDPOINT = "ml-endpoint"
@@ -65,7 +65,7 @@ def _rules(params: dict[str, Any]) -> list[FieldError]:
     return errors
 
 
-class NeptuneProvider:
+class NeptuneProvider(Provider):
     """The ``neptune`` endpoint type."""
 
     endpoint_type: ClassVar[str] = "neptune"
@@ -73,6 +73,7 @@ class NeptuneProvider:
     default_timeout_seconds: ClassVar[int] = 3600
     default_poll_seconds: ClassVar[int] = 30
     teardown_bound_seconds: ClassVar[int] = 3600
+    endpoint_kind: ClassVar[str] = ENDPOINT
 
     def validate(self, action: str, params: Any) -> list[FieldError]:
         if action == "delete":
@@ -91,13 +92,7 @@ class NeptuneProvider:
             errors += _rules(params)
         return errors
 
-    def endpoint_id(self, action: str, params: dict[str, Any]) -> str | None:
-        endpoint_id = params.get("id")
-        return endpoint_id if isinstance(endpoint_id, str) else None
-
-    def create(
-        self, params: dict[str, Any], request_id: str, created: list[Resource]
-    ) -> tuple[str, Observation]:
+    def create(self, params: dict[str, Any], request_id: str, created: list[Resource]) -> Creation:
         neptune = _client()
         if params.get("mlModelTrainingJobId"):
             job, operation = params["mlModelTrainingJobId"], neptune.get_ml_model_training_job
@@ -123,12 +118,12 @@ class NeptuneProvider:
         endpoint_id = str(response["id"])
         if not updating:
             created.append(Resource(kind=ENDPOINT, id=endpoint_id))
-        return endpoint_id, Observation(
+        observation = Observation(
             status=Status.CREATING,
             provider_status="Updating" if updating else "Creating",
             arn=response.get("arn"),
-            extra={"preExisting": True} if updating else None,
         )
+        return Creation(endpoint_id, observation, updated_in_place=updating)
 
     def describe(self, resource: Resource) -> Observation:
         try:
@@ -153,5 +148,5 @@ class NeptuneProvider:
             if aws.error_code(exc) not in NOT_FOUND:
                 raise
 
-    def delete_targets(self, params: dict[str, Any]) -> list[Resource]:
-        return [Resource(kind=ENDPOINT, id=params["id"])]
+
+PROVIDER = NeptuneProvider

@@ -12,14 +12,23 @@ from typing import Any, ClassVar
 
 from botocore.exceptions import ClientError
 
-from controller import aws
+from controller import aws, catalog
 from controller.errors import EndpointAlreadyExists, PrerequisiteNotFound, TransientServiceError
-from controller.providers.base import NotOwned, Observation, Resource, StateChange, Status
+from controller.providers.base import (
+    Creation,
+    NotOwned,
+    Observation,
+    Provider,
+    Resource,
+    StateChange,
+    Status,
+)
 from controller.validation import FieldError, check_operation
 
-OWNER_TAG = "ml-endpoint-controller:request-id"
-MANAGED_TAG = "ml-endpoint-controller:managed-by"
-RESERVED_TAG_PREFIXES = ("aws:", "ml-endpoint-controller:")
+OWNER_TAG = catalog.CONTROLLER.owner_tag
+MANAGED_TAG = catalog.CONTROLLER.managed_tag
+#: Tag keys a request may not set: AWS's own, and the controller's (``ml-endpoint-controller:``).
+RESERVED_TAG_PREFIXES = ("aws:", OWNER_TAG.split(":")[0] + ":")
 ENDPOINT = "endpoint"
 CONFIG = "endpoint-config"
 
@@ -38,8 +47,6 @@ def normalize(endpoint_status: str) -> Status:
 
 
 #: ``SageMaker Endpoint State Change`` events spell statuses in upper snake case (``IN_SERVICE``).
-EVENT_SOURCE = "aws.sagemaker"
-EVENT_DETAIL_TYPE = "SageMaker Endpoint State Change"
 _EVENT_STATUS = {
     "IN_SERVICE": "InService",
     "FAILED": "Failed",
@@ -52,27 +59,6 @@ _EVENT_STATUS = {
     "SYSTEM_UPDATING": "SystemUpdating",
     "ROLLING_BACK": "RollingBack",
 }
-
-
-def read_state_change(event: dict[str, Any]) -> StateChange | None:
-    """The endpoint and status a ``SageMaker Endpoint State Change`` event reports (either casing);
-    ``None`` for any other event."""
-    if event.get("source") != EVENT_SOURCE or event.get("detail-type") != EVENT_DETAIL_TYPE:
-        return None
-    detail = event.get("detail")
-    if not isinstance(detail, dict) or not isinstance(detail.get("EndpointName"), str):
-        return None
-    raw = str(detail.get("EndpointStatus") or "")
-    spelled = _EVENT_STATUS.get(raw.upper(), raw)
-    status = Status.ABSENT if spelled == "Deleted" else normalize(spelled)
-    tags = detail.get("Tags")
-    owner = tags.get(OWNER_TAG) if isinstance(tags, dict) else None
-    return StateChange(
-        endpoint_id=detail["EndpointName"],
-        status=status,
-        provider_status=spelled,
-        owner=str(owner) if owner is not None else None,
-    )
 
 
 def _is_missing(exc: ClientError) -> bool:
@@ -154,7 +140,7 @@ def _tag_rules(tags: Any, errors: list[FieldError], path: str = "params.Tags") -
         seen.setdefault(key, index)
 
 
-class SageMakerProvider:
+class SageMakerProvider(Provider):
     """The ``sagemaker`` endpoint type."""
 
     endpoint_type: ClassVar[str] = "sagemaker"
@@ -162,6 +148,9 @@ class SageMakerProvider:
     default_timeout_seconds: ClassVar[int] = 3600
     default_poll_seconds: ClassVar[int] = 30
     teardown_bound_seconds: ClassVar[int] = 3600
+    endpoint_kind: ClassVar[str] = ENDPOINT
+    #: A config must not be deleted while an endpoint uses it.
+    teardown_order: ClassVar[tuple[str, ...]] = (ENDPOINT, CONFIG)
 
     # -- validation ---------------------------------------------------------------------------
     def validate(self, action: str, params: Any) -> list[FieldError]:
@@ -204,14 +193,8 @@ class SageMakerProvider:
             errors.append(FieldError("params.DeleteEndpointConfig", "must be true or false"))
         return errors
 
-    def endpoint_id(self, action: str, params: dict[str, Any]) -> str | None:
-        name = params.get("EndpointName")
-        return name if isinstance(name, str) else None
-
     # -- create ---------------------------------------------------------------------------------
-    def create(
-        self, params: dict[str, Any], request_id: str, created: list[Resource]
-    ) -> tuple[str, Observation]:
+    def create(self, params: dict[str, Any], request_id: str, created: list[Resource]) -> Creation:
         sagemaker = aws.client("sagemaker")
         name, config_name = params["EndpointName"], params["EndpointConfigName"]
         tags = self._tags(params.get("Tags", []), request_id)
@@ -225,7 +208,7 @@ class SageMakerProvider:
                     f"endpoint {name} already exists and this request did not create it"
                 )
             created.append(Resource(kind=ENDPOINT, id=name))  # a retry: ours already
-            return name, self.describe(Resource(kind=ENDPOINT, id=name))
+            return Creation(name, self.describe(Resource(kind=ENDPOINT, id=name)))
 
         # The seed's advice: DescribeEndpointConfig before CreateEndpoint (also: is it ours?).
         config_arn = self._config_arn(config_name)
@@ -264,7 +247,7 @@ class SageMakerProvider:
                 arn = self._endpoint_arn(name)
                 if arn is not None and self._owner(arn) == request_id:
                     created.append(Resource(kind=ENDPOINT, id=name))
-                    return name, self.describe(Resource(kind=ENDPOINT, id=name))
+                    return Creation(name, self.describe(Resource(kind=ENDPOINT, id=name)))
                 raise EndpointAlreadyExists(
                     f"endpoint {name} already exists and this request did not create it"
                 ) from exc
@@ -275,11 +258,14 @@ class SageMakerProvider:
                 ) from exc
             raise
         created.append(Resource(kind=ENDPOINT, id=name))
-        return name, Observation(
-            status=Status.CREATING,
-            provider_status="Creating",
-            arn=response.get("EndpointArn"),
-            url=self._url(name),
+        return Creation(
+            name,
+            Observation(
+                status=Status.CREATING,
+                provider_status="Creating",
+                arn=response.get("EndpointArn"),
+                url=self._url(name),
+            ),
         )
 
     @staticmethod
@@ -345,7 +331,6 @@ class SageMakerProvider:
             arn=endpoint.get("EndpointArn"),
             url=self._url(resource.id),
             reason=endpoint.get("FailureReason"),
-            extra={"EndpointConfigName": endpoint.get("EndpointConfigName")},
         )
 
     def delete(self, resource: Resource, *, owner: str | None) -> None:
@@ -370,8 +355,46 @@ class SageMakerProvider:
         name = params["EndpointName"]
         targets = [Resource(kind=ENDPOINT, id=name)]
         if params.get("DeleteEndpointConfig"):
-            observation = self.describe(targets[0])
-            config = (observation.extra or {}).get("EndpointConfigName")
+            config = self.live_config(name)
             if config:
-                targets.append(Resource(kind=CONFIG, id=str(config)))
+                targets.append(Resource(kind=CONFIG, id=config))
         return targets
+
+    def live_config(self, name: str) -> str | None:
+        """The endpoint config endpoint ``name`` runs on (``None`` when there is no endpoint)."""
+        try:
+            endpoint = aws.client("sagemaker").describe_endpoint(EndpointName=name)
+        except ClientError as exc:
+            if _is_missing(exc):
+                return None
+            raise
+        config = endpoint.get("EndpointConfigName")
+        return str(config) if config else None
+
+    # -- state-change events ----------------------------------------------------------------------
+    def read_state_change(self, event: dict[str, Any]) -> StateChange | None:
+        """The endpoint and status a ``SageMaker Endpoint State Change`` event reports (either
+        casing); ``None`` for any other event."""
+        changes = catalog.get(self.endpoint_type).state_changes
+        if changes is None or (event.get("source"), event.get("detail-type")) != (
+            changes.source,
+            changes.detail_type,
+        ):
+            return None
+        detail = event.get("detail")
+        if not isinstance(detail, dict) or not isinstance(detail.get("EndpointName"), str):
+            return None
+        raw = str(detail.get("EndpointStatus") or "")
+        spelled = _EVENT_STATUS.get(raw.upper(), raw)
+        status = Status.ABSENT if spelled == "Deleted" else normalize(spelled)
+        tags = detail.get("Tags")
+        owner = tags.get(OWNER_TAG) if isinstance(tags, dict) else None
+        return StateChange(
+            endpoint_id=detail["EndpointName"],
+            status=status,
+            provider_status=spelled,
+            owner=str(owner) if owner is not None else None,
+        )
+
+
+PROVIDER = SageMakerProvider

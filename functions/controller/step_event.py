@@ -1,0 +1,60 @@
+"""What a Lambda task of the state machine sends the function: the step to run and its inputs.
+
+``infra/state_machine.py`` builds these payloads; the dispatcher (``controller.dispatch``) parses
+one into a :class:`StepEvent` at the door, so a step reads typed fields, never raw JSON.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from controller.state import State
+
+StepName = Literal["validate", "reject", "create", "check", "await", "teardown", "outcome", "replay"]
+
+
+class Execution(BaseModel):
+    """The execution's id and name (``$$.Execution``), sent by the steps that start a lifecycle."""
+
+    Id: str = ""
+    Name: str = ""
+
+
+class PollSettings(BaseModel):
+    """The deployment's waiting policy for this type (``infra/polling.py``), sent to ``validate``."""
+
+    firstCheckSeconds: int = 0
+    #: Set when the type's service announces status changes: the event fallback's period.
+    eventFallbackSeconds: int = 0
+
+
+class Defaults(BaseModel):
+    """The deployment's defaults for requests that set none (context ``<type>TimeoutSeconds``)."""
+
+    timeoutSeconds: int = 0
+
+
+class StepEvent(BaseModel):
+    """One step's payload. ``validate`` reads ``input``; ``reject`` reads ``error`` (the ``Catch``
+    output) and ``input``; the others read ``state``; ``await`` also its task ``token``."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    step: StepName
+    #: The state machine's endpoint type (every synthesized payload names it; a resumed state carries its own).
+    endpointType: str = ""
+    input: Any = None
+    error: dict[str, Any] | None = None
+    execution: Execution = Execution()
+    poll: PollSettings = PollSettings()
+    defaults: Defaults = Defaults()
+    state: State | None = None
+    token: str | None = None
+
+    def lifecycle(self) -> State:
+        """The lifecycle's state (every step after ``validate`` has one)."""
+        if self.state is None:
+            raise ValueError(f"step {self.step} needs the lifecycle's state")
+        return self.state

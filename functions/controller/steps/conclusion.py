@@ -1,0 +1,156 @@
+"""Conclusion: how a request ended, as the notification's detail; and the replay of a repeat.
+
+``conclude`` turns the lifecycle's state into the detail (``controller.outcome``), counts it
+(``controller.metrics``) and keeps it on the request's claim, so a repeat of the request
+(``replay``) ends exactly as the first execution did, without a second notification.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools import Logger
+
+from controller import clock, idempotency, metrics, providers, waiting
+from controller.aws import translate
+from controller.errors import NOTHING_CREATED, Failure, caught
+from controller.outcome import Detail, ErrorDetail, RollbackDetail, publication
+from controller.state import State, Verdict
+from controller.step_event import StepEvent
+from controller.steps.teardown import rollback_targets
+
+logger = Logger(child=True)
+
+#: A replayed outcome's verdict, by the first execution's status.
+_REPLAYED: dict[str, Verdict] = {"READY": "ready", "DELETED": "deleted", "FAILED": "failed"}
+
+
+def outcome(event: StepEvent) -> dict[str, Any]:
+    return conclude(event.lifecycle())
+
+
+def conclude(state: State) -> dict[str, Any]:
+    """How the request ended: the notification's detail, measured and kept for repeats."""
+    plan = state.teardown
+    teardown_error = caught(state.teardownError)
+    failure = state.failure or caught(state.error)
+    rollback: RollbackDetail | None = None
+    already_absent: bool | None = None
+
+    if state.action == "delete":
+        if plan is not None and plan.verdict == "done" and teardown_error is None:
+            status = "DELETED"
+            already_absent = not plan.deleted
+        else:
+            status = "FAILED"
+            left = ", ".join(plan.left) if plan else state.endpointId
+            failure = (
+                failure
+                or teardown_error
+                or Failure(
+                    code="ProviderError", message=(plan.reason if plan else None) or f"{left} was not deleted"
+                )
+            )
+    elif state.verdict == "ready" and failure is None:
+        status = "READY"
+    else:
+        status = "FAILED"
+        failure = failure or Failure(code="ProviderError", message="the lifecycle ended early")
+        rollback, failure = _rollback_outcome(state, failure, teardown_error)
+    detail = Detail(
+        requestId=state.requestId,
+        action=state.action,
+        endpointType=state.endpointType,
+        endpointId=state.endpointId,
+        status=status,
+        providerStatus=state.providerStatus,
+        endpointArn=state.endpointArn,
+        endpointUrl=state.endpointUrl if status == "READY" else None,
+        executionArn=state.executionArn,
+        startedAt=state.startedAt,
+        finishedAt=clock.iso(),
+        alreadyAbsent=already_absent,
+        error=ErrorDetail(code=failure.code, message=failure.message, fields=failure.fields or None)
+        if status == "FAILED" and failure
+        else None,
+        rollback=rollback,
+    )
+    logger.info(
+        "outcome", extra={"status": status, "error": failure.code if failure and status == "FAILED" else None}
+    )
+    metrics.outcome(detail)
+    result = publication(detail, state.outputs if status == "READY" else None)
+    try:
+        idempotency.record(state.requestId, state.executionArn, result)
+    except Exception as exc:
+        raise translate(exc, "idempotency: record", []) from exc
+    return result
+
+
+def _rollback_outcome(
+    state: State, failure: Failure, teardown_error: Failure | None
+) -> tuple[RollbackDetail | None, Failure]:
+    """The ``rollback`` of a failed create, and the failure once the rollback is counted in."""
+    plan = state.teardown
+    if plan is None and teardown_error is None:  # rollback: false
+        if failure.code in NOTHING_CREATED and not state.created:
+            return None, failure
+        return RollbackDetail(attempted=False, remaining=[r.label for r in state.created] or None), failure
+    targets = plan.targets if plan is not None else rollback_targets(state, providers.get(state.endpointType))
+    if not targets and failure.code in NOTHING_CREATED:
+        return None, failure  # nothing was created, nothing to roll back
+    left = [t.label for t in targets if not t.gone]
+    succeeded = plan is not None and plan.verdict == "done" and teardown_error is None
+    rollback = RollbackDetail(
+        attempted=True,
+        succeeded=succeeded,
+        deleted=plan.deleted if plan is not None else [],
+        remaining=left or None,
+        skipped=((plan.skipped if plan is not None else []) + state.notOwned) or None,
+    )
+    if succeeded:
+        return rollback, failure
+    reason = teardown_error.message if teardown_error else (plan.reason if plan else "") or "unknown"
+    return rollback, Failure(
+        code="RollbackFailed",
+        message=f"{failure.message}; rollback failed: {reason}; left: {', '.join(left) or 'nothing'}",
+    )
+
+
+def replay(event: StepEvent) -> dict[str, Any]:
+    """A repeat of a request: wait for the first execution's outcome and end as it did."""
+    state = event.lifecycle()
+    provider = providers.get(state.endpointType)
+    try:
+        held = idempotency.lookup(state.requestId)
+    except Exception as exc:
+        raise translate(exc, "idempotency: lookup", []) from exc
+    body = state.model_dump(mode="json", exclude_none=True)
+    if held is not None and held.status == idempotency.COMPLETED and held.publication:
+        logger.info("replaying the first execution's outcome", extra={"first_execution": held.owner})
+        return {**body, **held.publication, "verdict": _verdict(held.publication)}
+    bound = state.deadline + provider.teardown_bound_seconds
+    if clock.now() >= bound:
+        detail = Detail(
+            requestId=state.requestId,
+            action=state.action,
+            endpointType=state.endpointType,
+            endpointId=state.endpointId,
+            status="FAILED",
+            executionArn=state.executionArn,
+            startedAt=state.startedAt,
+            finishedAt=clock.iso(),
+            error=ErrorDetail(
+                code="ProviderError",
+                message=f"request {state.requestId} is held by {state.duplicateOf}, which did not finish in time",
+            ),
+        )
+        return {**body, **publication(detail), "verdict": "failed"}
+    body["verdict"] = "wait"
+    body["wait"] = waiting.next_wait(state.options.pollIntervalSeconds, bound)
+    return body
+
+
+def _verdict(published: dict[str, Any]) -> Verdict:
+    status = published.get("detail", {}).get("status")
+    return _REPLAYED.get(str(status), "failed")

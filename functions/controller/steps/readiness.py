@@ -1,0 +1,189 @@
+"""Readiness: create the endpoint, then find out when it is ready (or failed, or out of time).
+
+``create`` asks the provider to create it; then either ``check`` looks, repeatedly (a fixed Wait →
+Check loop, or Check retrying itself: ``controller.waiting``), or, when the service announces
+status changes, ``await`` parks the waiting task's token and ``resume`` hands it back when the
+service's state-change event arrives. Whoever sees the endpoint settle reports the verdict: a
+ready endpoint carries its publication (the state machine publishes it at once); a failed one goes
+on to the rollback.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools import Logger
+
+from controller import catalog, clock, metrics, providers, task_tokens, waiting
+from controller.aws import translate
+from controller.errors import (
+    ControllerError,
+    EndpointCreationFailed,
+    EndpointNotReady,
+    EndpointTimeout,
+    Failure,
+)
+from controller.providers.base import Observation, Provider, Resource, Status
+from controller.state import State
+from controller.step_event import StepEvent
+from controller.steps.conclusion import conclude
+
+logger = Logger(child=True)
+
+
+def create(event: StepEvent) -> dict[str, Any]:
+    state = event.lifecycle()
+    provider = providers.get(state.endpointType)
+    created: list[Resource] = []
+    try:
+        creation = provider.create(state.params, state.requestId, created)
+    except Exception as exc:
+        raise translate(exc, f"{provider.service}: create", [r.model_dump() for r in created]) from exc
+    state.created = created
+    state.endpointId = creation.endpoint_id
+    if creation.updated_in_place:
+        state.notOwned = [
+            f"{provider.endpoint_type} endpoint {creation.endpoint_id} (pre-existing, updated in place)"
+        ]
+    _observe(state, creation.observation)
+    state.wait = waiting.after_create(state.options, state.wait, state.deadline)
+    logger.info("create requested", extra={"resources": [r.label for r in created]})
+    return state.model_dump(mode="json", exclude_none=True)
+
+
+def _observe(state: State, observation: Observation) -> None:
+    state.providerStatus = observation.provider_status or state.providerStatus
+    state.endpointArn = observation.arn or state.endpointArn
+    state.endpointUrl = observation.url or state.endpointUrl
+    if observation.outputs is not None:
+        state.outputs = {**state.outputs, **observation.outputs.model_dump(mode="json", exclude_none=True)}
+
+
+def check(event: StepEvent) -> dict[str, Any]:
+    state = event.lifecycle()
+    metrics.count("Polls", state.endpointType)
+    if _assess(state):
+        return _settled(state)
+    if state.options.adaptive:
+        # Still on its way: the state machine retries this step with capped backoff.
+        raise EndpointNotReady(f"{state.endpointId}: {state.providerStatus}")
+    state.wait = waiting.next_wait(state.options.pollIntervalSeconds, state.deadline)
+    return state.model_dump(mode="json", exclude_none=True)
+
+
+def _endpoint_resource(state: State, provider: Provider) -> Resource:
+    for resource in state.created:
+        if resource.id == state.endpointId and provider.is_endpoint(resource):
+            return resource
+    return Resource(kind=provider.endpoint_kind, id=str(state.endpointId))
+
+
+def _assess(state: State) -> bool:
+    """Describe the endpoint and judge the create: ``True`` once it has an outcome (ready, failed,
+    or out of time), recorded in ``state.verdict``; ``False`` while it is still on its way."""
+    provider = providers.get(state.endpointType)
+    assert state.endpointId is not None
+    try:
+        observation = provider.describe(_endpoint_resource(state, provider))
+    except Exception as exc:
+        raise translate(exc, f"{provider.service}: describe", []) from exc
+    _observe(state, observation)
+    if observation.status is Status.READY:
+        state.verdict = "ready"
+        state.readyAt = clock.iso()
+    elif observation.status in (Status.FAILED, Status.ABSENT, Status.DELETING):
+        state.verdict = "failed"
+        reason = observation.reason or (
+            "the endpoint disappeared"
+            if observation.status is Status.ABSENT
+            else f"status {observation.provider_status}"
+        )
+        state.failure = Failure.of(EndpointCreationFailed(f"{state.endpointId}: {reason}"))
+    elif clock.now() >= state.deadline:
+        state.verdict = "timeout"
+        state.failure = Failure.of(
+            EndpointTimeout(
+                f"{state.endpointId} not ready within {state.options.timeoutSeconds} s "
+                f"(status {observation.provider_status})"
+            )
+        )
+    else:
+        state.verdict = "wait"
+        return False
+    return True
+
+
+def _settled(state: State) -> dict[str, Any]:
+    """The next state once the create has an outcome: a ready endpoint carries its publication;
+    a failed one goes on to the rollback."""
+    body = state.model_dump(mode="json", exclude_none=True)
+    if state.verdict == "ready":
+        return {**body, **conclude(state)}
+    return body
+
+
+def _seen(state: State) -> dict[str, Any]:
+    """What a waiting or resuming step saw (for logs and the local runner's progress)."""
+    return {"providerStatus": state.providerStatus, "verdict": state.verdict}
+
+
+# -- await / resume: readiness from the service's state-change events ----------------------------
+def await_endpoint(event: StepEvent) -> dict[str, Any]:
+    """Park the waiting task's token, then look once: the endpoint may have settled already (or
+    the event was lost while an earlier token timed out). Whoever takes the token resumes."""
+    state = event.lifecycle()
+    token = str(event.token)
+    waiter = task_tokens.key(state.endpointType, str(state.endpointId))
+    try:
+        task_tokens.park(waiter, token, state.model_dump(mode="json", exclude_none=True), state.deadline)
+        metrics.count("Polls", state.endpointType)
+        settled = _assess(state)
+        if settled and task_tokens.take(waiter, token):
+            task_tokens.resume(token, _settled(state))
+            return {"resumed": state.executionArn, "by": "look", **_seen(state)}
+    except ControllerError:
+        raise
+    except Exception as exc:
+        raise translate(exc, "await", []) from exc
+    logger.info("waiting for the endpoint's state-change event", extra={"status": state.providerStatus})
+    return {"waiting": state.executionArn, **_seen(state)}
+
+
+def event_type(event: dict[str, Any]) -> str | None:
+    """The endpoint type whose service published ``event`` (the catalog's event sources)."""
+    row = catalog.by_event(event.get("source"), event.get("detail-type"))
+    return row.name if row is not None else None
+
+
+def resume(event: dict[str, Any]) -> dict[str, Any]:
+    """A service's state-change event: resume the lifecycle waiting for that endpoint, if any.
+
+    Only a status that ends a create counts, and only once the service confirms it (a describe):
+    a stale or out-of-order event then finds the endpoint still on its way and changes nothing.
+    """
+    endpoint_type = event_type(event)
+    change = providers.get(endpoint_type).read_state_change(event) if endpoint_type else None
+    if endpoint_type is None or change is None or change.status is Status.CREATING:
+        return _ignored(endpoint_type, "not a status that ends a create")
+    waiter = task_tokens.key(endpoint_type, change.endpoint_id)
+    parked = task_tokens.lookup(waiter)
+    if parked is None:
+        return _ignored(endpoint_type, f"no lifecycle waits for {change.endpoint_id}")
+    state = State.model_validate(parked.state)
+    logger.append_keys(execution_arn=state.executionArn, request_id=state.requestId)
+    if change.owner is not None and change.owner != state.requestId:
+        return _ignored(endpoint_type, f"{change.endpoint_id} belongs to request {change.owner}")
+    if not _assess(state):
+        return _ignored(endpoint_type, f"{change.endpoint_id} is still {state.providerStatus}")
+    if not task_tokens.take(waiter, parked.token):
+        return _ignored(endpoint_type, "already resumed")
+    if not task_tokens.resume(parked.token, _settled(state)):
+        return _ignored(endpoint_type, "the waiting task timed out; its retry looks for itself")
+    logger.info("resumed by a state-change event", extra={"status": change.provider_status})
+    metrics.count("ResumedByEvent", endpoint_type)
+    return {"resumed": state.executionArn, "by": "event", **_seen(state)}
+
+
+def _ignored(endpoint_type: str | None, why: str) -> dict[str, Any]:
+    metrics.count("StateChangeEventsIgnored", endpoint_type)
+    return {"ignored": why}

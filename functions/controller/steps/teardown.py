@@ -1,0 +1,107 @@
+"""Teardown: roll back what a failed create made, or carry out an ``action: delete``.
+
+The plan is made once (what this request created, in the provider's teardown order; or the
+provider's delete targets), then moved on as far as the service lets it at each step, waiting
+between steps while a resource is still being created or deleted, within the provider's bound.
+A rollback deletes only what this request created, and a provider that can check ownership
+refuses anything else (``NotOwned``: skipped, never deleted).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools import Logger
+
+from controller import clock, providers, waiting
+from controller.aws import translate
+from controller.errors import caught, parse_cause
+from controller.providers.base import NotOwned, Provider, Resource, Status
+from controller.state import State, Teardown
+from controller.step_event import StepEvent
+
+logger = Logger(child=True)
+
+
+def teardown(event: StepEvent) -> dict[str, Any]:
+    state = event.lifecycle()
+    provider = providers.get(state.endpointType)
+    if state.teardown is None:
+        state.teardown = _plan(state, provider)
+    plan = state.teardown
+    owner = state.requestId if plan.mode == "rollback" else None
+    try:
+        pending = _advance(plan, provider, owner)
+    except Exception as exc:
+        raise translate(exc, f"{provider.service}: {plan.mode}", []) from exc
+    if not pending:
+        plan.verdict = "done"
+    elif clock.now() >= plan.deadline:
+        plan.verdict = "failed"
+        plan.reason = plan.reason or f"{pending} did not finish within {provider.teardown_bound_seconds} s"
+    else:
+        plan.verdict = "wait"
+        state.wait = waiting.next_wait(state.options.pollIntervalSeconds, plan.deadline)
+    if plan.verdict != "wait":
+        logger.info(f"{plan.mode} {plan.verdict}", extra={"deleted": plan.deleted, "left": plan.left})
+    return state.model_dump(mode="json", exclude_none=True)
+
+
+def _plan(state: State, provider: Provider) -> Teardown:
+    deadline = clock.now() + provider.teardown_bound_seconds
+    if state.action == "delete":
+        try:
+            targets = provider.delete_targets(state.params)
+        except Exception as exc:
+            raise translate(exc, f"{provider.service}: delete", []) from exc
+        return Teardown(mode="delete", targets=targets, deadline=deadline)
+    state.failure = state.failure or caught(state.error)
+    return Teardown(mode="rollback", targets=rollback_targets(state, provider), deadline=deadline)
+
+
+def rollback_targets(state: State, provider: Provider) -> list[Resource]:
+    """What this request created: recorded by ``create``, or carried by its error's cause; in
+    the order the provider deletes them."""
+    targets = list(state.created)
+    if state.error:
+        for item in parse_cause(state.error.get("Cause")).get("created", []):
+            resource = Resource.model_validate(item)
+            if all((r.kind, r.id) != (resource.kind, resource.id) for r in targets):
+                targets.append(resource)
+    return provider.in_teardown_order(targets)
+
+
+def _advance(plan: Teardown, provider: Provider, owner: str | None) -> str | None:
+    """Move the teardown on as far as it goes now; the label of what it waits for, if any."""
+    for target in plan.targets:
+        if target.gone:
+            continue
+        observation = provider.describe(target)
+        if observation.status is Status.ABSENT:
+            _gone(plan, target)
+            continue
+        if target.deleteRequested and observation.status is Status.FAILED:
+            plan.reason = (
+                f"deleting {target.label} failed: {observation.reason or observation.provider_status}"
+            )
+            plan.deadline = clock.now()  # nothing more to wait for
+            return target.label
+        if observation.status in (Status.CREATING, Status.DELETING):
+            return target.label  # not deletable yet, or on its way out
+        try:
+            provider.delete(target, owner=owner)
+        except NotOwned as exc:
+            target.gone = True
+            plan.skipped.append(f"{target.label} ({exc})")
+            continue
+        target.deleteRequested = True
+        if provider.describe(target).status is not Status.ABSENT:
+            return target.label
+        _gone(plan, target)
+    return None
+
+
+def _gone(plan: Teardown, target: Resource) -> None:
+    target.gone = True
+    if target.deleteRequested:
+        plan.deleted.append(target.label)

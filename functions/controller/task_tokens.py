@@ -1,0 +1,58 @@
+"""Task tokens of lifecycles waiting for a service's state-change event.
+
+A create that waits for events parks its task token (and the lifecycle state to resume with) under
+the endpoint's key, in the requests table (``controller.store``). Whoever sees the endpoint settle
+first, the waiting step itself or the event's handler, *takes* the token with a conditional delete
+and resumes the execution; everyone else finds nothing to take. So duplicated, late and
+out-of-order events are harmless, and a retried waiting step simply parks its new token over the
+old one.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from controller import aws, clock, store
+from controller.store import Parked
+
+__all__ = ["RETENTION_SECONDS", "Parked", "key", "lookup", "park", "resume", "take"]
+
+#: How long a parked token is kept past the request's deadline.
+RETENTION_SECONDS = 86400
+
+
+def key(endpoint_type: str, endpoint_id: str) -> str:
+    # Kept in the request table's partition key; the prefix keeps it apart from request ids.
+    return f"#waiting#{endpoint_type}#{endpoint_id}"
+
+
+def park(waiter: str, token: str, state: dict[str, Any], deadline: float) -> None:
+    """Park ``token`` for ``waiter`` (replacing an earlier token of the same lifecycle)."""
+    store.current().park(
+        waiter, token, state, now=int(clock.now()), expires_at=int(deadline) + RETENTION_SECONDS
+    )
+
+
+def lookup(waiter: str) -> Parked | None:
+    return store.current().parked(waiter)
+
+
+def take(waiter: str, token: str) -> bool:
+    """Remove the parked ``token``; ``False`` when it is no longer there."""
+    return store.current().take(waiter, token)
+
+
+def resume(token: str, output: dict[str, Any]) -> bool:
+    """Hand ``output`` to the waiting task; ``False`` when the task no longer waits (timed out)."""
+    try:
+        aws.client("stepfunctions").send_task_success(
+            taskToken=token, output=json.dumps(output, separators=(",", ":"))
+        )
+    except ClientError as exc:
+        if aws.error_code(exc) in ("TaskTimedOut", "InvalidToken", "TaskDoesNotExist"):
+            return False
+        raise
+    return True
