@@ -22,27 +22,26 @@ from pathlib import Path
 from typing import Any
 
 DURATIONS_MINUTES = (2, 10, 30, 60)
-REQUESTS: dict[str, dict[str, Any]] = {
-    "sagemaker": {
-        "endpointType": "sagemaker",
-        "params": {"EndpointName": "bench", "EndpointConfigName": "bench-cfg"},
-    },
-    "aml": {"endpointType": "aml", "params": {"MLModelId": "bench-model"}},
-    "neptune": {"endpointType": "neptune", "params": {"id": "bench", "mlModelTrainingJobId": "bench-job"}},
-}
+
+
+def _simulators() -> dict[str, Any]:
+    from endpointctl.sim import simulators
+
+    return simulators()
 
 
 def _run(
     template: dict[str, Any], endpoint_type: str, seconds: int, fixed: bool, events: bool = True
 ) -> dict[str, Any]:
-    from endpointctl.cli import run_requests
+    from endpointctl.runner import run_requests
 
     options: dict[str, Any] = {"timeoutSeconds": seconds + 3600}
     if fixed:
         options["pollIntervalSeconds"] = 30
-    request = {**REQUESTS[endpoint_type], "options": options}
+    simulator = _simulators()[endpoint_type]
+    request = {"endpointType": endpoint_type, "params": dict(simulator.sample_params), "options": options}
     scenario: dict[str, Any] = {"createSeconds": seconds}
-    if endpoint_type == "sagemaker" and not events:
+    if simulator.emits_events and not events:
         scenario["emitEvents"] = False
     _, [result] = run_requests(template, [request], {endpoint_type: scenario})
     if result["status"] != "SUCCEEDED":
@@ -55,11 +54,13 @@ def _figures(result: dict[str, Any]) -> tuple[int, int, int, float]:
     return result["stateTransitions"], result["lambdaInvocations"], len(result["calls"]), round(latency, 1)
 
 
-def lifecycle_table(
-    template: dict[str, Any], types: tuple[str, ...] = tuple(REQUESTS)
-) -> list[dict[str, Any]]:
+def lifecycle_table(template: dict[str, Any], types: tuple[str, ...] | None = None) -> list[dict[str, Any]]:
+    """Per type (default: every one) and creation time, the default vs the fixed 30-s loop; then,
+    for each type whose service announces status changes, the same with every event lost."""
+    kinds = _simulators()
+    types = tuple(kinds) if types is None else types
     rows = []
-    groups = [(t, True) for t in types] + ([("sagemaker", False)] if "sagemaker" in types else [])
+    groups = [(t, True) for t in types] + [(t, False) for t in types if kinds[t].emits_events]
     for endpoint_type, events in groups:
         label = endpoint_type if events else f"{endpoint_type}, events lost"
         for minutes in DURATIONS_MINUTES:
@@ -90,14 +91,16 @@ def import_times(root: Path, repeat: int = 11) -> dict[str, float]:
     return {name: statistics.median(values) - base for name, values in samples.items()}
 
 
-def one_hour_wall_seconds(template: dict[str, Any]) -> float:
-    _run(template, "sagemaker", 60, fixed=False)  # warm: imports and first world
+def one_hour_wall_seconds(template: dict[str, Any], endpoint_type: str) -> float:
+    _run(template, endpoint_type, 60, fixed=False)  # warm: imports and first world
     start = time.perf_counter()
-    _run(template, "sagemaker", 3600, fixed=False)
+    _run(template, endpoint_type, 3600, fixed=False)
     return time.perf_counter() - start
 
 
-def render(rows: list[dict[str, Any]], imports: dict[str, float] | None, wall: float | None) -> str:
+def render(
+    rows: list[dict[str, Any]], imports: dict[str, float] | None, wall: float | None, wall_type: str = ""
+) -> str:
     lines = [
         "| type | creation | transitions | Lambda invocations | service calls | detection latency (s) |",
         "| --- | --- | --- | --- | --- | --- |",
@@ -118,15 +121,17 @@ def render(rows: list[dict[str, Any]], imports: dict[str, float] | None, wall: f
             f"{imports['controller.handlers']:.3f} s, import boto3 {imports['boto3']:.3f} s (ratio {ratio:.2f})."
         )
     if wall is not None:
-        lines.append(f"Runner: a one-hour virtual SageMaker lifecycle took {wall:.2f} s of wall time.")
+        kind = wall_type or next(iter(_simulators()))
+        lines.append(f"Runner: a one-hour virtual {kind} lifecycle took {wall:.2f} s of wall time.")
     return "\n".join(lines)
 
 
 def main(template: dict[str, Any], root: Path, *, quick: bool = False) -> str:
-    from endpointctl.world import quiet_stdout
+    from endpointctl.runner import quiet_stdout
 
+    first = next(iter(_simulators()))
     with quiet_stdout():
         rows = lifecycle_table(template)
-        wall = one_hour_wall_seconds(template)
+        wall = one_hour_wall_seconds(template, first)
     imports = None if quick else import_times(root)
-    return render(rows, imports, wall)
+    return render(rows, imports, wall, first)

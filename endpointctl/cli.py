@@ -39,22 +39,6 @@ def _template(args: argparse.Namespace) -> dict[str, Any]:
         raise UsageError(str(exc)) from None
 
 
-def run_requests(
-    template: dict[str, Any], requests: list[Any], scenario: dict[str, Any] | None, *, parallel: bool = False
-) -> tuple[list[Any], list[dict[str, Any]]]:
-    """Run requests in one world; the runs and their ``--json`` results."""
-    from endpointctl.sim.common import ScenarioError
-    from endpointctl.world import World, quiet_stdout
-
-    try:
-        with quiet_stdout(), World(template, scenario) as world:
-            results = world.run_parallel(requests) if parallel else world.run(requests)
-            runs = list(world._runs.values())
-    except ScenarioError as exc:
-        raise UsageError(f"scenario: {exc}") from None
-    return runs, results
-
-
 def cmd_local_run(args: argparse.Namespace) -> int:
     document = read_json(args.request, "request")
     scenario = read_json(args.scenario, "scenario") if args.scenario else None
@@ -64,6 +48,8 @@ def cmd_local_run(args: argparse.Namespace) -> int:
     requests = document if many else [document]
     if not requests:
         raise UsageError(f"request {args.request}: the array is empty")
+    from endpointctl.runner import run_requests
+
     runs, results = run_requests(_template(args), requests, scenario, parallel=args.parallel)
     if args.json:
         print(json.dumps(results if many else results[0], indent=2))
@@ -76,105 +62,22 @@ def cmd_local_run(args: argparse.Namespace) -> int:
     return EXIT_OK if all(r["status"] == "SUCCEEDED" for r in results) else EXIT_FAILED
 
 
-DEMO = [
-    (
-        "A SageMaker endpoint becomes ready (5 simulated minutes)",
-        {
-            "endpointType": "sagemaker",
-            "params": {
-                "EndpointName": "churn-prod",
-                "EndpointConfigName": "churn-config-v3",
-                "Tags": [{"Key": "team", "Value": "ml"}],
-            },
-            "requestId": "demo-ready",
-        },
-        {"sagemaker": {"createSeconds": 300}},
-    ),
-    (
-        "A SageMaker endpoint fails; the controller deletes the endpoint and the config it created",
-        {
-            "endpointType": "sagemaker",
-            "params": {
-                "EndpointName": "fraud-canary",
-                "EndpointConfigName": "fraud-config-v1",
-                "EndpointConfig": {
-                    "EndpointConfigName": "fraud-config-v1",
-                    "ProductionVariants": [
-                        {
-                            "VariantName": "AllTraffic",
-                            "ModelName": "fraud-model",
-                            "InstanceType": "ml.m5.large",
-                            "InitialInstanceCount": 1,
-                        }
-                    ],
-                },
-            },
-            "requestId": "demo-failed",
-        },
-        {
-            "sagemaker": {
-                "createSeconds": 420,
-                "outcome": "Failed",
-                "failureReason": "The primary container did not pass the ping health check.",
-            }
-        },
-    ),
-    (
-        "An Amazon ML real-time endpoint becomes ready",
-        {"endpointType": "aml", "params": {"MLModelId": "ml-churn-2026"}, "requestId": "demo-aml-ready"},
-        {"aml": {"createSeconds": 120}},
-    ),
-    (
-        "An Amazon ML real-time endpoint fails and is deleted again",
-        {"endpointType": "aml", "params": {"MLModelId": "ml-fraud-2026"}, "requestId": "demo-aml-failed"},
-        {"aml": {"createSeconds": 180, "outcome": "FAILED"}},
-    ),
-    (
-        "A Neptune ML endpoint becomes ready",
-        {
-            "endpointType": "neptune",
-            "params": {
-                "id": "fraud-graph",
-                "mlModelTrainingJobId": "fraud-training-2026-11",
-                "modelName": "rgcn",
-            },
-            "requestId": "demo-neptune-ready",
-        },
-        {"neptune": {"createSeconds": 600}},
-    ),
-    (
-        "A Neptune ML endpoint fails; the controller deletes it once Neptune lets it",
-        {
-            "endpointType": "neptune",
-            "params": {"id": "risk-graph", "mlModelTransformJobId": "risk-transform-7"},
-            "requestId": "demo-neptune-failed",
-        },
-        {
-            "neptune": {
-                "createSeconds": 900,
-                "outcome": "Failed",
-                "failureReason": "The model artifacts could not be loaded.",
-            }
-        },
-    ),
-    (
-        "A request that breaks the API's rules is refused before any call",
-        {
-            "endpointType": "sagemaker",
-            "params": {"EndpointName": "-bad name-", "Tags": [{"Key": "aws:owner", "Value": "x"}]},
-        },
-        None,
-    ),
-]
+def demo_scenes() -> list[Any]:
+    """The tour: each endpoint type's own scenes (its simulator's), then the refused requests."""
+    from endpointctl.sim import simulators
+
+    scenes = [scene for kind in simulators().values() for scene in kind.demo]
+    return [s for s in scenes if not s.refused] + [s for s in scenes if s.refused]
 
 
 def cmd_local_demo(args: argparse.Namespace) -> int:
     from endpointctl.report import render
+    from endpointctl.runner import run_requests
 
     template = _template(args)
-    for title, request, scenario in DEMO:
-        runs, results = run_requests(template, [request], scenario)
-        print(f"## {title}")
+    for scene in demo_scenes():
+        runs, results = run_requests(template, [scene.request], scene.scenario)
+        print(f"## {scene.title}")
         print(render(runs[0], results[0]))
         event = (results[0]["notifications"]["events"] or [{}])[0]
         detail = event.get("detail", {})
@@ -190,7 +93,7 @@ def cmd_diagram(args: argparse.Namespace) -> int:
     from endpointctl.template import state_machines
 
     machines = state_machines(_template(args))
-    print(mermaid(machines[args.type].definition))
+    print(mermaid(machines[args.type or next(iter(machines))].definition))
     return EXIT_OK
 
 
@@ -282,7 +185,7 @@ def parser() -> argparse.ArgumentParser:
     common(bench)
     bench.set_defaults(func=cmd_bench)
     diagram = commands.add_parser("diagram", help="print a lifecycle state machine as a Mermaid diagram")
-    diagram.add_argument("--type", default="sagemaker")
+    diagram.add_argument("--type", default=None, help="an endpoint type (default: the first one)")
     common(diagram)
     diagram.set_defaults(func=cmd_diagram)
     deploy = local.add_parser(
@@ -299,9 +202,9 @@ def parser() -> argparse.ArgumentParser:
         help="CDK context, as with cdk deploy -c",
     )
     deploy.set_defaults(func=cmd_local_deploy)
-    from endpointctl import operator
+    from endpointctl import ops
 
-    operator.register(commands)
+    ops.register(commands)
     return top
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from endpointctl.world import Run
+from controller.request import peek
+from endpointctl.runner.results import Run
 
 
 def _describe_step(step: str, state: dict[str, Any]) -> str:
@@ -78,7 +79,7 @@ def summary(run: Run, result: dict[str, Any]) -> list[str]:
 
 
 def render(run: Run, result: dict[str, Any]) -> str:
-    document = run.request.get("detail", run.request) if isinstance(run.request, dict) else {}
+    document = peek(run.request)
     kind = document.get("endpointType", "?") if isinstance(document, dict) else "?"
     action = document.get("action", "create") if isinstance(document, dict) else "?"
     head = f"● {kind} {action} ({run.execution_arn.rsplit(':', 1)[-1]})"

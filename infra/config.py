@@ -1,4 +1,10 @@
-"""Deploy configuration, read from CDK context (``cdk.json`` or ``-c key=value``)."""
+"""Deploy configuration, read from CDK context (``cdk.json`` or ``-c key=value``).
+
+This module owns the shared keys (stack and bus names, retention, e-mails, polling bounds) and the
+generic per-type keys ``<type>TimeoutSeconds`` / ``<type>FirstCheckSeconds``, read once for every
+type in the registry. A type's own keys are its settings slice (``TypeSettings``), read and checked
+by its module in ``infra/endpoint_types/``; :class:`Config` holds them by type name.
+"""
 
 from __future__ import annotations
 
@@ -8,12 +14,9 @@ from typing import Any
 
 from constructs import Node
 
+from infra import endpoint_types as registry
+from infra.endpoint_types.base import TypeSettings
 from infra.polling import EVENT_FALLBACK_SECONDS
-
-#: The endpoint types this deployment builds a lifecycle for (one state machine each).
-ENDPOINT_TYPES = ("sagemaker", "aml", "neptune")
-#: Amazon ML real-time endpoints exist only in these regions.
-AML_REGIONS = ("us-east-1", "eu-west-1")
 
 _BUS_NAME = re.compile(r"^[A-Za-z0-9._\-/]{1,256}$")
 _EMAIL = re.compile(r"^[^@\s,]+@[^@\s,]+\.[^@\s,]+$")
@@ -38,27 +41,12 @@ class ConfigError(ValueError):
     """A context value is missing or malformed; the message says which and how to fix it."""
 
 
-@dataclass(frozen=True)
-class NeptuneConfig:
-    """Where the Neptune cluster is: the data API's URL, its resource id and its network."""
+def _all_types() -> tuple[str, ...]:
+    return registry.names()
 
-    endpoint: str | None = None
-    cluster_resource_id: str | None = None
-    vpc_id: str | None = None
-    subnet_ids: tuple[str, ...] = ()
-    security_group_id: str | None = None
 
-    @property
-    def missing(self) -> list[str]:
-        """The context keys not given (the stack still synthesizes; the warning names them)."""
-        keys = {
-            "neptuneEndpoint": self.endpoint,
-            "neptuneClusterResourceId": self.cluster_resource_id,
-            "neptuneVpcId": self.vpc_id,
-            "neptuneSubnetIds": self.subnet_ids,
-            "neptuneSecurityGroupId": self.security_group_id,
-        }
-        return [key for key, value in keys.items() if not value]
+def _default_settings() -> dict[str, TypeSettings]:
+    return {name: registry.get(name).settings_type() for name in registry.names()}
 
 
 @dataclass(frozen=True)
@@ -70,9 +58,10 @@ class Config:
     bus_name: str = ""
     log_retention_days: int = 30
     powertools_layer_version: int = 27
-    aml_region: str = "us-east-1"
-    neptune: NeptuneConfig = field(default_factory=NeptuneConfig)
-    endpoint_types: tuple[str, ...] = ENDPOINT_TYPES
+    #: The endpoint types this deployment builds a lifecycle for (one state machine each).
+    endpoint_types: tuple[str, ...] = field(default_factory=_all_types)
+    #: Per endpoint type: its own settings (its module's ``TypeSettings``).
+    settings: dict[str, TypeSettings] = field(default_factory=_default_settings)
     #: Who gets every outcome notification, and who gets the alarms (e-mail subscriptions).
     notification_email: str | None = None
     alarm_email: str | None = None
@@ -92,6 +81,7 @@ class Config:
             value = node.try_get_context(key)
             return default if value in (None, "") else value
 
+        types = registry.names()
         stack_name = str(get("stackName", cls.stack_name))
         config = cls(
             stack_name=stack_name,
@@ -100,14 +90,8 @@ class Config:
             powertools_layer_version=_int(
                 get("powertoolsLayerVersion", cls.powertools_layer_version), "powertoolsLayerVersion"
             ),
-            aml_region=str(get("amlRegion", cls.aml_region)),
-            neptune=NeptuneConfig(
-                endpoint=get("neptuneEndpoint"),
-                cluster_resource_id=get("neptuneClusterResourceId"),
-                vpc_id=get("neptuneVpcId"),
-                subnet_ids=_list(get("neptuneSubnetIds", [])),
-                security_group_id=get("neptuneSecurityGroupId"),
-            ),
+            endpoint_types=types,
+            settings={t: registry.get(t).settings_type.from_context(get) for t in types},
             notification_email=get("notificationEmail"),
             alarm_email=get("alarmEmail"),
             defaults={
@@ -115,7 +99,7 @@ class Config:
                     timeout_seconds=_optional_int(get(f"{t}TimeoutSeconds"), f"{t}TimeoutSeconds"),
                     first_check_seconds=_optional_int(get(f"{t}FirstCheckSeconds"), f"{t}FirstCheckSeconds"),
                 )
-                for t in ENDPOINT_TYPES
+                for t in types
             },
             max_poll_interval_seconds=_int(
                 get("maxPollIntervalSeconds", cls.max_poll_interval_seconds), "maxPollIntervalSeconds"
@@ -129,6 +113,11 @@ class Config:
 
     def type_defaults(self, endpoint_type: str) -> TypeDefaults:
         return self.defaults.get(endpoint_type) or TypeDefaults()
+
+    def type_settings(self, endpoint_type: str) -> TypeSettings:
+        """The type's own settings: as given, or its defaults."""
+        given = self.settings.get(endpoint_type)
+        return given if given is not None else registry.get(endpoint_type).settings_type()
 
     def check(self) -> None:
         for key, email in (("notificationEmail", self.notification_email), ("alarmEmail", self.alarm_email)):
@@ -162,40 +151,8 @@ class Config:
             raise ConfigError(
                 f"context stackName={self.stack_name!r}: start with a letter; letters, digits, -"
             )
-        if self.aml_region not in AML_REGIONS:
-            raise ConfigError(
-                f"context amlRegion={self.aml_region!r}: Amazon ML real-time endpoints exist only in "
-                f"{' and '.join(AML_REGIONS)}"
-            )
-        neptune = self.neptune
-        if neptune.endpoint and not re.match(r"^https://[A-Za-z0-9.-]+(:\d+)?/?$", neptune.endpoint):
-            raise ConfigError(
-                f"context neptuneEndpoint={neptune.endpoint!r}: use the cluster's https URL "
-                "(https://my-cluster.cluster-xxxx.us-east-1.neptune.amazonaws.com:8182)"
-            )
-        if neptune.cluster_resource_id and not re.match(r"^cluster-[A-Z0-9]+$", neptune.cluster_resource_id):
-            raise ConfigError(
-                f"context neptuneClusterResourceId={neptune.cluster_resource_id!r}: the cluster's resource id "
-                "(cluster-ABCDEFGHIJKLMNOPQRSTUVWXYZ), not its name"
-            )
-        if neptune.vpc_id and not re.match(r"^vpc-([0-9a-f]{8}|[0-9a-f]{17})$", neptune.vpc_id):
-            raise ConfigError(f"context neptuneVpcId={neptune.vpc_id!r}: a VPC id (vpc-0123abcd)")
-        for subnet in neptune.subnet_ids:
-            if not re.match(r"^subnet-([0-9a-f]{8}|[0-9a-f]{17})$", subnet):
-                raise ConfigError(
-                    f"context neptuneSubnetIds: {subnet!r} is not a subnet id (subnet-0123abcd)"
-                )
-        if neptune.security_group_id and not re.match(
-            r"^sg-([0-9a-f]{8}|[0-9a-f]{17})$", neptune.security_group_id
-        ):
-            raise ConfigError(
-                f"context neptuneSecurityGroupId={neptune.security_group_id!r}: a security group id (sg-0123abcd)"
-            )
-        network = [neptune.vpc_id, neptune.subnet_ids, neptune.security_group_id]
-        if any(network) and not all(network):
-            raise ConfigError(
-                "context neptuneVpcId, neptuneSubnetIds and neptuneSecurityGroupId go together: give all three"
-            )
+        for settings in self.settings.values():
+            settings.check()
 
 
 def _int(value: Any, key: str) -> int:
@@ -207,11 +164,3 @@ def _int(value: Any, key: str) -> int:
 
 def _optional_int(value: Any, key: str) -> int | None:
     return None if value is None else _int(value, key)
-
-
-def _list(value: Any) -> tuple[str, ...]:
-    if isinstance(value, str):
-        return tuple(part.strip() for part in value.split(",") if part.strip())
-    if isinstance(value, list | tuple):
-        return tuple(str(part) for part in value)
-    raise ConfigError(f"context neptuneSubnetIds={value!r}: a list or a comma-separated string of subnet ids")

@@ -1,9 +1,13 @@
-"""The one Lambda factory: runtime, asset, Powertools layer, tracing, environment, log group."""
+"""The one Lambda factory: runtime, asset, Powertools layer, tracing, environment, log group.
+
+It owns what every endpoint type's function shares; a type's own environment and network come
+from its module in ``infra/endpoint_types/``, and the Powertools service name and metrics
+namespace from the catalog (``infra/catalog.py``).
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from aws_cdk import Duration, RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
@@ -11,11 +15,17 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from infra import catalog
+from infra.endpoint_types.base import Network
+
 #: ``functions/`` is the only deployed asset; found from this file, never from the working dir.
 FUNCTIONS_DIR = Path(__file__).resolve().parent.parent / "functions"
 HANDLER = "controller.handlers.handler"
 RUNTIME = lambda_.Runtime.PYTHON_3_12
 POWERTOOLS_ACCOUNT = "017000801446"
+#: The Powertools logger's ``service`` and the metrics' namespace, as the functions' code has them.
+POWERTOOLS_SERVICE_NAME: str = catalog.CONTROLLER["serviceName"]
+POWERTOOLS_METRICS_NAMESPACE: str = catalog.CONTROLLER["metricsNamespace"]
 
 
 def powertools_layer(scope: Construct, layer_version: int) -> lambda_.ILayerVersion:
@@ -36,12 +46,13 @@ def controller_function(
     layer: lambda_.ILayerVersion,
     log_retention_days: int,
     environment: dict[str, str] | None = None,
-    network: dict[str, Any] | None = None,
+    network: Network | None = None,
 ) -> lambda_.Function:
     """A function running the lifecycle steps of ``endpoint_type``.
 
     Its role is its own, with no managed policy: it may write to its own log group, and the stack
-    adds exactly the service calls its endpoint type needs (infra/permissions.py).
+    adds exactly the service calls its endpoint type needs (its module in infra/endpoint_types/).
+    ``network``: it runs in that VPC's subnets (the type's placement); ``None``: Lambda's own.
     """
     log_group = logs.LogGroup(
         scope,
@@ -80,13 +91,15 @@ def controller_function(
         environment={
             "ENDPOINT_TYPE": endpoint_type,
             "CONTROLLER_ACCOUNT_ID": Stack.of(scope).account,
-            "POWERTOOLS_SERVICE_NAME": "ml-endpoint-controller",
-            "POWERTOOLS_METRICS_NAMESPACE": "MlEndpointController",
+            "POWERTOOLS_SERVICE_NAME": POWERTOOLS_SERVICE_NAME,
+            "POWERTOOLS_METRICS_NAMESPACE": POWERTOOLS_METRICS_NAMESPACE,
             "POWERTOOLS_LOG_LEVEL": "INFO",
             **(environment or {}),
         },
         description=f"ml-endpoint-controller: {endpoint_type} endpoint lifecycle steps",
-        **(network or {}),
+        vpc=network.vpc if network else None,
+        vpc_subnets=network.subnets if network else None,
+        security_groups=list(network.security_groups) if network else None,
     )
 
 

@@ -1,5 +1,9 @@
 """Alarms that tell on-call something needs a person, published to one alarm topic, and the
-stack's dashboard (one section per endpoint type). The runbook (README) says what each means."""
+stack's dashboard (one section per endpoint type). The runbook (README) says what each means.
+
+It owns the alarms and the dashboard, alike for every endpoint type; the metrics' namespace and
+service, and the contract's error codes, come from the catalog (``infra/catalog.py``).
+"""
 
 from __future__ import annotations
 
@@ -14,19 +18,15 @@ from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
+from infra import catalog
+
 #: Where the functions' Powertools metrics land (EMF), with their default dimensions.
-NAMESPACE = "MlEndpointController"
-SERVICE = "ml-endpoint-controller"
+NAMESPACE: str = catalog.CONTROLLER["metricsNamespace"]
+SERVICE: str = catalog.CONTROLLER["serviceName"]
 #: The contract's error codes: the functions count each (``RollbackFailed`` counts rollback failures).
-ERROR_CODES = (
-    "InvalidRequest",
-    "EndpointAlreadyExists",
-    "PrerequisiteNotFound",
-    "EndpointCreationFailed",
-    "EndpointTimeout",
-    "ProviderError",
-    "RollbackFailed",
-)
+ERROR_CODES: tuple[str, ...] = tuple(catalog.CONTROLLER["errorCodes"])
+#: The codes of a refused request (the requester's error): not an on-call matter.
+REFUSAL_CODES: tuple[str, ...] = tuple(catalog.CONTROLLER["refusalCodes"])
 #: The other EMF metrics of the lifecycle steps (functions/controller/lifecycle.py, handlers.py).
 OUTCOMES = ("EndpointReady", "EndpointFailed", "EndpointDeleted", "Rollbacks")
 LOOKS = ("Polls", "ResumedByEvent", "StateChangeEventsIgnored")
@@ -108,7 +108,7 @@ class Monitoring(Construct):
             cloudwatch.TextWidget(markdown=f"## {title} (`{endpoint_type}`)", width=24, height=1)
         )
 
-    def watch_lifecycle(self, title: str, endpoint_type: str, state_machine: sfn.StateMachine) -> None:
+    def watch_lifecycle(self, *, title: str, endpoint_type: str, state_machine: sfn.StateMachine) -> None:
         self._alarm(
             f"{title}RollbackFailed",
             emf_metric("RollbackFailed", endpoint_type),
@@ -118,10 +118,7 @@ class Monitoring(Construct):
         failed = state_machine.metric_failed(period=PERIOD, statistic="Sum")
         timed_out = state_machine.metric_timed_out(period=PERIOD, statistic="Sum")
         # A refused request (the requester's error) ends FAILED too; on-call hears of the rest.
-        requester_errors = {
-            f"r{i}": emf_metric(code, endpoint_type)
-            for i, code in enumerate(("InvalidRequest", "EndpointAlreadyExists", "PrerequisiteNotFound"))
-        }
+        requester_errors = {f"r{i}": emf_metric(code, endpoint_type) for i, code in enumerate(REFUSAL_CODES)}
         self._alarm(
             f"{title}ExecutionsFailed",
             cloudwatch.MathExpression(
@@ -179,7 +176,7 @@ class Monitoring(Construct):
             ),
         )
 
-    def watch_function(self, title: str, endpoint_type: str, function: lambda_.IFunction) -> None:
+    def watch_function(self, *, title: str, endpoint_type: str, function: lambda_.IFunction) -> None:
         """The function's errors: an alarm on those the state machine does not expect (Lambda's
         ``Errors`` minus the ``HandledErrors`` the function counts: contract errors, transient
         errors, "not ready yet"), so bugs, timeouts and crashes; and its part of the dashboard."""

@@ -1,16 +1,25 @@
 """cdk-nag's AWS Solutions checks on every synth, and the findings this stack acknowledges.
 
+This module owns the acknowledgments every endpoint type shares (its function's and its state
+machine's X-Ray wildcard, the runtime pin, the Lambda invoke grant) and the stack's own (the
+dead-letter queue); each type's module in ``infra/endpoint_types/`` acknowledges its own grants'
+wildcard resources, through :func:`ack`.
+
 Each acknowledgment names the exact finding (rule and resource) and says why it is right here;
 anything new fails the synth (and so every test and ``endpointctl local run``).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
 from aws_cdk import Acknowledgment, App, CfnResource, Stack, Token, Validations
 from cdk_nag import AwsSolutionsChecks
 from constructs import IConstruct
 
-from infra.stack import ControllerStack
+if TYPE_CHECKING:
+    from infra.stack import ControllerStack
 
 XRAY = (
     "X-Ray's PutTraceSegments / PutTelemetryRecords (and Step Functions' log delivery APIs) "
@@ -22,8 +31,31 @@ def add_checks(app: App) -> None:
     Validations.of(app).add_plugins(AwsSolutionsChecks(app))
 
 
-def _ack(scope: IConstruct, rule: str, reason: str) -> None:
+def ack(scope: IConstruct, rule: str, reason: str) -> None:
+    """Acknowledge ``AwsSolutions-<rule>`` on ``scope``. Every acknowledgment goes through here,
+    looked up as ``nag.ack`` when it is made (tests wrap it to review them all)."""
     Validations.of(scope).acknowledge(Acknowledgment(id=f"AwsSolutions-{rule}", reason=reason))
+
+
+@dataclass(frozen=True)
+class NagArns:
+    """How cdk-nag spells an ARN of this stack in a finding: pseudo parameters, or literals in an
+    environment-bound stack."""
+
+    region: str
+    account: str
+
+    @classmethod
+    def of(cls, stack: Stack) -> NagArns:
+        return cls(
+            region="<AWS::Region>" if Token.is_unresolved(stack.region) else stack.region,
+            account="<AWS::AccountId>" if Token.is_unresolved(stack.account) else stack.account,
+        )
+
+    def arn(self, service: str, resource: str, *, region: str | None = None) -> str:
+        """``arn:<AWS::Partition>:<service>:<region>:<account>:<resource>``; ``region``: another
+        region than the stack's, literally."""
+        return f"arn:<AWS::Partition>:{service}:{region or self.region}:{self.account}:{resource}"
 
 
 def _logical_id(construct: IConstruct) -> str:
@@ -34,16 +66,12 @@ def _logical_id(construct: IConstruct) -> str:
 
 def acknowledge(stack: ControllerStack) -> None:
     """The findings that are right for this stack, each with its reason."""
-    # How cdk-nag spells the ARN: pseudo parameters, or literals in an environment-bound stack.
-    region = "<AWS::Region>" if Token.is_unresolved(stack.region) else stack.region
-    account = "<AWS::AccountId>" if Token.is_unresolved(stack.account) else stack.account
-    region_account = "arn:<AWS::Partition>:{service}:" + f"{region}:{account}:" + "{resource}"
     for endpoint_type, lifecycle in stack.lifecycles.items():
         function = stack.functions[endpoint_type]
         role = function.role
         assert role is not None
-        _ack(role, "IAM5[Resource::*]", XRAY)
-        _ack(
+        ack(role, "IAM5[Resource::*]", XRAY)
+        ack(
             function,
             "L1",
             "Pinned to python3.12, the runtime the Powertools public layer version in cdk.json "
@@ -51,50 +79,17 @@ def acknowledge(stack: ControllerStack) -> None:
             "means moving the layer with it, tested, not an automatic change.",
         )
         machine_role = lifecycle.state_machine.role
-        _ack(machine_role, "IAM5[Resource::*]", XRAY)
-        _ack(
+        ack(machine_role, "IAM5[Resource::*]", XRAY)
+        ack(
             machine_role,
             f"IAM5[Resource::<{_logical_id(function)}.Arn>:*]",
             "The Lambda tasks may invoke versions and aliases of this one function (CDK's "
             "LambdaInvoke grant); no other function is reachable.",
         )
-    sagemaker = stack.functions.get("sagemaker")
-    if sagemaker is not None and sagemaker.role is not None:
-        for kind in ("endpoint", "endpoint-config"):
-            _ack(
-                sagemaker.role,
-                "IAM5[Resource::" + region_account.format(service="sagemaker", resource=f"{kind}/*") + "]",
-                f"SageMaker {kind}s are named by each request, so the name is a wildcard; the ARN "
-                "is this account and region, and deletes additionally require the controller's "
-                "ownership tag (aws:ResourceTag condition).",
-            )
-    aml = stack.functions.get("aml")
-    if aml is not None and aml.role is not None:
-        _ack(
-            aml.role,
-            f"IAM5[Resource::arn:<AWS::Partition>:machinelearning:{stack.config.aml_region}:"
-            f"{account}:mlmodel/*]",
-            "Amazon ML models are named by each request (MLModelId); the ARN is this account in the "
-            "Amazon ML region only.",
-        )
-    neptune = stack.functions.get("neptune")
-    if neptune is not None and neptune.role is not None:
-        cluster = stack.config.neptune.cluster_resource_id or "cluster-*"
-        _ack(
-            neptune.role,
-            "IAM5[Resource::" + region_account.format(service="neptune-db", resource=f"{cluster}/*") + "]",
-            "neptune-db data actions are granted on a cluster's resource ARN followed by '/*' (the "
-            "form Neptune IAM auth requires); with context neptuneClusterResourceId it is that "
-            "one cluster.",
-        )
-        if stack.config.neptune.vpc_id:
-            _ack(
-                neptune.role,
-                "IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]",
-                "A function in the Neptune cluster's VPC needs the ENI permissions of this AWS managed "
-                "policy (ec2 network-interface actions that take no resource-level scoping).",
-            )
-    _ack(
+    arns = NagArns.of(stack)
+    for endpoint_type, infra in stack.endpoint_types.items():
+        infra.acknowledge(stack.functions[endpoint_type], arns)
+    ack(
         stack.dead_letters,
         "SQS3",
         "This queue is itself the dead-letter queue of the request rules' and state-change rule's "

@@ -1,7 +1,8 @@
-"""How each endpoint type is watched while it is being created: the one place for it.
+"""How a lifecycle watches an endpoint being created: the shared numbers and the policy's shape.
 
-The fixed loop (Wait 30 s → Check → Choice, botocore's waiter cadence) costs three billed state
-transitions per look and up to 30 s of delay. Instead:
+Each endpoint type's module (``infra/endpoint_types/<name>.py``) says when its first look comes;
+this module owns what every type shares. The fixed loop (Wait 30 s → Check → Choice, botocore's
+waiter cadence) costs three billed state transitions per look and up to 30 s of delay. Instead:
 
 - the first look comes after the type's typical *minimum* creation time (no endpoint of that
   type is ready sooner, so earlier looks are wasted), cut to the request's timeout, and jittered
@@ -11,12 +12,13 @@ transitions per look and up to 30 s of delay. Instead:
   instead of three, growing from ``interval`` by ``backoff_rate`` and capped at ``max_interval``.
   The cap bounds detection latency (≤ 30 s).
 
-SageMaker publishes ``SageMaker Endpoint State Change`` events, so its lifecycle does not poll: it
-parks a task token and an EventBridge rule resumes it (see ``infra/lifecycle.py``). Events can be
-lost or late, so the waiting task still times out every ``EVENT_FALLBACK_SECONDS`` (cut to the
-request's deadline) and looks for itself once, then waits again: one billed transition per
-fallback look. 15 minutes keeps even a one-hour creation within 3 fallback looks (≤ 12 transitions
-in all) while a lost event delays the outcome by 15 minutes at most.
+A type whose service publishes state-change events (its catalog row's ``stateChanges``) does not
+poll: its lifecycle parks a task token and an EventBridge rule resumes it (see
+``infra/state_machine.py``). Events can be lost or late, so the waiting task still times out every
+``EVENT_FALLBACK_SECONDS`` (cut to the request's deadline) and looks for itself once, then waits
+again: one billed transition per fallback look. 15 minutes keeps even a one-hour creation within
+3 fallback looks (≤ 12 transitions in all) while a lost event delays the outcome by 15 minutes at
+most.
 
 A request that sets ``options.pollIntervalSeconds`` gets exactly that fixed cadence instead
 (Wait → Check → Choice, the classic loop), for every type.
@@ -41,27 +43,18 @@ class PollPolicy:
     max_interval_seconds: int
 
 
-# After the first look: 10, 15, 22.5, then every 30 s. Six looks cover the first two minutes past the
-# first one; from then on the loop costs one transition per 30 s instead of three.
-def _after(first_check_seconds: int) -> PollPolicy:
+def backoff_after(first_check_seconds: int) -> PollPolicy:
+    """The shared shape after the first look: 10, 15, 22.5, then every 30 s. Six looks cover the
+    first two minutes past the first one; from then on the loop costs one transition per 30 s
+    instead of three."""
     return PollPolicy(first_check_seconds, interval_seconds=10, backoff_rate=1.5, max_interval_seconds=30)
 
 
-POLICIES: dict[str, PollPolicy] = {
-    # Real-time endpoints provision instances and pull a container: not ready in under 2 min.
-    # (Used by SageMaker only when events are off, i.e. never by default; kept for symmetry.)
-    "sagemaker": _after(120),
-    # Amazon ML real-time endpoints take a couple of minutes to become READY.
-    "aml": _after(120),
-    # Neptune ML deploys a SageMaker endpoint underneath: at least as slow.
-    "neptune": _after(120),
-}
-
-
-def policy(endpoint_type: str, *, first_check_seconds: int | None, max_interval_seconds: int) -> PollPolicy:
-    """The type's policy with a deployment's overrides (context ``<type>FirstCheckSeconds``,
+def with_overrides(
+    base: PollPolicy, *, first_check_seconds: int | None, max_interval_seconds: int
+) -> PollPolicy:
+    """A type's policy with a deployment's overrides (context ``<type>FirstCheckSeconds``,
     ``maxPollIntervalSeconds``)."""
-    base = POLICIES[endpoint_type]
     return replace(
         base,
         first_check_seconds=first_check_seconds or base.first_check_seconds,

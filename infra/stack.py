@@ -1,4 +1,9 @@
-"""The controller's stack: a bus, a topic, and per endpoint type a function, a lifecycle and a rule."""
+"""The controller's stack: a bus, a topic, and per endpoint type a function, a lifecycle and a rule.
+
+It composes: the shared resources here, and for each configured endpoint type the same function,
+state machine, request rule and alarms, shaped by that type's module (``infra/endpoint_types/``):
+its grants, environment, network, poll policy and state-change rule. It names no type.
+"""
 
 from __future__ import annotations
 
@@ -17,14 +22,17 @@ from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
+from infra import catalog
+from infra import endpoint_types as registry
 from infra.config import Config
+from infra.endpoint_types.base import EndpointTypeInfra, StateChangeEvents
 from infra.function import controller_function, powertools_layer
-from infra.lifecycle import EndpointLifecycle
 from infra.monitoring import Monitoring
-from infra.permissions import TYPES, StateChangeEvents
-from infra.polling import policy
+from infra.polling import with_overrides
+from infra.state_machine import LifecycleStateMachine
 
-REQUEST_DETAIL_TYPE = "Endpoint Request"
+#: The detail-type of the requests on the controller's bus.
+REQUEST_DETAIL_TYPE: str = catalog.CONTROLLER["requestDetailType"]
 
 
 class ControllerStack(Stack):
@@ -91,60 +99,12 @@ class ControllerStack(Stack):
         )
         self.monitoring.watch_dead_letters(self.dead_letters)
 
-        self.lifecycles: dict[str, EndpointLifecycle] = {}
+        self.lifecycles: dict[str, LifecycleStateMachine] = {}
         self.functions: dict[str, lambda_.Function] = {}
+        self.endpoint_types: dict[str, EndpointTypeInfra[Any]] = {}
         for endpoint_type in config.endpoint_types:
-            spec = TYPES[endpoint_type]
-            name = spec.title
-            function = controller_function(
-                self,
-                f"{name}Function",
-                endpoint_type=endpoint_type,
-                layer=layer,
-                log_retention_days=config.log_retention_days,
-                environment={"IDEMPOTENCY_TABLE": self.requests.table_name, **spec.environment(config)},
-                network=spec.network(self, config),
-            )
-            spec.grant(function, config)
-            self.monitoring.watch_function(name, endpoint_type, function)
-            # Claims, outcomes and parked task tokens: single items only, no scans or queries.
-            self.requests.grant(
-                function, "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"
-            )
-            lifecycle = EndpointLifecycle(
-                self,
-                f"{name}Lifecycle",
-                endpoint_type=endpoint_type,
-                function=function,
-                bus=self.bus,
-                topic=self.topic,
-                poll=policy(
-                    endpoint_type,
-                    first_check_seconds=config.type_defaults(endpoint_type).first_check_seconds,
-                    max_interval_seconds=config.max_poll_interval_seconds,
-                ),
-                event_fallback_seconds=config.event_fallback_seconds if spec.state_changes else None,
-                default_timeout_seconds=config.type_defaults(endpoint_type).timeout_seconds,
-                log_retention_days=config.log_retention_days,
-            )
-            # The SnsPublish tasks name the topic; publishing to an encrypted topic needs its key.
-            self.key.grant(lifecycle.state_machine, "kms:Decrypt", "kms:GenerateDataKey")
-            if spec.state_changes is not None:
-                self._resume_on_state_changes(name, spec.state_changes, function, lifecycle)
-            events.Rule(
-                self,
-                f"{name}Requests",
-                event_bus=self.request_bus,
-                description=f"Endpoint requests of type {endpoint_type} start its lifecycle",
-                event_pattern=events.EventPattern(
-                    detail_type=[REQUEST_DETAIL_TYPE], detail={"endpointType": [endpoint_type]}
-                ),
-                targets=[self._request_target(lifecycle.state_machine)],
-            )
-            CfnOutput(self, f"{name}StateMachineArn", value=lifecycle.state_machine.state_machine_arn)
-            self.monitoring.watch_lifecycle(name, endpoint_type, lifecycle.state_machine)
-            self.lifecycles[endpoint_type] = lifecycle
-            self.functions[endpoint_type] = function
+            infra = registry.get(endpoint_type)(settings=config.type_settings(endpoint_type))
+            self._add_endpoint_type(infra, config=config, layer=layer)
 
         # A request no type's rule takes (unknown or missing endpointType) still gets its answer:
         # the first lifecycle rejects it as InvalidRequest, with a notification, instead of silence.
@@ -175,6 +135,66 @@ class ControllerStack(Stack):
         CfnOutput(self, "AlarmTopicArn", value=self.monitoring.topic.topic_arn)
         CfnOutput(self, "DeadLetterQueueUrl", value=self.dead_letters.queue_url)
 
+    def _add_endpoint_type(
+        self, infra: EndpointTypeInfra[Any], *, config: Config, layer: lambda_.ILayerVersion
+    ) -> None:
+        """The type's function, lifecycle, request rule, outputs and alarms."""
+        endpoint_type, name = infra.name, infra.title
+        changes = infra.state_changes
+        function = controller_function(
+            self,
+            f"{name}Function",
+            endpoint_type=endpoint_type,
+            layer=layer,
+            log_retention_days=config.log_retention_days,
+            environment={"IDEMPOTENCY_TABLE": self.requests.table_name, **infra.environment()},
+            network=infra.network(self),
+        )
+        infra.grant(function)
+        self.monitoring.watch_function(title=name, endpoint_type=endpoint_type, function=function)
+        # Claims, outcomes and parked task tokens: single items only, no scans or queries.
+        self.requests.grant(
+            function, "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"
+        )
+        defaults = config.type_defaults(endpoint_type)
+        lifecycle = LifecycleStateMachine(
+            self,
+            f"{name}Lifecycle",
+            endpoint_type=endpoint_type,
+            function=function,
+            bus=self.bus,
+            topic=self.topic,
+            poll=with_overrides(
+                infra.poll_policy,
+                first_check_seconds=defaults.first_check_seconds,
+                max_interval_seconds=config.max_poll_interval_seconds,
+            ),
+            event_fallback_seconds=config.event_fallback_seconds if changes else None,
+            default_timeout_seconds=defaults.timeout_seconds,
+            log_retention_days=config.log_retention_days,
+        )
+        # The SnsPublish tasks name the topic; publishing to an encrypted topic needs its key.
+        self.key.grant(lifecycle.state_machine, "kms:Decrypt", "kms:GenerateDataKey")
+        if changes is not None:
+            self._resume_on_state_changes(name, changes, function, lifecycle)
+        events.Rule(
+            self,
+            f"{name}Requests",
+            event_bus=self.request_bus,
+            description=f"Endpoint requests of type {endpoint_type} start its lifecycle",
+            event_pattern=events.EventPattern(
+                detail_type=[REQUEST_DETAIL_TYPE], detail={"endpointType": [endpoint_type]}
+            ),
+            targets=[self._request_target(lifecycle.state_machine)],
+        )
+        CfnOutput(self, f"{name}StateMachineArn", value=lifecycle.state_machine.state_machine_arn)
+        self.monitoring.watch_lifecycle(
+            title=name, endpoint_type=endpoint_type, state_machine=lifecycle.state_machine
+        )
+        self.lifecycles[endpoint_type] = lifecycle
+        self.functions[endpoint_type] = function
+        self.endpoint_types[endpoint_type] = infra
+
     def _request_target(self, machine: sfn.IStateMachine) -> targets.SfnStateMachine:
         """Start ``machine``; retried for 2 hours, then kept in the dead-letter queue."""
         return targets.SfnStateMachine(
@@ -186,7 +206,7 @@ class ControllerStack(Stack):
         name: str,
         changes: StateChangeEvents,
         function: lambda_.Function,
-        lifecycle: EndpointLifecycle,
+        lifecycle: LifecycleStateMachine,
     ) -> None:
         """The service's state-change events (default bus) resume the lifecycle's waiting task."""
         events.Rule(
@@ -194,7 +214,7 @@ class ControllerStack(Stack):
             f"{name}StateChanges",
             description=f"{changes.detail_type} of the controller's endpoints resume their lifecycle",
             event_pattern=events.EventPattern(
-                source=[changes.source], detail_type=[changes.detail_type], detail=changes.detail
+                source=[changes.source], detail_type=[changes.detail_type], detail=changes.detail or None
             ),
             targets=[
                 targets.LambdaFunction(

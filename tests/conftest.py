@@ -29,7 +29,7 @@ Runner = Callable[..., list[dict[str, Any]]]
 @pytest.fixture
 def local_run(template: dict[str, Any]) -> Runner:
     """Run requests through the synthesized state machines: ``local_run([req], scenario)``."""
-    from endpointctl.cli import run_requests
+    from endpointctl.runner import run_requests
 
     def run(
         requests: list[Any], scenario: dict[str, Any] | None = None, *, parallel: bool = False

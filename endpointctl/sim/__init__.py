@@ -1,1 +1,38 @@
-"""Simulated endpoint services for the local runner, driven by a scenario (CONTRACT §3)."""
+"""The simulated endpoint services of the local runner, one per endpoint type.
+
+A catalog type's simulator is the ``SIMULATOR`` class of ``endpointctl.sim.<name>``; code outside
+this package (a test's own endpoint type) adds one with :func:`register`. Every simulator conforms
+to :class:`~endpointctl.sim.base.Simulator`; the runner loops over :func:`simulators` and names
+none of them.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+
+from controller import catalog
+from endpointctl.sim.base import DemoScene, Simulator, SimulatorBase
+
+__all__ = ["DemoScene", "Simulator", "SimulatorBase", "register", "simulators", "unregister"]
+
+_REGISTERED: dict[str, type[Simulator]] = {}
+
+
+def simulators() -> dict[str, type[Simulator]]:
+    """Endpoint type → its simulator class, in catalog order."""
+    found = {}
+    for name in catalog.names():
+        if name not in _REGISTERED:
+            _REGISTERED[name] = import_module(f"{__name__}.{name}").SIMULATOR
+        found[name] = _REGISTERED[name]
+    return found
+
+
+def register(simulator: type[Simulator]) -> None:
+    """Use ``simulator`` for its ``endpoint_type`` (whose catalog row must exist)."""
+    catalog.get(simulator.endpoint_type)
+    _REGISTERED[simulator.endpoint_type] = simulator
+
+
+def unregister(endpoint_type: str) -> None:
+    _REGISTERED.pop(endpoint_type, None)

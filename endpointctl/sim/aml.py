@@ -10,18 +10,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from endpointctl.clock import VirtualClock
-from endpointctl.sim import lifecycle as life
-from endpointctl.sim.common import (
-    CallLog,
-    Emulator,
-    Fault,
-    json_error,
-    names,
-    request_document,
-)
+from endpointctl.runner.virtual_clock import VirtualClock
+from endpointctl.sim import timeline as life
+from endpointctl.sim.base import DemoScene
+from endpointctl.sim.calls import CallLog
+from endpointctl.sim.emulator import EXECUTION_HEADER, Emulator
+from endpointctl.sim.faults import Fault, json_error
+from endpointctl.sim.scenario import names, request_document
 
-EXECUTION_HEADER = "X-Endpointctl-Execution"
 ENDPOINT_URL = "https://realtime.machinelearning.us-east-1.amazonaws.com"
 PEAK_RPS = 200
 _STATUS = {
@@ -34,7 +30,21 @@ _STATUS = {
 
 
 class AmlEmulator(Emulator):
-    service = "aml"
+    endpoint_type = "aml"
+    client_service = "machine-learning"
+    sample_params = {"MLModelId": "bench-model"}
+    demo = (
+        DemoScene(
+            "An Amazon ML real-time endpoint becomes ready",
+            {"endpointType": "aml", "params": {"MLModelId": "ml-churn-2026"}, "requestId": "demo-aml-ready"},
+            {"aml": {"createSeconds": 120}},
+        ),
+        DemoScene(
+            "An Amazon ML real-time endpoint fails and is deleted again",
+            {"endpointType": "aml", "params": {"MLModelId": "ml-fraud-2026"}, "requestId": "demo-aml-failed"},
+            {"aml": {"createSeconds": 180, "outcome": "FAILED"}},
+        ),
+    )
     default_create_seconds = 120
     default_delete_seconds = 30
     outcomes = ("READY", "FAILED")
@@ -114,3 +124,6 @@ class AmlEmulator(Emulator):
     @staticmethod
     def _ok(body: dict[str, Any]) -> tuple[int, dict[str, str], str]:
         return 200, {"Content-Type": "application/x-amz-json-1.1"}, json.dumps(body)
+
+
+SIMULATOR = AmlEmulator

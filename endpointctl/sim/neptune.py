@@ -13,16 +13,13 @@ import json
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from endpointctl.clock import VirtualClock
-from endpointctl.sim import lifecycle as life
-from endpointctl.sim.aml import EXECUTION_HEADER
-from endpointctl.sim.common import (
-    CallLog,
-    Emulator,
-    Fault,
-    names,
-    request_document,
-)
+from endpointctl.runner.virtual_clock import VirtualClock
+from endpointctl.sim import timeline as life
+from endpointctl.sim.base import DemoScene
+from endpointctl.sim.calls import CallLog
+from endpointctl.sim.emulator import EXECUTION_HEADER, Emulator
+from endpointctl.sim.faults import Fault
+from endpointctl.sim.scenario import names, request_document
 
 ARN = "arn:aws:sagemaker:us-east-1:123456789012:endpoint/{}"
 _STATUS = {life.READY: "InService", life.FAILED: "Failed", life.DELETING: "Deleting"}
@@ -35,7 +32,39 @@ def rest_error(fault: Fault, message: str | None = None) -> tuple[int, dict[str,
 
 
 class NeptuneEmulator(Emulator):
-    service = "neptune"
+    endpoint_type = "neptune"
+    client_service = "neptunedata"
+    sample_params = {"id": "bench", "mlModelTrainingJobId": "bench-job"}
+    demo = (
+        DemoScene(
+            "A Neptune ML endpoint becomes ready",
+            {
+                "endpointType": "neptune",
+                "params": {
+                    "id": "fraud-graph",
+                    "mlModelTrainingJobId": "fraud-training-2026-11",
+                    "modelName": "rgcn",
+                },
+                "requestId": "demo-neptune-ready",
+            },
+            {"neptune": {"createSeconds": 600}},
+        ),
+        DemoScene(
+            "A Neptune ML endpoint fails; the controller deletes it once Neptune lets it",
+            {
+                "endpointType": "neptune",
+                "params": {"id": "risk-graph", "mlModelTransformJobId": "risk-transform-7"},
+                "requestId": "demo-neptune-failed",
+            },
+            {
+                "neptune": {
+                    "createSeconds": 900,
+                    "outcome": "Failed",
+                    "failureReason": "The model artifacts could not be loaded.",
+                }
+            },
+        ),
+    )
     default_create_seconds = 600
     default_delete_seconds = 60
     outcomes = ("InService", "Failed")
@@ -157,3 +186,6 @@ class NeptuneEmulator(Emulator):
             "endpoint": endpoint,
             "endpointConfig": {"name": endpoint_id},
         }
+
+
+SIMULATOR = NeptuneEmulator

@@ -12,7 +12,6 @@ import re
 import threading
 import time
 import uuid
-from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass
 from typing import Any
@@ -22,22 +21,18 @@ from moto.sagemaker import models as sm_models
 from moto.sagemaker.exceptions import ValidationError
 from moto.sagemaker.responses import SageMakerResponse
 
-from endpointctl.clock import VirtualClock
-from endpointctl.sim.common import (
-    CallLog,
-    FaultPlan,
-    ScenarioError,
-    json_error,
-    read_faults,
-    request_document,
-)
+from endpointctl.runner.virtual_clock import VirtualClock
+from endpointctl.sim.base import DemoScene, SimulatorBase
+from endpointctl.sim.calls import CallLog
+from endpointctl.sim.faults import FaultPlan, json_error, read_faults
+from endpointctl.sim.scenario import ScenarioError, number, request_document
 
 NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
 
 
 @dataclass
-class Timeline:
-    """When an endpoint was asked to be created or deleted, in virtual seconds."""
+class EndpointRecord:
+    """When an endpoint was asked to be created or deleted, in virtual seconds, and its tags."""
 
     create_at: float | None
     delete_at: float | None = None
@@ -46,14 +41,74 @@ class Timeline:
     tags: dict[str, str] | None = None
 
 
-class SageMakerSim:
+_INLINE_CONFIG = {
+    "EndpointConfigName": "fraud-config-v1",
+    "ProductionVariants": [
+        {
+            "VariantName": "AllTraffic",
+            "ModelName": "fraud-model",
+            "InstanceType": "ml.m5.large",
+            "InitialInstanceCount": 1,
+        }
+    ],
+}
+
+
+class SageMakerSim(SimulatorBase):
+    """The ``sagemaker`` simulator (moto's backend, patched)."""
+
+    endpoint_type = "sagemaker"
+    emits_events = True
+    sample_params = {"EndpointName": "bench", "EndpointConfigName": "bench-cfg"}
+    demo = (
+        DemoScene(
+            "A SageMaker endpoint becomes ready (5 simulated minutes)",
+            {
+                "endpointType": "sagemaker",
+                "params": {
+                    "EndpointName": "churn-prod",
+                    "EndpointConfigName": "churn-config-v3",
+                    "Tags": [{"Key": "team", "Value": "ml"}],
+                },
+                "requestId": "demo-ready",
+            },
+            {"sagemaker": {"createSeconds": 300}},
+        ),
+        DemoScene(
+            "A SageMaker endpoint fails; the controller deletes the endpoint and the config it created",
+            {
+                "endpointType": "sagemaker",
+                "params": {
+                    "EndpointName": "fraud-canary",
+                    "EndpointConfigName": "fraud-config-v1",
+                    "EndpointConfig": _INLINE_CONFIG,
+                },
+                "requestId": "demo-failed",
+            },
+            {
+                "sagemaker": {
+                    "createSeconds": 420,
+                    "outcome": "Failed",
+                    "failureReason": "The primary container did not pass the ping health check.",
+                }
+            },
+        ),
+        DemoScene(
+            "A request that breaks the API's rules is refused before any call",
+            {
+                "endpointType": "sagemaker",
+                "params": {"EndpointName": "-bad name-", "Tags": [{"Key": "aws:owner", "Value": "x"}]},
+            },
+            refused=True,
+        ),
+    )
+
     def __init__(self, scenario: dict[str, Any], clock: VirtualClock, log: CallLog) -> None:
         if not isinstance(scenario, dict):
             raise ScenarioError("sagemaker must be an object")
-        self.clock = clock
-        self.log = log
-        self.create_seconds = _number(scenario, "createSeconds", 300)
-        self.delete_seconds = _number(scenario, "deleteSeconds", 60)
+        super().__init__(scenario, clock, log)
+        self.create_seconds = number(scenario, "sagemaker", "createSeconds", 300)
+        self.delete_seconds = number(scenario, "sagemaker", "deleteSeconds", 60)
         self.outcome = scenario.get("outcome", "InService")
         if self.outcome not in ("InService", "Failed"):
             raise ScenarioError("sagemaker.outcome must be InService or Failed")
@@ -64,15 +119,13 @@ class SageMakerSim:
         self.missing = bool(scenario.get("missingPrerequisites", False))
         self.emit_events = bool(scenario.get("emitEvents", True))
         #: Not in the contract's scenario, for tests: events arrive late, or each one twice.
-        self.event_delay = _number(scenario, "eventDelaySeconds", 0)
+        self.event_delay = number(scenario, "sagemaker", "eventDelaySeconds", 0)
         self.duplicate_events = bool(scenario.get("duplicateEvents", False))
-        #: Where state-change events go (the world's default bus); None: nowhere.
-        self.publish: Callable[[dict[str, Any]], None] | None = None
         existing = scenario.get("existing") or {}
         self.existing_endpoints = [str(n) for n in existing.get("endpoints", [])]
         self.existing_configs = [str(n) for n in existing.get("endpointConfigs", [])]
         self.faults = FaultPlan(read_faults(scenario.get("faults"), "sagemaker"))
-        self.timelines: dict[str, Timeline] = {}
+        self.timelines: dict[str, EndpointRecord] = {}
         #: When each endpoint reached its terminal status (name -> (execution, virtual time)).
         self.terminal: dict[str, tuple[str | None, float]] = {}
         #: When deletions ended (name -> [(execution, virtual time)]).
@@ -123,7 +176,7 @@ class SageMakerSim:
                     "123456789012", "us-east-1", name, config, [], {}, [{"Key": "team", "Value": "other"}]
                 )
                 self.backend().endpoints[name] = endpoint
-                self.timelines[name] = Timeline(create_at=None)
+                self.timelines[name] = EndpointRecord(create_at=None)
 
     def prepare(self, request: Any) -> None:
         """Make the prerequisites a request names exist, unless ``missingPrerequisites``."""
@@ -237,7 +290,7 @@ class SageMakerSim:
             )
         endpoint = _ORIGINAL["create_endpoint"](backend, endpoint_name, endpoint_config_name, tags)
         endpoint.endpoint_status = "Creating"
-        timeline = Timeline(
+        timeline = EndpointRecord(
             create_at=self.clock.now(),
             execution=self.log.execution,
             tags={str(t.get("Key")): str(t.get("Value")) for t in tags or []},
@@ -249,7 +302,7 @@ class SageMakerSim:
         return endpoint
 
     # -- state-change events ------------------------------------------------------------------------
-    def _announce(self, name: str, timeline: Timeline, status: str, *, at: float) -> None:
+    def _announce(self, name: str, timeline: EndpointRecord, status: str, *, at: float) -> None:
         """Publish ``SageMaker Endpoint State Change`` for ``name`` when the clock reaches ``at``
         (plus the scenario's delay), if the endpoint is still that incarnation by then."""
         if not self.emit_events:
@@ -270,7 +323,7 @@ class SageMakerSim:
 
         self.clock.call_at(at + self.event_delay, publish)
 
-    def _event(self, endpoint: Any, timeline: Timeline, status: str) -> dict[str, Any]:
+    def _event(self, endpoint: Any, timeline: EndpointRecord, status: str) -> dict[str, Any]:
         now = self.clock.now()
         created = timeline.create_at if timeline.create_at is not None else now
         detail: dict[str, Any] = {
@@ -311,7 +364,7 @@ class SageMakerSim:
             raise ValidationError(
                 message=f'Cannot update in-progress endpoint "{self._arn("endpoint", endpoint_name)}".'
             )
-        timeline = self.timelines.setdefault(endpoint_name, Timeline(create_at=None))
+        timeline = self.timelines.setdefault(endpoint_name, EndpointRecord(create_at=None))
         timeline.delete_at = self.clock.now()
         timeline.delete_execution = self.log.execution
         endpoint.endpoint_status = "Deleting"
@@ -338,8 +391,4 @@ _PATCHED = (
 _ORIGINAL = {name: getattr(sm_models.SageMakerModelBackend, name) for name in _PATCHED}
 
 
-def _number(scenario: dict[str, Any], key: str, default: float) -> float:
-    value = scenario.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-        raise ScenarioError(f"sagemaker.{key} must be a number of seconds ≥ 0")
-    return float(value)
+SIMULATOR = SageMakerSim

@@ -31,9 +31,9 @@ class StateChanges:
 class EndpointType:
     """One catalog row."""
 
-    #: The ``endpointType`` of a request (``sagemaker``).
+    #: The ``endpointType`` of a request.
     name: str
-    #: The prefix of its constructs and stack outputs (``SageMaker`` → ``SageMakerStateMachineArn``).
+    #: The prefix of its constructs and stack outputs (``<title>StateMachineArn``).
     title: str
     #: The ``params`` member that names the endpoint (CONTRACT §1).
     identifier: str

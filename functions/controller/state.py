@@ -74,7 +74,7 @@ class State(BaseModel):
     #: The provider's typed outputs (``EndpointOutputs``), published when the endpoint is ready.
     outputs: dict[str, Any] = {}
     created: list[Resource] = []
-    #: Resources this request changed but does not own (a Neptune ``update``): never deleted.
+    #: Resources this request changed but does not own (updated in place): never deleted.
     notOwned: list[str] = []
     verdict: Verdict = "wait"
     wait: int = 1

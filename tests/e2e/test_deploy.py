@@ -22,6 +22,7 @@ import boto3
 import pytest
 
 from endpointctl import deploy, project_root
+from infra import catalog
 
 pytestmark = [
     pytest.mark.slow,
@@ -32,7 +33,8 @@ pytestmark = [
     ),
 ]
 
-TYPES = {"sagemaker": "SageMaker", "aml": "Aml", "neptune": "Neptune"}
+#: Every endpoint type, in catalog order, and its title (the prefix of its constructs and outputs).
+TYPES = {name: row["title"] for name, row in catalog.rows().items()}
 
 
 def TEMPLATE() -> dict[str, Any]:
@@ -76,9 +78,7 @@ def test_bootstrap_deploy_update_destroy(
         "AlarmTopicArn",
         "DeadLetterQueueUrl",
         "DashboardName",
-        "SageMakerStateMachineArn",
-        "AmlStateMachineArn",
-        "NeptuneStateMachineArn",
+        *(f"{title}StateMachineArn" for title in TYPES.values()),
     } <= set(outputs)
     assert outputs["EventBusName"] == "ml-endpoint-controller"
 
@@ -121,7 +121,7 @@ def test_bootstrap_deploy_update_destroy(
     events = client("events")
     assert events.describe_event_bus(Name="ml-endpoint-controller")["Name"] == "ml-endpoint-controller"
     rules = events.list_rules(EventBusName="ml-endpoint-controller")["Rules"]
-    assert len(rules) == 4
+    assert len(rules) == len(TYPES) + 1  # one per type, one for unroutable requests
     machines = {outputs[f"{title}StateMachineArn"]: t for t, title in TYPES.items()}
     routed = {}
     for rule in rules:
@@ -170,7 +170,8 @@ def test_bootstrap_deploy_update_destroy(
         "AWS::IAM::Role",
     ):
         assert held[kind] == expected[kind], kind
-    assert expected["AWS::CloudWatch::Alarm"] == 13 and held[""] >= 13
+    alarms = 4 * len(TYPES) + 1  # per type: rollback, executions failed / timed out, function errors; DLQ
+    assert expected["AWS::CloudWatch::Alarm"] == alarms and held[""] >= alarms
 
     # -- the operator commands find the deployed stack by its outputs --------------------------------
     from endpointctl.cli import main

@@ -13,9 +13,11 @@ from typing import Any
 
 import pytest
 
-from endpointctl import operator, project_root
+from controller import catalog
+from endpointctl import project_root
 from endpointctl.cli import main
-from endpointctl.world import World, quiet_stdout
+from endpointctl.ops import follow, listing, session, submit
+from endpointctl.runner import LocalRunner, quiet_stdout
 
 pytestmark = pytest.mark.slow
 EVENTS = project_root() / "events"
@@ -39,13 +41,13 @@ def cli(*args: str) -> tuple[int, str, str]:
 
 
 @contextlib.contextmanager
-def world_of(template: dict[str, Any], scenario: dict[str, Any] | None = None) -> Iterator[World]:
-    with quiet_stdout(), World(template, scenario) as world:
+def world_of(template: dict[str, Any], scenario: dict[str, Any] | None = None) -> Iterator[LocalRunner]:
+    with quiet_stdout(), LocalRunner(template, scenario) as world:
         yield world
 
 
 @pytest.fixture
-def world(template: dict[str, Any]) -> Iterator[World]:
+def world(template: dict[str, Any]) -> Iterator[LocalRunner]:
     with world_of(template) as made:
         yield made
 
@@ -57,7 +59,7 @@ def write(tmp_path: Path, name: str, document: Any) -> str:
 
 
 # -- watch ---------------------------------------------------------------------------------------
-def test_watch_follows_a_running_execution_to_succeeded(world: World) -> None:
+def test_watch_follows_a_running_execution_to_succeeded(world: LocalRunner) -> None:
     run = world.start(sample("sagemaker-create.json"))
     code, out, _ = cli("watch", run.execution_arn, "--interval", "0.05")
     world.wait([run])
@@ -85,7 +87,7 @@ def test_watch_a_failed_execution_exits_1_with_error_and_rollback(template: dict
     assert "rollback succeeded: deleted endpoint churn-prod" in out
 
 
-def test_watch_json_and_all_states(world: World) -> None:
+def test_watch_json_and_all_states(world: LocalRunner) -> None:
     run = world.start(sample("aml-create.json"))
     world.wait([run])
     code, out, _ = cli("watch", run.execution_arn, "--interval", "0", "--json")
@@ -101,7 +103,7 @@ def test_watch_json_and_all_states(world: World) -> None:
     assert "choices and repeats not shown" in collapsed
 
 
-def test_watch_unknown_execution_exits_2(world: World) -> None:
+def test_watch_unknown_execution_exits_2(world: LocalRunner) -> None:
     machine = world.arns["sagemaker"]
     missing = machine.replace(":stateMachine:", ":execution:") + ":no-such-run"
     code, _, err = cli("watch", missing, "--interval", "0")
@@ -143,15 +145,15 @@ def test_list_shows_recent_executions_per_type(template: dict[str, Any]) -> None
     assert len(json.loads(one)) == 2  # one per state machine
 
 
-def test_list_of_a_state_machine_without_executions(world: World) -> None:
+def test_list_of_a_state_machine_without_executions(world: LocalRunner) -> None:
     code, out, _ = cli("list", "--state-machine", world.arns["neptune"])
     assert code == 0 and out.startswith("no executions of neptune")
 
 
 # -- submit --------------------------------------------------------------------------------------
-def test_submit_direct_starts_an_execution_that_watch_follows(world: World, tmp_path: Path) -> None:
+def test_submit_direct_starts_an_execution_that_watch_follows(world: LocalRunner, tmp_path: Path) -> None:
     request = sample("sagemaker-create.json")
-    world.sagemaker.prepare(request)  # its endpoint config exists
+    world.prepare(request)  # its endpoint config exists
     path = write(tmp_path, "request.json", request)
     code, out, _ = cli("submit", "--direct", path, "--state-machine", world.arns["sagemaker"], "--json")
     assert code == 0
@@ -167,7 +169,7 @@ def test_submit_direct_starts_an_execution_that_watch_follows(world: World, tmp_
 def test_submit_direct_watch_and_name(template: dict[str, Any], tmp_path: Path) -> None:
     request = sample("sagemaker-create.json")
     with world_of(template, FAILING) as world:
-        world.sagemaker.prepare(request)
+        world.prepare(request)
         path = write(tmp_path, "request.json", request)
         machine = ["--state-machine", world.arns["sagemaker"]]
         code, out, _ = cli(
@@ -180,7 +182,7 @@ def test_submit_direct_watch_and_name(template: dict[str, Any], tmp_path: Path) 
     assert again == 2 and "ExecutionAlreadyExists" in err
 
 
-def test_submit_puts_the_request_on_the_bus(world: World, tmp_path: Path) -> None:
+def test_submit_puts_the_request_on_the_bus(world: LocalRunner, tmp_path: Path) -> None:
     request = sample("aml-create.json")
     path = write(tmp_path, "request.json", request)
     code, out, _ = cli("submit", path, "--bus", BUS, "--state-machine", world.arns["aml"])
@@ -193,7 +195,7 @@ def test_submit_puts_the_request_on_the_bus(world: World, tmp_path: Path) -> Non
     assert "requestId aml-churn-2026-11-22\n" in out
 
 
-def test_submit_a_whole_event_sends_its_detail(world: World) -> None:
+def test_submit_a_whole_event_sends_its_detail(world: LocalRunner) -> None:
     event = sample("sagemaker-eventbridge-event.json")
     code, out, _ = cli("submit", str(EVENTS / "sagemaker-eventbridge-event.json"), "--bus", BUS, "--json")
     assert code == 0
@@ -207,12 +209,12 @@ def test_submit_a_whole_event_sends_its_detail(world: World) -> None:
     assert "(defaults to the event id)" in out
 
 
-def test_submit_to_a_missing_bus_fails(world: World) -> None:
+def test_submit_to_a_missing_bus_fails(world: LocalRunner) -> None:
     code, _, err = cli("submit", str(EVENTS / "aml-create.json"), "--bus", "no-such-bus")
     assert code in (1, 2) and "no-such-bus" in err and err.count("\n") == 1
 
 
-def test_submit_watch_via_bus_looks_for_the_rules_execution(world: World) -> None:
+def test_submit_watch_via_bus_looks_for_the_rules_execution(world: LocalRunner) -> None:
     # moto does not deliver custom-bus events to state machines: no execution turns up.
     args = ["--bus", BUS, "--state-machine", world.arns["aml"], "--start-timeout", "0", "--interval", "0"]
     code, out, err = cli("submit", str(EVENTS / "aml-create.json"), *args, "--watch")
@@ -222,26 +224,25 @@ def test_submit_watch_via_bus_looks_for_the_rules_execution(world: World) -> Non
     assert code == 2 and "--watch needs the type's state machine" in err
 
 
-def test_find_execution_matches_the_event_id(world: World) -> None:
+def test_find_execution_matches_the_event_id(world: LocalRunner) -> None:
     event = {**sample("sagemaker-eventbridge-event.json"), "id": "evt-123"}
-    world.sagemaker.prepare(event)
+    world.prepare(event)
     arn = world.sfn.start_execution(
         stateMachineArn=world.arns["sagemaker"], name="from-rule", input=json.dumps(event)
     )["executionArn"]
-    assert (
-        operator.find_execution(world.sfn, world.arns["sagemaker"], "evt-123", timeout=0, interval=0) == arn
-    )
-    assert operator.find_execution(world.sfn, world.arns["sagemaker"], "other", timeout=0, interval=0) is None
+    assert submit.find_execution(world.sfn, world.arns["sagemaker"], "evt-123", timeout=0, interval=0) == arn
+    assert submit.find_execution(world.sfn, world.arns["sagemaker"], "other", timeout=0, interval=0) is None
     code, out, _ = cli("watch", arn, "--interval", "0.05")
     assert code == 0 and "SUCCEEDED" in out
 
 
 # -- the stack's outputs -------------------------------------------------------------------------
-def fake_stack(world: World, name: str) -> None:
+def fake_stack(world: LocalRunner, name: str) -> None:
     import boto3
 
     outputs = {
-        f"{title}StateMachineArn": {"Value": world.arns[kind]} for kind, title in operator.TITLES.items()
+        f"{row.title}StateMachineArn": {"Value": world.arns[kind]}
+        for kind, row in catalog.endpoint_types().items()
     }
     outputs["EventBusName"] = {"Value": BUS}
     body = {"Resources": {"T": {"Type": "AWS::SNS::Topic"}}, "Outputs": outputs}
@@ -250,7 +251,7 @@ def fake_stack(world: World, name: str) -> None:
     )
 
 
-def test_stack_outputs_resolve_bus_and_state_machines(world: World, tmp_path: Path) -> None:
+def test_stack_outputs_resolve_bus_and_state_machines(world: LocalRunner, tmp_path: Path) -> None:
     fake_stack(world, "Ops")
     world.run([sample("aml-create.json")])
     code, out, _ = cli("list", "--stack", "Ops", "--json")
@@ -259,7 +260,7 @@ def test_stack_outputs_resolve_bus_and_state_machines(world: World, tmp_path: Pa
     code, out, _ = cli("submit", str(EVENTS / "neptune-create.json"), "--stack", "Ops")
     assert code == 0 and f"on bus {BUS}" in out and f"the neptune rule starts {world.arns['neptune']}" in out
     request = {"endpointType": "aml", "params": {"MLModelId": "ml-second"}}  # no requestId
-    world.aml.prepare(request)
+    world.prepare(request)
     path = write(tmp_path, "aml.json", request)
     code, out, _ = cli("submit", "--direct", path, "--stack", "Ops", "--watch", "--interval", "0.05")
     assert code == 0 and out.startswith(
@@ -269,8 +270,8 @@ def test_stack_outputs_resolve_bus_and_state_machines(world: World, tmp_path: Pa
     assert "(defaults to the execution name)" in out and "SUCCEEDED" in out
 
 
-def test_default_stack_is_cdk_json_stack_name(world: World) -> None:
-    assert operator.default_stack_name() == "MlEndpointController"
+def test_default_stack_is_cdk_json_stack_name(world: LocalRunner) -> None:
+    assert session.default_stack_name() == "MlEndpointController"
     code, _, err = cli("list")
     assert code == 2
     assert err.startswith("endpointctl: stack MlEndpointController (us-east-1): ") and err.count("\n") == 1
@@ -279,7 +280,7 @@ def test_default_stack_is_cdk_json_stack_name(world: World) -> None:
     assert code == 0 and json.loads(out) == []
 
 
-def test_missing_stack_exits_2(world: World) -> None:
+def test_missing_stack_exits_2(world: LocalRunner) -> None:
     for args in (["list", "--stack", "Nope"], ["submit", str(EVENTS / "aml-create.json"), "--stack", "Nope"]):
         code, _, err = cli(*args)
         assert code == 2
@@ -327,35 +328,36 @@ def test_no_region_or_unknown_profile_exit_2(
 
 
 # -- the pure parts ------------------------------------------------------------------------------
-def test_titles_match_the_stack() -> None:
-    from infra.permissions import TYPES
-
-    assert {kind: spec.title for kind, spec in TYPES.items()} == operator.TITLES
+def test_titles_match_the_stack(template: dict[str, Any]) -> None:
+    outputs = template["Outputs"]
+    types = catalog.endpoint_types()
+    assert types
+    for row in types.values():
+        assert f"{row.title}StateMachineArn" in outputs, sorted(outputs)
+    values = {key: f"value-of-{key}" for key in outputs}  # as CloudFormation resolves them
+    assert session.machines_from_outputs(values) == {
+        kind: f"value-of-{row.title}StateMachineArn" for kind, row in types.items()
+    }
 
 
 def test_names_and_endpoint_ids() -> None:
     now = datetime(2026, 11, 22, 12, 0, 5, tzinfo=UTC)
     assert (
-        operator.execution_name({"endpointType": "aml", "requestId": "a b/c"}, now)
-        == "a-b-c-20261122T120005Z"
+        submit.execution_name({"endpointType": "aml", "requestId": "a b/c"}, now) == "a-b-c-20261122T120005Z"
     )
-    assert (
-        operator.execution_name({"endpointType": "neptune", "params": {}}, now) == "neptune-20261122T120005Z"
-    )
-    long = operator.execution_name({"endpointType": "aml", "requestId": "x" * 200}, now)
+    assert submit.execution_name({"endpointType": "neptune", "params": {}}, now) == "neptune-20261122T120005Z"
+    long = submit.execution_name({"endpointType": "aml", "requestId": "x" * 200}, now)
     assert len(long) == 80 and long.endswith("-20261122T120005Z")
-    assert operator.endpoint_id({"endpointType": "neptune", "params": {"id": "g"}}) == "g"
-    assert operator.endpoint_id({"endpointType": "neptune", "params": {}}, {"endpointId": "svc-1"}) == "svc-1"
+    assert submit.endpoint_id({"endpointType": "neptune", "params": {"id": "g"}}) == "g"
+    assert submit.endpoint_id({"endpointType": "neptune", "params": {}}, {"endpointId": "svc-1"}) == "svc-1"
     event = {
         "detail-type": "Endpoint Request",
         "detail": {"endpointType": "aml", "params": {"MLModelId": "m"}},
     }
-    assert operator.endpoint_id(event) == "m"
-    assert (
-        operator.machine_type("arn:aws:states:eu-west-1:1:stateMachine:NeptuneLifecycleSM-AbC") == "neptune"
-    )
-    assert operator.arn_region("arn:aws:states:eu-west-1:1:execution:M:n") == "eu-west-1"
-    assert [operator.duration(s) for s in (0, 59, 61, 3725)] == ["0s", "59s", "1m01s", "1h02m05s"]
+    assert submit.endpoint_id(event) == "m"
+    assert session.machine_type("arn:aws:states:eu-west-1:1:stateMachine:NeptuneLifecycleSM-AbC") == "neptune"
+    assert session.arn_region("arn:aws:states:eu-west-1:1:execution:M:n") == "eu-west-1"
+    assert [follow.duration(s) for s in (0, 59, 61, 3725)] == ["0s", "59s", "1m01s", "1h02m05s"]
 
 
 def test_history_is_read_newest_first_until_the_last_seen_event() -> None:
@@ -393,20 +395,20 @@ def test_history_is_read_newest_first_until_the_last_seen_event() -> None:
             return {"events": chunk, **({"nextToken": str(page + 1)} if more else {})}
 
     sfn = Sfn()
-    assert [e["id"] for e in operator.new_history(sfn, "arn", 0)] == [1, 2, 3, 4, 5, 6, 7, 8, 9, 75]
+    assert [e["id"] for e in follow.new_history(sfn, "arn", 0)] == [1, 2, 3, 4, 5, 6, 7, 8, 9, 75]
     assert len(sfn.calls) == 4 and all(c["reverseOrder"] for c in sfn.calls)
     sfn.calls.clear()
-    assert [e["id"] for e in operator.new_history(sfn, "arn", 8)] == [9, 75]
+    assert [e["id"] for e in follow.new_history(sfn, "arn", 8)] == [9, 75]
     assert len(sfn.calls) == 1  # the first page reached event 8
 
-    progress = operator.Progress(start)
+    progress = follow.Progress(start)
     first = progress.feed(history[:9])
     assert first == ["+1s      Validate", "+3s      Check  (Creating)"]  # the choice and the repeat hidden
     assert progress.running() == []  # Check is open, but already shown with this status
     assert progress.feed(history[9:]) == ["+9s      Check  (InService)"]
     assert progress.close() == [] and progress.entered == 5 and progress.hidden == 2
 
-    every = operator.Progress(start, every=True)
+    every = follow.Progress(start, every=True)
     assert len(every.feed(history[:8])) == 4
     assert every.running() == []
     every.feed([event(9, "TaskStateEntered", "Check")])
@@ -422,7 +424,7 @@ def test_table_rows() -> None:
         {"type": "aml", "status": "SUCCEEDED", "name": "n2", "endpointId": "m", "startDate": "2026-11-22T11:00:00Z",
          "durationSeconds": 125.5},
     ]  # fmt: skip
-    header, running, done = operator.table(rows)
+    header, running, done = listing.table(rows)
     assert header.split()[:4] == ["TYPE", "STATUS", "NAME", "ENDPOINT"]
     assert running.split() == ["aml", "RUNNING", "n1", "-", "2026-11-22T12:00:00Z", "running"]
     assert done.split() == ["aml", "SUCCEEDED", "n2", "m", "2026-11-22T11:00:00Z", "2m05s"]

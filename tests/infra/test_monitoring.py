@@ -11,9 +11,11 @@ from aws_cdk.assertions import Match, Template
 
 from controller.errors import CONTRACT_CODES
 from endpointctl.template import resources, state_machines
+from infra import catalog
 from infra.monitoring import ERROR_CODES
 
-TYPES = ["sagemaker", "aml", "neptune"]
+#: Every endpoint type, in catalog order.
+TYPES = list(catalog.rows())
 EMF_METRICS = [
     "EndpointReady",
     "EndpointFailed",

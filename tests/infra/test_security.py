@@ -16,9 +16,10 @@ from aws_cdk import aws_sns as sns
 from aws_cdk.assertions import Template
 
 import app as cdk_app
-from infra import nag
+from infra import catalog, nag
 
-ENDPOINT_TYPES = ("SageMaker", "Aml", "Neptune")
+#: Every endpoint type's title (the prefix of its constructs), in catalog order.
+ENDPOINT_TYPES = tuple(row["title"] for row in catalog.rows().values())
 
 
 def _resources(template: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
@@ -53,13 +54,13 @@ def test_a_new_finding_fails_the_synth() -> None:
 
 def test_every_acknowledgment_is_a_known_rule_with_a_specific_reason(monkeypatch: pytest.MonkeyPatch) -> None:
     acknowledged: list[tuple[str, str, str]] = []
-    original = nag._ack
+    original = nag.ack
 
     def record(scope: Any, rule: str, reason: str) -> None:
         acknowledged.append((scope.node.path, rule, reason))
         original(scope, rule, reason)
 
-    monkeypatch.setattr(nag, "_ack", record)
+    monkeypatch.setattr(nag, "ack", record)
     app = _app()
     cdk_app.build(app)
     app.synth()  # passes: nothing unacknowledged
@@ -69,7 +70,8 @@ def test_every_acknowledgment_is_a_known_rule_with_a_specific_reason(monkeypatch
         assert len(reason) > 60, (rule, reason)
     wildcard_resources = sorted({rule for _, rule, _ in acknowledged if rule.startswith("IAM5")})
     assert all("Action::" not in rule for rule in wildcard_resources)  # never a wildcard action
-    assert len(acknowledged) == 3 * 4 + 2 + 1 + 1 + 1  # per type: 2 roles, L1, invoke; then resources, SQS3
+    # per type: 2 roles, L1, invoke; then the types' own resources (2 + 1 + 1), SQS3
+    assert len(acknowledged) == len(ENDPOINT_TYPES) * 4 + 2 + 1 + 1 + 1
 
 
 # -- least privilege ----------------------------------------------------------------------------
@@ -160,7 +162,7 @@ def test_state_machines_log_every_event_without_payloads_and_trace(template: dic
 
 def test_every_log_group_has_a_retention(template: dict[str, Any]) -> None:
     groups = _resources(template, "AWS::Logs::LogGroup")
-    assert len(groups) == 6  # a function and a state machine per type
+    assert len(groups) == 2 * len(ENDPOINT_TYPES)  # a function and a state machine per type
     assert all(g["Properties"]["RetentionInDays"] == 30 for g in groups.values())
 
 
@@ -256,7 +258,7 @@ def test_bad_settings_fail_the_synth_naming_the_key(context: dict[str, Any], mes
 def test_functions_log_at_info_and_never_log_the_event(template: dict[str, Any]) -> None:
     # Payloads appear only at DEBUG (functions/controller/handlers.py: log_event=False).
     functions = _resources(template, "AWS::Lambda::Function")
-    assert len(functions) == 3
+    assert len(functions) == len(ENDPOINT_TYPES)
     for lid, function in functions.items():
         variables = function["Properties"]["Environment"]["Variables"]
         assert variables["POWERTOOLS_LOG_LEVEL"] == "INFO", lid

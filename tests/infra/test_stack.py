@@ -13,6 +13,10 @@ import pytest
 from aws_cdk.assertions import Capture, Match, Template
 
 from endpointctl.template import state_machines
+from infra import catalog
+
+#: Every endpoint type, in catalog order, and its title (the prefix of its constructs and outputs).
+TYPES = {name: row["title"] for name, row in catalog.rows().items()}
 
 
 @pytest.fixture(scope="module")
@@ -20,7 +24,7 @@ def stack(template: dict[str, Any]) -> Template:
     return Template.from_json(template)
 
 
-@pytest.mark.parametrize("endpoint_type", ["sagemaker", "aml", "neptune"])
+@pytest.mark.parametrize("endpoint_type", list(TYPES))
 def test_one_rule_per_endpoint_type_starts_its_state_machine(
     stack: Template, template: dict[str, Any], endpoint_type: str
 ) -> None:
@@ -57,9 +61,11 @@ def test_request_rules_are_created_after_their_bus(template: dict[str, Any]) -> 
 def test_three_state_machines_from_one_construct(stack: Template, template: dict[str, Any]) -> None:
     from endpointctl.diagram import flatten
 
-    stack.resource_count_is("AWS::StepFunctions::StateMachine", 3)
-    # one per type, one for unroutable requests, one for SageMaker's state-change events
-    stack.resource_count_is("AWS::Events::Rule", 5)
+    stack.resource_count_is("AWS::StepFunctions::StateMachine", len(TYPES))
+    # one per type, one for unroutable requests, one per type whose service announces state changes
+    announced = [name for name, row in catalog.rows().items() if row.get("stateChanges")]
+    assert announced == ["sagemaker"]
+    stack.resource_count_is("AWS::Events::Rule", len(TYPES) + 1 + len(announced))
     shapes = {}
     for endpoint_type, spec in state_machines(template).items():
         shapes[endpoint_type] = set(flatten(spec.definition)["States"])
@@ -75,9 +81,7 @@ def test_bus_topic_and_outputs(stack: Template) -> None:
     assert {
         "EventBusName",
         "NotificationTopicArn",
-        "SageMakerStateMachineArn",
-        "AmlStateMachineArn",
-        "NeptuneStateMachineArn",
+        *(f"{title}StateMachineArn" for title in TYPES.values()),
     } <= set(outputs)
 
 
@@ -343,7 +347,7 @@ def test_idempotency_table_is_encrypted_expires_claims_and_is_granted(
             "TimeToLiveSpecification": {"AttributeName": "expiresAt", "Enabled": True},
         },
     )
-    for role in ("SageMakerFunctionRole", "AmlFunctionRole", "NeptuneFunctionRole"):
+    for role in (f"{title}FunctionRole" for title in TYPES.values()):
         actions = {
             a
             for s in _statements(template, role)
@@ -380,7 +384,7 @@ def test_alarms_publish_to_the_alarm_topic(stack: Template) -> None:
     failed = [
         a for a in alarms.values() if "ExecutionsFailed" in json.dumps(a["Properties"].get("Metrics", []))
     ]
-    assert len(failed) == 3
+    assert len(failed) == len(TYPES)
     for alarm in failed:
         expressions = [m.get("Expression") for m in alarm["Properties"]["Metrics"] if "Expression" in m]
         assert expressions == ["failed - FILL(r0, 0) - FILL(r1, 0) - FILL(r2, 0)"]

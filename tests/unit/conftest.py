@@ -103,9 +103,9 @@ def sagemaker_endpoint(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, An
 def invoke(payload: dict[str, Any]) -> Any:
     """The deployed entry point: the handler (Powertools around it), as the rule and state machine
     call it."""
-    from endpointctl.world import Context
+    from endpointctl.runner.invoke import LambdaContext
 
-    return handlers.handler(payload, Context(function_name="SageMakerFunction"))  # type: ignore[arg-type]
+    return handlers.handler(payload, LambdaContext(function_name="SageMakerFunction"))  # type: ignore[arg-type]
 
 
 @pytest.fixture(autouse=True)

@@ -21,9 +21,10 @@ from controller.providers import neptune as neptune_module
 from controller.providers.aml import AmlOutputs, AmlProvider
 from controller.providers.base import Resource, Status
 from controller.providers.neptune import NeptuneProvider
-from endpointctl.clock import VirtualClock
+from endpointctl.runner.virtual_clock import VirtualClock
 from endpointctl.sim.aml import ENDPOINT_URL, PEAK_RPS, AmlEmulator
-from endpointctl.sim.common import CallLog, Emulator
+from endpointctl.sim.calls import CallLog
+from endpointctl.sim.emulator import Emulator
 from endpointctl.sim.neptune import ARN, NeptuneEmulator
 
 START = 1_000_000.0

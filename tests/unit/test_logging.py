@@ -14,9 +14,9 @@ EXECUTION = {"Id": "arn:aws:states:us-east-1:123456789012:execution:SageMaker:ru
 
 
 def invoke(payload: dict[str, Any]) -> Any:
-    from endpointctl.world import Context
+    from endpointctl.runner.invoke import LambdaContext
 
-    return handlers.handler(payload, Context(function_name="SageMakerFunction"))  # type: ignore[arg-type]
+    return handlers.handler(payload, LambdaContext(function_name="SageMakerFunction"))  # type: ignore[arg-type]
 
 
 def request(**params: Any) -> dict[str, Any]:

@@ -161,9 +161,7 @@ def test_create_with_an_existing_config_creates_and_owns_only_the_endpoint(
     make_config(sagemaker)
     created: list[Resource] = []
 
-    creation = provider.create(
-        {**BARE_PARAMS, "Tags": [{"Key": "team", "Value": "ml"}]}, REQUEST_ID, created
-    )
+    creation = provider.create({**BARE_PARAMS, "Tags": [{"Key": "team", "Value": "ml"}]}, REQUEST_ID, created)
     name, observation = creation.endpoint_id, creation.observation
 
     assert name == "churn-prod"

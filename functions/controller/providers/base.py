@@ -96,7 +96,7 @@ class Provider(ABC):
     """One endpoint type. Implementations live in ``controller.providers.<type>``."""
 
     endpoint_type: ClassVar[str]
-    #: The service's name in calls and messages (``sagemaker``).
+    #: The service's name in calls and messages (its botocore name).
     service: ClassVar[str]
     default_timeout_seconds: ClassVar[int]
     default_poll_seconds: ClassVar[int]

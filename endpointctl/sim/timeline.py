@@ -1,11 +1,11 @@
-"""The time model the emulated endpoint services share: create, then ready or failed; delete,
+"""A simulated timeline: the time model the simulated endpoint services share: create, then ready or failed; delete,
 then gone or failed, each after a number of virtual seconds."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from endpointctl.clock import VirtualClock
+from endpointctl.runner.virtual_clock import VirtualClock
 
 CREATING, READY, FAILED, DELETING, GONE = "CREATING", "READY", "FAILED", "DELETING", "GONE"
 

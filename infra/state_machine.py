@@ -1,11 +1,12 @@
-"""One construct: the lifecycle state machine for any endpoint type.
+"""One construct: the lifecycle state machine, the same for every endpoint type.
 
 Validate → create → wait (adaptive polling, or a task token resumed by the service's state-change
 event) → ready? → publish on the bus and the topic. Deletes, failures and refusals go through
 outcome → publish → succeed or fail with the contract's error code. Failures after validation go
 through "roll back?" to the teardown loop, which deletes exactly what the request created.
 The endpoint type appears only as a literal in the steps' payloads: a new type needs no change
-here (its provider module does the type-specific work in the function).
+here (its provider module does the type-specific work in the function). Whether a create waits
+for state-change events, and when polling looks, is the stack's to say (from the type's module).
 
 Billed transitions are the cost that grows with waiting, so the happy path is short: a ready
 endpoint is published straight from the step that saw it ready (no separate outcome step, no
@@ -23,10 +24,12 @@ from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
+from infra import catalog
 from infra.function import retention
 from infra.polling import MAX_LOOKS, PollPolicy
 
-SOURCE = "ml-endpoint-controller"
+#: The source of the controller's own events on its bus.
+SOURCE: str = catalog.CONTROLLER["source"]
 #: Throttling, 5xx and eventual consistency, as the function reports them.
 TRANSIENT = "TransientServiceError"
 #: Check's answer while an endpoint is still being created (adaptive polling only).
@@ -54,7 +57,7 @@ class RetryPolicy:
         )
 
 
-class EndpointLifecycle(Construct):
+class LifecycleStateMachine(Construct):
     """The state machine that brings one endpoint type's endpoints to life (or removes them)."""
 
     def __init__(

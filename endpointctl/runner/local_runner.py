@@ -1,0 +1,264 @@
+"""The local runner: one simulated AWS account in this process, running requests through the
+synthesized state machines (CONTRACT §3).
+
+moto with Step Functions execution on, the project's real handlers called in-process, one
+simulator per endpoint type (``endpointctl.sim``), and a virtual clock that every Wait state,
+retry, task-token wait, simulated service and deadline check reads.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import os
+import random
+import threading
+import time
+import uuid
+import warnings
+from contextlib import ExitStack
+from typing import Any
+from unittest import mock
+
+from controller.request import peek
+from endpointctl.runner import moto_patches, results
+from endpointctl.runner.delivery import DefaultBus
+from endpointctl.runner.invoke import HANDLER_ENV, call_handler, encode
+from endpointctl.runner.results import Run
+from endpointctl.runner.staging import Staged, stage
+from endpointctl.runner.virtual_clock import VirtualClock
+from endpointctl.sim import Simulator, simulators
+from endpointctl.sim.calls import CallLog
+from endpointctl.sim.scenario import ScenarioError
+from endpointctl.template import ACCOUNT, REGION
+
+#: Real seconds one execution may take before the runner stops it (ENDPOINTCTL_WALL_LIMIT overrides).
+EXECUTION_LIMIT_SECONDS = float(os.environ.get("ENDPOINTCTL_WALL_LIMIT") or 600)
+
+
+class LocalRunner:
+    """Use as a context manager; ``run`` and ``run_parallel`` execute requests in it."""
+
+    def __init__(
+        self, template: dict[str, Any], scenario: dict[str, Any] | None = None, *, seed: int = 0
+    ) -> None:
+        scenario = scenario or {}
+        if not isinstance(scenario, dict):
+            raise ScenarioError("the scenario must be a JSON object")
+        kinds = simulators()
+        unknown = set(scenario) - set(kinds)
+        if unknown:
+            raise ScenarioError(f"unknown scenario keys: {', '.join(sorted(unknown))}")
+        self.template = template
+        self.scenario = scenario
+        self.seed = seed
+        self.clock = VirtualClock(start=float(int(time.time())))
+        self.log = CallLog()
+        #: One simulator per endpoint type, from the scenario's key of that type.
+        self.simulators: dict[str, Simulator] = {
+            name: kind(scenario.get(name) or {}, self.clock, self.log) for name, kind in kinds.items()
+        }
+        self._stack = ExitStack()
+        self._names = itertools.count(1)
+        self._runs: dict[str, Run] = {}
+        self._lock = threading.Lock()
+        #: The notifications as they were published (EventBridge entries, SNS messages).
+        self.events: list[dict[str, Any]] = []
+        self.sns: list[dict[str, Any]] = []
+        self.bus: DefaultBus | None = None
+
+    # -- setup ----------------------------------------------------------------------------------
+    def __enter__(self) -> LocalRunner:
+        try:
+            self._enter(self._stack)
+        except BaseException:
+            self._stack.close()
+            raise
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stack.close()
+
+    def _enter(self, stack: ExitStack) -> None:
+        import boto3
+        from moto import mock_aws
+
+        endpoints: dict[str, str] = {}
+        for simulator in self.simulators.values():
+            endpoints |= simulator.serve(stack)
+        stack.enter_context(mock.patch.dict(os.environ, {**HANDLER_ENV, **endpoints}))
+        if not os.environ.get("ENDPOINTCTL_VERBOSE"):
+            # moto logs every failed state (our failure paths are expected); warnings go too.
+            for name in ("moto", "botocore", "aws_lambda_powertools"):
+                logging.getLogger(name).setLevel(logging.CRITICAL)
+            stack.enter_context(warnings.catch_warnings())
+            warnings.simplefilter("ignore")
+        random.seed(self.seed)
+        stack.enter_context(
+            mock_aws(
+                config={"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}}
+            )
+        )
+        moto_patches.serialize_requests(stack)
+        moto_patches.virtual_time(stack, self.clock)
+        moto_patches.lambda_in_process(stack, self._invoke)
+        moto_patches.record_notifications(stack, self.events, self.sns)
+        boto3.setup_default_session()  # simulators may hook the SDK's default session
+        stack.callback(boto3.setup_default_session)
+        for simulator in self.simulators.values():
+            simulator.install(stack)
+
+        from controller import aws, clock
+
+        aws.reset()
+        clock.use(self.clock.now)
+        stack.callback(clock.use, None)
+        stack.callback(aws.reset)
+        self.staged: Staged = stage(self.template)
+        self.sfn = self.staged.sfn
+        self.arns = self.staged.machines
+        self.bus = DefaultBus(self.staged.default_bus_rules, self.staged.resolve, self._invoke, self.clock)
+        for simulator in self.simulators.values():
+            simulator.seed()
+            simulator.publish = self.bus.put
+
+    def _invoke(self, function_name: str, body: Any, response_headers: dict[str, str]) -> bytes:
+        """Run a function's handler for a task or an event delivery, counting it for its execution."""
+        import json
+
+        event = json.loads(body or "{}")
+        state = event.get("state") if isinstance(event.get("state"), dict) else {}
+        execution = state.get("executionArn") or (event.get("execution") or {}).get("Id")
+        run = self._runs.get(str(execution))
+        if run is not None:
+            with self._lock:
+                run.invocations += 1
+        delivery = None
+        if execution is None and "detail-type" in event:
+            # An event delivery: its calls belong to the execution it resumes, if any.
+            execution = delivery = f"event:{event.get('id') or uuid.uuid4()}:{uuid.uuid4().hex[:6]}"
+        self.log.execution = execution
+        try:
+            answer = call_handler(function_name, event, response_headers)
+        finally:
+            self.log.execution = None
+        if "x-amz-function-error" in response_headers:
+            return encode(answer)
+        if delivery is not None:
+            resumed = answer.get("resumed") if isinstance(answer, dict) else None
+            self.log.reassign(delivery, str(resumed) if resumed else None)
+            run = self._runs.get(str(resumed))
+            if run is not None:  # a state-change event resumed this execution
+                with self._lock:
+                    run.invocations += 1
+        if run is not None and isinstance(answer, dict):
+            run.progress.append(
+                {"step": event.get("step", "resume"), "at": self.clock.now(), "state": answer}
+            )
+        return encode(answer)
+
+    # -- running --------------------------------------------------------------------------------
+    def machine_for(self, request: Any) -> str:
+        """The state machine a request goes to: its type's (as the bus's rules route it), else
+        (to be rejected) the first."""
+        document = peek(request)
+        endpoint_type = document.get("endpointType") if isinstance(document, dict) else None
+        if isinstance(endpoint_type, str) and endpoint_type in self.arns:
+            return self.arns[endpoint_type]
+        return next(iter(self.arns.values()))
+
+    def prepare(self, request: Any) -> None:
+        """The prerequisites ``request`` names exist in every simulated service (unless missing)."""
+        for simulator in self.simulators.values():
+            simulator.prepare(request)
+
+    def start(self, request: Any, *, registered: bool = False) -> Run:
+        """Start one execution (``registered``: the clock already counts it as running)."""
+        import json
+
+        self.prepare(request)
+        name = f"local-{next(self._names)}-{uuid.uuid4().hex[:8]}"
+        if not registered:
+            self.clock.started()
+        started = self.clock.now()
+        arn = self.sfn.start_execution(
+            stateMachineArn=self.machine_for(request), name=name, input=json.dumps(request)
+        )["executionArn"]
+        run = Run(request=request, execution_arn=arn, started_at=started)
+        self._runs[arn] = run
+        return run
+
+    def wait(self, runs: list[Run]) -> None:
+        import json
+
+        from moto.stepfunctions.parser.models import stepfunctions_parser_backends
+
+        deadline = time.monotonic() + EXECUTION_LIMIT_SECONDS * max(1, len(runs))
+        backend = stepfunctions_parser_backends[ACCOUNT][REGION]
+        pending = list(runs)
+        while pending:
+            for run in list(pending):
+                # Asking the backend directly is cheap; an API call per poll would slow the run.
+                execution = backend.describe_execution(execution_arn=run.execution_arn)
+                if execution.exec_status is not None and execution.exec_status.value != "RUNNING":
+                    described = self.sfn.describe_execution(executionArn=run.execution_arn)
+                    run.ended_at = self.clock.now()  # before finished(): the clock cannot have moved
+                    self.clock.finished()
+                    run.status = described["status"]
+                    run.output = json.loads(described["output"]) if described.get("output") else None
+                    run.error = described.get("error")
+                    run.cause = described.get("cause")
+                    run.transitions = results.billed_transitions(self.sfn, run.execution_arn)
+                    pending.remove(run)
+            if pending:
+                if time.monotonic() > deadline:
+                    self._stop_too_slow(pending)
+                    return
+                time.sleep(0.005)
+
+    def _stop_too_slow(self, pending: list[Run]) -> None:
+        """Too slow in real time (e.g. a day of 1-s polls): stop them and say so."""
+        cause = f"the local runner stopped it after {EXECUTION_LIMIT_SECONDS} s of wall time"
+        for run in pending:
+            self.sfn.stop_execution(executionArn=run.execution_arn, error="LocalRunnerTimeout", cause=cause)
+            run.ended_at = self.clock.now()
+            self.clock.finished()
+            run.status, run.error, run.cause = "ABORTED", "LocalRunnerTimeout", cause
+            run.transitions = results.billed_transitions(self.sfn, run.execution_arn)
+
+    def runs(self) -> list[Run]:
+        return list(self._runs.values())
+
+    def result(self, run: Run) -> dict[str, Any]:
+        """The ``--json`` object of CONTRACT §3 for one run."""
+        arn = run.execution_arn
+        terminal = next((times for sim in self.simulators.values() if (times := sim.terminal_times(arn))), [])
+        return results.result(
+            run,
+            events=self.events,
+            sns=self.sns,
+            calls=self.log.calls(arn),
+            terminal=terminal,
+            now=self.clock.now(),
+            remaining=self.remaining(),
+        )
+
+    def remaining(self) -> dict[str, Any]:
+        return {name: simulator.remaining() for name, simulator in self.simulators.items()}
+
+    def run(self, requests: list[Any]) -> list[dict[str, Any]]:
+        """Run ``requests`` one after another; each result shows the world after it."""
+        found = []
+        for request in requests:
+            run = self.start(request)
+            self.wait([run])
+            found.append(self.result(run))
+        return found
+
+    def run_parallel(self, requests: list[Any]) -> list[dict[str, Any]]:
+        """Start ``requests`` together; each result shows the world at the end."""
+        for _ in requests:  # all count as running before any starts: none races ahead in time
+            self.clock.started()
+        runs = [self.start(request, registered=True) for request in requests]
+        self.wait(runs)
+        return [self.result(run) for run in runs]

@@ -1,0 +1,89 @@
+"""Staging: the synthesized template's resources, created in moto as CloudFormation would.
+
+The functions (with a placeholder zip: the runner calls the real handler in-process), the event
+buses, the topics, the requests table and the state machines, with every intrinsic in their
+definitions resolved against what was just created.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import zipfile
+from dataclasses import dataclass
+from typing import Any
+
+from endpointctl.template import REGION, Resolver, resources, state_machines
+
+#: What moto does not apply from the template (the functions' Environment) is set here.
+TABLE_ENV = "IDEMPOTENCY_TABLE"
+
+
+@dataclass
+class Staged:
+    """What the runner needs of the staged stack."""
+
+    #: Endpoint type → its state machine's ARN, in the template's order.
+    machines: dict[str, str]
+    #: Rules on the default bus (state-change rules), as synthesized.
+    default_bus_rules: list[dict[str, Any]]
+    resolve: Resolver
+    sfn: Any
+
+
+def stage(template: dict[str, Any]) -> Staged:
+    """Create the template's functions, buses, topics, tables and state machines in moto."""
+    import boto3
+
+    iam = boto3.client("iam", region_name=REGION)
+    role = iam.create_role(RoleName="endpointctl-local", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+    refs: dict[str, Any] = {}
+    attributes: dict[tuple[str, str], Any] = {}
+    lam = boto3.client("lambda", region_name=REGION)
+    code = io.BytesIO()
+    with zipfile.ZipFile(code, "w") as archive:
+        archive.writestr("handler.py", "# the runner calls the real handler in-process\n")
+    for lid, res in resources(template, "AWS::Lambda::Function").items():
+        arn = lam.create_function(
+            FunctionName=lid[:64],
+            Runtime="python3.12",
+            Role=role,
+            Handler=res["Properties"].get("Handler", "index.handler"),
+            Code={"ZipFile": code.getvalue()},
+        )["FunctionArn"]
+        refs[lid] = lid[:64]
+        attributes[(lid, "Arn")] = arn
+    resolve = Resolver(refs, attributes)  # reads refs as they are added below
+    default_bus_rules = [
+        res["Properties"]
+        for res in resources(template, "AWS::Events::Rule").values()
+        if "EventBusName" not in res["Properties"] and res["Properties"].get("State") != "DISABLED"
+    ]
+    events = boto3.client("events", region_name=REGION)
+    for lid, res in resources(template, "AWS::Events::EventBus").items():
+        name = resolve(res["Properties"]["Name"])
+        arn = events.create_event_bus(Name=name)["EventBusArn"]
+        refs[lid], attributes[(lid, "Arn")], attributes[(lid, "Name")] = name, arn, name
+    sns = boto3.client("sns", region_name=REGION)
+    for lid in resources(template, "AWS::SNS::Topic"):
+        arn = sns.create_topic(Name=lid)["TopicArn"]
+        refs[lid], attributes[(lid, "TopicArn")], attributes[(lid, "TopicName")] = arn, arn, lid
+    dynamodb = boto3.client("dynamodb", region_name=REGION)
+    for lid, res in resources(template, "AWS::DynamoDB::Table").items():
+        properties = res["Properties"]
+        dynamodb.create_table(
+            TableName=lid,
+            KeySchema=properties["KeySchema"],
+            AttributeDefinitions=properties["AttributeDefinitions"],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        refs[lid] = lid
+        os.environ[TABLE_ENV] = lid  # moto does not apply the functions' Environment
+    sfn = boto3.client("stepfunctions", region_name=REGION)
+    machines = {
+        endpoint_type: sfn.create_state_machine(
+            name=spec.logical_id, definition=resolve(spec.definition), roleArn=role
+        )["stateMachineArn"]
+        for endpoint_type, spec in state_machines(template).items()
+    }
+    return Staged(machines=machines, default_bus_rules=default_bus_rules, resolve=resolve, sfn=sfn)

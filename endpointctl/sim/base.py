@@ -1,0 +1,85 @@
+"""What the local runner needs from a simulated endpoint service: the :class:`Simulator` protocol.
+
+The runner (``endpointctl.runner``) builds one simulator per endpoint type of the catalog, from
+the scenario's key of that type, and drives every one the same way:
+
+1. ``serve(stack)`` before moto starts: start what runs outside moto (a loopback HTTP service for
+   a service moto lacks) and return the environment that points clients at it;
+2. ``install(stack)`` once moto runs: patch moto's backend, or hook the SDK;
+3. ``seed()`` once the stack is staged: the scenario's pre-existing resources;
+4. per request, ``prepare(request)``: the prerequisites it names exist (unless the scenario says
+   they are missing);
+5. for the result, ``remaining()`` (what exists now) and ``terminal_times(execution)`` (when what
+   an execution asked for reached its terminal status).
+
+A simulator that announces status changes publishes its events through ``publish`` (the runner's
+default bus). Each simulated rule should follow the service's documented behaviour, and cite it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import ExitStack
+from dataclasses import dataclass
+from typing import Any, ClassVar, Protocol
+
+from endpointctl.runner.virtual_clock import VirtualClock
+from endpointctl.sim.calls import CallLog
+
+
+@dataclass(frozen=True)
+class DemoScene:
+    """One scene of ``endpointctl local demo``: a request and how the service behaves."""
+
+    title: str
+    request: dict[str, Any]
+    scenario: dict[str, Any] | None = None
+    #: A request the controller refuses (shown after every type's own scenes).
+    refused: bool = False
+
+
+class Simulator(Protocol):
+    #: Its catalog name, which is also its key in a scenario.
+    endpoint_type: ClassVar[str]
+    #: The ``params`` of a small valid create request (``endpointctl bench``).
+    sample_params: ClassVar[dict[str, Any]]
+    #: Whether it publishes state-change events (then the scenario key ``emitEvents`` turns them off).
+    emits_events: ClassVar[bool]
+    #: ``endpointctl local demo``'s scenes for this type.
+    demo: ClassVar[tuple[DemoScene, ...]]
+    #: Where its events go (the runner's default bus); ``None``: nowhere.
+    publish: Callable[[dict[str, Any]], None] | None
+
+    def __init__(self, scenario: dict[str, Any], clock: VirtualClock, log: CallLog) -> None: ...
+
+    def serve(self, stack: ExitStack) -> dict[str, str]: ...
+
+    def install(self, stack: ExitStack) -> None: ...
+
+    def seed(self) -> None: ...
+
+    def prepare(self, request: Any) -> None: ...
+
+    def remaining(self) -> dict[str, list[str]]: ...
+
+    def terminal_times(self, execution: str) -> list[float]: ...
+
+
+class SimulatorBase:
+    """Defaults for the optional parts of :class:`Simulator` (nothing to serve, install or seed)."""
+
+    emits_events: ClassVar[bool] = False
+    demo: ClassVar[tuple[DemoScene, ...]] = ()
+
+    def __init__(self, scenario: dict[str, Any], clock: VirtualClock, log: CallLog) -> None:
+        self.clock, self.log = clock, log
+        self.publish: Callable[[dict[str, Any]], None] | None = None
+
+    def serve(self, stack: ExitStack) -> dict[str, str]:
+        return {}
+
+    def install(self, stack: ExitStack) -> None:
+        return None
+
+    def seed(self) -> None:
+        return None

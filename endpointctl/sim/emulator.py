@@ -1,0 +1,145 @@
+"""The base of a simulated service that moto lacks: a small stateful HTTP service on loopback."""
+
+from __future__ import annotations
+
+import threading
+from contextlib import ExitStack
+from typing import Any
+
+from endpointctl.runner.virtual_clock import VirtualClock
+from endpointctl.sim.base import SimulatorBase
+from endpointctl.sim.calls import CallLog
+from endpointctl.sim.faults import FaultPlan, read_faults
+from endpointctl.sim.scenario import ScenarioError, choice, number
+from endpointctl.sim.timeline import Fleet, Timeline
+
+#: The header that tells an emulator which execution calls (it answers on threads of its own).
+EXECUTION_HEADER = "X-Endpointctl-Execution"
+
+
+class Emulator(SimulatorBase):
+    """A small stateful HTTP service on 127.0.0.1 (an ephemeral port) for a service moto lacks.
+
+    It reads the scenario keys every service shares (``createSeconds``, ``outcome``,
+    ``deleteSeconds``, ``deleteOutcome``, ``missingPrerequisites``, ``faults``); subclasses set
+    the defaults and implement ``handle``. botocore reaches it through the standard per-service
+    variable (``AWS_ENDPOINT_URL_<SERVICE_ID>``), so the real serializers and parsers run on both
+    sides, and each request carries the calling execution in :data:`EXECUTION_HEADER`.
+    """
+
+    endpoint_type = ""
+    #: The botocore service id of its clients, as in event names (``machine-learning``).
+    client_service = ""
+    default_create_seconds = 0.0
+    default_delete_seconds = 0.0
+    #: The service's word for a ready endpoint, then for a failed one.
+    outcomes: tuple[str, str] = ("READY", "FAILED")
+
+    def __init__(self, scenario: Any, clock: VirtualClock, log: CallLog) -> None:
+        if not isinstance(scenario, dict):
+            raise ScenarioError(f"{self.endpoint_type} must be an object")
+        super().__init__(scenario, clock, log)
+        key = self.endpoint_type
+        self.create_seconds = number(scenario, key, "createSeconds", self.default_create_seconds)
+        self.delete_seconds = number(scenario, key, "deleteSeconds", self.default_delete_seconds)
+        self.ok = choice(scenario, key, "outcome", self.outcomes) == self.outcomes[0]
+        self.delete_ok = choice(scenario, key, "deleteOutcome", ("Deleted", "Failed")) == "Deleted"
+        self.missing = bool(scenario.get("missingPrerequisites", False))
+        self.faults = FaultPlan(read_faults(scenario.get("faults"), key))
+        self.fleet = Fleet(clock)
+        self._server: Any = None
+        self._thread: threading.Thread | None = None
+        self.lock = threading.RLock()
+
+    # -- the Simulator protocol -------------------------------------------------------------------
+    @property
+    def endpoint_variable(self) -> str:
+        """The SDK's per-service endpoint variable (``AWS_ENDPOINT_URL_MACHINE_LEARNING``)."""
+        return "AWS_ENDPOINT_URL_" + self.client_service.upper().replace("-", "_")
+
+    def serve(self, stack: ExitStack) -> dict[str, str]:
+        self.start()
+        stack.callback(self.stop)
+        return {self.endpoint_variable: self.url}
+
+    def install(self, stack: ExitStack) -> None:
+        """Tag each SDK request with the calling execution (the runner resets the default session)."""
+        import boto3
+
+        log = self.log
+
+        def tag(request: Any, **kwargs: Any) -> None:
+            if log.execution:
+                request.headers[EXECUTION_HEADER] = log.execution
+
+        session = boto3.DEFAULT_SESSION
+        assert session is not None, "the runner sets up boto3's default session first"
+        session.events.register(f"request-created.{self.client_service}", tag)
+
+    def terminal_times(self, execution: str) -> list[float]:
+        return self.fleet.terminal_times(execution)
+
+    # -- the endpoints' lives -------------------------------------------------------------------
+    def start_creating(self, endpoint_id: str, execution: str | None) -> None:
+        """The endpoint is created now and reaches the scenario's outcome after createSeconds."""
+        self.fleet.endpoints[endpoint_id] = Timeline(
+            create_at=self.clock.now(), create_seconds=self.create_seconds, ok=self.ok, execution=execution
+        )
+
+    def start_deleting(self, endpoint_id: str, execution: str | None) -> None:
+        """The endpoint is gone (or failed to go) deleteSeconds from now; a second call is a no-op."""
+        timeline = self.fleet.endpoints[endpoint_id]
+        if timeline.delete_at is None:
+            timeline.delete_at = self.clock.now()
+            timeline.delete_seconds = self.delete_seconds
+            timeline.delete_ok = self.delete_ok
+            timeline.delete_execution = execution
+
+    def handle(
+        self, method: str, path: str, headers: dict[str, str], body: bytes
+    ) -> tuple[int, dict[str, str], str]:
+        raise NotImplementedError
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start(self) -> None:
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        emulator = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def _serve(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                with emulator.lock:
+                    status, headers, text = emulator.handle(self.command, self.path, dict(self.headers), body)
+                data = text.encode()
+                self.send_response(status)
+                for key, value in {"Content-Type": "application/json", **headers}.items():
+                    self.send_header(key, value)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            do_GET = do_POST = do_DELETE = do_PUT = _serve
+
+            def log_message(self, format: str, *args: Any) -> None:  # quiet
+                return
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, name=type(self).__name__, daemon=True
+        )
+        self._thread.start()
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None

@@ -1,0 +1,222 @@
+"""The endpoint-type registry of ``infra/``: each type has one home (``infra/endpoint_types/<name>.py``),
+the shared modules name none, and a fourth type defined outside the package (here, a toy one)
+gets its function, lifecycle, rules, context and acknowledgments with no change to a shared file.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any, Self
+
+import aws_cdk as cdk
+import pytest
+from aws_cdk import Stack
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk.assertions import Match, Template
+
+import app as cdk_app
+from infra import catalog, nag
+from infra import endpoint_types as registry
+from infra.config import Config, ConfigError
+from infra.endpoint_types.base import Context, EndpointTypeInfra, TypeSettings
+from infra.nag import NagArns
+from infra.polling import backoff_after
+
+#: The modules every type shares: none may name one.
+SHARED = [
+    "app.py",
+    "infra/stack.py",
+    "infra/state_machine.py",
+    "infra/config.py",
+    "infra/nag.py",
+    "infra/monitoring.py",
+    "infra/function.py",
+    "infra/polling.py",
+    "infra/endpoint_types/base.py",
+    "infra/endpoint_types/__init__.py",
+]
+
+TOY_ROW = {
+    "name": "toy",
+    "title": "Toy",
+    "identifier": "thingId",
+    "stateChanges": {"source": "toy.things", "detailType": "Toy Thing State Change"},
+}
+
+
+@dataclass(frozen=True)
+class ToySettings(TypeSettings):
+    zone: str = "blue"
+
+    @classmethod
+    def from_context(cls, get: Context) -> Self:
+        return cls(zone=str(get("toyZone", cls.zone)))
+
+    def check(self) -> None:
+        if self.zone not in ("blue", "green"):
+            raise ConfigError(f"context toyZone={self.zone!r}: blue or green")
+
+
+class ToyInfra(EndpointTypeInfra[ToySettings]):
+    name = "toy"
+    settings_type = ToySettings
+    poll_policy = backoff_after(45)
+    state_change_detail = {"status": ["READY", "FAILED"]}
+
+    def grant(self, function: lambda_.Function) -> None:
+        function.add_to_role_policy(
+            iam.PolicyStatement(
+                sid="ToyThings",
+                actions=["toy:CreateThing", "toy:DeleteThing"],
+                resources=[Stack.of(function).format_arn(service="toy", resource="thing", resource_name="*")],
+            )
+        )
+
+    def environment(self) -> dict[str, str]:
+        return {"TOY_ZONE": self.settings.zone}
+
+    def acknowledge(self, function: lambda_.Function, arns: NagArns) -> None:
+        assert function.role is not None
+        nag.ack(
+            function.role,
+            f"IAM5[Resource::{arns.arn('toy', 'thing/*')}]",
+            "Toy things are named by each request, so the name is a wildcard; the ARN is this "
+            "account and region only.",
+        )
+
+
+@pytest.fixture
+def toy() -> Iterator[type[ToyInfra]]:
+    catalog.register(TOY_ROW)
+    registry.register(ToyInfra)
+    try:
+        yield ToyInfra
+    finally:
+        registry.unregister("toy")
+        catalog.unregister("toy")
+
+
+def _app(context: dict[str, Any] | None = None) -> cdk.App:
+    return cdk.App(context={**json.load(open("cdk.json"))["context"], **(context or {})})
+
+
+# -- the registry ---------------------------------------------------------------------------------
+def test_every_catalog_row_has_its_module_and_the_registry_keeps_catalog_order() -> None:
+    assert registry.names() == tuple(catalog.rows())
+    for name in registry.names():
+        infra = registry.get(name)
+        assert infra.name == name and infra.__module__ == f"infra.endpoint_types.{name}"
+        assert infra().title == catalog.rows()[name]["title"]
+
+
+def test_register_needs_a_catalog_row_and_a_name_of_its_own(toy: type[ToyInfra]) -> None:
+    with pytest.raises(ValueError, match="already"):
+        registry.register(ToyInfra)
+    builtin = type("Again", (ToyInfra,), {"name": registry.names()[0]})
+    with pytest.raises(ValueError, match="already"):
+        registry.register(builtin)
+    stray = type("Stray", (ToyInfra,), {"name": "stray"})
+    with pytest.raises(KeyError, match="catalog"):
+        registry.register(stray)
+    with pytest.raises(KeyError, match="catalog"):
+        registry.get("stray")
+
+
+def test_unregistered_types_are_gone() -> None:
+    assert "toy" not in registry.names()
+    assert "toy" not in Config().endpoint_types
+
+
+def test_shared_modules_name_no_type() -> None:
+    from endpointctl import project_root
+
+    words = [w for row in catalog.rows().values() for w in (row["name"], row["title"])]
+    pattern = re.compile("|".join(map(re.escape, words)))
+    for path in SHARED:
+        text = (project_root() / path).read_text()
+        found = [(i, line) for i, line in enumerate(text.splitlines(), 1) if pattern.search(line)]
+        assert not found, (path, found)
+
+
+# -- a fourth type, from outside the package --------------------------------------------------------
+def test_a_registered_type_reads_its_own_context_and_the_generic_keys(toy: type[ToyInfra]) -> None:
+    config = Config.from_context(_app({"toyZone": "green", "toyTimeoutSeconds": 120}).node)
+    assert config.endpoint_types[-1] == "toy"
+    settings = config.type_settings("toy")
+    assert isinstance(settings, ToySettings) and settings.zone == "green"
+    assert config.type_defaults("toy").timeout_seconds == 120
+    assert isinstance(Config().type_settings("toy"), ToySettings)
+    with pytest.raises(ConfigError, match=r"^context toyZone='red': blue or green$"):
+        Config.from_context(_app({"toyZone": "red"}).node)
+    with pytest.raises(ConfigError, match=r"^context toyFirstCheckSeconds=0: 1 to 3600 seconds$"):
+        Config.from_context(_app({"toyFirstCheckSeconds": 0}).node)
+
+
+def test_a_registered_type_gets_its_function_lifecycle_rules_and_acknowledgments(
+    toy: type[ToyInfra], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    acknowledged: list[tuple[str, str]] = []
+    original = nag.ack
+
+    def record(scope: Any, rule: str, reason: str) -> None:
+        acknowledged.append((scope.node.path, rule))
+        original(scope, rule, reason)
+
+    monkeypatch.setattr(nag, "ack", record)
+    app = _app({"toyZone": "green", "toyFirstCheckSeconds": 50})
+    stack = cdk_app.build(app)
+    app.synth()  # cdk-nag passes: the toy's wildcard is acknowledged by its own module
+    assert any(
+        path.startswith(f"{stack.stack_name}/ToyFunctionRole") and "toy:" in rule
+        for path, rule in acknowledged
+    )
+    template = Template.from_stack(stack)
+    template.has_resource_properties(
+        "AWS::Lambda::Function",
+        {"Environment": {"Variables": Match.object_like({"ENDPOINT_TYPE": "toy", "TOY_ZONE": "green"})}},
+    )
+    template.has_resource_properties(
+        "AWS::IAM::Policy",
+        {
+            "PolicyDocument": {
+                "Statement": Match.array_with(
+                    [
+                        Match.object_like(
+                            {"Sid": "ToyThings", "Action": ["toy:CreateThing", "toy:DeleteThing"]}
+                        )
+                    ]
+                )
+            }
+        },
+    )
+    template.has_resource_properties(
+        "AWS::Events::Rule",
+        {"EventPattern": {"detail-type": ["Endpoint Request"], "detail": {"endpointType": ["toy"]}}},
+    )
+    template.has_resource_properties(
+        "AWS::Events::Rule",
+        {
+            "EventPattern": {
+                "source": ["toy.things"],
+                "detail-type": ["Toy Thing State Change"],
+                "detail": {"status": ["READY", "FAILED"]},
+            }
+        },
+    )
+    unroutable = template.find_resources(
+        "AWS::Events::Rule", {"Properties": {"Description": Match.string_like_regexp("no known type")}}
+    )
+    [rule] = unroutable.values()
+    assert "toy" in json.dumps(rule["Properties"]["EventPattern"])
+    assert "ToyStateMachineArn" in template.find_outputs("*")
+    [machine] = [
+        json.dumps(r["Properties"]["DefinitionString"])
+        for lid, r in template.find_resources("AWS::StepFunctions::StateMachine").items()
+        if lid.startswith("ToyLifecycle")
+    ]
+    assert '\\"firstCheckSeconds\\":50' in machine and "waitForTaskToken" in machine
+    assert len(template.find_resources("AWS::CloudWatch::Alarm")) == 4 * len(catalog.rows()) + 1
