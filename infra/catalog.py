@@ -19,6 +19,9 @@ _DATA: dict[str, Any] = json.loads(CATALOG_FILE.read_text())
 CONTROLLER: dict[str, Any] = _DATA["controller"]
 OWNER_TAG: str = CONTROLLER["tags"]["owner"]
 MANAGED_TAG: str = CONTROLLER["tags"]["managedBy"]
+MANAGED_VALUE: str = CONTROLLER["tags"]["managedByValue"]
+#: The functions' variable naming the requests table.
+REQUESTS_TABLE_VARIABLE: str = CONTROLLER["environment"]["requestsTable"]
 _ROWS: dict[str, dict[str, Any]] = {row["name"]: row for row in _DATA["endpointTypes"]}
 
 

@@ -89,7 +89,6 @@ def controller_function(
         tracing=lambda_.Tracing.ACTIVE,
         log_group=log_group,
         environment={
-            "ENDPOINT_TYPE": endpoint_type,
             "CONTROLLER_ACCOUNT_ID": Stack.of(scope).account,
             "POWERTOOLS_SERVICE_NAME": POWERTOOLS_SERVICE_NAME,
             "POWERTOOLS_METRICS_NAMESPACE": POWERTOOLS_METRICS_NAMESPACE,

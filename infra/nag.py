@@ -11,15 +11,14 @@ anything new fails the synth (and so every test and ``endpointctl local run``).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 from aws_cdk import Acknowledgment, App, CfnResource, Stack, Token, Validations
+from aws_cdk import aws_lambda as lambda_
 from cdk_nag import AwsSolutionsChecks
 from constructs import IConstruct
-
-if TYPE_CHECKING:
-    from infra.stack import ControllerStack
 
 XRAY = (
     "X-Ray's PutTraceSegments / PutTelemetryRecords (and Step Functions' log delivery APIs) "
@@ -64,7 +63,17 @@ def _logical_id(construct: IConstruct) -> str:
     return Stack.of(construct).get_logical_id(child)
 
 
-def acknowledge(stack: ControllerStack) -> None:
+class Acknowledged(Protocol):
+    """What this module reads of the stack (``infra.stack.ControllerStack``), without importing it."""
+
+    node: Any
+    lifecycles: Mapping[str, Any]
+    functions: Mapping[str, lambda_.Function]
+    endpoint_types: Mapping[str, Any]
+    dead_letters: IConstruct
+
+
+def acknowledge(stack: Acknowledged) -> None:
     """The findings that are right for this stack, each with its reason."""
     for endpoint_type, lifecycle in stack.lifecycles.items():
         function = stack.functions[endpoint_type]
@@ -86,7 +95,7 @@ def acknowledge(stack: ControllerStack) -> None:
             "The Lambda tasks may invoke versions and aliases of this one function (CDK's "
             "LambdaInvoke grant); no other function is reachable.",
         )
-    arns = NagArns.of(stack)
+    arns = NagArns.of(Stack.of(stack))
     for endpoint_type, infra in stack.endpoint_types.items():
         infra.acknowledge(stack.functions[endpoint_type], arns)
     ack(

@@ -147,7 +147,7 @@ class ControllerStack(Stack):
             endpoint_type=endpoint_type,
             layer=layer,
             log_retention_days=config.log_retention_days,
-            environment={"IDEMPOTENCY_TABLE": self.requests.table_name, **infra.environment()},
+            environment={catalog.REQUESTS_TABLE_VARIABLE: self.requests.table_name, **infra.environment()},
             network=infra.network(self),
         )
         infra.grant(function)

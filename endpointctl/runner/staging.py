@@ -13,10 +13,11 @@ import zipfile
 from dataclasses import dataclass
 from typing import Any
 
+from controller import catalog
 from endpointctl.template import REGION, Resolver, resources, state_machines
 
 #: What moto does not apply from the template (the functions' Environment) is set here.
-TABLE_ENV = "IDEMPOTENCY_TABLE"
+TABLE_ENV = catalog.CONTROLLER.requests_table_variable
 
 
 @dataclass

@@ -61,9 +61,12 @@ class Controller:
     request_detail_type: str
     service_name: str
     metrics_namespace: str
-    #: Tag keys on resources the controller creates: the request id, and "managed by" (its name).
+    #: Tags on resources the controller creates: the request id, and "managed by" (its name).
     owner_tag: str
     managed_tag: str
+    managed_value: str
+    #: The functions' variable naming the requests table (set by the stack and the local runner).
+    requests_table_variable: str
     #: The contract's error codes (CONTRACT §2), in its order.
     error_codes: tuple[str, ...]
     #: Codes of a refused request: nothing was created, nothing is rolled back.
@@ -80,6 +83,8 @@ def _load() -> tuple[Controller, dict[str, EndpointType]]:
         metrics_namespace=own["metricsNamespace"],
         owner_tag=own["tags"]["owner"],
         managed_tag=own["tags"]["managedBy"],
+        managed_value=own["tags"]["managedByValue"],
+        requests_table_variable=own["environment"]["requestsTable"],
         error_codes=tuple(own["errorCodes"]),
         refusal_codes=tuple(own["refusalCodes"]),
     )

@@ -3,8 +3,8 @@
 The types are the catalog's rows (``infra.catalog.rows()``), in its order: that order is the
 stack's, the dashboard's and the context validation's. A built-in type's infrastructure is the
 one :class:`~infra.endpoint_types.base.EndpointTypeInfra` subclass whose ``name`` is the type's,
-in the module ``infra.endpoint_types.<name>``. Code outside this package (a test defining a toy
-type) adds one with :func:`register`, after adding its row with ``infra.catalog.register(row)``.
+in the module ``infra.endpoint_types.<name>``. Code outside this package (a test defining a type of its
+own) adds one with :func:`register`, after adding its row with ``infra.catalog.register(row)``.
 
 Type modules are imported lazily, when a type is first asked for, because they build on the
 shared modules that use this registry: they raise ``infra.config.ConfigError`` and acknowledge

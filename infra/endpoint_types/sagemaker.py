@@ -13,7 +13,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 
 from infra import nag
-from infra.catalog import MANAGED_TAG, OWNER_TAG
+from infra.catalog import MANAGED_TAG, MANAGED_VALUE, OWNER_TAG
 from infra.endpoint_types.base import EndpointTypeInfra, TypeSettings
 from infra.nag import NagArns
 from infra.polling import backoff_after
@@ -31,8 +31,8 @@ class SageMakerInfra(EndpointTypeInfra[TypeSettings]):
         # Upper snake case in the events; DescribeEndpoint's spelling tolerated too. Other changes
         # (an endpoint deleted under a waiting create, say) are caught by the fallback look.
         "EndpointStatus": ["IN_SERVICE", "FAILED", "InService", "Failed"],
-        # The value the provider tags with (controller/providers/sagemaker.py).
-        "Tags": {MANAGED_TAG: ["ml-endpoint-controller"]},
+        # The tag the provider puts on every endpoint it creates (controller/providers/sagemaker.py).
+        "Tags": {MANAGED_TAG: [MANAGED_VALUE]},
     }
 
     def grant(self, function: lambda_.Function) -> None:

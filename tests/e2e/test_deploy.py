@@ -91,7 +91,7 @@ def test_bootstrap_deploy_update_destroy(
         by_type[endpoint_type] = functions[name]
         config = functions[name]
         assert config["Handler"] == "controller.handlers.handler" and config["Runtime"] == "python3.12"
-        assert config["Environment"]["Variables"]["ENDPOINT_TYPE"] == endpoint_type
+        assert config["Description"] == f"ml-endpoint-controller: {endpoint_type} endpoint lifecycle steps"
     s3 = client("s3")
     [bucket] = [b["Name"] for b in s3.list_buckets()["Buckets"] if b["Name"].startswith("cdk-")]
     archives = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"] if o["Key"].endswith(".zip")]

@@ -1,6 +1,7 @@
 """The endpoint-type registry of ``infra/``: each type has one home (``infra/endpoint_types/<name>.py``),
-the shared modules name none, and a fourth type defined outside the package (here, a toy one)
-gets its function, lifecycle, rules, context and acknowledgments with no change to a shared file.
+the shared modules name none, and a fourth type defined outside the package (the toy one of
+``tests/toy``) gets its function, lifecycle, rules, context and acknowledgments with no change to a
+shared file. (``tests/e2e/test_toy_endpoint_type.py`` runs its lifecycles.)
 """
 
 from __future__ import annotations
@@ -8,23 +9,18 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import Any, Self
+from typing import Any
 
 import aws_cdk as cdk
 import pytest
-from aws_cdk import Stack
-from aws_cdk import aws_iam as iam
-from aws_cdk import aws_lambda as lambda_
 from aws_cdk.assertions import Match, Template
 
 import app as cdk_app
 from infra import catalog, nag
 from infra import endpoint_types as registry
 from infra.config import Config, ConfigError
-from infra.endpoint_types.base import Context, EndpointTypeInfra, TypeSettings
-from infra.nag import NagArns
-from infra.polling import backoff_after
+from tests.toy import registered
+from tests.toy.infra import ToyInfra, ToySettings
 
 #: The modules every type shares: none may name one.
 SHARED = [
@@ -40,64 +36,11 @@ SHARED = [
     "infra/endpoint_types/__init__.py",
 ]
 
-TOY_ROW = {
-    "name": "toy",
-    "title": "Toy",
-    "identifier": "thingId",
-    "stateChanges": {"source": "toy.things", "detailType": "Toy Thing State Change"},
-}
-
-
-@dataclass(frozen=True)
-class ToySettings(TypeSettings):
-    zone: str = "blue"
-
-    @classmethod
-    def from_context(cls, get: Context) -> Self:
-        return cls(zone=str(get("toyZone", cls.zone)))
-
-    def check(self) -> None:
-        if self.zone not in ("blue", "green"):
-            raise ConfigError(f"context toyZone={self.zone!r}: blue or green")
-
-
-class ToyInfra(EndpointTypeInfra[ToySettings]):
-    name = "toy"
-    settings_type = ToySettings
-    poll_policy = backoff_after(45)
-    state_change_detail = {"status": ["READY", "FAILED"]}
-
-    def grant(self, function: lambda_.Function) -> None:
-        function.add_to_role_policy(
-            iam.PolicyStatement(
-                sid="ToyThings",
-                actions=["toy:CreateThing", "toy:DeleteThing"],
-                resources=[Stack.of(function).format_arn(service="toy", resource="thing", resource_name="*")],
-            )
-        )
-
-    def environment(self) -> dict[str, str]:
-        return {"TOY_ZONE": self.settings.zone}
-
-    def acknowledge(self, function: lambda_.Function, arns: NagArns) -> None:
-        assert function.role is not None
-        nag.ack(
-            function.role,
-            f"IAM5[Resource::{arns.arn('toy', 'thing/*')}]",
-            "Toy things are named by each request, so the name is a wildcard; the ARN is this "
-            "account and region only.",
-        )
-
 
 @pytest.fixture
 def toy() -> Iterator[type[ToyInfra]]:
-    catalog.register(TOY_ROW)
-    registry.register(ToyInfra)
-    try:
+    with registered():
         yield ToyInfra
-    finally:
-        registry.unregister("toy")
-        catalog.unregister("toy")
 
 
 def _app(context: dict[str, Any] | None = None) -> cdk.App:
@@ -177,7 +120,10 @@ def test_a_registered_type_gets_its_function_lifecycle_rules_and_acknowledgments
     template = Template.from_stack(stack)
     template.has_resource_properties(
         "AWS::Lambda::Function",
-        {"Environment": {"Variables": Match.object_like({"ENDPOINT_TYPE": "toy", "TOY_ZONE": "green"})}},
+        {
+            "Description": "ml-endpoint-controller: toy endpoint lifecycle steps",
+            "Environment": {"Variables": Match.object_like({"TOY_ZONE": "green"})},
+        },
     )
     template.has_resource_properties(
         "AWS::IAM::Policy",

@@ -40,9 +40,12 @@ def functions(template: dict[str, Any]) -> dict[str, str]:
     """The controller's functions by endpoint type: logical ids."""
     found = {}
     for lid, res in resources(template, "AWS::Lambda::Function").items():
-        variables = res["Properties"].get("Environment", {}).get("Variables", {})
-        if "ENDPOINT_TYPE" in variables:
-            found[variables["ENDPOINT_TYPE"]] = lid
+        for endpoint_type in TYPES:
+            if (
+                res["Properties"].get("Description")
+                == f"ml-endpoint-controller: {endpoint_type} endpoint lifecycle steps"
+            ):
+                found[endpoint_type] = lid
     return found
 
 

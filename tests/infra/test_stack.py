@@ -96,10 +96,9 @@ def test_functions_use_the_powertools_layer_tracing_and_a_retained_log_group(sta
             "TracingConfig": {"Mode": "Active"},
             "Layers": layers,
             "LoggingConfig": {"LogGroup": {"Ref": log_group}},
+            "Description": "ml-endpoint-controller: sagemaker endpoint lifecycle steps",
             "Environment": {
-                "Variables": Match.object_like(
-                    {"ENDPOINT_TYPE": "sagemaker", "POWERTOOLS_SERVICE_NAME": "ml-endpoint-controller"}
-                )
+                "Variables": Match.object_like({"POWERTOOLS_SERVICE_NAME": "ml-endpoint-controller"})
             },
         },
     )
@@ -237,11 +236,8 @@ def test_neptune_function_permissions_and_network_follow_context() -> None:
     stack.has_resource_properties(
         "AWS::Lambda::Function",
         {
-            "Environment": {
-                "Variables": Match.object_like(
-                    {"ENDPOINT_TYPE": "neptune", "NEPTUNE_ENDPOINT": context["neptuneEndpoint"]}
-                )
-            },
+            "Description": "ml-endpoint-controller: neptune endpoint lifecycle steps",
+            "Environment": {"Variables": Match.object_like({"NEPTUNE_ENDPOINT": context["neptuneEndpoint"]})},
             "VpcConfig": {
                 "SecurityGroupIds": ["sg-01234567"],
                 "SubnetIds": ["subnet-0aa11111", "subnet-0bb22222"],
@@ -251,9 +247,8 @@ def test_neptune_function_permissions_and_network_follow_context() -> None:
     stack.has_resource_properties(
         "AWS::Lambda::Function",
         {
-            "Environment": {
-                "Variables": Match.object_like({"ENDPOINT_TYPE": "aml", "AML_REGION": "eu-west-1"})
-            }
+            "Description": "ml-endpoint-controller: aml endpoint lifecycle steps",
+            "Environment": {"Variables": Match.object_like({"AML_REGION": "eu-west-1"})},
         },
     )
     neptune = {s.get("Sid"): s for s in _statements(template, "NeptuneFunctionRole")}["NeptuneMlEndpoints"]
@@ -359,7 +354,7 @@ def test_idempotency_table_is_encrypted_expires_claims_and_is_granted(
         {
             "Environment": {
                 "Variables": Match.object_like(
-                    {"IDEMPOTENCY_TABLE": {"Ref": Match.string_like_regexp("^Requests")}}
+                    {"REQUESTS_TABLE": {"Ref": Match.string_like_regexp("^Requests")}}
                 )
             }
         },

@@ -70,7 +70,7 @@ def sagemaker_endpoint(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, An
         "AWS_DEFAULT_REGION": "us-east-1",
     }.items():
         monkeypatch.setenv(name, value)
-    monkeypatch.delenv("IDEMPOTENCY_TABLE", raising=False)
+    monkeypatch.delenv("REQUESTS_TABLE", raising=False)
     resumed: list[tuple[str, dict[str, Any]]] = []
     answer = {"ok": True}
 

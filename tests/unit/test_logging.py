@@ -34,7 +34,7 @@ def request(**params: Any) -> dict[str, Any]:
 
 @pytest.fixture(autouse=True)
 def _no_table(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("IDEMPOTENCY_TABLE", raising=False)
+    monkeypatch.delenv("REQUESTS_TABLE", raising=False)
 
 
 def _records(caplog: pytest.LogCaptureFixture) -> str:

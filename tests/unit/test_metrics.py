@@ -184,7 +184,6 @@ def test_a_step_without_metrics_logs_no_powertools_warning(tmp_path: Any) -> Non
         "PYTHONPATH": str(functions),
         "POWERTOOLS_METRICS_NAMESPACE": NAMESPACE,
         "POWERTOOLS_SERVICE_NAME": "ml-endpoint-controller",
-        "ENDPOINT_TYPE": "sagemaker",
     }
     done = subprocess.run(
         [sys.executable, "-W", "default", "-c", script], env=env, cwd=tmp_path, capture_output=True, text=True

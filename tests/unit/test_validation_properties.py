@@ -77,7 +77,7 @@ def _no_services(monkeypatch: pytest.MonkeyPatch) -> Any:
         raise AssertionError("validation must not call a service")
 
     monkeypatch.setattr(aws, "client", refuse)
-    monkeypatch.delenv("IDEMPOTENCY_TABLE", raising=False)
+    monkeypatch.delenv("REQUESTS_TABLE", raising=False)
     clock.use(lambda: 1_800_000_000.0)
     yield
     clock.use(None)

@@ -27,6 +27,7 @@ from controller.validation import FieldError, check_operation
 
 OWNER_TAG = catalog.CONTROLLER.owner_tag
 MANAGED_TAG = catalog.CONTROLLER.managed_tag
+MANAGED_VALUE = catalog.CONTROLLER.managed_value
 #: Tag keys a request may not set: AWS's own, and the controller's (``ml-endpoint-controller:``).
 RESERVED_TAG_PREFIXES = ("aws:", OWNER_TAG.split(":")[0] + ":")
 ENDPOINT = "endpoint"
@@ -273,7 +274,7 @@ class SageMakerProvider(Provider):
         # SageMaker allows 50 tags; the controller's are added while there is room, the ownership
         # tag first. With 50 of the user's own, ownership rests on the execution's record alone.
         tags = list(user_tags)
-        for key, value in ((OWNER_TAG, request_id), (MANAGED_TAG, "ml-endpoint-controller")):
+        for key, value in ((OWNER_TAG, request_id), (MANAGED_TAG, MANAGED_VALUE)):
             if len(tags) < 50:
                 tags.append({"Key": key, "Value": value})
         return tags

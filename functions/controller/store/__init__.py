@@ -1,7 +1,7 @@
 """The requests table behind one protocol: claims of request ids and parked task tokens.
 
 :func:`current` is the store the steps use: DynamoDB when the function has its table
-(``IDEMPOTENCY_TABLE``, set by the stack and by the local runner), else this process's memory
+(``REQUESTS_TABLE``, the catalog's name for it, set by the stack and by the local runner), else this process's memory
 (unit tests). Powertools' idempotency utility has the same shape: a persistence-layer protocol,
 a DynamoDB implementation and an in-memory one.
 """
@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import os
 
+from controller import catalog
 from controller.store.base import COMPLETED, IN_PROGRESS, Claim, Parked, RequestStore
 from controller.store.dynamodb import DynamoDBStore
 from controller.store.memory import InMemoryStore
 
 __all__ = ["COMPLETED", "IN_PROGRESS", "Claim", "DynamoDBStore", "InMemoryStore", "Parked", "RequestStore"]
 
-TABLE_ENV = "IDEMPOTENCY_TABLE"
+TABLE_ENV = catalog.CONTROLLER.requests_table_variable
 #: The store of a process without a table.
 memory = InMemoryStore()
 
