@@ -1,12 +1,13 @@
 """``endpointctl bench``: what waiting costs, measured, next to the fixed 30-s polling loop.
 
 For each endpoint type and a creation time of 2, 10, 30 and 60 minutes it runs the synthesized
-state machine twice in the local runner: with the defaults (SageMaker waits for its state-change
-events, the others poll adaptively) and with the fixed 30-s loop (``options.pollIntervalSeconds:
-30``, botocore's waiter cadence). It prints billed state transitions, Lambda invocations, service
-calls and detection latency (virtual seconds from the service's terminal status to the end of the
-execution, which is when the notification is out). A last group of rows shows SageMaker when every
-event is lost (the fallback looks alone). It also measures the Lambda handler's import time
+state machine twice in the local runner: with the defaults (a type whose service announces status
+changes waits for its state-change events, the others poll adaptively) and with the fixed 30-s loop
+(``options.pollIntervalSeconds: 30``, botocore's waiter cadence). It prints billed state
+transitions, Lambda invocations, service calls and detection latency (virtual seconds from the
+service's terminal status to the end of the execution, which is when the notification is out). A
+last group of rows shows the event-driven types when every event is lost (the fallback looks
+alone). The request of each type is its simulator's ``sample_params``. It also measures the Lambda handler's import time
 against ``import boto3`` (as deployed: tracing on) and the wall time of a one-hour virtual
 lifecycle.
 """
@@ -111,7 +112,7 @@ def render(
         lines.append(f"| {row['type']} | {row['minutes']} min | " + " | ".join(cells) + " |")
     lines.append("")
     lines.append(
-        "Each cell: the default (SageMaker: state-change events; Amazon ML, Neptune ML: adaptive"
+        "Each cell: the default (state-change events where the service announces them, else adaptive"
         " polling) vs the fixed 30-s loop, in the same run."
     )
     if imports:

@@ -98,6 +98,7 @@ def cmd_diagram(args: argparse.Namespace) -> int:
 
 
 def cmd_local_deploy(args: argparse.Namespace) -> int:
+    from controller import catalog
     from endpointctl import deploy, project_root
 
     root = project_root()
@@ -126,7 +127,7 @@ def cmd_local_deploy(args: argparse.Namespace) -> int:
             )
             print(f"  {deploy.shell_exports(server)}")
             print("  aws stepfunctions list-state-machines")
-            print("  endpointctl submit --direct events/sagemaker-create.json")
+            print(f"  endpointctl submit --direct events/{next(iter(catalog.names()))}-create.json")
             print(f"Stop it with: kill {server.pid}")
         return EXIT_OK
     except deploy.DeployError as exc:

@@ -157,7 +157,7 @@ def register(commands: Any) -> None:
         "--state-machine",
         action="append",
         metavar="ARN",
-        help="a state machine to list (repeatable; default: the stack's three)",
+        help="a state machine to list (repeatable; default: each endpoint type's, from the stack)",
     )
     listing.add_argument(
         "--max", type=_positive, default=10, metavar="N", help="executions per state machine (default 10)"

@@ -28,7 +28,7 @@ class Emulator(SimulatorBase):
     """
 
     endpoint_type = ""
-    #: The botocore service id of its clients, as in event names (``machine-learning``).
+    #: The botocore service id of its clients, as botocore's event names spell it (hyphenated).
     client_service = ""
     default_create_seconds = 0.0
     default_delete_seconds = 0.0
