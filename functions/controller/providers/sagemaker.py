@@ -47,19 +47,12 @@ def normalize(endpoint_status: str) -> Status:
     return _STATUS.get(endpoint_status, Status.CREATING)
 
 
-#: ``SageMaker Endpoint State Change`` events spell statuses in upper snake case (``IN_SERVICE``).
-_EVENT_STATUS = {
-    "IN_SERVICE": "InService",
-    "FAILED": "Failed",
-    "UPDATE_ROLLBACK_FAILED": "UpdateRollbackFailed",
-    "DELETING": "Deleting",
-    "DELETED": "Deleted",
-    "OUT_OF_SERVICE": "OutOfService",
-    "CREATING": "Creating",
-    "UPDATING": "Updating",
-    "SYSTEM_UPDATING": "SystemUpdating",
-    "ROLLING_BACK": "RollingBack",
-}
+def _spelled(raw: str) -> str:
+    """``DescribeEndpoint``'s spelling of a state-change event's status: the events spell it in
+    upper snake case (``IN_SERVICE`` → ``InService``, ``UPDATE_ROLLBACK_FAILED``); either is read."""
+    if raw.isupper() or "_" in raw:
+        return "".join(word.title() for word in raw.split("_"))
+    return raw
 
 
 def _is_missing(exc: ClientError) -> bool:
@@ -386,7 +379,7 @@ class SageMakerProvider(Provider):
         if not isinstance(detail, dict) or not isinstance(detail.get("EndpointName"), str):
             return None
         raw = str(detail.get("EndpointStatus") or "")
-        spelled = _EVENT_STATUS.get(raw.upper(), raw)
+        spelled = _spelled(raw)
         status = Status.ABSENT if spelled == "Deleted" else normalize(spelled)
         tags = detail.get("Tags")
         owner = tags.get(OWNER_TAG) if isinstance(tags, dict) else None
