@@ -31,9 +31,13 @@ def rows() -> dict[str, dict[str, Any]]:
 
 
 def register(row: dict[str, Any]) -> None:
-    """Add a row at synth time (a test's own endpoint type); ``unregister`` removes it."""
+    """Add a row at synth time (a test's own endpoint type); ``unregister`` removes it. As in the
+    functions' reader, a type's state-change events must not be another type's."""
     if row["name"] in _ROWS:
         raise ValueError(f"endpoint type {row['name']} is already in the catalog")
+    changes = row.get("stateChanges")
+    if changes and any(other.get("stateChanges") == changes for other in _ROWS.values()):
+        raise ValueError(f"{changes['detailType']} events already belong to another endpoint type")
     _ROWS[row["name"]] = row
 
 

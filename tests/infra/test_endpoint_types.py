@@ -67,6 +67,14 @@ def test_register_needs_a_catalog_row_and_a_name_of_its_own(toy: type[ToyInfra])
         registry.register(stray)
     with pytest.raises(KeyError, match="catalog"):
         registry.get("stray")
+    clash = {
+        "name": "clash",
+        "title": "Clash",
+        "identifier": "x",
+        "stateChanges": catalog.rows()["toy"]["stateChanges"],
+    }
+    with pytest.raises(ValueError, match="another endpoint type"):
+        catalog.register(clash)
 
 
 def test_unregistered_types_are_gone() -> None:
