@@ -4,8 +4,9 @@
   simulator per endpoint type, a virtual clock) that runs requests;
 - ``moto_patches``: what makes moto's interpreter run in virtual time with the real handlers;
 - ``staging``: the template's resources created in moto; ``delivery``: the default bus's rules;
-- ``invoke``: the handler called as Lambda calls it; ``results``: the ``--json`` object;
-- ``virtual_clock``: the clock every wait reads.
+- ``invoke``: the handler called as Lambda calls it; ``results``: the ``--json`` object.
+
+The virtual clock every wait reads is the simulation's (``endpointctl.sim.virtual_clock``).
 """
 
 from __future__ import annotations

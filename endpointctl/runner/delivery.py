@@ -13,7 +13,7 @@ import json
 from typing import Any
 
 from endpointctl.runner.moto_patches import Invoke
-from endpointctl.runner.virtual_clock import VirtualClock
+from endpointctl.sim.virtual_clock import VirtualClock
 from endpointctl.template import Resolver
 
 #: Lambda's retries of an asynchronous invocation that failed (EventBridge targets are async).

@@ -26,10 +26,10 @@ from endpointctl.runner.delivery import DefaultBus
 from endpointctl.runner.invoke import HANDLER_ENV, call_handler, encode
 from endpointctl.runner.results import Run
 from endpointctl.runner.staging import Staged, stage
-from endpointctl.runner.virtual_clock import VirtualClock
 from endpointctl.sim import Simulator, simulators
 from endpointctl.sim.calls import CallLog
 from endpointctl.sim.scenario import ScenarioError
+from endpointctl.sim.virtual_clock import VirtualClock
 from endpointctl.template import ACCOUNT, REGION
 
 #: Real seconds one execution may take before the runner stops it (ENDPOINTCTL_WALL_LIMIT overrides).

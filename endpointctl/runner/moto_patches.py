@@ -14,7 +14,7 @@ from contextlib import ExitStack
 from typing import Any
 from unittest import mock
 
-from endpointctl.runner.virtual_clock import VirtualClock
+from endpointctl.sim.virtual_clock import VirtualClock
 
 #: ``invoke(function_name, payload, response_headers) -> body``: run a function's handler.
 Invoke = Callable[[str, Any, dict[str, str]], bytes]

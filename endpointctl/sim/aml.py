@@ -10,13 +10,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from endpointctl.runner.virtual_clock import VirtualClock
 from endpointctl.sim import timeline as life
 from endpointctl.sim.base import DemoScene
 from endpointctl.sim.calls import CallLog
 from endpointctl.sim.emulator import EXECUTION_HEADER, Emulator
 from endpointctl.sim.faults import Fault, json_error
 from endpointctl.sim.scenario import names, request_document
+from endpointctl.sim.virtual_clock import VirtualClock
 
 ENDPOINT_URL = "https://realtime.machinelearning.us-east-1.amazonaws.com"
 PEAK_RPS = 200

@@ -23,8 +23,8 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol
 
-from endpointctl.runner.virtual_clock import VirtualClock
 from endpointctl.sim.calls import CallLog
+from endpointctl.sim.virtual_clock import VirtualClock
 
 
 @dataclass(frozen=True)

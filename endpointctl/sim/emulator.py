@@ -6,12 +6,12 @@ import threading
 from contextlib import ExitStack
 from typing import Any
 
-from endpointctl.runner.virtual_clock import VirtualClock
 from endpointctl.sim.base import SimulatorBase
 from endpointctl.sim.calls import CallLog
 from endpointctl.sim.faults import FaultPlan, read_faults
 from endpointctl.sim.scenario import ScenarioError, choice, number
 from endpointctl.sim.timeline import Fleet, Timeline
+from endpointctl.sim.virtual_clock import VirtualClock
 
 #: The header that tells an emulator which execution calls (it answers on threads of its own).
 EXECUTION_HEADER = "X-Endpointctl-Execution"

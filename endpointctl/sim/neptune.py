@@ -13,13 +13,13 @@ import json
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from endpointctl.runner.virtual_clock import VirtualClock
 from endpointctl.sim import timeline as life
 from endpointctl.sim.base import DemoScene
 from endpointctl.sim.calls import CallLog
 from endpointctl.sim.emulator import EXECUTION_HEADER, Emulator
 from endpointctl.sim.faults import Fault
 from endpointctl.sim.scenario import names, request_document
+from endpointctl.sim.virtual_clock import VirtualClock
 
 ARN = "arn:aws:sagemaker:us-east-1:123456789012:endpoint/{}"
 _STATUS = {life.READY: "InService", life.FAILED: "Failed", life.DELETING: "Deleting"}

@@ -21,11 +21,11 @@ from moto.sagemaker import models as sm_models
 from moto.sagemaker.exceptions import ValidationError
 from moto.sagemaker.responses import SageMakerResponse
 
-from endpointctl.runner.virtual_clock import VirtualClock
 from endpointctl.sim.base import DemoScene, SimulatorBase
 from endpointctl.sim.calls import CallLog
 from endpointctl.sim.faults import FaultPlan, json_error, read_faults
 from endpointctl.sim.scenario import ScenarioError, number, request_document
+from endpointctl.sim.virtual_clock import VirtualClock
 
 NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
 

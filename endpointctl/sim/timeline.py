@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from endpointctl.runner.virtual_clock import VirtualClock
+from endpointctl.sim.virtual_clock import VirtualClock
 
 CREATING, READY, FAILED, DELETING, GONE = "CREATING", "READY", "FAILED", "DELETING", "GONE"
 

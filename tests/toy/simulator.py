@@ -8,11 +8,11 @@ from contextlib import ExitStack
 from typing import Any
 from unittest import mock
 
-from endpointctl.runner.virtual_clock import VirtualClock
 from endpointctl.sim import SimulatorBase
 from endpointctl.sim import timeline as life
 from endpointctl.sim.calls import CallLog
 from endpointctl.sim.scenario import choice, number
+from endpointctl.sim.virtual_clock import VirtualClock
 from tests.toy import ROW, service
 
 _STATUS = {life.CREATING: "CREATING", life.READY: "READY", life.FAILED: "FAILED", life.DELETING: "DELETING"}

@@ -21,11 +21,11 @@ from controller.providers import neptune as neptune_module
 from controller.providers.aml import AmlOutputs, AmlProvider
 from controller.providers.base import Resource, Status
 from controller.providers.neptune import NeptuneProvider
-from endpointctl.runner.virtual_clock import VirtualClock
 from endpointctl.sim.aml import ENDPOINT_URL, PEAK_RPS, AmlEmulator
 from endpointctl.sim.calls import CallLog
 from endpointctl.sim.emulator import Emulator
 from endpointctl.sim.neptune import ARN, NeptuneEmulator
+from endpointctl.sim.virtual_clock import VirtualClock
 
 START = 1_000_000.0
 REQUEST_ID = "req-1"
