@@ -39,6 +39,17 @@ def _template(args: argparse.Namespace) -> dict[str, Any]:
         raise UsageError(str(exc)) from None
 
 
+def _check_scenario(scenario: Any) -> None:
+    """A bad scenario is refused before anything is synthesized or started."""
+    from endpointctl.runner.local_runner import read_scenario
+    from endpointctl.sim.scenario import ScenarioError
+
+    try:
+        read_scenario(scenario)
+    except ScenarioError as exc:
+        raise UsageError(f"scenario: {exc}") from None
+
+
 def cmd_local_run(args: argparse.Namespace) -> int:
     document = read_json(args.request, "request")
     scenario = read_json(args.scenario, "scenario") if args.scenario else None
@@ -48,6 +59,7 @@ def cmd_local_run(args: argparse.Namespace) -> int:
     requests = document if many else [document]
     if not requests:
         raise UsageError(f"request {args.request}: the array is empty")
+    _check_scenario(scenario)
     from endpointctl.runner import run_requests
 
     runs, results = run_requests(_template(args), requests, scenario, parallel=args.parallel)

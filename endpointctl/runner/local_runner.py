@@ -17,6 +17,7 @@ import time
 import uuid
 import warnings
 from contextlib import ExitStack
+from dataclasses import dataclass
 from typing import Any
 from unittest import mock
 
@@ -28,12 +29,38 @@ from endpointctl.runner.results import Run
 from endpointctl.runner.staging import Staged, stage
 from endpointctl.sim import Simulator, simulators
 from endpointctl.sim.calls import CallLog
-from endpointctl.sim.scenario import ScenarioError
+from endpointctl.sim.scenario import ScenarioError, read, seconds
 from endpointctl.sim.virtual_clock import VirtualClock
 from endpointctl.template import ACCOUNT, REGION
 
+#: Scenario keys of the runner itself (the others are the endpoint types').
+RUNNER_KEYS = ("abortAtSeconds",)
 #: Real seconds one execution may take before the runner stops it (ENDPOINTCTL_WALL_LIMIT overrides).
 EXECUTION_LIMIT_SECONDS = float(os.environ.get("ENDPOINTCTL_WALL_LIMIT") or 600)
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A scenario file, checked: each endpoint type's part (its simulator's model) and the
+    runner's own keys."""
+
+    services: dict[str, Any]
+    #: When the runner stops each execution, as an operator would (virtual seconds after its start).
+    abort_at: float | None = None
+
+
+def read_scenario(scenario: Any) -> Scenario:
+    """``scenario`` checked at every depth; a ``ScenarioError`` names what is wrong."""
+    scenario = {} if scenario is None else scenario
+    if not isinstance(scenario, dict):
+        raise ScenarioError("the scenario must be a JSON object")
+    kinds = simulators()
+    unknown = set(scenario) - set(kinds) - set(RUNNER_KEYS)
+    if unknown:
+        known = ", ".join([*kinds, *RUNNER_KEYS])
+        raise ScenarioError(f"unknown scenario keys: {', '.join(sorted(unknown))} (known: {known})")
+    services = {name: read(kind.Scenario, scenario.get(name), name) for name, kind in kinds.items()}
+    return Scenario(services=services, abort_at=seconds(scenario.get("abortAtSeconds"), "abortAtSeconds"))
 
 
 class LocalRunner:
@@ -42,13 +69,9 @@ class LocalRunner:
     def __init__(
         self, template: dict[str, Any], scenario: dict[str, Any] | None = None, *, seed: int = 0
     ) -> None:
-        scenario = scenario or {}
-        if not isinstance(scenario, dict):
-            raise ScenarioError("the scenario must be a JSON object")
+        checked = read_scenario(scenario)
         kinds = simulators()
-        unknown = set(scenario) - set(kinds)
-        if unknown:
-            raise ScenarioError(f"unknown scenario keys: {', '.join(sorted(unknown))}")
+        self.abort_at = checked.abort_at
         self.template = template
         self.scenario = scenario
         self.seed = seed
@@ -56,7 +79,7 @@ class LocalRunner:
         self.log = CallLog()
         #: One simulator per endpoint type, from the scenario's key of that type.
         self.simulators: dict[str, Simulator] = {
-            name: kind(scenario.get(name) or {}, self.clock, self.log) for name, kind in kinds.items()
+            name: kind(checked.services[name], self.clock, self.log) for name, kind in kinds.items()
         }
         self._stack = ExitStack()
         self._names = itertools.count(1)

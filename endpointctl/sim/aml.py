@@ -8,14 +8,14 @@ Models named by the requests exist unless ``missingPrerequisites``; a real-time 
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Literal
 
 from endpointctl.sim import timeline as life
 from endpointctl.sim.base import DemoScene
 from endpointctl.sim.calls import CallLog
 from endpointctl.sim.emulator import EXECUTION_HEADER, Emulator
 from endpointctl.sim.faults import Fault, json_error
-from endpointctl.sim.scenario import names, request_document
+from endpointctl.sim.scenario import ScenarioModel, Seconds, ServiceScenario, request_document
 from endpointctl.sim.virtual_clock import VirtualClock
 
 ENDPOINT_URL = "https://realtime.machinelearning.us-east-1.amazonaws.com"
@@ -27,6 +27,19 @@ _STATUS = {
     life.FAILED: "FAILED",
     life.GONE: "NONE",
 }
+
+
+class AmlExisting(ScenarioModel):
+    #: Models that already have a real-time endpoint (someone else's).
+    realtimeEndpoints: list[str] = []
+
+
+class AmlScenario(ServiceScenario):
+    createSeconds: Seconds = 120
+    deleteSeconds: Seconds = 30
+    outcome: Literal["READY", "FAILED"] = "READY"
+    deleteOutcome: Literal["Deleted", "Failed"] = "Deleted"
+    existing: AmlExisting = AmlExisting()
 
 
 class AmlEmulator(Emulator):
@@ -45,14 +58,13 @@ class AmlEmulator(Emulator):
             {"aml": {"createSeconds": 180, "outcome": "FAILED"}},
         ),
     )
-    default_create_seconds = 120
-    default_delete_seconds = 30
-    outcomes = ("READY", "FAILED")
+    Scenario = AmlScenario
+    ready_word = "READY"
 
     def __init__(self, scenario: Any, clock: VirtualClock, log: CallLog) -> None:
         super().__init__(scenario, clock, log)
         self.models: set[str] = set()
-        for model_id in names(scenario, "aml", "realtimeEndpoints"):
+        for model_id in self.scenario.existing.realtimeEndpoints:
             self.models.add(model_id)
             self.fleet.endpoints[model_id] = life.Timeline(create_at=None)
 

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol
 
 from endpointctl.sim.calls import CallLog
+from endpointctl.sim.scenario import ScenarioModel, read
 from endpointctl.sim.virtual_clock import VirtualClock
 
 
@@ -41,6 +42,8 @@ class DemoScene:
 class Simulator(Protocol):
     #: Its catalog name, which is also its key in a scenario.
     endpoint_type: ClassVar[str]
+    #: The model of its scenario key (every key typed; no other keys).
+    Scenario: ClassVar[type[ScenarioModel]]
     #: The ``params`` of a small valid create request (``endpointctl bench``).
     sample_params: ClassVar[dict[str, Any]]
     #: Whether it publishes state-change events (then the scenario key ``emitEvents`` turns them off).
@@ -50,7 +53,9 @@ class Simulator(Protocol):
     #: Where its events go (the runner's default bus); ``None``: nowhere.
     publish: Callable[[dict[str, Any]], None] | None
 
-    def __init__(self, scenario: dict[str, Any], clock: VirtualClock, log: CallLog) -> None: ...
+    def __init__(self, scenario: Any, clock: VirtualClock, log: CallLog) -> None:
+        """``scenario``: its scenario key's value (JSON, checked against ``Scenario``)."""
+        ...
 
     def serve(self, stack: ExitStack) -> dict[str, str]: ...
 
@@ -66,12 +71,20 @@ class Simulator(Protocol):
 
 
 class SimulatorBase:
-    """Defaults for the optional parts of :class:`Simulator` (nothing to serve, install or seed)."""
+    """Defaults for the optional parts of :class:`Simulator` (nothing to serve, install or seed),
+    and the scenario read into :attr:`scenario` (a ``ScenarioError`` names what is wrong)."""
 
+    endpoint_type: ClassVar[str] = ""
+    Scenario: ClassVar[type[ScenarioModel]] = ScenarioModel
     emits_events: ClassVar[bool] = False
     demo: ClassVar[tuple[DemoScene, ...]] = ()
 
-    def __init__(self, scenario: dict[str, Any], clock: VirtualClock, log: CallLog) -> None:
+    def __init__(self, scenario: Any, clock: VirtualClock, log: CallLog) -> None:
+        self.scenario: Any = (
+            scenario
+            if isinstance(scenario, self.Scenario)
+            else read(self.Scenario, scenario, self.endpoint_type)
+        )
         self.clock, self.log = clock, log
         self.publish: Callable[[dict[str, Any]], None] | None = None
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import threading
 from contextlib import ExitStack
-from typing import Any
+from typing import Any, ClassVar
 
 from endpointctl.sim.base import SimulatorBase
 from endpointctl.sim.calls import CallLog
-from endpointctl.sim.faults import FaultPlan, read_faults
-from endpointctl.sim.scenario import ScenarioError, choice, number
+from endpointctl.sim.faults import FaultPlan
+from endpointctl.sim.scenario import ServiceScenario
 from endpointctl.sim.timeline import Fleet, Timeline
 from endpointctl.sim.virtual_clock import VirtualClock
 
@@ -27,25 +27,21 @@ class Emulator(SimulatorBase):
     sides, and each request carries the calling execution in :data:`EXECUTION_HEADER`.
     """
 
-    endpoint_type = ""
     #: The botocore service id of its clients, as botocore's event names spell it (hyphenated).
     client_service = ""
-    default_create_seconds = 0.0
-    default_delete_seconds = 0.0
-    #: The service's word for a ready endpoint, then for a failed one.
-    outcomes: tuple[str, str] = ("READY", "FAILED")
+    Scenario: ClassVar[type[ServiceScenario]] = ServiceScenario
+    #: The service's word for a ready endpoint (the scenario's ``outcome`` for success).
+    ready_word = "READY"
 
     def __init__(self, scenario: Any, clock: VirtualClock, log: CallLog) -> None:
-        if not isinstance(scenario, dict):
-            raise ScenarioError(f"{self.endpoint_type} must be an object")
         super().__init__(scenario, clock, log)
-        key = self.endpoint_type
-        self.create_seconds = number(scenario, key, "createSeconds", self.default_create_seconds)
-        self.delete_seconds = number(scenario, key, "deleteSeconds", self.default_delete_seconds)
-        self.ok = choice(scenario, key, "outcome", self.outcomes) == self.outcomes[0]
-        self.delete_ok = choice(scenario, key, "deleteOutcome", ("Deleted", "Failed")) == "Deleted"
-        self.missing = bool(scenario.get("missingPrerequisites", False))
-        self.faults = FaultPlan(read_faults(scenario.get("faults"), key))
+        given = self.scenario
+        self.create_seconds = given.createSeconds
+        self.delete_seconds = given.deleteSeconds
+        self.ok = given.outcome == self.ready_word
+        self.delete_ok = given.deleteOutcome == "Deleted"
+        self.missing = given.missingPrerequisites
+        self.faults = FaultPlan(given.faults)
         self.fleet = Fleet(clock)
         self._server: Any = None
         self._thread: threading.Thread | None = None

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
-from endpointctl.sim.scenario import ScenarioError
+from endpointctl.sim.scenario import FaultSpec
+
+#: The SDK's read timeout (not a service error code): the client gave up waiting for the answer.
+READ_TIMEOUT = "ReadTimeout"
 
 #: HTTP status each service error code is answered with (400 unless listed).
 HTTP_STATUS = {
@@ -31,44 +34,32 @@ HTTP_STATUS = {
 
 @dataclass
 class Fault:
+    """An error to answer a call with (a scenario's fault, or the service's own refusal)."""
+
     operation: str
     error: str
     count: int = 1
     message: str | None = None
     status: int | None = None
+    #: The call takes effect first; then its answer is the error (a lost response).
+    applied: bool = False
+
+    @property
+    def is_read_timeout(self) -> bool:
+        return self.error == READ_TIMEOUT
 
     @property
     def http_status(self) -> int:
         return self.status or HTTP_STATUS.get(self.error, 400)
 
 
-def read_faults(raw: Any, service: str) -> list[Fault]:
-    if raw is None:
-        return []
-    if not isinstance(raw, list):
-        raise ScenarioError(f"{service}.faults must be an array")
-    faults = []
-    for index, item in enumerate(raw):
-        if (
-            not isinstance(item, dict)
-            or not isinstance(item.get("operation"), str)
-            or not isinstance(item.get("error"), str)
-        ):
-            raise ScenarioError(f"{service}.faults[{index}] needs string 'operation' and 'error'")
-        count = item.get("count", 1)
-        if not isinstance(count, int) or count < 0:
-            raise ScenarioError(f"{service}.faults[{index}].count must be a whole number")
-        faults.append(
-            Fault(item["operation"], item["error"], count, item.get("message"), item.get("httpStatus"))
-        )
-    return faults
-
-
 class FaultPlan:
     """The scenario's ``faults`` of one service: the next ``count`` calls of an operation fail."""
 
-    def __init__(self, faults: list[Fault]) -> None:
-        self._faults = faults
+    def __init__(self, specs: Iterable[FaultSpec] = ()) -> None:
+        self._faults = [
+            Fault(f.operation, f.error, f.count, f.message, f.httpStatus, f.applied) for f in specs
+        ]
         self._lock = threading.Lock()
 
     def take(self, operation: str) -> Fault | None:

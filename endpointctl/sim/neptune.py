@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import itertools
 import json
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import unquote, urlsplit
 
 from endpointctl.sim import timeline as life
@@ -18,7 +18,7 @@ from endpointctl.sim.base import DemoScene
 from endpointctl.sim.calls import CallLog
 from endpointctl.sim.emulator import EXECUTION_HEADER, Emulator
 from endpointctl.sim.faults import Fault
-from endpointctl.sim.scenario import names, request_document
+from endpointctl.sim.scenario import ScenarioModel, Seconds, ServiceScenario, request_document
 from endpointctl.sim.virtual_clock import VirtualClock
 
 ARN = "arn:aws:sagemaker:us-east-1:123456789012:endpoint/{}"
@@ -29,6 +29,19 @@ def rest_error(fault: Fault, message: str | None = None) -> tuple[int, dict[str,
     text = message or fault.message or f"simulated {fault.error}"
     body = {"code": fault.error, "detailedMessage": text, "message": text, "requestId": "00000000-sim"}
     return fault.http_status, {"x-amzn-ErrorType": fault.error}, json.dumps(body)
+
+
+class NeptuneExisting(ScenarioModel):
+    #: Endpoints that exist before the run (someone else's), in service.
+    endpoints: list[str] = []
+
+
+class NeptuneScenario(ServiceScenario):
+    createSeconds: Seconds = 600
+    deleteSeconds: Seconds = 60
+    outcome: Literal["InService", "Failed"] = "InService"
+    deleteOutcome: Literal["Deleted", "Failed"] = "Deleted"
+    existing: NeptuneExisting = NeptuneExisting()
 
 
 class NeptuneEmulator(Emulator):
@@ -65,17 +78,16 @@ class NeptuneEmulator(Emulator):
             },
         ),
     )
-    default_create_seconds = 600
-    default_delete_seconds = 60
-    outcomes = ("InService", "Failed")
+    Scenario = NeptuneScenario
+    ready_word = "InService"
 
     def __init__(self, scenario: Any, clock: VirtualClock, log: CallLog) -> None:
         super().__init__(scenario, clock, log)
-        self.failure_reason = str(scenario.get("failureReason") or "simulated: the endpoint failed to deploy")
+        self.failure_reason = self.scenario.failureReason or "simulated: the endpoint failed to deploy"
         self.jobs: set[str] = set()
         self.updating: dict[str, bool] = {}
         self._ids = itertools.count(1)
-        for endpoint_id in names(scenario, "neptune", "endpoints"):
+        for endpoint_id in self.scenario.existing.endpoints:
             self.fleet.endpoints[endpoint_id] = life.Timeline(create_at=None)
 
     def prepare(self, request: Any) -> None:

@@ -14,7 +14,7 @@ import time
 import uuid
 from contextlib import ExitStack
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 from unittest import mock
 
 from moto.sagemaker import models as sm_models
@@ -23,8 +23,8 @@ from moto.sagemaker.responses import SageMakerResponse
 
 from endpointctl.sim.base import DemoScene, SimulatorBase
 from endpointctl.sim.calls import CallLog
-from endpointctl.sim.faults import FaultPlan, json_error, read_faults
-from endpointctl.sim.scenario import ScenarioError, number, request_document
+from endpointctl.sim.faults import FaultPlan, json_error
+from endpointctl.sim.scenario import ScenarioModel, Seconds, ServiceScenario, request_document
 from endpointctl.sim.virtual_clock import VirtualClock
 
 NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
@@ -39,6 +39,38 @@ class EndpointRecord:
     execution: str | None = None
     delete_execution: str | None = None
     tags: dict[str, str] | None = None
+
+
+class Tag(ScenarioModel):
+    Key: str
+    Value: str
+
+
+class ExistingEndpoint(ScenarioModel):
+    """An endpoint in service before the run, on its config (which then exists), with its tags
+    (the controller's own tags make it one the controller created earlier)."""
+
+    EndpointName: str
+    EndpointConfigName: str | None = None
+    Tags: list[Tag] = []
+
+
+class SageMakerExisting(ScenarioModel):
+    #: A name: an endpoint in service on a config of its own (named ``<name>-config``, not created).
+    endpoints: list[str | ExistingEndpoint] = []
+    endpointConfigs: list[str] = []
+
+
+class SageMakerScenario(ServiceScenario):
+    createSeconds: Seconds = 300
+    deleteSeconds: Seconds = 60
+    outcome: Literal["InService", "Failed"] = "InService"
+    deleteOutcome: Literal["Deleted", "Failed"] = "Deleted"
+    emitEvents: bool = True
+    #: Not in the contract's scenario, for tests: events arrive late, or each one twice.
+    eventDelaySeconds: Seconds = 0
+    duplicateEvents: bool = False
+    existing: SageMakerExisting = SageMakerExisting()
 
 
 _INLINE_CONFIG = {
@@ -58,6 +90,7 @@ class SageMakerSim(SimulatorBase):
     """The ``sagemaker`` simulator (moto's backend, patched)."""
 
     endpoint_type = "sagemaker"
+    Scenario = SageMakerScenario
     emits_events = True
     sample_params = {"EndpointName": "bench", "EndpointConfigName": "bench-cfg"}
     demo = (
@@ -103,28 +136,26 @@ class SageMakerSim(SimulatorBase):
         ),
     )
 
-    def __init__(self, scenario: dict[str, Any], clock: VirtualClock, log: CallLog) -> None:
-        if not isinstance(scenario, dict):
-            raise ScenarioError("sagemaker must be an object")
+    def __init__(self, scenario: Any, clock: VirtualClock, log: CallLog) -> None:
         super().__init__(scenario, clock, log)
-        self.create_seconds = number(scenario, "sagemaker", "createSeconds", 300)
-        self.delete_seconds = number(scenario, "sagemaker", "deleteSeconds", 60)
-        self.outcome = scenario.get("outcome", "InService")
-        if self.outcome not in ("InService", "Failed"):
-            raise ScenarioError("sagemaker.outcome must be InService or Failed")
-        self.failure_reason = str(scenario.get("failureReason") or "simulated: the endpoint failed to start")
-        self.delete_outcome = scenario.get("deleteOutcome", "Deleted")
-        if self.delete_outcome not in ("Deleted", "Failed"):
-            raise ScenarioError("sagemaker.deleteOutcome must be Deleted or Failed")
-        self.missing = bool(scenario.get("missingPrerequisites", False))
-        self.emit_events = bool(scenario.get("emitEvents", True))
-        #: Not in the contract's scenario, for tests: events arrive late, or each one twice.
-        self.event_delay = number(scenario, "sagemaker", "eventDelaySeconds", 0)
-        self.duplicate_events = bool(scenario.get("duplicateEvents", False))
-        existing = scenario.get("existing") or {}
-        self.existing_endpoints = [str(n) for n in existing.get("endpoints", [])]
-        self.existing_configs = [str(n) for n in existing.get("endpointConfigs", [])]
-        self.faults = FaultPlan(read_faults(scenario.get("faults"), "sagemaker"))
+        given: SageMakerScenario = self.scenario
+        self.create_seconds = given.createSeconds
+        self.delete_seconds = given.deleteSeconds
+        self.outcome = given.outcome
+        self.failure_reason = given.failureReason or "simulated: the endpoint failed to start"
+        self.delete_outcome = given.deleteOutcome
+        self.missing = given.missingPrerequisites
+        self.emit_events = given.emitEvents
+        self.event_delay = given.eventDelaySeconds
+        self.duplicate_events = given.duplicateEvents
+        self.existing_endpoints = [
+            ExistingEndpoint(EndpointName=e, Tags=[Tag(Key="team", Value="other")])
+            if isinstance(e, str)
+            else e
+            for e in given.existing.endpoints
+        ]
+        self.existing_configs = list(given.existing.endpointConfigs)
+        self.faults = FaultPlan(given.faults)
         self.timelines: dict[str, EndpointRecord] = {}
         #: When each endpoint reached its terminal status (name -> (execution, virtual time)).
         self.terminal: dict[str, tuple[str | None, float]] = {}
@@ -169,14 +200,21 @@ class SageMakerSim(SimulatorBase):
         """Create the scenario's pre-existing resources (they belong to someone else)."""
         for name in self.existing_configs:
             self._ensure_config(name)
-        for name in self.existing_endpoints:
-            if name not in self.backend().endpoints:
+        for existing in self.existing_endpoints:
+            name = existing.EndpointName
+            if name in self.backend().endpoints:
+                continue
+            if existing.EndpointConfigName is None:
                 config = f"{name}-config"  # named only: the scenario did not ask for it to exist
-                endpoint = sm_models.FakeEndpoint(
-                    "123456789012", "us-east-1", name, config, [], {}, [{"Key": "team", "Value": "other"}]
-                )
-                self.backend().endpoints[name] = endpoint
-                self.timelines[name] = EndpointRecord(create_at=None)
+            else:
+                config = existing.EndpointConfigName
+                self._ensure_config(config)
+            tags = [tag.model_dump() for tag in existing.Tags]
+            endpoint = sm_models.FakeEndpoint("123456789012", "us-east-1", name, config, [], {}, tags)
+            self.backend().endpoints[name] = endpoint
+            self.timelines[name] = EndpointRecord(
+                create_at=None, tags={tag["Key"]: tag["Value"] for tag in tags}
+            )
 
     def prepare(self, request: Any) -> None:
         """Make the prerequisites a request names exist, unless ``missingPrerequisites``."""

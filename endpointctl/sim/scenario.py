@@ -1,38 +1,129 @@
-"""Reading a scenario (CONTRACT §3): its values, checked, with a clear error for a bad one."""
+"""Reading a scenario (CONTRACT §3): typed models, checked at every depth.
+
+A scenario file is an object whose keys are endpoint types (each simulator's own model, a
+subclass of :class:`ServiceScenario`) and the runner's own keys (``abortAtSeconds``). A value of
+the wrong type or a key that is not a scenario key, at any depth, is a :class:`ScenarioError`
+naming its path (``sagemaker.faults[0].count: must be a whole number``): ``"false"`` is not
+false, and ``"abc"`` is not a list of endpoints.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from controller.request import peek
+
+#: Virtual seconds, 0 or more.
+Seconds = Annotated[float, Field(ge=0)]
 
 
 class ScenarioError(ValueError):
     """The scenario file is not usable."""
 
 
-def number(scenario: dict[str, Any], service: str, key: str, default: float) -> float:
-    value = scenario.get(key, default)
+class ScenarioModel(BaseModel):
+    """A part of a scenario: strict types, no keys but its own."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class FaultSpec(ScenarioModel):
+    """``faults`` item: the next ``count`` calls of ``operation`` fail with ``error``.
+
+    ``applied``: the call takes effect in the service first, then its answer is the error (a lost
+    response). ``error: "ReadTimeout"`` is the SDK's read timeout rather than a service error code.
+    """
+
+    operation: str
+    error: str
+    count: int = Field(default=1, ge=0)
+    message: str | None = None
+    httpStatus: int | None = Field(default=None, ge=400, le=599)
+    applied: bool = False
+
+
+class ServiceScenario(ScenarioModel):
+    """The keys every simulated service reads (subclasses set the defaults and the outcomes)."""
+
+    createSeconds: Seconds = 0
+    deleteSeconds: Seconds = 0
+    deleteOutcome: str = "Deleted"
+    failureReason: str | None = None
+    missingPrerequisites: bool = False
+    faults: list[FaultSpec] = []
+
+
+def read(model: type[ScenarioModel], value: Any, where: str) -> Any:
+    """``value`` as ``model``; a :class:`ScenarioError` naming every broken path under ``where``."""
+    if value is None:
+        value = {}
+    try:
+        return model.model_validate(value)
+    except ValidationError as exc:
+        found: dict[str, list[tuple[str, Any]]] = {}
+        for error in exc.errors():
+            found.setdefault(_path(where, error["loc"]), []).append(_problem(error))
+        raise ScenarioError("; ".join(_merged(path, problems) for path, problems in found.items())) from None
+
+
+def seconds(value: Any, where: str) -> float | None:
+    """An optional number of virtual seconds (a top-level key such as ``abortAtSeconds``)."""
+    if value is None:
+        return None
     if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-        raise ScenarioError(f"{service}.{key} must be a number of seconds >= 0")
+        raise ScenarioError(f"{where}: must be a number of seconds >= 0 (got {value!r})")
     return float(value)
 
 
-def choice(scenario: dict[str, Any], service: str, key: str, allowed: tuple[str, ...]) -> str:
-    value = scenario.get(key, allowed[0])
-    if value not in allowed:
-        raise ScenarioError(f"{service}.{key} must be one of {', '.join(allowed)}")
-    return str(value)
+def _path(where: str, loc: tuple[int | str, ...]) -> str:
+    path = where
+    for part in loc:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        elif str(part) != "str" and not str(part)[:1].isupper():  # a union's branch, not a key
+            path += f".{part}"
+    return path
 
 
-def names(scenario: dict[str, Any], service: str, key: str) -> list[str]:
-    existing = scenario.get("existing") or {}
-    if not isinstance(existing, dict):
-        raise ScenarioError(f"{service}.existing must be an object")
-    value = existing.get(key, [])
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise ScenarioError(f"{service}.existing.{key} must be an array of names")
-    return list(value)
+def _merged(path: str, problems: list[tuple[str, Any]]) -> str:
+    """One line per path: a union's branches read ``must be a string or an object (got 5)``."""
+    texts = list(dict.fromkeys(text for text, _ in problems))
+    given = problems[0][1]
+    if len(texts) > 1:
+        texts = [" or ".join([texts[0], *(t.removeprefix("must be ") for t in texts[1:])])]
+    return f"{path}: {texts[0]}" + ("" if given is _NOTHING else f" (got {given!r})")
+
+
+_PROBLEMS = {
+    "bool_type": "must be true or false",
+    "int_type": "must be a whole number",
+    "float_type": "must be a number",
+    "string_type": "must be a string",
+    "list_type": "must be an array",
+    "tuple_type": "must be an array",
+    "model_type": "must be an object",
+    "dict_type": "must be an object",
+    "model_attributes_type": "must be an object",
+    "extra_forbidden": "is not a scenario key",
+    "missing": "is required",
+}
+
+
+_NOTHING = object()
+
+
+def _problem(error: Any) -> tuple[str, Any]:
+    """What is wrong, and the value given (``_NOTHING`` when showing it would not help)."""
+    kind = str(error["type"])
+    given = error.get("input")
+    if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
+        return error["msg"].lower(), given
+    if kind == "literal_error":
+        return error["msg"].replace("Input should be", "must be"), given
+    problem = _PROBLEMS.get(kind, str(error["msg"]))
+    return problem, (_NOTHING if kind in ("extra_forbidden", "missing") else given)
 
 
 def request_document(request: Any) -> dict[str, Any] | None:

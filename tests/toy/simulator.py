@@ -5,29 +5,36 @@ from __future__ import annotations
 
 import uuid
 from contextlib import ExitStack
-from typing import Any
+from typing import Any, Literal
 from unittest import mock
 
 from endpointctl.sim import SimulatorBase
 from endpointctl.sim import timeline as life
 from endpointctl.sim.calls import CallLog
-from endpointctl.sim.scenario import choice, number
+from endpointctl.sim.scenario import Seconds, ServiceScenario
 from endpointctl.sim.virtual_clock import VirtualClock
 from tests.toy import ROW, service
 
 _STATUS = {life.CREATING: "CREATING", life.READY: "READY", life.FAILED: "FAILED", life.DELETING: "DELETING"}
 
 
+class ToyScenario(ServiceScenario):
+    createSeconds: Seconds = 90
+    deleteSeconds: Seconds = 20
+    outcome: Literal["READY", "FAILED"] = "READY"
+
+
 class ToySimulator(SimulatorBase):
     endpoint_type = "toy"
+    Scenario = ToyScenario
     emits_events = True
     sample_params = {"thingId": "bench"}
 
-    def __init__(self, scenario: dict[str, Any], clock: VirtualClock, log: CallLog) -> None:
+    def __init__(self, scenario: Any, clock: VirtualClock, log: CallLog) -> None:
         super().__init__(scenario, clock, log)
-        self.create_seconds = number(scenario, "toy", "createSeconds", 90)
-        self.delete_seconds = number(scenario, "toy", "deleteSeconds", 20)
-        self.ok = choice(scenario, "toy", "outcome", ("READY", "FAILED")) == "READY"
+        self.create_seconds = self.scenario.createSeconds
+        self.delete_seconds = self.scenario.deleteSeconds
+        self.ok = self.scenario.outcome == "READY"
         self.fleet = life.Fleet(clock)
 
     def install(self, stack: ExitStack) -> None:
