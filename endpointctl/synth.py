@@ -3,6 +3,11 @@
 The cache key covers everything that shapes the template: ``app.py``, ``cdk.json``, every file
 under ``infra/`` and ``functions/`` (the asset hash), the context overrides and the library
 versions. A run after the first reads the cached template instead of starting jsii again.
+
+Locally every endpoint type is built: cdk.json deploys only the types listed in its
+``endpointTypes``, but the local runner, the demo and the tests cover every catalog type, so this
+synth lists them all (:data:`LOCAL_CONTEXT`) and gives Neptune placeholder settings that make it
+valid (no VPC: the runner simulates the service). The caller's own context wins over both.
 """
 
 from __future__ import annotations
@@ -19,6 +24,8 @@ from pathlib import Path
 from typing import Any
 
 CACHE_DIR_NAME = ".endpointctl-cache"
+#: The catalog of endpoint types, in the project.
+CATALOG_FILE = Path("functions") / "controller" / "catalog.json"
 #: Templates kept in the cache, newest first (one per context a user or a test switches between).
 CACHE_KEEP = 8
 
@@ -43,10 +50,35 @@ def _fingerprint(root: Path, context: dict[str, Any]) -> str:
     return digest.hexdigest()[:24]
 
 
+#: What a deployable Neptune type needs (infra/endpoint_types/neptune.py), as placeholders: the local
+#: runner talks to its simulated service, never to this URL.
+NEPTUNE_PLACEHOLDERS: dict[str, str] = {
+    "neptuneEndpoint": "https://local-placeholder.cluster-local.us-east-1.neptune.amazonaws.com:8182",
+    "neptuneClusterResourceId": "cluster-LOCALPLACEHOLDER",
+}
+
+
+def local_context(root: Path, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The context the local synth adds to ``cdk.json``'s: every type of the project's catalog
+    (``functions/controller/catalog.json``, as ``python app.py`` reads it: a type registered in
+    this process only is not there), and the Neptune placeholders that neither ``cdk.json`` nor the
+    caller set (a key they set, even to "", stays theirs)."""
+    given = {**json.loads((root / "cdk.json").read_text()).get("context", {}), **(overrides or {})}
+    extra: dict[str, Any] = {}
+    catalog_file = root / CATALOG_FILE
+    if catalog_file.is_file():
+        extra["endpointTypes"] = [
+            row["name"] for row in json.loads(catalog_file.read_text())["endpointTypes"]
+        ]
+    extra |= {key: value for key, value in NEPTUNE_PLACEHOLDERS.items() if key not in given}
+    return extra
+
+
 def cdk_context(root: Path, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The context ``cdk synth`` passes: ``cdk.json``'s, then the overrides (like ``-c``)."""
+    """The context the local synth passes: ``cdk.json``'s, then :func:`local_context`'s, then the
+    overrides (like ``-c``)."""
     context = json.loads((root / "cdk.json").read_text()).get("context", {})
-    return {**context, **(overrides or {})}
+    return {**context, **local_context(root, overrides), **(overrides or {})}
 
 
 def synthesize(

@@ -22,16 +22,19 @@ from typing import Any
 from unittest import mock
 
 from controller.request import peek
+from endpointctl.diagram import flatten
+from endpointctl.errors import UsageError
 from endpointctl.runner import moto_patches, results
 from endpointctl.runner.delivery import DefaultBus
 from endpointctl.runner.invoke import HANDLER_ENV, call_handler, encode
+from endpointctl.runner.limits import Limits, input_problem
 from endpointctl.runner.results import Run
 from endpointctl.runner.staging import Staged, stage
 from endpointctl.sim import Simulator, simulators
 from endpointctl.sim.calls import CallLog
 from endpointctl.sim.scenario import ScenarioError, read, seconds
 from endpointctl.sim.virtual_clock import VirtualClock
-from endpointctl.template import ACCOUNT, REGION
+from endpointctl.template import ACCOUNT, REGION, state_machines
 
 #: Scenario keys of the runner itself (the others are the endpoint types').
 RUNNER_KEYS = ("abortAtSeconds",)
@@ -89,6 +92,7 @@ class LocalRunner:
         self.events: list[dict[str, Any]] = []
         self.sns: list[dict[str, Any]] = []
         self.bus: DefaultBus | None = None
+        self.limits = Limits()
 
     # -- setup ----------------------------------------------------------------------------------
     def __enter__(self) -> LocalRunner:
@@ -124,6 +128,7 @@ class LocalRunner:
         )
         moto_patches.serialize_requests(stack)
         moto_patches.virtual_time(stack, self.clock)
+        self.limits.install(stack)
         moto_patches.lambda_in_process(stack, self._invoke)
         moto_patches.record_notifications(stack, self.events, self.sns)
         boto3.setup_default_session()  # simulators may hook the SDK's default session
@@ -140,6 +145,10 @@ class LocalRunner:
         self.staged: Staged = stage(self.template)
         self.sfn = self.staged.sfn
         self.arns = self.staged.machines
+        self.timeouts = {
+            arn: flatten(spec.definition).get("TimeoutSeconds")
+            for arn, spec in zip(self.arns.values(), state_machines(self.template).values(), strict=True)
+        }
         self.bus = DefaultBus(self.staged.default_bus_rules, self.staged.resolve, self._invoke, self.clock)
         for simulator in self.simulators.values():
             simulator.seed()
@@ -153,6 +162,10 @@ class LocalRunner:
         state = event.get("state") if isinstance(event.get("state"), dict) else {}
         execution = state.get("executionArn") or (event.get("execution") or {}).get("Id")
         run = self._runs.get(str(execution))
+        if str(execution) in self.limits.failures:
+            # The service failed the execution (a limit): its task is not invoked.
+            response_headers["x-amz-function-error"] = "Unhandled"
+            return encode({"errorType": "States.Runtime", "errorMessage": "the execution has failed"})
         if run is not None:
             with self._lock:
                 run.invocations += 1
@@ -199,6 +212,9 @@ class LocalRunner:
         """Start one execution (``registered``: the clock already counts it as running)."""
         import json
 
+        problem = input_problem(request)
+        if problem is not None:
+            raise UsageError(f"a request cannot start: {problem}")
         self.prepare(request)
         name = f"local-{next(self._names)}-{uuid.uuid4().hex[:8]}"
         if not registered:
@@ -209,7 +225,30 @@ class LocalRunner:
         )["executionArn"]
         run = Run(request=request, execution_arn=arn, started_at=started)
         self._runs[arn] = run
+        machine = self.machine_for(request)
+        timeout = self.timeouts.get(machine)
+        if isinstance(timeout, int | float):
+            self.clock.call_at(started + timeout, lambda: self._end(run, "timeout"))
+        if self.abort_at is not None:
+            self.clock.call_at(started + self.abort_at, lambda: self._end(run, "stop"))
         return run
+
+    def _end(self, run: Run, how: str) -> None:
+        """Stop the execution as an operator would (``StopExecution``), or time it out as its
+        state machine's ``TimeoutSeconds`` does: at once, with no ``Catch``."""
+        import datetime
+
+        def stop(env: Any) -> None:
+            moment = datetime.datetime.now(tz=datetime.UTC)
+            env.set_stop(stop_date=moment, cause="stopped by the scenario's abortAtSeconds", error=None)
+
+        def time_out(env: Any) -> None:
+            env.set_timed_out()
+
+        now = self.clock.now()
+        if run.stopped_at is None and self.limits.end(run.execution_arn, stop if how == "stop" else time_out):
+            run.stopped_at = now
+            self.limits.wake(run.execution_arn, self.clock.wake)
 
     def wait(self, runs: list[Run]) -> None:
         import json
@@ -231,7 +270,9 @@ class LocalRunner:
                     run.output = json.loads(described["output"]) if described.get("output") else None
                     run.error = described.get("error")
                     run.cause = described.get("cause")
-                    run.transitions = results.billed_transitions(self.sfn, run.execution_arn)
+                    run.transitions, run.history_events = results.history_counts(self.sfn, run.execution_arn)
+                    if run.stopped_at is not None:
+                        run.ended_at = run.stopped_at
                     pending.remove(run)
             if pending:
                 if time.monotonic() > deadline:
@@ -247,7 +288,7 @@ class LocalRunner:
             run.ended_at = self.clock.now()
             self.clock.finished()
             run.status, run.error, run.cause = "ABORTED", "LocalRunnerTimeout", cause
-            run.transitions = results.billed_transitions(self.sfn, run.execution_arn)
+            run.transitions, run.history_events = results.history_counts(self.sfn, run.execution_arn)
 
     def runs(self) -> list[Run]:
         return list(self._runs.values())

@@ -45,7 +45,7 @@ def virtual_time(stack: ExitStack, clock: VirtualClock) -> None:
 
     def wait_interval(_self: Any, env: Any, wait_seconds: float) -> None:
         if env.is_running():  # a stopped execution must not keep the clock (or the world) busy
-            clock.sleep(wait_seconds)
+            clock.sleep(wait_seconds, key=env)  # a stop wakes it (endpointctl.runner.limits)
 
     stack.enter_context(mock.patch.object(wait_function.WaitFunction, "_wait_interval", wait_interval))
     stack.callback(clock.close)  # executions stopped by the runner do not outlive their world

@@ -19,18 +19,23 @@ class Run:
     cause: str | None = None
     ended_at: float | None = None
     transitions: int = 0
+    history_events: int = 0
     invocations: int = 0
+    #: When the runner stopped it (``abortAtSeconds``) or timed it out, in virtual time.
+    stopped_at: float | None = None
     progress: list[dict[str, Any]] = field(default_factory=list)
 
 
-def billed_transitions(sfn: Any, arn: str) -> int:
-    """Billed transitions: entered states plus retries of a state (each billed again)."""
-    entered = scheduled_extra = 0
+def history_counts(sfn: Any, arn: str) -> tuple[int, int]:
+    """Billed transitions (entered states plus retries of a state, each billed again) and the
+    number of history events."""
+    entered = scheduled_extra = events = 0
     open_state_tasks = 0
     kwargs: dict[str, Any] = {"executionArn": arn, "maxResults": 1000}
     while True:
         page = sfn.get_execution_history(**kwargs)
         for event in page["events"]:
+            events += 1
             kind = event["type"]
             if "stateEnteredEventDetails" in event:
                 entered += 1
@@ -42,7 +47,7 @@ def billed_transitions(sfn: Any, arn: str) -> int:
         if not page.get("nextToken"):
             break
         kwargs["nextToken"] = page["nextToken"]
-    return entered + scheduled_extra
+    return entered + scheduled_extra, events
 
 
 def seconds(value: float) -> float | int:
@@ -79,6 +84,7 @@ def result(
         "notifications": {"events": mine, "sns": messages},
         "calls": calls,
         "stateTransitions": run.transitions,
+        "historyEvents": run.history_events,
         "lambdaInvocations": run.invocations,
         "virtualSeconds": seconds((run.ended_at or now) - run.started_at),
         "readyAfterSeconds": seconds(min(terminal) - run.started_at) if terminal else None,

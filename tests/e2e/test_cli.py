@@ -34,6 +34,7 @@ def test_json_output_and_exit_code_0(capsys: pytest.CaptureFixture[str]) -> None
         "notifications",
         "calls",
         "stateTransitions",
+        "historyEvents",
         "lambdaInvocations",
         "virtualSeconds",
         "readyAfterSeconds",
