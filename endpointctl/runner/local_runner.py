@@ -174,10 +174,12 @@ class LocalRunner:
             # An event delivery: its calls belong to the execution it resumes, if any.
             execution = delivery = f"event:{event.get('id') or uuid.uuid4()}:{uuid.uuid4().hex[:6]}"
         self.log.execution = execution
+        began = self.clock.now()
         try:
             answer = call_handler(function_name, event, response_headers)
         finally:
             self.log.execution = None
+        answer = self._within_timeout(function_name, self.clock.now() - began, answer, response_headers)
         if "x-amz-function-error" in response_headers:
             return encode(answer)
         if delivery is not None:
@@ -192,6 +194,20 @@ class LocalRunner:
                 {"step": event.get("step", "resume"), "at": self.clock.now(), "state": answer}
             )
         return encode(answer)
+
+    def _within_timeout(
+        self, function_name: str, took: float, answer: Any, response_headers: dict[str, str]
+    ) -> Any:
+        """An invocation that ran past its function's configured timeout is, as Lambda ends it, a
+        timeout: "Unhandled errors in Lambda are reported as Lambda.Unknown ... These include
+        out-of-memory errors and function timeouts"
+        (https://docs.aws.amazon.com/step-functions/latest/dg/sfn-best-practices.html). Virtual time
+        passes inside an invocation only where a simulated call takes it (a read timeout)."""
+        limit = self.staged.timeouts.get(function_name.rsplit(":", 1)[-1])
+        if limit is None or took <= limit:
+            return answer
+        response_headers["x-amz-function-error"] = "Unhandled"
+        return {"errorType": "Lambda.Unknown", "errorMessage": f"Task timed out after {limit:.2f} seconds"}
 
     # -- running --------------------------------------------------------------------------------
     def machine_for(self, request: Any) -> str:

@@ -30,6 +30,8 @@ class Staged:
     default_bus_rules: list[dict[str, Any]]
     resolve: Resolver
     sfn: Any
+    #: Function name → its configured timeout in seconds (Lambda stops an invocation there).
+    timeouts: dict[str, float]
 
 
 def stage(template: dict[str, Any]) -> Staged:
@@ -44,7 +46,9 @@ def stage(template: dict[str, Any]) -> Staged:
     code = io.BytesIO()
     with zipfile.ZipFile(code, "w") as archive:
         archive.writestr("handler.py", "# the runner calls the real handler in-process\n")
+    timeouts: dict[str, float] = {}
     for lid, res in resources(template, "AWS::Lambda::Function").items():
+        timeouts[lid[:64]] = float(res["Properties"].get("Timeout", 3))  # Lambda's default: 3 s
         arn = lam.create_function(
             FunctionName=lid[:64],
             Runtime="python3.12",
@@ -87,4 +91,6 @@ def stage(template: dict[str, Any]) -> Staged:
         )["stateMachineArn"]
         for endpoint_type, spec in state_machines(template).items()
     }
-    return Staged(machines=machines, default_bus_rules=default_bus_rules, resolve=resolve, sfn=sfn)
+    return Staged(
+        machines=machines, default_bus_rules=default_bus_rules, resolve=resolve, sfn=sfn, timeouts=timeouts
+    )

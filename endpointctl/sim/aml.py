@@ -13,7 +13,7 @@ from typing import Any, Literal
 from endpointctl.sim import timeline as life
 from endpointctl.sim.base import DemoScene
 from endpointctl.sim.calls import CallLog
-from endpointctl.sim.emulator import EXECUTION_HEADER, Emulator
+from endpointctl.sim.emulator import Emulator
 from endpointctl.sim.faults import Fault, json_error
 from endpointctl.sim.scenario import ScenarioModel, Seconds, ServiceScenario, request_document
 from endpointctl.sim.virtual_clock import VirtualClock
@@ -80,22 +80,20 @@ class AmlEmulator(Emulator):
         return {"realtimeEndpoints": self.fleet.live()}
 
     # -- the API --------------------------------------------------------------------------------
-    def handle(
-        self, method: str, path: str, headers: dict[str, str], body: bytes
+    call_prefix = "machinelearning"
+
+    def route(self, method: str, path: str, headers: dict[str, str]) -> tuple[str, str]:
+        return headers.get("x-amz-target", "").rsplit(".", 1)[-1], ""
+
+    def answer(
+        self, operation: str, target: str, method: str, path: str, body: bytes, execution: str | None
     ) -> tuple[int, dict[str, str], str]:
-        lowered = {k.lower(): v for k, v in headers.items()}
-        operation = lowered.get("x-amz-target", "").rsplit(".", 1)[-1]
-        self.log.record(f"machinelearning:{operation}", lowered.get(EXECUTION_HEADER.lower()))
-        fault = self.faults.take(operation)
-        if fault is not None:
-            return json_error(fault)
         params = json.loads(body or b"{}")
         model_id = str(params.get("MLModelId", ""))
         if model_id not in self.models:
             return json_error(
                 Fault(operation, "ResourceNotFoundException"), f"No MLModel with id {model_id} exists"
             )
-        execution = lowered.get(EXECUTION_HEADER.lower())
         if operation == "CreateRealtimeEndpoint":
             if self.fleet.status(model_id) in (life.GONE, life.FAILED):
                 self.start_creating(model_id, execution)

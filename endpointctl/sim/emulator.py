@@ -5,16 +5,19 @@ from __future__ import annotations
 import threading
 from contextlib import ExitStack
 from typing import Any, ClassVar
+from urllib.parse import urlsplit
 
 from endpointctl.sim.base import SimulatorBase
 from endpointctl.sim.calls import CallLog
-from endpointctl.sim.faults import FaultPlan
+from endpointctl.sim.faults import Fault, FaultPlan, json_error, raise_read_timeout
 from endpointctl.sim.scenario import ServiceScenario
 from endpointctl.sim.timeline import Fleet, Timeline
 from endpointctl.sim.virtual_clock import VirtualClock
 
 #: The header that tells an emulator which execution calls (it answers on threads of its own).
 EXECUTION_HEADER = "X-Endpointctl-Execution"
+#: Marks the call a read-timeout fault makes take effect: already logged, its fault already taken.
+_FAULTS_TAKEN = "X-Endpointctl-Faults-Taken"
 
 
 class Emulator(SimulatorBase):
@@ -71,6 +74,7 @@ class Emulator(SimulatorBase):
         session = boto3.DEFAULT_SESSION
         assert session is not None, "the runner sets up boto3's default session first"
         session.events.register(f"request-created.{self.client_service}", tag)
+        session.events.register(f"before-send.{self.client_service}", self._read_timeout)
 
     def terminal_times(self, execution: str) -> list[float]:
         return self.fleet.terminal_times(execution)
@@ -91,10 +95,60 @@ class Emulator(SimulatorBase):
             timeline.delete_ok = self.delete_ok
             timeline.delete_execution = execution
 
+    # -- the API: faults first, then the subclass's answer ----------------------------------------
+    #: How the call log names its calls (``machinelearning:<Operation>``).
+    call_prefix = ""
+
     def handle(
         self, method: str, path: str, headers: dict[str, str], body: bytes
     ) -> tuple[int, dict[str, str], str]:
+        """One HTTP request: logged, failed as the scenario says (after taking effect, for an
+        ``applied`` fault), else answered by :meth:`answer`."""
+        lowered = {k.lower(): v for k, v in headers.items()}
+        operation, target = self.route(method, path, lowered)
+        execution = lowered.get(EXECUTION_HEADER.lower())
+        if _FAULTS_TAKEN.lower() not in lowered:  # a read timeout's own call logs itself
+            self.log.record(f"{self.call_prefix}:{operation}", execution)
+        fault = None
+        if _FAULTS_TAKEN.lower() not in lowered:  # a read timeout is the client's (_read_timeout)
+            fault = self.faults.take_if(operation, lambda f: not f.is_read_timeout)
+        if fault is not None and not fault.applied:
+            return self.error(fault)
+        answer = self.answer(operation, target, method, path, body, execution)
+        return self.error(fault) if fault is not None else answer
+
+    def route(self, method: str, path: str, headers: dict[str, str]) -> tuple[str, str]:
+        """The API operation a request calls, and the resource it names (if the path does)."""
         raise NotImplementedError
+
+    def answer(
+        self, operation: str, target: str, method: str, path: str, body: bytes, execution: str | None
+    ) -> tuple[int, dict[str, str], str]:
+        """The service's answer to a call that the scenario does not fail."""
+        raise NotImplementedError
+
+    def error(self, fault: Fault, message: str | None = None) -> tuple[int, dict[str, str], str]:
+        """An error response in the service's protocol."""
+        return json_error(fault, message)
+
+    def _read_timeout(self, request: Any, event_name: str, **kwargs: Any) -> None:
+        """``before-send``: a ``ReadTimeout`` fault, on the client's side as the SDK sees it. The
+        call is logged; an ``applied`` one takes effect in the service; then the client waits its
+        read timeout (virtual time) and gives up."""
+        operation = event_name.rsplit(".", 1)[-1]
+        fault = self.faults.take_if(operation, lambda f: f.is_read_timeout)
+        if fault is None:
+            return
+        self.log.record(f"{self.call_prefix}:{operation}", self.log.execution)
+        if fault.applied:
+            parts = urlsplit(request.url)
+            headers = {**dict(request.headers), _FAULTS_TAKEN: "1"}
+            body = request.body if isinstance(request.body, bytes) else (request.body or "").encode()
+            with self.lock:
+                self.handle(
+                    request.method, parts.path + (f"?{parts.query}" if parts.query else ""), headers, body
+                )
+        raise_read_timeout(self.clock, request.url)
 
     @property
     def url(self) -> str:

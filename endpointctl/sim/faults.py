@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from endpointctl.sim.scenario import FaultSpec
 
@@ -63,12 +64,30 @@ class FaultPlan:
         self._lock = threading.Lock()
 
     def take(self, operation: str) -> Fault | None:
+        return self.take_if(operation, lambda fault: True)
+
+    def take_if(self, operation: str, wanted: Callable[[Fault], bool]) -> Fault | None:
+        """The next fault of ``operation``, if it is ``wanted`` (counted then, else left)."""
         with self._lock:
             for fault in self._faults:
                 if fault.operation == operation and fault.count > 0:
+                    if not wanted(fault):
+                        return None
                     fault.count -= 1
                     return fault
         return None
+
+
+def raise_read_timeout(clock: Any, url: str) -> None:
+    """The SDK's read timeout: the client waits its ``read_timeout`` (the controller's client
+    configuration, ``controller.aws``) in virtual time, then raises ``ReadTimeoutError`` (a
+    ``BotoCoreError``: the controller cannot tell whether the call took effect)."""
+    from botocore.exceptions import ReadTimeoutError
+
+    from controller.aws import READ_TIMEOUT_SECONDS
+
+    clock.sleep(READ_TIMEOUT_SECONDS)
+    raise ReadTimeoutError(endpoint_url=url)
 
 
 def json_error(fault: Fault, message: str | None = None) -> tuple[int, dict[str, str], str]:

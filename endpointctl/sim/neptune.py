@@ -16,7 +16,7 @@ from urllib.parse import unquote, urlsplit
 from endpointctl.sim import timeline as life
 from endpointctl.sim.base import DemoScene
 from endpointctl.sim.calls import CallLog
-from endpointctl.sim.emulator import EXECUTION_HEADER, Emulator
+from endpointctl.sim.emulator import Emulator
 from endpointctl.sim.faults import Fault
 from endpointctl.sim.scenario import ScenarioModel, Seconds, ServiceScenario, request_document
 from endpointctl.sim.virtual_clock import VirtualClock
@@ -104,17 +104,17 @@ class NeptuneEmulator(Emulator):
         return {"endpoints": self.fleet.live()}
 
     # -- the API --------------------------------------------------------------------------------
-    def handle(
-        self, method: str, path: str, headers: dict[str, str], body: bytes
+    call_prefix = "neptunedata"
+
+    def route(self, method: str, path: str, headers: dict[str, str]) -> tuple[str, str]:
+        return self._route(method, [unquote(p) for p in urlsplit(path).path.strip("/").split("/")])
+
+    def error(self, fault: Fault, message: str | None = None) -> tuple[int, dict[str, str], str]:
+        return rest_error(fault, message)
+
+    def answer(
+        self, operation: str, target: str, method: str, path: str, body: bytes, execution: str | None
     ) -> tuple[int, dict[str, str], str]:
-        lowered = {k.lower(): v for k, v in headers.items()}
-        execution = lowered.get(EXECUTION_HEADER.lower())
-        parts = [unquote(p) for p in urlsplit(path).path.strip("/").split("/")]
-        operation, target = self._route(method, parts)
-        self.log.record(f"neptunedata:{operation}", execution)
-        fault = self.faults.take(operation)
-        if fault is not None:
-            return rest_error(fault)
         if operation in ("GetMLModelTrainingJob", "GetMLModelTransformJob"):
             if target not in self.jobs:
                 return rest_error(Fault(operation, "MLResourceNotFoundException"), f"Job {target} not found")

@@ -23,7 +23,7 @@ from moto.sagemaker.responses import SageMakerResponse
 
 from endpointctl.sim.base import DemoScene, SimulatorBase
 from endpointctl.sim.calls import CallLog
-from endpointctl.sim.faults import FaultPlan, json_error
+from endpointctl.sim.faults import FaultPlan, json_error, raise_read_timeout
 from endpointctl.sim.scenario import ScenarioModel, Seconds, ServiceScenario, request_document
 from endpointctl.sim.virtual_clock import VirtualClock
 
@@ -173,9 +173,13 @@ class SageMakerSim(SimulatorBase):
             operation = response._get_action()
             sim.log.record(f"sagemaker:{operation}")
             fault = sim.faults.take(operation)
-            if fault is not None:
-                return json_error(fault)
-            return original_call(response)
+            if fault is None:
+                return original_call(response)
+            if fault.applied:
+                original_call(response)  # the call takes effect; its answer is lost
+            if fault.is_read_timeout:
+                raise_read_timeout(sim.clock, response.uri or "https://api.sagemaker.us-east-1.amazonaws.com")
+            return json_error(fault)
 
         stack.enter_context(mock.patch.object(SageMakerResponse, "call_action", call_action))
         backend_cls = sm_models.SageMakerModelBackend

@@ -16,6 +16,10 @@ from controller.errors import ControllerError, ProviderError, TransientServiceEr
 if TYPE_CHECKING:
     from botocore.config import Config
 
+#: How long a client waits for an answer before it gives up (a read timeout says nothing of
+#: whether the call took effect: a retry must be safe).
+READ_TIMEOUT_SECONDS = 20
+
 THROTTLING_CODES = frozenset(
     {
         "Throttling",
@@ -56,7 +60,7 @@ def _config() -> Config:
     return Config(
         retries={"total_max_attempts": 1, "mode": "standard"},
         connect_timeout=5,
-        read_timeout=20,
+        read_timeout=READ_TIMEOUT_SECONDS,
         user_agent_extra="ml-endpoint-controller",
     )
 

@@ -8,6 +8,7 @@ Each test starts its own emulator on loopback and points botocore at it with the
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from typing import Any
 
 import pytest
@@ -88,8 +89,12 @@ def _starter(
     started: list[Emulator] = []
 
     def start(scenario: dict[str, Any] | None = None, request: dict[str, Any] | None = None) -> Any:
+        import boto3
+
         emulator = emulator_class(scenario or {}, clock, log)
         emulator.start()
+        boto3.setup_default_session()  # as the runner does: the emulator hooks the SDK's session
+        emulator.install(ExitStack())
         started.append(emulator)
         monkeypatch.setenv(variable, emulator.url)
         aws.reset()
@@ -100,6 +105,9 @@ def _starter(
     yield start
     for emulator in started:
         emulator.stop()
+    import boto3
+
+    boto3.setup_default_session()
 
 
 @pytest.fixture
@@ -595,3 +603,42 @@ def test_neptune_describe_is_ready_after_create_seconds(
 
 def test_neptune_delete_targets_is_the_endpoint(neptune_provider: NeptuneProvider) -> None:
     assert neptune_provider.delete_targets({"id": "x"}) == [Resource(kind="ml-endpoint", id="x")]
+
+
+# -- lost answers: the call takes effect, then the answer is an error ------------------------------
+def test_an_applied_fault_takes_effect_before_its_error(start_aml: Start, log: CallLog) -> None:
+    emulator = start_aml(
+        {
+            "faults": [
+                {"operation": "CreateRealtimeEndpoint", "error": "InternalServerException", "applied": True}
+            ]
+        },
+        aml_request(),
+    )
+    client = aws.client("machinelearning")
+
+    with pytest.raises(ClientError, match="InternalServerException"):
+        client.create_realtime_endpoint(MLModelId=MODEL)
+
+    assert emulator.remaining() == {"realtimeEndpoints": [MODEL]}
+    assert log.calls() == ["machinelearning:CreateRealtimeEndpoint"]
+
+
+@pytest.mark.parametrize("applied", [True, False], ids=["applied", "not-applied"])
+def test_a_read_timeout_waits_the_clients_read_timeout_and_may_have_taken_effect(
+    start_neptune: Start, clock: VirtualClock, log: CallLog, applied: bool
+) -> None:
+    from botocore.exceptions import ReadTimeoutError
+
+    from controller.aws import READ_TIMEOUT_SECONDS
+
+    scenario = {"faults": [{"operation": "CreateMLEndpoint", "error": "ReadTimeout", "applied": applied}]}
+    emulator = start_neptune(scenario, neptune_request(TRAINING_PARAMS))
+    before = clock.now()
+
+    with pytest.raises(ReadTimeoutError):
+        aws.client("neptunedata").create_ml_endpoint(**TRAINING_PARAMS)
+
+    assert clock.now() - before == READ_TIMEOUT_SECONDS
+    assert log.calls() == ["neptunedata:CreateMLEndpoint"]
+    assert emulator.remaining() == {"endpoints": ["graph-ep"] if applied else []}
