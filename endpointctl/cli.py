@@ -62,7 +62,9 @@ def cmd_local_run(args: argparse.Namespace) -> int:
     _check_scenario(scenario)
     from endpointctl.runner import run_requests
 
-    runs, results = run_requests(_template(args), requests, scenario, parallel=args.parallel)
+    runs, results = run_requests(
+        _template(args), requests, scenario, parallel=args.parallel, until=args.until
+    )
     if args.json:
         print(json.dumps(results if many else results[0], indent=2))
     else:
@@ -161,6 +163,16 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _virtual_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError("must not be negative")
+    return value
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(
         prog="endpointctl", description=__doc__.splitlines()[0] if __doc__ else None
@@ -188,6 +200,12 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--scenario", metavar="SCENARIO.json", help="how the simulated services behave")
     run.add_argument("--json", action="store_true", help="print the result object(s) as JSON")
     run.add_argument("--parallel", action="store_true", help="start an array's requests together")
+    run.add_argument(
+        "--until",
+        type=_virtual_seconds,
+        metavar="SECONDS",
+        help="keep the simulated world running until this virtual time after the start (expiry, clean-up)",
+    )
     common(run)
     run.set_defaults(func=cmd_local_run)
     demo = local.add_parser("demo", help="a short tour: endpoints becoming ready and failing with rollback")

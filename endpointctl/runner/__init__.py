@@ -33,14 +33,21 @@ def quiet_stdout() -> Iterator[None]:
 
 
 def run_requests(
-    template: dict[str, Any], requests: list[Any], scenario: dict[str, Any] | None, *, parallel: bool = False
+    template: dict[str, Any],
+    requests: list[Any],
+    scenario: dict[str, Any] | None,
+    *,
+    parallel: bool = False,
+    until: float | None = None,
 ) -> tuple[list[Run], list[dict[str, Any]]]:
-    """Run requests in one simulated account; the runs and their ``--json`` results."""
+    """Run requests in one simulated account; the runs and their ``--json`` results (``until``:
+    the world kept running to that many virtual seconds after the start)."""
     from endpointctl.sim.scenario import ScenarioError
 
     try:
         with quiet_stdout(), LocalRunner(template, scenario) as runner:
-            found = runner.run_parallel(requests) if parallel else runner.run(requests)
+            run = runner.run_parallel if parallel else runner.run
+            found = run(requests, until=until)
             runs = runner.runs()
     except ScenarioError as exc:
         raise UsageError(f"scenario: {exc}") from None

@@ -309,8 +309,9 @@ class LocalRunner:
     def runs(self) -> list[Run]:
         return list(self._runs.values())
 
-    def result(self, run: Run) -> dict[str, Any]:
-        """The ``--json`` object of CONTRACT §3 for one run."""
+    def result(self, run: Run, *, later: bool = False) -> dict[str, Any]:
+        """The ``--json`` object of CONTRACT §3 for one run; ``later``: its notifications also hold
+        what the controller published afterwards about its request, outside any run (``--until``)."""
         arn = run.execution_arn
         terminal = next((times for sim in self.simulators.values() if (times := sim.terminal_times(arn))), [])
         return results.result(
@@ -321,24 +322,47 @@ class LocalRunner:
             terminal=terminal,
             now=self.clock.now(),
             remaining=self.remaining(),
+            later=results.request_id(run, self.events) if later else None,
+            runs=set(self._runs),
         )
+
+    def keep_running(self, until: float) -> None:
+        """Let the simulated world run on to virtual time ``until`` (its timers and schedules fire),
+        after every execution has ended."""
+        if until <= self.clock.now():
+            return
+        self.clock.started()
+        try:
+            self.clock.sleep(until - self.clock.now())
+        finally:
+            self.clock.finished()
 
     def remaining(self) -> dict[str, Any]:
         return {name: simulator.remaining() for name, simulator in self.simulators.items()}
 
-    def run(self, requests: list[Any]) -> list[dict[str, Any]]:
-        """Run ``requests`` one after another; each result shows the world after it."""
-        found = []
+    def run(self, requests: list[Any], *, until: float | None = None) -> list[dict[str, Any]]:
+        """Run ``requests`` one after another; each result shows the world after it (with
+        ``until``: the world that many virtual seconds after the first started)."""
+        begun = self.clock.now()
+        found, runs = [], []
         for request in requests:
             run = self.start(request)
             self.wait([run])
-            found.append(self.result(run))
-        return found
+            runs.append(run)
+            if until is None:
+                found.append(self.result(run))
+        if until is None:
+            return found
+        self.keep_running(begun + until)
+        return [self.result(run, later=True) for run in runs]
 
-    def run_parallel(self, requests: list[Any]) -> list[dict[str, Any]]:
-        """Start ``requests`` together; each result shows the world at the end."""
+    def run_parallel(self, requests: list[Any], *, until: float | None = None) -> list[dict[str, Any]]:
+        """Start ``requests`` together; each result shows the world at the end (or at ``until``)."""
+        begun = self.clock.now()
         for _ in requests:  # all count as running before any starts: none races ahead in time
             self.clock.started()
         runs = [self.start(request, registered=True) for request in requests]
         self.wait(runs)
-        return [self.result(run) for run in runs]
+        if until is not None:
+            self.keep_running(begun + until)
+        return [self.result(run, later=until is not None) for run in runs]

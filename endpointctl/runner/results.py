@@ -50,6 +50,19 @@ def history_counts(sfn: Any, arn: str) -> tuple[int, int]:
     return entered + scheduled_extra, events
 
 
+def request_id(run: Run, events: list[dict[str, Any]]) -> str | None:
+    """The request id a run's execution settled on (its notification's, or its validate step's)."""
+    for event in events:
+        detail = event.get("detail")
+        if isinstance(detail, dict) and detail.get("executionArn") == run.execution_arn:
+            return str(detail.get("requestId")) if detail.get("requestId") else None
+    for entry in run.progress:
+        if entry.get("step") == "validate" and isinstance(entry.get("state"), dict):
+            found = entry["state"].get("requestId")
+            return str(found) if found else None
+    return None
+
+
 def seconds(value: float) -> float | int:
     """Virtual seconds as the result shows them: whole when whole, else to the millisecond."""
     rounded = round(value, 3)
@@ -65,17 +78,25 @@ def result(
     terminal: list[float],
     now: float,
     remaining: dict[str, Any],
+    later: str | None = None,
+    runs: set[str] | None = None,
 ) -> dict[str, Any]:
-    """The ``--json`` object for ``run``: its notifications are those naming its execution."""
-    arn = run.execution_arn
-    mine = [
-        {k: v for k, v in e.items() if k != "bus"}
-        for e in events
-        if isinstance(e.get("detail"), dict) and e["detail"].get("executionArn") == arn
-    ]
-    messages = [
-        m for m in sns if isinstance(m.get("message"), dict) and m["message"].get("executionArn") == arn
-    ]
+    """The ``--json`` object for ``run``: its notifications are those naming its execution, and
+    (``later``, a request id) those about that request that no run's execution published."""
+
+    def ours(detail: Any) -> bool:
+        if not isinstance(detail, dict):
+            return False
+        if detail.get("executionArn") == run.execution_arn:
+            return True
+        return (
+            later is not None
+            and detail.get("requestId") == later
+            and detail.get("executionArn") not in (runs or set())
+        )
+
+    mine = [{k: v for k, v in e.items() if k != "bus"} for e in events if ours(e.get("detail"))]
+    messages = [m for m in sns if ours(m.get("message"))]
     return {
         "status": run.status,
         "output": run.output,
