@@ -1,13 +1,21 @@
 """Deploy configuration, read from CDK context (``cdk.json`` or ``-c key=value``).
 
-This module owns the shared keys (stack and bus names, retention, e-mails, polling bounds) and the
-generic per-type keys ``<type>TimeoutSeconds`` / ``<type>FirstCheckSeconds``, read once for every
-type in the registry. A type's own keys are its settings slice (``TypeSettings``), read and checked
-by its module in ``infra/endpoint_types/``; :class:`Config` holds them by type name.
+This module owns the shared keys (stack and bus names, retention, e-mails, polling bounds, which
+endpoint types deploy) and the generic per-type keys ``<type>TimeoutSeconds`` /
+``<type>FirstCheckSeconds``, read once for every type in the registry. A type's own keys are its
+settings slice (``TypeSettings``), read and checked by its module in ``infra/endpoint_types/``;
+:class:`Config` holds them by type name.
+
+``endpointTypes`` (a list, a JSON list or a comma-separated string of catalog names; cdk.json's
+default lists one) says which types the stack builds; absent, every catalog type. A name the catalog
+does not have fails the synth, naming it, and so does a listed type whose own required settings
+are missing (its ``TypeSettings.require``). A type registered from code (``infra.endpoint_types
+.register``, a test's own type) is built whenever it is registered: registering it is that choice.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -57,7 +65,8 @@ class Config:
     #: Default: the stack name in kebab case (``ml-endpoint-controller``), so stacks do not collide.
     bus_name: str = ""
     log_retention_days: int = 30
-    powertools_layer_version: int = 27
+    #: The Powertools layer's version (infra/function.py POWERTOOLS_LAYER_RELEASES: its release).
+    powertools_layer_version: int = 40
     #: The endpoint types this deployment builds a lifecycle for (one state machine each).
     endpoint_types: tuple[str, ...] = field(default_factory=_all_types)
     #: Per endpoint type: its own settings (its module's ``TypeSettings``).
@@ -70,6 +79,9 @@ class Config:
     #: Adaptive polling's cap between looks (bounds detection latency), and the event fallback.
     max_poll_interval_seconds: int = 30
     event_fallback_seconds: int = EVENT_FALLBACK_SECONDS
+    #: ``action: delete`` may remove endpoints the controller did not create (context
+    #: ``allowUnmanagedDeletes``); rollbacks never may.
+    allow_unmanaged_deletes: bool = False
 
     def __post_init__(self) -> None:
         if not self.bus_name:
@@ -82,6 +94,7 @@ class Config:
             return default if value in (None, "") else value
 
         types = registry.names()
+        deployed = _endpoint_types(node.try_get_context("endpointTypes"))
         stack_name = str(get("stackName", cls.stack_name))
         config = cls(
             stack_name=stack_name,
@@ -90,7 +103,7 @@ class Config:
             powertools_layer_version=_int(
                 get("powertoolsLayerVersion", cls.powertools_layer_version), "powertoolsLayerVersion"
             ),
-            endpoint_types=types,
+            endpoint_types=deployed,
             settings={t: registry.get(t).settings_type.from_context(get) for t in types},
             notification_email=get("notificationEmail"),
             alarm_email=get("alarmEmail"),
@@ -107,6 +120,7 @@ class Config:
             event_fallback_seconds=_int(
                 get("eventFallbackSeconds", cls.event_fallback_seconds), "eventFallbackSeconds"
             ),
+            allow_unmanaged_deletes=_bool(get("allowUnmanagedDeletes", False), "allowUnmanagedDeletes"),
         )
         config.check()
         return config
@@ -153,6 +167,48 @@ class Config:
             )
         for settings in self.settings.values():
             settings.check()
+        for endpoint_type in self.endpoint_types:
+            self.type_settings(endpoint_type).require()
+
+
+def _endpoint_types(value: Any) -> tuple[str, ...]:
+    """Context ``endpointTypes``, in catalog order; absent: every type. Types registered from code
+    are added (see the module's docstring)."""
+    known = registry.names()
+    if value is None:
+        names: list[str] = list(known)
+    elif isinstance(value, str) and value.strip().startswith("["):
+        try:
+            names = [str(name) for name in json.loads(value)]
+        except (ValueError, TypeError):
+            raise ConfigError(f"context endpointTypes={value!r}: not a JSON list of type names") from None
+    elif isinstance(value, str):
+        names = [part.strip() for part in value.split(",") if part.strip()]
+    elif isinstance(value, list | tuple):
+        names = [str(name).strip() for name in value]
+    else:
+        raise ConfigError(
+            f"context endpointTypes={value!r}: a list or a comma-separated string of type names"
+        )
+    unknown = [name for name in names if name not in known]
+    if unknown:
+        raise ConfigError(
+            f"context endpointTypes: {', '.join(map(repr, unknown))} "
+            f"{'is not an endpoint type' if len(unknown) == 1 else 'are not endpoint types'}; "
+            f"the catalog has {', '.join(known)}"
+        )
+    if not names:
+        raise ConfigError(f"context endpointTypes: list at least one of {', '.join(known)}")
+    chosen = set(names) | set(registry.registered())
+    return tuple(name for name in known if name in chosen)
+
+
+def _bool(value: Any, key: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    raise ConfigError(f"context {key}={value!r}: true or false")
 
 
 def _int(value: Any, key: str) -> int:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from aws_cdk import CfnOutput, Duration, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as actions
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sns as sns
@@ -65,6 +66,27 @@ class Monitoring(Construct):
             display_name="ml-endpoint-controller alarms",
             master_key=key,
             enforce_ssl=True,
+        )
+        # enforce_ssl gives the topic a policy of its own, which replaces SNS's default one: CloudWatch
+        # may then publish only with an Allow of its own, for this account's alarms only ("Amazon
+        # CloudWatch doesn't receive SNS notifications for alarm", the error reading "...alarm:NAME
+        # is not authorized to perform: SNS:Publish": https://repost.aws/knowledge-center/cloudwatch-receive-sns-for-alarm-trigger;
+        # confused-deputy conditions: https://docs.aws.amazon.com/sns/latest/dg/sns-access-policy-use-cases.html).
+        # The key's policy lets CloudWatch use the key the same way (infra/stack.py).
+        stack = Stack.of(self)
+        self.topic.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="CloudWatchAlarmsPublish",
+                principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+                actions=["sns:Publish"],
+                resources=[self.topic.topic_arn],
+                conditions={
+                    "StringEquals": {"aws:SourceAccount": stack.account},
+                    "ArnLike": {
+                        "aws:SourceArn": f"arn:{stack.partition}:cloudwatch:{stack.region}:{stack.account}:alarm:*"
+                    },
+                },
+            )
         )
         if alarm_email:
             self.topic.add_subscription(subscriptions.EmailSubscription(alarm_email))

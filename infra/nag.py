@@ -56,6 +56,10 @@ class NagArns:
         region than the stack's, literally."""
         return f"arn:<AWS::Partition>:{service}:{region or self.region}:{self.account}:{resource}"
 
+    def global_arn(self, service: str, resource: str) -> str:
+        """``arn:<AWS::Partition>:<service>::<account>:<resource>``: a global service's (IAM's)."""
+        return f"arn:<AWS::Partition>:{service}::{self.account}:{resource}"
+
 
 def _logical_id(construct: IConstruct) -> str:
     child = construct.node.default_child

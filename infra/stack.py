@@ -45,25 +45,20 @@ class ControllerStack(Stack):
         # The rules name the bus rather than Ref it (same template in AWS; stock moto's
         # CloudFormation, which `endpointctl local deploy` uses, cannot resolve that Ref in a rule).
         self.request_bus = events.EventBus.from_event_bus_name(self, "RequestBus", config.bus_name)
-        # One customer-managed key for both topics (outcomes and alarms), rotated yearly.
+        # One customer-managed key, rotated yearly, for everything the stack stores: both topics
+        # (outcomes and alarms), the requests table, the dead-letter queue and every log group.
         self.key = kms.Key(
             self,
             "TopicKey",
-            description=f"{config.stack_name}: encrypts the notification and alarm topics",
+            description=(
+                f"{config.stack_name}: encrypts the notification and alarm topics, the requests table, "
+                "the dead-letter queue and the log groups"
+            ),
             enable_key_rotation=True,
             removal_policy=RemovalPolicy.DESTROY,
             pending_window=Duration.days(7),
         )
-        # CloudWatch alarms publish to the alarm topic: the key must let CloudWatch use it.
-        self.key.add_to_resource_policy(
-            iam.PolicyStatement(
-                sid="CloudWatchAlarmsPublish",
-                principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
-                actions=["kms:Decrypt", "kms:GenerateDataKey"],
-                resources=["*"],  # in a key policy, "*" is this key
-                conditions={"StringEquals": {"aws:SourceAccount": self.account}},
-            )
-        )
+        self._allow_services_to_use_the_key()
         self.topic = sns.Topic(
             self,
             "Notifications",
@@ -80,7 +75,8 @@ class ControllerStack(Stack):
             "Requests",
             partition_key=dynamodb.Attribute(name="requestId", type=dynamodb.AttributeType.STRING),
             billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
-            encryption=dynamodb.TableEncryption.AWS_MANAGED,
+            encryption=dynamodb.TableEncryption.CUSTOMER_MANAGED,
+            encryption_key=self.key,
             time_to_live_attribute="expiresAt",
             point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
                 point_in_time_recovery_enabled=True
@@ -93,7 +89,8 @@ class ControllerStack(Stack):
         self.dead_letters = sqs.Queue(
             self,
             "RequestDeadLetters",
-            encryption=sqs.QueueEncryption.SQS_MANAGED,
+            encryption=sqs.QueueEncryption.KMS,
+            encryption_master_key=self.key,
             enforce_ssl=True,
             retention_period=Duration.days(14),
         )
@@ -147,6 +144,7 @@ class ControllerStack(Stack):
             endpoint_type=endpoint_type,
             layer=layer,
             log_retention_days=config.log_retention_days,
+            key=self.key,
             environment={catalog.REQUESTS_TABLE_VARIABLE: self.requests.table_name, **infra.environment()},
             network=infra.network(self),
         )
@@ -156,7 +154,21 @@ class ControllerStack(Stack):
         self.requests.grant(
             function, "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"
         )
+        # The table is encrypted with the stack's key: DynamoDB uses it on the caller's behalf
+        # (kms:ViaService), and only there ("Using a customer managed key" in
+        # https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/encryption.usagenotes.html).
+        function.add_to_role_policy(
+            iam.PolicyStatement(
+                sid="RequestsTableKey",
+                actions=["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey"],
+                resources=[self.key.key_arn],
+                conditions={"StringEquals": {"kms:ViaService": f"dynamodb.{self.region}.amazonaws.com"}},
+            )
+        )
         defaults = config.type_defaults(endpoint_type)
+        unmanaged_role = (
+            infra.unmanaged_delete_role(self, function) if config.allow_unmanaged_deletes else None
+        )
         lifecycle = LifecycleStateMachine(
             self,
             f"{name}Lifecycle",
@@ -171,7 +183,11 @@ class ControllerStack(Stack):
             ),
             event_fallback_seconds=config.event_fallback_seconds if changes else None,
             default_timeout_seconds=defaults.timeout_seconds,
+            unmanaged_deletes=config.allow_unmanaged_deletes,
+            unmanaged_delete_role_arn=unmanaged_role.role_arn if unmanaged_role else None,
             log_retention_days=config.log_retention_days,
+            log_group_name=f"/aws/vendedlogs/states/{config.stack_name}/{endpoint_type}",
+            key=self.key,
         )
         # The SnsPublish tasks name the topic; publishing to an encrypted topic needs its key.
         self.key.grant(lifecycle.state_machine, "kms:Decrypt", "kms:GenerateDataKey")
@@ -194,6 +210,68 @@ class ControllerStack(Stack):
         self.lifecycles[endpoint_type] = lifecycle
         self.functions[endpoint_type] = function
         self.endpoint_types[endpoint_type] = infra
+
+    def _allow_services_to_use_the_key(self) -> None:
+        """The AWS services that encrypt with the key on the stack's behalf, each only for this
+        account's resources (its callers, the functions and state machines, get IAM grants)."""
+        alarms = f"arn:{self.partition}:cloudwatch:{self.region}:{self.account}:alarm:*"
+        # CloudWatch alarms publish to the encrypted alarm topic: "Enable compatibility between event
+        # sources from AWS services and encrypted topics",
+        # https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services
+        self.key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="CloudWatchAlarmsPublish",
+                principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+                actions=["kms:Decrypt", "kms:GenerateDataKey"],
+                resources=["*"],  # in a key policy, "*" is this key
+                conditions={
+                    "StringEquals": {"aws:SourceAccount": self.account},
+                    "ArnLike": {"aws:SourceArn": alarms},
+                },
+            )
+        )
+        # CloudWatch Logs encrypts the log groups: the regional logs principal, for this account's log
+        # groups only ("Encrypt log data in CloudWatch Logs using AWS KMS", step 2,
+        # https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html). The
+        # page's kms:Describe* is left out: the encryption-context condition does not apply to
+        # DescribeKey, so under it that action was never allowed anyway.
+        self.key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="CloudWatchLogsEncrypt",
+                principals=[iam.ServicePrincipal(f"logs.{self.region}.amazonaws.com")],
+                actions=[
+                    "kms:Encrypt*",
+                    "kms:Decrypt*",
+                    "kms:ReEncrypt*",
+                    "kms:GenerateDataKey*",
+                ],
+                resources=["*"],
+                conditions={
+                    "ArnLike": {
+                        "kms:EncryptionContext:aws:logs:arn": (
+                            f"arn:{self.partition}:logs:{self.region}:{self.account}:log-group:*"
+                        )
+                    }
+                },
+            )
+        )
+        # EventBridge delivers what it could not deliver to the encrypted dead-letter queue; with a
+        # customer-managed key the sending service needs kms:GenerateDataKey and kms:Decrypt on it,
+        # in the key policy, as "Enable compatibility between AWS services such as ... EventBridge
+        # ... and encrypted queues" shows it (no condition:
+        # https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-key-management.html;
+        # also https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-rule-dlq.html). A
+        # condition the service's KMS request does not carry would drop every dead letter silently;
+        # which rules may send to the queue is its queue policy's to say (CDK scopes sqs:SendMessage
+        # to the rules' ARNs).
+        self.key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="EventBridgeDeadLetters",
+                principals=[iam.ServicePrincipal("events.amazonaws.com")],
+                actions=["kms:Decrypt", "kms:GenerateDataKey"],
+                resources=["*"],
+            )
+        )
 
     def _request_target(self, machine: sfn.IStateMachine) -> targets.SfnStateMachine:
         """Start ``machine``; retried for 2 hours, then kept in the dead-letter queue."""

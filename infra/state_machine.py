@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_events as events
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sns as sns
@@ -34,6 +35,12 @@ SOURCE: str = catalog.CONTROLLER["source"]
 TRANSIENT = "TransientServiceError"
 #: Check's answer while an endpoint is still being created (adaptive polling only).
 NOT_READY = "EndpointNotReady"
+#: Step Functions' log delivery adds each log group it writes to a CloudWatch Logs resource policy,
+#: which is limited to 5,120 characters; log groups named under this prefix share one entry of it
+#: ("Logging using CloudWatch Logs", https://docs.aws.amazon.com/step-functions/latest/dg/cw-logs.html;
+#: "Enabling logging from AWS services",
+#: https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/AWS-logs-and-resource-policy.html).
+VENDED_LOGS_PREFIX = "/aws/vendedlogs/states/"
 
 
 class RetryPolicy:
@@ -72,12 +79,24 @@ class LifecycleStateMachine(Construct):
         poll: PollPolicy,
         event_fallback_seconds: int | None = None,
         default_timeout_seconds: int | None = None,
+        unmanaged_deletes: bool = False,
+        unmanaged_delete_role_arn: str | None = None,
         log_retention_days: int = 30,
+        log_group_name: str,
+        key: kms.IKey,
     ) -> None:
         """``event_fallback_seconds``: the service announces status changes on EventBridge, so a
         create waits on a task token (resumed by the function) instead of polling, and looks for
         itself after this long without an event. ``default_timeout_seconds``: the deployment's
-        default for requests that set no ``options.timeoutSeconds``."""
+        default for requests that set no ``options.timeoutSeconds``. ``unmanaged_deletes``: the
+        deployment lets ``action: delete`` remove endpoints the controller did not create, with
+        ``unmanaged_delete_role_arn`` where the type needs a role of its own for it. ``log_group_name``: its
+        execution log group, under ``/aws/vendedlogs/states/`` and unique to the stack; ``key``:
+        the stack's customer-managed key, which encrypts it."""
+        if not log_group_name.startswith(VENDED_LOGS_PREFIX):
+            raise ValueError(
+                f"{log_group_name!r}: a state machine's log group goes under {VENDED_LOGS_PREFIX}"
+            )
         state_change_events = event_fallback_seconds is not None
         super().__init__(scope, construct_id)
         self.endpoint_type = endpoint_type
@@ -99,6 +118,11 @@ class LifecycleStateMachine(Construct):
                 **(
                     {"defaults": {"timeoutSeconds": default_timeout_seconds}}
                     if default_timeout_seconds
+                    else {}
+                ),
+                **(
+                    {"deletes": {"allowUnmanaged": True, "roleArn": unmanaged_delete_role_arn or ""}}
+                    if unmanaged_deletes
                     else {}
                 ),
             },
@@ -201,7 +225,9 @@ class LifecycleStateMachine(Construct):
         self.log_group = logs.LogGroup(
             self,
             "ExecutionLogs",
+            log_group_name=log_group_name,
             retention=retention(log_retention_days),
+            encryption_key=key,
             removal_policy=RemovalPolicy.DESTROY,
         )
         self.state_machine = sfn.StateMachine(

@@ -9,6 +9,22 @@ from pydantic import BaseModel, ConfigDict
 
 DETAIL_TYPES = {"READY": "Endpoint Ready", "DELETED": "Endpoint Deleted", "FAILED": "Endpoint Failed"}
 
+#: SNS Publish: "Subjects must be UTF-8 text with no line breaks or control characters, and less
+#: than 100 characters long" (https://docs.aws.amazon.com/sns/latest/api/API_Publish.html). SNS
+#: also replaces a subject holding non-ASCII characters with an error text (the SNS message
+#: validation rules, https://docs.aws.amazon.com/prometheus/latest/userguide/AMP-alertmanager-receiver-validation-truncation.html),
+#: so the subject keeps printable ASCII only.
+SUBJECT_MAX_LENGTH = 99
+
+
+def sns_subject(text: str) -> str:
+    """``text`` as a subject SNS accepts: whitespace and control characters (line breaks included)
+    become one space, other non-ASCII characters ``?``, and the result is cut to 99 characters."""
+    cleaned = "".join(
+        ch if " " <= ch <= "~" else " " if ch.isspace() or not ch.isprintable() else "?" for ch in text
+    )
+    return " ".join(cleaned.split())[:SUBJECT_MAX_LENGTH].rstrip()
+
 
 class ErrorDetail(BaseModel):
     code: str
@@ -45,6 +61,8 @@ class Detail(BaseModel):
     startedAt: str | None = None
     finishedAt: str
     alreadyAbsent: bool | None = None
+    #: What a delete left because the controller did not create it.
+    kept: list[str] | None = None
     error: ErrorDetail | None = None
     rollback: RollbackDetail | None = None
 
@@ -80,7 +98,7 @@ def publication(detail: Detail, outputs: dict[str, Any] | None = None) -> dict[s
     return Publication(
         detail=body,
         detailType=detail_type,
-        subject=f"{detail_type}: {endpoint}"[:100],
+        subject=sns_subject(f"{detail_type}: {endpoint}"),
         ok=detail.error is None,
         errorCode=detail.error.code if detail.error else None,
         cause=cause,

@@ -31,6 +31,11 @@ def names() -> tuple[str, ...]:
     return tuple(catalog.rows())
 
 
+def registered() -> tuple[str, ...]:
+    """The types added from outside the package (:func:`register`), in catalog order."""
+    return tuple(name for name in catalog.rows() if name in _REGISTERED)
+
+
 def get(name: str) -> type[EndpointTypeInfra[Any]]:
     """The infrastructure class of ``name`` (``KeyError`` for a type the catalog does not have)."""
     if name not in catalog.rows():

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, Self, TypeVar
 
 from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
@@ -52,6 +53,10 @@ class TypeSettings:
     def check(self) -> None:
         """Nothing to check."""
 
+    def require(self) -> None:
+        """What a deployment that builds this type cannot do without: none here. Called only for
+        the types ``endpointTypes`` lists; raise ``infra.config.ConfigError`` naming the keys."""
+
 
 @dataclass(frozen=True)
 class Network:
@@ -64,8 +69,9 @@ class Network:
 
 @dataclass(frozen=True)
 class StateChangeEvents:
-    """A service's status-change events on the default bus, as a rule matches them: only the
-    controller's own endpoints (by tag) reaching a status that ends a create."""
+    """A service's status-change events on the default bus, as a rule matches them: its source and
+    detail-type, and the type's detail filter (a status that ends a create). Whose endpoint it is
+    the function decides: it resumes only a lifecycle of its own that waits for that endpoint."""
 
     source: str
     detail_type: str
@@ -130,6 +136,12 @@ class EndpointTypeInfra(ABC, Generic[S]):
 
     def network(self, scope: Construct) -> Network | None:
         """Its function's VPC placement (constructs it imports go in ``scope``); ``None``: none."""
+        return None
+
+    def unmanaged_delete_role(self, scope: Construct, function: lambda_.Function) -> iam.Role | None:
+        """The role a delete of an endpoint the controller did not create assumes, when the type's
+        function may itself delete only what the controller created (``allowUnmanagedDeletes``);
+        ``None``: the function's own role suffices (the service keeps no tags to condition on)."""
         return None
 
     def acknowledge(self, function: lambda_.Function, arns: NagArns) -> None:

@@ -4,7 +4,13 @@ Neptune's data API is reachable only inside the cluster's VPC, so this type has 
 own: the cluster's URL (``neptuneEndpoint``, its function's ``NEPTUNE_ENDPOINT``), its resource id
 (``neptuneClusterResourceId``, which scopes the grant) and its network (``neptuneVpcId``,
 ``neptuneSubnetIds``, ``neptuneSecurityGroupId``: all three or none), where its function runs.
-Without them the stack still synthesizes, with a warning naming what is missing.
+A deployment that lists ``neptune`` in ``endpointTypes`` must give the URL and the resource id
+(the synth fails naming what is missing); without the network the function runs outside the VPC,
+with a synth warning.
+
+In a VPC, its function's own role (``infra/function.py``) gets exactly the network-interface
+permissions Lambda documents, scoped to the cluster's subnets, VPC and security group: CDK attaches
+the managed ``AWSLambdaVPCAccessExecutionRole`` only to roles it creates itself.
 """
 
 from __future__ import annotations
@@ -45,6 +51,20 @@ class NeptuneSettings(TypeSettings):
             subnet_ids=_list(get("neptuneSubnetIds", [])),
             security_group_id=get("neptuneSecurityGroupId"),
         )
+
+    #: What a deployment of this type cannot do without (see :meth:`require`).
+    REQUIRED = ("neptuneEndpoint", "neptuneClusterResourceId")
+
+    def require(self) -> None:
+        """The cluster's URL and resource id: without them the function can reach no cluster and
+        its grant names none."""
+        given = {"neptuneEndpoint": self.endpoint, "neptuneClusterResourceId": self.cluster_resource_id}
+        missing = [key for key in self.REQUIRED if not given[key]]
+        if missing:
+            raise ConfigError(
+                "context endpointTypes lists neptune, which needs "
+                f"{' and '.join(self.REQUIRED)}: missing {', '.join(missing)}"
+            )
 
     @property
     def missing(self) -> list[str]:
@@ -105,11 +125,14 @@ def _list(value: Any) -> tuple[str, ...]:
 class NeptuneInfra(EndpointTypeInfra[NeptuneSettings]):
     name = "neptune"
     settings_type = NeptuneSettings
+    #: The function's network-interface policy, when it runs in a VPC.
+    _network_policy: iam.Policy | None = None
     # Neptune ML deploys a SageMaker endpoint underneath: at least as slow.
     poll_policy = backoff_after(120)
 
     def grant(self, function: lambda_.Function) -> None:
         stack = Stack.of(function)
+        self._grant_network_interfaces(function)
         function.add_to_role_policy(
             iam.PolicyStatement(
                 sid="NeptuneMlEndpoints",
@@ -125,6 +148,70 @@ class NeptuneInfra(EndpointTypeInfra[NeptuneSettings]):
                 ],
             )
         )
+
+    def _grant_network_interfaces(self, function: lambda_.Function) -> None:
+        """In the cluster's VPC, the role may create and manage its function's network interfaces:
+        the five actions Lambda documents for a function in a VPC ("Attaching Lambda functions to
+        an Amazon VPC", execution role permissions:
+        https://docs.aws.amazon.com/lambda/latest/dg/configuration-vpc.html#configuration-vpc-permissions),
+        ``ec2:DescribeNetworkInterfaces`` on ``*`` (its only resource, as that page says), the others
+        on this account's network interfaces in the cluster's subnets and VPC (the ``ec2:Subnet`` and
+        ``ec2:Vpc`` condition keys of the network-interface resource type, and the subnet and
+        security-group resources of CreateNetworkInterface:
+        https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonec2.html).
+
+        A policy of its own, which the function depends on: CloudFormation must not create a
+        function in a VPC before its role may create the network interfaces ("The provided
+        execution role does not have permissions to call CreateNetworkInterface on EC2")."""
+        settings = self.settings
+        if (
+            not (settings.vpc_id and settings.subnet_ids and settings.security_group_id)
+            or function.role is None
+        ):
+            return
+        stack = Stack.of(function)
+
+        def ec2_arn(resource: str, name: str) -> str:
+            return stack.format_arn(service="ec2", resource=resource, resource_name=name)
+
+        subnets = [ec2_arn("subnet", subnet) for subnet in settings.subnet_ids]
+        in_the_vpc = {"ArnEquals": {"ec2:Subnet": subnets, "ec2:Vpc": ec2_arn("vpc", settings.vpc_id)}}
+        network_interfaces = ec2_arn("network-interface", "*")
+        policy = iam.Policy(
+            stack,
+            "NeptuneFunctionNetworkInterfaces",
+            roles=[function.role],
+            statements=[
+                iam.PolicyStatement(
+                    sid="DescribeNetworkInterfaces",
+                    actions=["ec2:DescribeNetworkInterfaces"],
+                    resources=["*"],
+                ),
+                iam.PolicyStatement(
+                    sid="CreateNetworkInterfaceInTheClusterSubnets",
+                    actions=["ec2:CreateNetworkInterface"],
+                    resources=[network_interfaces],
+                    conditions=in_the_vpc,
+                ),
+                iam.PolicyStatement(
+                    sid="CreateNetworkInterfaceWithItsSubnetsAndGroup",
+                    actions=["ec2:CreateNetworkInterface"],
+                    resources=[*subnets, ec2_arn("security-group", str(settings.security_group_id))],
+                ),
+                iam.PolicyStatement(
+                    sid="ManageItsNetworkInterfaces",
+                    actions=[
+                        "ec2:DeleteNetworkInterface",
+                        "ec2:AssignPrivateIpAddresses",
+                        "ec2:UnassignPrivateIpAddresses",
+                    ],
+                    resources=[network_interfaces],
+                    conditions=in_the_vpc,
+                ),
+            ],
+        )
+        function.node.add_dependency(policy)
+        self._network_policy = policy
 
     def environment(self) -> dict[str, str]:
         endpoint = self.settings.endpoint
@@ -169,10 +256,19 @@ class NeptuneInfra(EndpointTypeInfra[NeptuneSettings]):
             "form Neptune IAM auth requires); with context neptuneClusterResourceId it is that "
             "one cluster.",
         )
-        if self.settings.vpc_id:
+        policy = self._network_policy
+        if policy is not None:
             nag.ack(
-                function.role,
-                "IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]",
-                "A function in the Neptune cluster's VPC needs the ENI permissions of this AWS managed "
-                "policy (ec2 network-interface actions that take no resource-level scoping).",
+                policy,
+                "IAM5[Resource::*]",
+                "ec2:DescribeNetworkInterfaces, which Lambda needs for a function in a VPC, supports no "
+                "resource-level permissions: '*' is its only resource (Lambda's VPC execution-role "
+                "permissions; the Service Authorization Reference for Amazon EC2).",
+            )
+            nag.ack(
+                policy,
+                f"IAM5[Resource::{arns.arn('ec2', 'network-interface/*')}]",
+                "Lambda creates and deletes the function's network interfaces, whose ids are not known "
+                "in advance; the ARN is this account and region, and the ec2:Subnet / ec2:Vpc "
+                "conditions keep them to the Neptune cluster's subnets and VPC.",
             )

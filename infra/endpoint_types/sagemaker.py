@@ -3,70 +3,229 @@
 Its function may create, describe and tag endpoints and endpoint configs of this account and
 region, and delete only those carrying the controller's ownership tag. SageMaker announces
 endpoint status changes, so a create waits for them (the rule's source and detail-type are the
-catalog row's; the detail filter is here) rather than polling. No context of its own.
+catalog row's; the detail filter is here) rather than polling.
+
+A request may carry an inline ``EndpointConfig`` (a whole CreateEndpointConfig request), whose
+``ExecutionRoleArn`` the function passes to SageMaker and whose ``KmsKeyId`` SageMaker uses on its
+behalf. Its own context keys narrow which: ``sagemakerExecutionRoleArns`` (role ARNs) and
+``sagemakerKmsKeyArns`` (key ARNs), each a list or a comma-separated string; by default any role
+or key of this account, and only for SageMaker.
 """
 
 from __future__ import annotations
 
+import json
+import re
+from dataclasses import dataclass
+from typing import Any, Self
+
 from aws_cdk import Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
+from constructs import Construct
 
 from infra import nag
-from infra.catalog import MANAGED_TAG, MANAGED_VALUE, OWNER_TAG
-from infra.endpoint_types.base import EndpointTypeInfra, TypeSettings
+from infra.catalog import OWNER_TAG
+from infra.config import ConfigError
+from infra.endpoint_types.base import Context, EndpointTypeInfra, TypeSettings
 from infra.nag import NagArns
 from infra.polling import backoff_after
 
 #: The resource kinds the function creates, as their ARNs name them.
 KINDS = ("endpoint", "endpoint-config")
+#: An IAM role ARN, as CreateEndpointConfig's ExecutionRoleArn takes it (botocore's RoleArn
+#: pattern), a trailing ``*`` allowed in the name (a path or prefix of roles).
+_ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[A-Za-z0-9+=,.@_/*-]+$")
+#: A KMS key ARN (an IAM policy names keys by key ARN; aliases are not resources of kms:CreateGrant).
+_KEY_ARN = re.compile(r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/([0-9a-f-]{36}|mrk-[0-9a-f]{32}|\*)$")
 
 
-class SageMakerInfra(EndpointTypeInfra[TypeSettings]):
+def _arns(value: Any, key: str) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str) and value.strip().startswith("["):  # `cdk -c key=[...]` gives text
+        try:
+            value = json.loads(value)
+        except ValueError:
+            raise ConfigError(f"context {key}={value!r}: not a JSON list of ARNs") from None
+    if isinstance(value, str):
+        return tuple(part.strip() for part in value.split(",") if part.strip())
+    if isinstance(value, list | tuple) and all(isinstance(part, str) for part in value):
+        return tuple(part.strip() for part in value if part.strip())
+    raise ConfigError(f"context {key}={value!r}: a list or a comma-separated string of ARNs")
+
+
+@dataclass(frozen=True)
+class SageMakerSettings(TypeSettings):
+    """Which roles an inline endpoint config may pass to SageMaker, and which keys it may name."""
+
+    #: Context ``sagemakerExecutionRoleArns``; empty: any role of this account.
+    execution_role_arns: tuple[str, ...] = ()
+    #: Context ``sagemakerKmsKeyArns``; empty: any key of this account and region.
+    kms_key_arns: tuple[str, ...] = ()
+
+    @classmethod
+    def from_context(cls, get: Context) -> Self:
+        return cls(
+            execution_role_arns=_arns(get("sagemakerExecutionRoleArns"), "sagemakerExecutionRoleArns"),
+            kms_key_arns=_arns(get("sagemakerKmsKeyArns"), "sagemakerKmsKeyArns"),
+        )
+
+    def check(self) -> None:
+        for role in self.execution_role_arns:
+            if not _ROLE_ARN.match(role):
+                raise ConfigError(
+                    f"context sagemakerExecutionRoleArns: {role!r} is not an IAM role ARN "
+                    "(arn:aws:iam::123456789012:role/my-sagemaker-role)"
+                )
+        for key in self.kms_key_arns:
+            if not _KEY_ARN.match(key):
+                raise ConfigError(
+                    f"context sagemakerKmsKeyArns: {key!r} is not a KMS key ARN "
+                    "(arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab; not an alias)"
+                )
+
+
+class SageMakerInfra(EndpointTypeInfra[SageMakerSettings]):
     name = "sagemaker"
+    settings_type = SageMakerSettings
     # Real-time endpoints provision instances and pull a container: not ready in under 2 min.
     # (Used only when events are off, i.e. never by default; kept for symmetry.)
     poll_policy = backoff_after(120)
-    state_change_detail = {
-        # Upper snake case in the events; DescribeEndpoint's spelling tolerated too. Other changes
-        # (an endpoint deleted under a waiting create, say) are caught by the fallback look.
-        "EndpointStatus": ["IN_SERVICE", "FAILED", "InService", "Failed"],
-        # The tag the provider puts on every endpoint it creates (controller/providers/sagemaker.py).
-        "Tags": {MANAGED_TAG: [MANAGED_VALUE]},
-    }
+    # Source and detail-type (the catalog row's) and a status that ends a create, nothing more. Not
+    # the tags: SageMaker's events carry them as a map in the documented example, but other shapes
+    # (a Key/Value list) and events without the controller's tag (crowded out by the user's 50) would
+    # be dropped, and a create would wait for its fallback look instead. The function ignores every
+    # endpoint no lifecycle of its own waits for: functions/controller/steps/readiness.py ``resume``
+    # looks the parked task token up by endpoint, and an event without one changes nothing (it only
+    # counts StateChangeEventsIgnored). Upper snake case in the events; DescribeEndpoint's spelling
+    # tolerated too. Other changes (an endpoint deleted under a waiting create, say) are caught by
+    # the fallback look.
+    state_change_detail = {"EndpointStatus": ["IN_SERVICE", "FAILED", "InService", "Failed"]}
 
     def grant(self, function: lambda_.Function) -> None:
         stack = Stack.of(function)
-        resources = [
+        endpoints, configs = (
             stack.format_arn(service="sagemaker", resource=kind, resource_name="*") for kind in KINDS
-        ]
+        )
+        # One statement per resource kind: each action on the kinds the service authorization
+        # reference lists for it (CreateEndpoint is authorized on the endpoint and on its config).
         function.add_to_role_policy(
             iam.PolicyStatement(
-                sid="CreateAndDescribe",
+                sid="Endpoints",
+                actions=[
+                    "sagemaker:CreateEndpoint",
+                    "sagemaker:DescribeEndpoint",
+                    "sagemaker:ListTags",
+                    "sagemaker:AddTags",
+                ],
+                resources=[endpoints],
+            )
+        )
+        function.add_to_role_policy(
+            iam.PolicyStatement(
+                sid="EndpointConfigs",
                 actions=[
                     "sagemaker:CreateEndpoint",
                     "sagemaker:CreateEndpointConfig",
-                    "sagemaker:DescribeEndpoint",
                     "sagemaker:DescribeEndpointConfig",
                     "sagemaker:ListTags",
                     "sagemaker:AddTags",
                 ],
-                resources=resources,
+                resources=[configs],
             )
         )
         # Even a bug cannot delete an endpoint or config the controller did not create.
+        for sid, action, resource in (
+            ("DeleteOnlyEndpointsTheControllerCreated", "sagemaker:DeleteEndpoint", endpoints),
+            ("DeleteOnlyConfigsTheControllerCreated", "sagemaker:DeleteEndpointConfig", configs),
+        ):
+            function.add_to_role_policy(
+                iam.PolicyStatement(
+                    sid=sid,
+                    actions=[action],
+                    resources=[resource],
+                    conditions={"StringLike": {f"aws:ResourceTag/{OWNER_TAG}": "*"}},
+                )
+            )
+        # An inline EndpointConfig's ExecutionRoleArn: "To be able to pass this role to Amazon
+        # SageMaker AI, the caller of this action must have the iam:PassRole permission" (the
+        # CreateEndpointConfig API reference); only to SageMaker (iam:PassedToService,
+        # https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_passrole.html).
         function.add_to_role_policy(
             iam.PolicyStatement(
-                sid="DeleteOnlyWhatTheControllerCreated",
-                actions=["sagemaker:DeleteEndpoint", "sagemaker:DeleteEndpointConfig"],
-                resources=resources,
-                conditions={"StringLike": {f"aws:ResourceTag/{OWNER_TAG}": "*"}},
+                sid="PassExecutionRolesToSageMaker",
+                actions=["iam:PassRole"],
+                resources=list(self.settings.execution_role_arns) or [self._default_roles(stack)],
+                conditions={"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}},
             )
         )
+        # Its KmsKeyId: CreateEndpoint needs kms:CreateGrant "(required only if the associated
+        # EndpointConfig has a KmsKeyId specified)" (SageMaker API permissions reference,
+        # https://docs.aws.amazon.com/sagemaker/latest/dg/api-permissions-reference.html), and
+        # SageMaker describes the key it is given; both only through SageMaker (kms:ViaService,
+        # https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-via-service).
+        function.add_to_role_policy(
+            iam.PolicyStatement(
+                sid="EndpointConfigKeysThroughSageMaker",
+                actions=["kms:CreateGrant", "kms:DescribeKey"],
+                resources=list(self.settings.kms_key_arns) or [self._default_keys(stack)],
+                conditions={"StringEquals": {"kms:ViaService": f"sagemaker.{stack.region}.amazonaws.com"}},
+            )
+        )
+
+    def unmanaged_delete_role(self, scope: Construct, function: lambda_.Function) -> iam.Role | None:
+        """With ``allowUnmanagedDeletes``, ``action: delete`` may remove endpoints the controller did
+        not create; the function's own role may not (its delete statements need the ownership
+        tag), so such a delete assumes this role, which the rollback never does: a rollback can
+        delete only what carries the tag."""
+        assert function.role is not None
+        stack = Stack.of(scope)
+        role = iam.Role(
+            scope,
+            f"{self.title}UnmanagedDeleteRole",
+            assumed_by=iam.ArnPrincipal(function.role.role_arn),
+            description="ml-endpoint-controller: deletes of SageMaker endpoints it did not create (allowUnmanagedDeletes)",
+        )
+        role.add_to_policy(
+            iam.PolicyStatement(
+                sid="DeleteEndpointsAndConfigs",
+                actions=[
+                    "sagemaker:DeleteEndpoint",
+                    "sagemaker:DeleteEndpointConfig",
+                    "sagemaker:DescribeEndpoint",
+                ],
+                resources=[
+                    stack.format_arn(service="sagemaker", resource=kind, resource_name="*") for kind in KINDS
+                ],
+            )
+        )
+        role.grant_assume_role(function.role)
+        self.unmanaged_role = role
+        return role
+
+    @staticmethod
+    def _default_roles(stack: Stack) -> str:
+        return stack.format_arn(service="iam", region="", resource="role", resource_name="*")
+
+    @staticmethod
+    def _default_keys(stack: Stack) -> str:
+        return stack.format_arn(service="kms", resource="key", resource_name="*")
+
+    unmanaged_role: iam.Role | None = None
 
     def acknowledge(self, function: lambda_.Function, arns: NagArns) -> None:
         if function.role is None:
             return
+        if self.unmanaged_role is not None:
+            for kind in KINDS:
+                nag.ack(
+                    self.unmanaged_role,
+                    f"IAM5[Resource::{arns.arn('sagemaker', f'{kind}/*')}]",
+                    f"allowUnmanagedDeletes: action delete may remove SageMaker {kind}s the controller "
+                    "did not create, named by each request; only the delete step assumes this role, "
+                    "never a rollback.",
+                )
         for kind in KINDS:
             nag.ack(
                 function.role,
@@ -74,4 +233,34 @@ class SageMakerInfra(EndpointTypeInfra[TypeSettings]):
                 f"SageMaker {kind}s are named by each request, so the name is a wildcard; the ARN "
                 "is this account and region, and deletes additionally require the controller's "
                 "ownership tag (aws:ResourceTag condition).",
+            )
+        if not self.settings.execution_role_arns:
+            nag.ack(
+                function.role,
+                f"IAM5[Resource::{arns.global_arn('iam', 'role/*')}]",
+                "An inline EndpointConfig names its own ExecutionRoleArn; iam:PassRole is limited to "
+                "this account's roles and to SageMaker (iam:PassedToService). Context "
+                "sagemakerExecutionRoleArns narrows it to named roles.",
+            )
+        for role in (r for r in self.settings.execution_role_arns if "*" in r):
+            nag.ack(
+                function.role,
+                f"IAM5[Resource::{role}]",
+                "The deployer's own pattern of execution roles (context sagemakerExecutionRoleArns); "
+                "iam:PassRole only to SageMaker (iam:PassedToService).",
+            )
+        if not self.settings.kms_key_arns:
+            nag.ack(
+                function.role,
+                f"IAM5[Resource::{arns.arn('kms', 'key/*')}]",
+                "An inline EndpointConfig names its own KmsKeyId; kms:CreateGrant / kms:DescribeKey are "
+                "limited to this account's keys in this region and to requests through SageMaker "
+                "(kms:ViaService). Context sagemakerKmsKeyArns narrows them to named keys.",
+            )
+        for key in (k for k in self.settings.kms_key_arns if "*" in k):
+            nag.ack(
+                function.role,
+                f"IAM5[Resource::{key}]",
+                "The deployer's own pattern of keys (context sagemakerKmsKeyArns); only through "
+                "SageMaker (kms:ViaService).",
             )
