@@ -75,6 +75,9 @@ def summary(run: Run, result: dict[str, Any]) -> list[str]:
         if ids
     ]
     lines.append(f"remaining: {'; '.join(left) or 'nothing'}")
+    for denial in run.denials:  # IAM refused these calls, as AWS would have
+        role = denial.principal.rsplit("/", 1)[-1]
+        lines.append(f"denied by IAM: {denial.action} on {denial.resource} (role {role})")
     return lines
 
 

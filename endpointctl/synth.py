@@ -6,8 +6,9 @@ versions. A run after the first reads the cached template instead of starting js
 
 Locally every endpoint type is built: cdk.json deploys only the types listed in its
 ``endpointTypes``, but the local runner, the demo and the tests cover every catalog type, so this
-synth lists them all (:data:`LOCAL_CONTEXT`) and gives Neptune placeholder settings that make it
-valid (no VPC: the runner simulates the service). The caller's own context wins over both.
+synth lists them all (:func:`local_context`) and gives each the placeholder settings its simulator
+declares (``local_context``: e.g. a Neptune cluster's URL and resource id, no VPC: the runner
+simulates the service). The caller's own context wins over both.
 """
 
 from __future__ import annotations
@@ -50,19 +51,12 @@ def _fingerprint(root: Path, context: dict[str, Any]) -> str:
     return digest.hexdigest()[:24]
 
 
-#: What a deployable Neptune type needs (infra/endpoint_types/neptune.py), as placeholders: the local
-#: runner talks to its simulated service, never to this URL.
-NEPTUNE_PLACEHOLDERS: dict[str, str] = {
-    "neptuneEndpoint": "https://local-placeholder.cluster-local.us-east-1.neptune.amazonaws.com:8182",
-    "neptuneClusterResourceId": "cluster-LOCALPLACEHOLDER",
-}
-
-
 def local_context(root: Path, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     """The context the local synth adds to ``cdk.json``'s: every type of the project's catalog
     (``functions/controller/catalog.json``, as ``python app.py`` reads it: a type registered in
-    this process only is not there), and the Neptune placeholders that neither ``cdk.json`` nor the
-    caller set (a key they set, even to "", stays theirs)."""
+    this process only is not there), and the placeholder settings of each simulated type (its
+    simulator's ``local_context``) that neither ``cdk.json`` nor the caller set (a key they set,
+    even to "", stays theirs)."""
     given = {**json.loads((root / "cdk.json").read_text()).get("context", {}), **(overrides or {})}
     extra: dict[str, Any] = {}
     catalog_file = root / CATALOG_FILE
@@ -70,8 +64,18 @@ def local_context(root: Path, overrides: dict[str, Any] | None = None) -> dict[s
         extra["endpointTypes"] = [
             row["name"] for row in json.loads(catalog_file.read_text())["endpointTypes"]
         ]
-    extra |= {key: value for key, value in NEPTUNE_PLACEHOLDERS.items() if key not in given}
+    extra |= {key: value for key, value in _placeholders().items() if key not in given}
     return extra
+
+
+def _placeholders() -> dict[str, Any]:
+    """The settings each simulator's type needs to synthesize (its ``local_context``)."""
+    from endpointctl.sim import simulators
+
+    found: dict[str, Any] = {}
+    for simulator in simulators().values():
+        found |= simulator.local_context
+    return found
 
 
 def cdk_context(root: Path, overrides: dict[str, Any] | None = None) -> dict[str, Any]:

@@ -26,6 +26,10 @@ from endpointctl.diagram import flatten
 from endpointctl.errors import UsageError
 from endpointctl.runner import moto_patches, results
 from endpointctl.runner.delivery import DefaultBus
+from endpointctl.runner.iam import evaluator
+from endpointctl.runner.iam.authorizer import Authorizer
+from endpointctl.runner.iam.calls import World
+from endpointctl.runner.iam.policies import Policies
 from endpointctl.runner.invoke import HANDLER_ENV, call_handler, encode
 from endpointctl.runner.limits import Limits, input_problem
 from endpointctl.runner.results import Run
@@ -129,7 +133,7 @@ class LocalRunner:
         moto_patches.serialize_requests(stack)
         moto_patches.virtual_time(stack, self.clock)
         self.limits.install(stack)
-        moto_patches.lambda_in_process(stack, self._invoke)
+        moto_patches.lambda_in_process(stack, self._invoke, self._authorize_task)
         moto_patches.record_notifications(stack, self.events, self.sns)
         boto3.setup_default_session()  # simulators may hook the SDK's default session
         stack.callback(boto3.setup_default_session)
@@ -149,7 +153,27 @@ class LocalRunner:
             arn: flatten(spec.definition).get("TimeoutSeconds")
             for arn, spec in zip(self.arns.values(), state_machines(self.template).values(), strict=True)
         }
-        self.bus = DefaultBus(self.staged.default_bus_rules, self.staged.resolve, self._invoke, self.clock)
+        self.authorizer = Authorizer(
+            Policies.read(self.template, self.staged.resolve),
+            evaluator.shared(),
+            World(
+                tags_of=self._tags_of,
+                simulated=self._simulated,
+                machine_of_token=self._machine_of_token,
+                key_of_topic=lambda topic: self.authorizer.policies.keys.get(topic),
+                resource_policy=lambda arn: self.authorizer.policies.resource_policy(arn),
+            ),
+            self.log,
+            {sim.service for sim in self.simulators.values()},
+        )
+        self.authorizer.install(stack)
+        self.bus = DefaultBus(
+            self.staged.default_bus_rules,
+            self.staged.resolve,
+            self._invoke,
+            self.clock,
+            self._events_may_invoke,
+        )
         for simulator in self.simulators.values():
             simulator.seed()
             simulator.publish = self.bus.put
@@ -175,8 +199,10 @@ class LocalRunner:
             execution = delivery = f"event:{event.get('id') or uuid.uuid4()}:{uuid.uuid4().hex[:6]}"
         self.log.execution = execution
         began = self.clock.now()
+        role = self.staged.roles.get(function_name.rsplit(":", 1)[-1])
         try:
-            answer = call_handler(function_name, event, response_headers)
+            with self.authorizer.calling_as(role):
+                answer = call_handler(function_name, event, response_headers)
         finally:
             self.log.execution = None
         answer = self._within_timeout(function_name, self.clock.now() - began, answer, response_headers)
@@ -208,6 +234,41 @@ class LocalRunner:
             return answer
         response_headers["x-amz-function-error"] = "Unhandled"
         return {"errorType": "Lambda.Unknown", "errorMessage": f"Task timed out after {limit:.2f} seconds"}
+
+    # -- IAM: who may call what -------------------------------------------------------------------
+    def _tags_of(self, arn: str) -> dict[str, str] | None:
+        return next(
+            (t for sim in self.simulators.values() if (t := sim.resource_tags(arn)) is not None), None
+        )
+
+    def _simulated(self, service: str, operation: str, params: dict[str, Any]) -> list[Any] | None:
+        for sim in self.simulators.values():
+            if sim.service == service:
+                return sim.authorizations(operation, params)
+        return None
+
+    def _machine_of_token(self, token: str) -> str | None:
+        for arn, env in list(self.limits.envs.items()):
+            if env.callback_pool_manager.get(token) is not None:
+                return arn.replace(":execution:", ":stateMachine:").rsplit(":", 1)[0]
+        return None
+
+    def _authorize_task(self, role: str | None, function: str) -> None:
+        """A state machine's Lambda task: ``lambda:InvokeFunction`` with its role."""
+        from botocore.exceptions import ClientError
+
+        if role is None:
+            return
+        denial = self.authorizer.check(role, "lambda", "Invoke", {"FunctionName": function})
+        if denial is not None:
+            error = {"Error": {"Code": "AccessDeniedException", "Message": denial.message}}
+            raise ClientError(error, "Invoke")  # type: ignore[arg-type]
+
+    def _events_may_invoke(self, rule: dict[str, Any], function: str) -> bool:
+        """EventBridge invokes a rule's Lambda target as itself: the function's resource policy."""
+        rule_arn = self.staged.rule_arns.get(id(rule), "")
+        context = {"aws:SourceArn": rule_arn, "aws:SourceAccount": ACCOUNT}
+        return self.authorizer.service_may("events.amazonaws.com", "lambda:InvokeFunction", function, context)
 
     # -- running --------------------------------------------------------------------------------
     def machine_for(self, request: Any) -> str:
@@ -287,6 +348,7 @@ class LocalRunner:
                     run.error = described.get("error")
                     run.cause = described.get("cause")
                     run.transitions, run.history_events = results.history_counts(self.sfn, run.execution_arn)
+                    run.denials = [d for d in self.authorizer.denials if d.execution == run.execution_arn]
                     if run.stopped_at is not None:
                         run.ended_at = run.stopped_at
                     pending.remove(run)

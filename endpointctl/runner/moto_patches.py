@@ -85,14 +85,20 @@ def _virtual_task_tokens(stack: ExitStack, clock: VirtualClock) -> None:
     stack.enter_context(mock.patch.object(CallbackEndpoint, "interrupt_all", interrupted))
 
 
-def lambda_in_process(stack: ExitStack, invoke: Invoke) -> None:
-    """Lambda tasks and Lambda ``Invoke`` calls run the handler in this process."""
+def lambda_in_process(
+    stack: ExitStack, invoke: Invoke, authorize: Callable[[str | None, str], None] | None = None
+) -> None:
+    """Lambda tasks and Lambda ``Invoke`` calls run the handler in this process; a task's
+    ``lambda:InvokeFunction`` is first authorized for the state machine's role (``authorize``
+    raises the service's ``AccessDeniedException``)."""
     from moto.awslambda_simple.models import LambdaSimpleBackend
     from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
 
     def invoke_direct(parameters: dict[str, Any], region: str, state_credentials: Any) -> dict[str, Any]:
         # The interpreter's Lambda tasks call the handler straight away: the same payloads and
         # error contract as moto's Lambda API, without an HTTP round trip per step.
+        if authorize is not None:
+            authorize(getattr(state_credentials, "role_arn", None), str(parameters["FunctionName"]))
         headers: dict[str, str] = {}
         body = invoke(str(parameters["FunctionName"]), parameters.get("Payload"), headers)
         response: dict[str, Any] = {"StatusCode": 200, "Payload": json.loads(body)}

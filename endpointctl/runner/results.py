@@ -24,6 +24,8 @@ class Run:
     #: When the runner stopped it (``abortAtSeconds``) or timed it out, in virtual time.
     stopped_at: float | None = None
     progress: list[dict[str, Any]] = field(default_factory=list)
+    #: Calls IAM refused this execution (``endpointctl.runner.iam.authorizer.Denial``).
+    denials: list[Any] = field(default_factory=list)
 
 
 def history_counts(sfn: Any, arn: str) -> tuple[int, int]:

@@ -1,7 +1,9 @@
 """Staging: the synthesized template's resources, created in moto as CloudFormation would.
 
-The functions (with a placeholder zip: the runner calls the real handler in-process), the event
-buses, the topics, the requests table and the state machines, with every intrinsic in their
+The roles (named by their logical ids, so each call can be authorized with its caller's policies),
+the KMS keys, the functions (with a placeholder zip: the runner calls the real handler
+in-process) on their own roles, the event buses and their rules' ARNs, the topics, the queues,
+the requests table and the state machines on their roles, with every intrinsic in their
 definitions resolved against what was just created.
 """
 
@@ -14,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from controller import catalog
-from endpointctl.template import REGION, Resolver, resources, state_machines
+from endpointctl.template import ACCOUNT, REGION, Resolver, resources, state_machines
 
 #: What moto does not apply from the template (the functions' Environment) is set here.
 TABLE_ENV = catalog.CONTROLLER.requests_table_variable
@@ -32,38 +34,70 @@ class Staged:
     sfn: Any
     #: Function name → its configured timeout in seconds (Lambda stops an invocation there).
     timeouts: dict[str, float]
+    #: Function name → the ARN of its execution role.
+    roles: dict[str, str]
+    #: A default-bus rule's properties' id → the rule's ARN (EventBridge invokes targets as it).
+    rule_arns: dict[int, str]
 
 
 def stage(template: dict[str, Any]) -> Staged:
     """Create the template's functions, buses, topics, tables and state machines in moto."""
     import boto3
 
-    iam = boto3.client("iam", region_name=REGION)
-    role = iam.create_role(RoleName="endpointctl-local", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
     refs: dict[str, Any] = {}
     attributes: dict[tuple[str, str], Any] = {}
+    iam = boto3.client("iam", region_name=REGION)
+    for lid in resources(template, "AWS::IAM::Role"):
+        name = lid[:64]
+        created = iam.create_role(RoleName=name, AssumeRolePolicyDocument="{}")["Role"]
+        refs[lid], attributes[(lid, "Arn")], attributes[(lid, "RoleId")] = (
+            name,
+            created["Arn"],
+            created["RoleId"],
+        )
+    kms = boto3.client("kms", region_name=REGION)
+    for lid in resources(template, "AWS::KMS::Key"):
+        key = kms.create_key(Description=lid)["KeyMetadata"]
+        refs[lid], attributes[(lid, "Arn")], attributes[(lid, "KeyId")] = (
+            key["KeyId"],
+            key["Arn"],
+            key["KeyId"],
+        )
+    sqs = boto3.client("sqs", region_name=REGION)
+    for lid in resources(template, "AWS::SQS::Queue"):
+        url = sqs.create_queue(QueueName=lid[:80])["QueueUrl"]
+        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        refs[lid], attributes[(lid, "Arn")], attributes[(lid, "QueueName")] = url, arn, lid[:80]
+    resolve = Resolver(refs, attributes)  # reads refs as they are added below
     lam = boto3.client("lambda", region_name=REGION)
     code = io.BytesIO()
     with zipfile.ZipFile(code, "w") as archive:
         archive.writestr("handler.py", "# the runner calls the real handler in-process\n")
     timeouts: dict[str, float] = {}
+    roles: dict[str, str] = {}
     for lid, res in resources(template, "AWS::Lambda::Function").items():
         timeouts[lid[:64]] = float(res["Properties"].get("Timeout", 3))  # Lambda's default: 3 s
+        roles[lid[:64]] = str(resolve(res["Properties"]["Role"]))
         arn = lam.create_function(
             FunctionName=lid[:64],
             Runtime="python3.12",
-            Role=role,
+            Role=roles[lid[:64]],
             Handler=res["Properties"].get("Handler", "index.handler"),
             Code={"ZipFile": code.getvalue()},
         )["FunctionArn"]
         refs[lid] = lid[:64]
         attributes[(lid, "Arn")] = arn
-    resolve = Resolver(refs, attributes)  # reads refs as they are added below
     default_bus_rules = [
         res["Properties"]
         for res in resources(template, "AWS::Events::Rule").values()
         if "EventBusName" not in res["Properties"] and res["Properties"].get("State") != "DISABLED"
     ]
+    rule_arns: dict[int, str] = {}
+    for lid, res in resources(template, "AWS::Events::Rule").items():
+        bus = res["Properties"].get("EventBusName")
+        path = f"rule/{resolve(bus)}/{lid}" if bus else f"rule/{lid}"
+        attributes[(lid, "Arn")] = f"arn:aws:events:{REGION}:{ACCOUNT}:{path}"
+        rule_arns[id(res["Properties"])] = attributes[(lid, "Arn")]
     events = boto3.client("events", region_name=REGION)
     for lid, res in resources(template, "AWS::Events::EventBus").items():
         name = resolve(res["Properties"]["Name"])
@@ -83,14 +117,23 @@ def stage(template: dict[str, Any]) -> Staged:
             BillingMode="PAY_PER_REQUEST",
         )
         refs[lid] = lid
+        attributes[(lid, "Arn")] = dynamodb.describe_table(TableName=lid)["Table"]["TableArn"]
         os.environ[TABLE_ENV] = lid  # moto does not apply the functions' Environment
     sfn = boto3.client("stepfunctions", region_name=REGION)
-    machines = {
-        endpoint_type: sfn.create_state_machine(
+    machines = {}
+    for endpoint_type, spec in state_machines(template).items():
+        role = resolve(template["Resources"][spec.logical_id]["Properties"]["RoleArn"])
+        machines[endpoint_type] = sfn.create_state_machine(
             name=spec.logical_id, definition=resolve(spec.definition), roleArn=role
         )["stateMachineArn"]
-        for endpoint_type, spec in state_machines(template).items()
-    }
+        refs[spec.logical_id] = machines[endpoint_type]
+        attributes[(spec.logical_id, "Name")] = spec.logical_id
     return Staged(
-        machines=machines, default_bus_rules=default_bus_rules, resolve=resolve, sfn=sfn, timeouts=timeouts
+        machines=machines,
+        default_bus_rules=default_bus_rules,
+        resolve=resolve,
+        sfn=sfn,
+        timeouts=timeouts,
+        roles=roles,
+        rule_arns=rule_arns,
     )

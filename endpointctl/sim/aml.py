@@ -15,6 +15,7 @@ from endpointctl.sim.base import DemoScene
 from endpointctl.sim.calls import CallLog
 from endpointctl.sim.emulator import Emulator
 from endpointctl.sim.faults import Fault, json_error
+from endpointctl.sim.iam import Authorization, arn
 from endpointctl.sim.scenario import ScenarioModel, Seconds, ServiceScenario, request_document
 from endpointctl.sim.virtual_clock import VirtualClock
 
@@ -80,7 +81,13 @@ class AmlEmulator(Emulator):
         return {"realtimeEndpoints": self.fleet.live()}
 
     # -- the API --------------------------------------------------------------------------------
-    call_prefix = "machinelearning"
+    service = "machinelearning"
+
+    def authorizations(self, operation: str, params: dict[str, Any]) -> list[Authorization]:
+        """Every Amazon ML action on an ``mlmodel`` (the service authorization reference)."""
+        return [
+            (f"machinelearning:{operation}", arn("machinelearning", f"mlmodel/{params.get('MLModelId')}"), {})
+        ]
 
     def route(self, method: str, path: str, headers: dict[str, str]) -> tuple[str, str]:
         return headers.get("x-amz-target", "").rsplit(".", 1)[-1], ""

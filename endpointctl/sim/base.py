@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol
 
 from endpointctl.sim.calls import CallLog
+from endpointctl.sim.iam import Authorization
 from endpointctl.sim.scenario import ScenarioModel, read
 from endpointctl.sim.virtual_clock import VirtualClock
 
@@ -42,6 +43,10 @@ class DemoScene:
 class Simulator(Protocol):
     #: Its catalog name, which is also its key in a scenario.
     endpoint_type: ClassVar[str]
+    #: The botocore name of the service it simulates, which names its calls (``sagemaker:...``).
+    service: ClassVar[str]
+    #: CDK context the local synth gives its type (placeholders for settings a deploy must give).
+    local_context: ClassVar[dict[str, Any]]
     #: The model of its scenario key (every key typed; no other keys).
     Scenario: ClassVar[type[ScenarioModel]]
     #: The ``params`` of a small valid create request (``endpointctl bench``).
@@ -69,12 +74,23 @@ class Simulator(Protocol):
 
     def terminal_times(self, execution: str) -> list[float]: ...
 
+    def authorizations(self, operation: str, params: dict[str, Any]) -> list[Authorization]:
+        """What IAM authorizes a call of its service with: ``(action, resource ARN, context)``
+        each, as the service authorization reference and the service's docs say."""
+        ...
+
+    def resource_tags(self, arn: str) -> dict[str, str] | None:
+        """The tags of one of its resources (``None``: it has none, or it does not exist)."""
+        ...
+
 
 class SimulatorBase:
     """Defaults for the optional parts of :class:`Simulator` (nothing to serve, install or seed),
     and the scenario read into :attr:`scenario` (a ``ScenarioError`` names what is wrong)."""
 
     endpoint_type: ClassVar[str] = ""
+    service: ClassVar[str] = ""
+    local_context: ClassVar[dict[str, Any]] = {}
     Scenario: ClassVar[type[ScenarioModel]] = ScenarioModel
     emits_events: ClassVar[bool] = False
     demo: ClassVar[tuple[DemoScene, ...]] = ()
@@ -95,4 +111,10 @@ class SimulatorBase:
         return None
 
     def seed(self) -> None:
+        return None
+
+    def authorizations(self, operation: str, params: dict[str, Any]) -> list[Authorization]:
+        return [(f"{self.service}:{operation}", "*", {})]
+
+    def resource_tags(self, arn: str) -> dict[str, str] | None:
         return None

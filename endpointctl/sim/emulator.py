@@ -96,9 +96,6 @@ class Emulator(SimulatorBase):
             timeline.delete_execution = execution
 
     # -- the API: faults first, then the subclass's answer ----------------------------------------
-    #: How the call log names its calls (``machinelearning:<Operation>``).
-    call_prefix = ""
-
     def handle(
         self, method: str, path: str, headers: dict[str, str], body: bytes
     ) -> tuple[int, dict[str, str], str]:
@@ -108,7 +105,7 @@ class Emulator(SimulatorBase):
         operation, target = self.route(method, path, lowered)
         execution = lowered.get(EXECUTION_HEADER.lower())
         if _FAULTS_TAKEN.lower() not in lowered:  # a read timeout's own call logs itself
-            self.log.record(f"{self.call_prefix}:{operation}", execution)
+            self.log.record(f"{self.service}:{operation}", execution)
         fault = None
         if _FAULTS_TAKEN.lower() not in lowered:  # a read timeout is the client's (_read_timeout)
             fault = self.faults.take_if(operation, lambda f: not f.is_read_timeout)
@@ -139,7 +136,7 @@ class Emulator(SimulatorBase):
         fault = self.faults.take_if(operation, lambda f: f.is_read_timeout)
         if fault is None:
             return
-        self.log.record(f"{self.call_prefix}:{operation}", self.log.execution)
+        self.log.record(f"{self.service}:{operation}", self.log.execution)
         if fault.applied:
             parts = urlsplit(request.url)
             headers = {**dict(request.headers), _FAULTS_TAKEN: "1"}

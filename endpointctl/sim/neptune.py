@@ -18,10 +18,19 @@ from endpointctl.sim.base import DemoScene
 from endpointctl.sim.calls import CallLog
 from endpointctl.sim.emulator import Emulator
 from endpointctl.sim.faults import Fault
+from endpointctl.sim.iam import Authorization, arn
 from endpointctl.sim.scenario import ScenarioModel, Seconds, ServiceScenario, request_document
 from endpointctl.sim.virtual_clock import VirtualClock
 
 ARN = "arn:aws:sagemaker:us-east-1:123456789012:endpoint/{}"
+#: The simulated cluster's resource id (the local synth's ``neptuneClusterResourceId``).
+CLUSTER_RESOURCE_ID = "cluster-LOCALPLACEHOLDER"
+#: Operation → ``neptune-db`` action, where they differ.
+_ACTIONS = {
+    "GetMLEndpoint": "GetMLEndpointStatus",
+    "GetMLModelTrainingJob": "GetMLModelTrainingJobStatus",
+    "GetMLModelTransformJob": "GetMLModelTransformJobStatus",
+}
 _STATUS = {life.READY: "InService", life.FAILED: "Failed", life.DELETING: "Deleting"}
 
 
@@ -104,7 +113,18 @@ class NeptuneEmulator(Emulator):
         return {"endpoints": self.fleet.live()}
 
     # -- the API --------------------------------------------------------------------------------
-    call_prefix = "neptunedata"
+    service = "neptunedata"
+    local_context = {
+        "neptuneEndpoint": "https://local-placeholder.cluster-local.us-east-1.neptune.amazonaws.com:8182",
+        "neptuneClusterResourceId": CLUSTER_RESOURCE_ID,
+    }
+
+    def authorizations(self, operation: str, params: dict[str, Any]) -> list[Authorization]:
+        """The Neptune data API's IAM actions (``neptune-db:``, not always the operation's name:
+        https://docs.aws.amazon.com/neptune/latest/userguide/iam-dp-actions.html) on the cluster,
+        whose resource ARN ends in ``/*`` (the service authorization reference's ``database``)."""
+        action = _ACTIONS.get(operation, operation)
+        return [(f"neptune-db:{action}", arn("neptune-db", f"{CLUSTER_RESOURCE_ID}/*"), {})]
 
     def route(self, method: str, path: str, headers: dict[str, str]) -> tuple[str, str]:
         return self._route(method, [unquote(p) for p in urlsplit(path).path.strip("/").split("/")])

@@ -24,6 +24,7 @@ from moto.sagemaker.responses import SageMakerResponse
 from endpointctl.sim.base import DemoScene, SimulatorBase
 from endpointctl.sim.calls import CallLog
 from endpointctl.sim.faults import FaultPlan, json_error, raise_read_timeout
+from endpointctl.sim.iam import Authorization, arn, tagging
 from endpointctl.sim.scenario import ScenarioModel, Seconds, ServiceScenario, request_document
 from endpointctl.sim.virtual_clock import VirtualClock
 
@@ -90,6 +91,7 @@ class SageMakerSim(SimulatorBase):
     """The ``sagemaker`` simulator (moto's backend, patched)."""
 
     endpoint_type = "sagemaker"
+    service = "sagemaker"
     Scenario = SageMakerScenario
     emits_events = True
     sample_params = {"EndpointName": "bench", "EndpointConfigName": "bench-cfg"}
@@ -171,7 +173,7 @@ class SageMakerSim(SimulatorBase):
 
         def call_action(response: SageMakerResponse) -> Any:
             operation = response._get_action()
-            sim.log.record(f"sagemaker:{operation}")
+            sim.log.record(f"{sim.service}:{operation}")
             fault = sim.faults.take(operation)
             if fault is None:
                 return original_call(response)
@@ -252,6 +254,56 @@ class SageMakerSim(SimulatorBase):
                 tags=[{"Key": "team", "Value": "other"}],
                 kms_key_id="",
             )
+
+    # -- IAM --------------------------------------------------------------------------------------
+    def authorizations(self, operation: str, params: dict[str, Any]) -> list[Authorization]:
+        """SageMaker's authorization of its calls (service authorization reference, "Actions
+        defined by Amazon SageMaker"): ``CreateEndpoint`` on the endpoint and on its config; a
+        create with ``Tags`` also needs ``sagemaker:AddTags`` ("To add tags while creating a
+        resource, you must have sagemaker:AddTags",
+        https://docs.aws.amazon.com/sagemaker/latest/dg/security_iam_id-based-policy-examples.html);
+        a config with ``ExecutionRoleArn`` needs ``iam:PassRole`` with ``iam:PassedToService``, and
+        with ``KmsKeyId`` SageMaker creates a grant on the caller's behalf (``kms:CreateGrant``,
+        ``kms:DescribeKey`` through ``kms:ViaService``)."""
+        action = f"sagemaker:{operation}"
+        tags = tagging(params.get("Tags"))
+        if operation == "CreateEndpoint":
+            endpoint = self._arn("endpoint", str(params.get("EndpointName")))
+            config = self._arn("endpoint-config", str(params.get("EndpointConfigName")))
+            return [(action, endpoint, tags), (action, config, {})] + (
+                [("sagemaker:AddTags", endpoint, tags)] if tags else []
+            )
+        if operation == "CreateEndpointConfig":
+            config = self._arn("endpoint-config", str(params.get("EndpointConfigName")))
+            found = [(action, config, tags)] + ([("sagemaker:AddTags", config, tags)] if tags else [])
+            role, key = params.get("ExecutionRoleArn"), params.get("KmsKeyId")
+            if isinstance(role, str):
+                found.append(("iam:PassRole", role, {"iam:PassedToService": "sagemaker.amazonaws.com"}))
+            if isinstance(key, str):
+                key_arn = key if key.startswith("arn:") else arn("kms", f"key/{key}")
+                via = {"kms:ViaService": "sagemaker.us-east-1.amazonaws.com"}
+                found += [
+                    ("kms:CreateGrant", key_arn, {**via, "kms:GrantIsForAWSResource": "true"}),
+                    ("kms:DescribeKey", key_arn, via),
+                ]
+            return found
+        if operation in ("DescribeEndpoint", "DeleteEndpoint", "UpdateEndpoint"):
+            return [(action, self._arn("endpoint", str(params.get("EndpointName"))), {})]
+        if operation in ("DescribeEndpointConfig", "DeleteEndpointConfig"):
+            return [(action, self._arn("endpoint-config", str(params.get("EndpointConfigName"))), {})]
+        if operation in ("ListTags", "AddTags", "DeleteTags"):
+            return [(action, str(params.get("ResourceArn")), tags)]
+        return [(action, "*", {})]
+
+    def resource_tags(self, arn: str) -> dict[str, str] | None:
+        """An endpoint's or endpoint config's tags, by its ARN (moto keeps them on the resource)."""
+        kind, _, name = arn.rpartition(":")[2].partition("/")
+        backend = self.backend()
+        found = {"endpoint": backend.endpoints, "endpoint-config": backend.endpoint_configs}.get(kind, {})
+        resource = next((r for key, r in found.items() if key.lower() == name), None)
+        if resource is None:
+            return None
+        return {str(t.get("Key")): str(t.get("Value")) for t in resource.tags or []}
 
     # -- time ----------------------------------------------------------------------------------
     def _refresh(self, name: str) -> None:

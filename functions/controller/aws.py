@@ -75,6 +75,23 @@ def client(service: str, *, region: str | None = None, endpoint_url: str | None 
     )
 
 
+def client_as(service: str, role_arn: str) -> Any:
+    """A client for ``service`` with ``role_arn``'s credentials (``sts:AssumeRole``; not cached:
+    the credentials last an hour, a warm function may live longer)."""
+    import boto3
+
+    credentials = client("sts").assume_role(RoleArn=role_arn, RoleSessionName="ml-endpoint-controller")[
+        "Credentials"
+    ]
+    return boto3.client(  # type: ignore[call-overload]
+        service,
+        aws_access_key_id=credentials["AccessKeyId"],
+        aws_secret_access_key=credentials["SecretAccessKey"],
+        aws_session_token=credentials["SessionToken"],
+        config=_config(),
+    )
+
+
 def reset() -> None:
     """Forget the clients (the local runner starts a new simulated world)."""
     client.cache_clear()

@@ -77,6 +77,11 @@ class RollbackFailed(ControllerError):
     """The rollback itself failed; the notification names what is left."""
 
 
+class EndpointNotOwned(ControllerError):
+    """A delete names an endpoint this controller did not create (and the deployment does not
+    allow such deletes): it is left alone."""
+
+
 class TransientServiceError(ControllerError):
     """Throttling, a 5xx or eventual consistency: the state machine retries the step."""
 

@@ -34,6 +34,9 @@ class ResolvedOptions(BaseModel):
     #: token times out every ``eventFallbackSeconds`` to look for itself).
     events: bool = False
     eventFallbackSeconds: int = 0
+    #: The deployment lets a delete remove what the controller did not create (with this role).
+    allowUnmanagedDeletes: bool = False
+    unmanagedDeleteRoleArn: str | None = None
 
 
 class Teardown(BaseModel):
@@ -47,6 +50,8 @@ class Teardown(BaseModel):
     verdict: Literal["wait", "done", "failed"] = "wait"
     deleted: list[str] = []
     skipped: list[str] = []
+    #: What a delete leaves because the controller did not create it (an endpoint's config).
+    kept: list[str] = []
     reason: str | None = None
 
     @property

@@ -30,6 +30,15 @@ class PollSettings(BaseModel):
     eventFallbackSeconds: int = 0
 
 
+class DeletePolicy(BaseModel):
+    """Whether the deployment lets ``action: delete`` remove endpoints the controller did not
+    create (context ``allowUnmanagedDeletes``), and the role such deletes use, if the type's own
+    role may delete only what the controller created."""
+
+    allowUnmanaged: bool = False
+    roleArn: str = ""
+
+
 class Defaults(BaseModel):
     """The deployment's defaults for requests that set none (context ``<type>TimeoutSeconds``)."""
 
@@ -50,6 +59,7 @@ class StepEvent(BaseModel):
     execution: Execution = Execution()
     poll: PollSettings = PollSettings()
     defaults: Defaults = Defaults()
+    deletes: DeletePolicy = DeletePolicy()
     state: State | None = None
     token: str | None = None
 

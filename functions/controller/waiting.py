@@ -45,6 +45,8 @@ def resolve(options: Options, action: str, provider: Provider, event: StepEvent)
         or provider.default_timeout_seconds,
         rollback=options.rollback,
         adaptive=options.pollIntervalSeconds is None,
+        allowUnmanagedDeletes=event.deletes.allowUnmanaged,
+        unmanagedDeleteRoleArn=event.deletes.roleArn or None,
     )
     fallback = event.poll.eventFallbackSeconds
     if resolved.adaptive and fallback > 0 and action == "create":

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+#: The tag every SageMaker resource the controller creates carries (a scenario's ``existing``
+#: endpoint with it is one the controller created earlier).
+OWNER_TAG = "ml-endpoint-controller:request-id"
+
 
 def one_notification(result: dict[str, Any]) -> dict[str, Any]:
     """Exactly one notification, the same detail on EventBridge and SNS; returns the detail."""

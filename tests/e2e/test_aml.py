@@ -98,15 +98,23 @@ def test_invalid_model_id_touches_nothing(local_run: Runner) -> None:
     assert result["calls"] == []
 
 
-def test_delete_existing_and_absent(local_run: Runner) -> None:
+def test_delete_of_an_endpoint_the_controller_did_not_create_is_refused(local_run: Runner) -> None:
+    # Amazon ML keeps no tags: ownership is the controller's own durable record of what it created.
     scenario = {"aml": {"existing": {"realtimeEndpoints": ["legacy"]}, "deleteSeconds": 45}}
-    deleted, absent = local_run([delete("legacy"), delete("ml-churn-2026")], scenario)
-    assert deleted["status"] == absent["status"] == "SUCCEEDED"
-    assert one_notification(deleted)["alreadyAbsent"] is False
-    assert deleted["readyAfterSeconds"] == 45
+    refused, absent = local_run([delete("legacy"), delete("ml-churn-2026")], scenario)
+    assert (refused["status"], refused["error"]) == ("FAILED", "EndpointNotOwned")
+    assert nothing_deleted(refused) and left(refused) == ["legacy"]
+    assert absent["status"] == "SUCCEEDED"
     assert one_notification(absent)["alreadyAbsent"] is True
     assert nothing_deleted(absent)
-    assert left(absent) == []
+
+
+def test_delete_of_its_own_endpoint_waits_for_the_deletion(local_run: Runner) -> None:
+    _created, deleted = local_run([request(), delete()], {"aml": {"createSeconds": 30, "deleteSeconds": 45}})
+    assert deleted["status"] == "SUCCEEDED"
+    assert one_notification(deleted)["alreadyAbsent"] is False
+    assert deleted["readyAfterSeconds"] == 45
+    assert left(deleted) == []
 
 
 def test_create_then_delete_in_one_world(local_run: Runner) -> None:

@@ -102,7 +102,8 @@ def test_array_runs_in_one_world_and_delete_reports_its_timing(local_run: Runner
     first, second = local_run([create, delete], {"sagemaker": {"createSeconds": 120, "deleteSeconds": 75}})
     assert first["readyAfterSeconds"] == 120
     assert second["readyAfterSeconds"] == 75
-    assert second["remaining"]["sagemaker"] == {"endpoints": [], "endpointConfigs": []}
+    # The endpoint was the controller's; the config it ran on was not, so the delete keeps it.
+    assert second["remaining"]["sagemaker"] == {"endpoints": [], "endpointConfigs": ["churn-config-v3"]}
 
 
 def test_parallel_requests_share_one_world(local_run: Runner) -> None:

@@ -144,10 +144,19 @@ def test_throttled_create_is_retried(local_run: Runner) -> None:
     assert result["calls"].count("neptunedata:CreateMLEndpoint") == 3
 
 
-def test_delete_existing_and_absent(local_run: Runner) -> None:
+def test_delete_of_an_endpoint_the_controller_did_not_create_is_refused(local_run: Runner) -> None:
     scenario = {"neptune": {"existing": {"endpoints": ["old-graph"]}, "deleteSeconds": 50}}
-    deleted, absent = local_run([delete("old-graph"), delete("ghost")], scenario)
-    assert detail_type(deleted) == detail_type(absent) == "Endpoint Deleted"
-    assert one_notification(deleted)["alreadyAbsent"] is False and deleted["readyAfterSeconds"] == 50
+    refused, absent = local_run([delete("old-graph"), delete("ghost")], scenario)
+    assert (refused["status"], refused["error"]) == ("FAILED", "EndpointNotOwned")
+    assert nothing_deleted(refused) and left(refused) == ["old-graph"]
+    assert detail_type(absent) == "Endpoint Deleted"
     assert one_notification(absent)["alreadyAbsent"] is True and nothing_deleted(absent)
-    assert left(absent) == []
+
+
+def test_delete_of_its_own_endpoint_waits_for_the_deletion(local_run: Runner) -> None:
+    _created, deleted = local_run(
+        [request(), delete()], {"neptune": {"createSeconds": 60, "deleteSeconds": 50}}
+    )
+    assert detail_type(deleted) == "Endpoint Deleted"
+    assert one_notification(deleted)["alreadyAbsent"] is False and deleted["readyAfterSeconds"] == 50
+    assert left(deleted) == []

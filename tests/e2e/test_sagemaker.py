@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import Runner
-from tests.e2e.helpers import one_notification
+from tests.e2e.helpers import OWNER_TAG, one_notification
 
 pytestmark = pytest.mark.slow
 
@@ -259,8 +259,12 @@ def test_event_envelope_is_accepted_and_its_id_is_the_request_id(local_run: Runn
 
 
 def test_delete_existing_endpoint_and_its_config(local_run: Runner) -> None:
+    # The controller created both (an inline config), so a delete may remove both.
     results = local_run(
-        [request(requestId="r-1"), delete_request(DeleteEndpointConfig=True)],
+        [
+            owned_config_request("churn-prod", "churn-config-v3", requestId="r-1"),
+            delete_request(DeleteEndpointConfig=True),
+        ],
         {"sagemaker": {"createSeconds": 60, "deleteSeconds": 90}},
     )
     assert [r["status"] for r in results] == ["SUCCEEDED", "SUCCEEDED"]
@@ -283,12 +287,32 @@ def test_delete_of_an_absent_endpoint_succeeds(local_run: Runner) -> None:
     assert not any(c.startswith("sagemaker:Delete") for c in result["calls"])
 
 
-def test_delete_of_someone_elses_endpoint_keeps_its_config(local_run: Runner) -> None:
+def test_delete_of_someone_elses_endpoint_is_refused_and_touches_nothing(local_run: Runner) -> None:
+    # Real IAM would refuse it anyway (DeleteOnlyEndpointsTheControllerCreated needs the tag); the
+    # controller refuses first, with the contract's code, and calls no Delete.
     scenario = {"sagemaker": {"existing": {"endpoints": ["legacy"], "endpointConfigs": ["shared"]}}}
-    [result] = local_run([delete_request("legacy")], scenario)
-    assert result["status"] == "SUCCEEDED"
-    assert one_notification(result)["alreadyAbsent"] is False
-    assert sagemaker_left(result) == {"endpoints": [], "endpointConfigs": ["shared"]}
+    [result] = local_run([delete_request("legacy", DeleteEndpointConfig=True)], scenario)
+    assert (result["status"], result["error"]) == ("FAILED", "EndpointNotOwned")
+    detail = one_notification(result)
+    assert (
+        detail["error"]["code"] == "EndpointNotOwned"
+        and "allowUnmanagedDeletes" in detail["error"]["message"]
+    )
+    assert not any(":Delete" in call for call in result["calls"])
+    assert sagemaker_left(result) == {"endpoints": ["legacy"], "endpointConfigs": ["shared"]}
+
+
+def test_delete_keeps_a_config_the_controller_did_not_create(local_run: Runner) -> None:
+    _created, deleted = local_run(
+        [request(requestId="r-2"), delete_request(DeleteEndpointConfig=True)],
+        {"sagemaker": {"createSeconds": 60}},
+    )
+    assert deleted["status"] == "SUCCEEDED"
+    detail = one_notification(deleted)
+    assert detail["kept"] == ["endpoint-config churn-config-v3 (not created by this controller)"]
+    assert deleted["calls"].count("sagemaker:DeleteEndpoint") == 1
+    assert "sagemaker:DeleteEndpointConfig" not in deleted["calls"]
+    assert sagemaker_left(deleted) == {"endpoints": [], "endpointConfigs": ["churn-config-v3"]}
 
 
 def test_same_request_twice_creates_one_endpoint_and_one_notification(local_run: Runner) -> None:
@@ -364,7 +388,8 @@ def test_missing_model_of_an_inline_config_is_prerequisite_not_found(local_run: 
 def test_delete_that_cannot_finish_is_a_provider_error(
     local_run: Runner, scenario: dict[str, Any], message: str
 ) -> None:
-    scenario = {"sagemaker": {"existing": {"endpoints": ["legacy"]}, **scenario}}
+    ours = {"EndpointName": "legacy", "Tags": [{"Key": OWNER_TAG, "Value": "earlier"}]}
+    scenario = {"sagemaker": {"existing": {"endpoints": [ours]}, **scenario}}
     [result] = local_run([delete_request("legacy")], scenario)
     assert result["status"] == "FAILED" and result["error"] == "ProviderError"
     detail = one_notification(result)

@@ -54,7 +54,7 @@ class ToyProvider(Provider):
             return Observation(status=Status.ABSENT)
         return Observation(status=_STATUS[status], provider_status=status, url=f"toy://{resource.id}")
 
-    def delete(self, resource: Resource, *, owner: str | None) -> None:
+    def delete(self, resource: Resource, *, owner: str | None, role_arn: str | None = None) -> None:
         service.client().delete_thing(resource.id)
 
     def read_state_change(self, event: dict[str, Any]) -> StateChange | None:

@@ -424,6 +424,7 @@ def test_a_minimal_bare_request_gets_the_defaults() -> None:
         "adaptive": True,
         "events": False,
         "eventFallbackSeconds": 0,
+        "allowUnmanagedDeletes": False,
     }
     assert state["executionArn"] == EXECUTION["Id"]
     assert state["startedAt"] == "2026-01-01T00:00:00.000Z"
@@ -465,6 +466,7 @@ def test_a_full_request_is_accepted_as_given() -> None:
         "adaptive": False,
         "events": False,
         "eventFallbackSeconds": 0,
+        "allowUnmanagedDeletes": False,
     }
     assert state["deadline"] == NOW + 1200
     assert state["wait"] == 10
@@ -498,6 +500,7 @@ def test_options_take_the_defaults_where_unset(options: dict[str, Any], expected
         "adaptive": "pollIntervalSeconds" not in options,
         "events": False,
         "eventFallbackSeconds": 0,
+        "allowUnmanagedDeletes": False,
     }
 
 

@@ -110,7 +110,7 @@ class AmlProvider(Provider):
             outputs=observation.outputs,
         )
 
-    def delete(self, resource: Resource, *, owner: str | None) -> None:
+    def delete(self, resource: Resource, *, owner: str | None, role_arn: str | None = None) -> None:
         # No tags to check: the rollback only ever names what this execution created.
         try:
             _client().delete_realtime_endpoint(MLModelId=resource.id)

@@ -41,6 +41,8 @@ class Resource(BaseModel):
     id: str
     deleteRequested: bool = False
     gone: bool = False
+    #: Not the controller's: a delete the deployment allows (``allowUnmanagedDeletes``) only.
+    unmanaged: bool = False
 
     @property
     def label(self) -> str:
@@ -86,6 +88,15 @@ class StateChange:
     provider_status: str
     #: The request id the endpoint's ownership tag names, when the event carries tags.
     owner: str | None = None
+
+
+class Ownership(StrEnum):
+    """Whose a resource is, as far as its provider can tell by looking at it."""
+
+    OWNED = "OWNED"  # it carries this controller's ownership tag
+    NOT_OWNED = "NOT_OWNED"  # it exists without the tag
+    ABSENT = "ABSENT"
+    UNKNOWN = "UNKNOWN"  # the service keeps no tags: the controller's own record decides
 
 
 class NotOwned(Exception):
@@ -136,12 +147,18 @@ class Provider(ABC):
         """The resource's normalized status (``ABSENT`` when it does not exist)."""
 
     @abstractmethod
-    def delete(self, resource: Resource, *, owner: str | None) -> None:
+    def delete(self, resource: Resource, *, owner: str | None, role_arn: str | None = None) -> None:
         """Ask the service to delete ``resource``.
 
         With ``owner`` set (a rollback), a provider that can check ownership raises
-        :class:`NotOwned` rather than delete what that request did not create.
+        :class:`NotOwned` rather than delete what that request did not create. ``role_arn``: the
+        deployment's role for deleting what the controller did not create (``allowUnmanagedDeletes``),
+        for a provider whose own role may delete only the controller's resources.
         """
+
+    def ownership(self, resource: Resource) -> Ownership:
+        """Whose ``resource`` is, by its tags; ``UNKNOWN`` for a service that keeps none."""
+        return Ownership.UNKNOWN
 
     def delete_targets(self, params: dict[str, Any]) -> list[Resource]:
         """What an ``action: delete`` request removes, in order: by default, the endpoint."""

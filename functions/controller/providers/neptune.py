@@ -141,7 +141,7 @@ class NeptuneProvider(Provider):
             reason=endpoint.get("failureReason"),
         )
 
-    def delete(self, resource: Resource, *, owner: str | None) -> None:
+    def delete(self, resource: Resource, *, owner: str | None, role_arn: str | None = None) -> None:
         try:
             _client().delete_ml_endpoint(id=resource.id, clean=False)
         except ClientError as exc:

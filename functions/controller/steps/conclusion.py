@@ -70,6 +70,7 @@ def conclude(state: State) -> dict[str, Any]:
         startedAt=state.startedAt,
         finishedAt=clock.iso(),
         alreadyAbsent=already_absent,
+        kept=(plan.kept or None) if plan is not None and state.action == "delete" else None,
         error=ErrorDetail(code=failure.code, message=failure.message, fields=failure.fields or None)
         if status == "FAILED" and failure
         else None,

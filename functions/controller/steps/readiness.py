@@ -14,7 +14,7 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 
-from controller import catalog, clock, metrics, providers, task_tokens, waiting
+from controller import catalog, clock, metrics, ownership, providers, task_tokens, waiting
 from controller.aws import translate
 from controller.errors import (
     ControllerError,
@@ -41,6 +41,9 @@ def create(event: StepEvent) -> dict[str, Any]:
         raise translate(exc, f"{provider.service}: create", [r.model_dump() for r in created]) from exc
     state.created = created
     state.endpointId = creation.endpoint_id
+    for resource in created:  # the durable record a later delete trusts (controller.ownership)
+        if provider.is_endpoint(resource):
+            ownership.record(provider.endpoint_type, resource.id, state.requestId)
     if creation.updated_in_place:
         state.notOwned = [
             f"{provider.endpoint_type} endpoint {creation.endpoint_id} (pre-existing, updated in place)"

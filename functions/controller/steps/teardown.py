@@ -13,10 +13,10 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 
-from controller import clock, providers, waiting
+from controller import clock, ownership, providers, waiting
 from controller.aws import translate
-from controller.errors import caught, parse_cause
-from controller.providers.base import NotOwned, Provider, Resource, Status
+from controller.errors import ControllerError, EndpointNotOwned, caught, parse_cause
+from controller.providers.base import NotOwned, Ownership, Provider, Resource, Status
 from controller.state import State, Teardown
 from controller.step_event import StepEvent
 
@@ -31,11 +31,14 @@ def teardown(event: StepEvent) -> dict[str, Any]:
     plan = state.teardown
     owner = state.requestId if plan.mode == "rollback" else None
     try:
-        pending = _advance(plan, provider, owner)
+        pending = _advance(plan, provider, owner, state.options.unmanagedDeleteRoleArn)
     except Exception as exc:
         raise translate(exc, f"{provider.service}: {plan.mode}", []) from exc
     if not pending:
         plan.verdict = "done"
+        for target in plan.targets:  # gone: the controller's record of it goes too
+            if provider.is_endpoint(target) and target.gone and not target.unmanaged:
+                ownership.forget(provider.endpoint_type, target.id)
     elif clock.now() >= plan.deadline:
         plan.verdict = "failed"
         plan.reason = plan.reason or f"{pending} did not finish within {provider.teardown_bound_seconds} s"
@@ -51,12 +54,47 @@ def _plan(state: State, provider: Provider) -> Teardown:
     deadline = clock.now() + provider.teardown_bound_seconds
     if state.action == "delete":
         try:
-            targets = provider.delete_targets(state.params)
+            return _plan_delete(state, provider, deadline)
+        except ControllerError:
+            raise
         except Exception as exc:
             raise translate(exc, f"{provider.service}: delete", []) from exc
-        return Teardown(mode="delete", targets=targets, deadline=deadline)
     state.failure = state.failure or caught(state.error)
     return Teardown(mode="rollback", targets=rollback_targets(state, provider), deadline=deadline)
+
+
+def _plan_delete(state: State, provider: Provider, deadline: float) -> Teardown:
+    """What ``action: delete`` removes: what the controller created. The endpoint of someone else
+    is ``EndpointNotOwned`` (before anything is touched) unless the deployment allows unmanaged
+    deletes; anything else not the controller's (a config in use by it) is kept, and said so."""
+    chosen, kept = [], []
+    for target in provider.delete_targets(state.params):
+        owned = _owned(provider, target)
+        if owned is False and state.options.allowUnmanagedDeletes:
+            target.unmanaged = True
+        elif owned is False and provider.is_endpoint(target):
+            raise EndpointNotOwned(
+                f"{provider.endpoint_type} {target.label} was not created by this controller, so it "
+                "is left alone (a deployment may allow such deletes: context allowUnmanagedDeletes)"
+            )
+        elif owned is False:
+            kept.append(f"{target.label} (not created by this controller)")
+            continue
+        chosen.append(target)
+    return Teardown(mode="delete", targets=chosen, deadline=deadline, kept=kept)
+
+
+def _owned(provider: Provider, target: Resource) -> bool | None:
+    """Whether the controller created ``target`` (``None``: it does not exist): its tags, where
+    the service keeps them, else the controller's own record."""
+    found = provider.ownership(target)
+    if found is Ownership.ABSENT:
+        return None
+    if found is not Ownership.UNKNOWN:
+        return found is Ownership.OWNED
+    if ownership.creator(provider.endpoint_type, target.id) is not None:
+        return True
+    return None if provider.describe(target).status is Status.ABSENT else False
 
 
 def rollback_targets(state: State, provider: Provider) -> list[Resource]:
@@ -71,8 +109,9 @@ def rollback_targets(state: State, provider: Provider) -> list[Resource]:
     return provider.in_teardown_order(targets)
 
 
-def _advance(plan: Teardown, provider: Provider, owner: str | None) -> str | None:
-    """Move the teardown on as far as it goes now; the label of what it waits for, if any."""
+def _advance(plan: Teardown, provider: Provider, owner: str | None, unmanaged_role: str | None) -> str | None:
+    """Move the teardown on as far as it goes now; the label of what it waits for, if any.
+    ``unmanaged_role``: the deployment's role for deletes of what the controller did not create."""
     for target in plan.targets:
         if target.gone:
             continue
@@ -89,7 +128,7 @@ def _advance(plan: Teardown, provider: Provider, owner: str | None) -> str | Non
         if observation.status in (Status.CREATING, Status.DELETING):
             return target.label  # not deletable yet, or on its way out
         try:
-            provider.delete(target, owner=owner)
+            provider.delete(target, owner=owner, role_arn=unmanaged_role if target.unmanaged else None)
         except NotOwned as exc:
             target.gone = True
             plan.skipped.append(f"{target.label} ({exc})")

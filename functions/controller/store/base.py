@@ -1,8 +1,10 @@
 """The requests table's records and the protocol every store implements.
 
-Two kinds of item share the table (partition key ``requestId``): a request's *claim* (which
-execution holds the request id, and how it ended) and a *parked task token* (a lifecycle waiting for
-its service's state-change event, keyed by ``controller.task_tokens.key``). The logic modules
+Three kinds of item share the table (partition key ``requestId``): a request's *claim* (which
+execution holds the request id, and how it ended), a *parked task token* (a lifecycle waiting for
+its service's state-change event, keyed by ``controller.task_tokens.key``) and an *ownership
+record* (an endpoint the controller created, keyed by ``controller.ownership.key``; it has no
+expiry: it is removed when the endpoint is deleted). The logic modules
 (``controller.idempotency``, ``controller.task_tokens``) use this protocol only; they never build
 a storage request themselves.
 """
@@ -58,4 +60,16 @@ class RequestStore(Protocol):
     def take(self, key: str, token: str) -> bool:
         """Remove ``token`` from ``key``; ``False`` when it is no longer there (someone took it,
         or a newer token replaced it)."""
+        ...
+
+    def own(self, key: str, request_id: str, *, now: int) -> None:
+        """Record that the controller created the resource of ``key`` (for ``request_id``)."""
+        ...
+
+    def owner(self, key: str) -> str | None:
+        """The request that created the resource of ``key``; ``None``: not the controller."""
+        ...
+
+    def disown(self, key: str) -> None:
+        """The resource of ``key`` is gone: forget it."""
         ...

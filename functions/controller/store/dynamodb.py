@@ -116,3 +116,16 @@ class DynamoDBStore:
                 return False
             raise
         return True
+
+    def own(self, key: str, request_id: str, *, now: int) -> None:
+        aws.client("dynamodb").put_item(
+            TableName=self.table,
+            Item={"requestId": {"S": key}, "createdBy": {"S": request_id}, "createdAt": {"N": str(now)}},
+        )
+
+    def owner(self, key: str) -> str | None:
+        item = self._get(key)
+        return item["createdBy"]["S"] if item and "createdBy" in item else None
+
+    def disown(self, key: str) -> None:
+        aws.client("dynamodb").delete_item(TableName=self.table, Key={"requestId": {"S": key}})

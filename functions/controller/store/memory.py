@@ -16,12 +16,14 @@ class InMemoryStore:
     def __init__(self) -> None:
         self._claims: dict[str, Claim] = {}
         self._parked: dict[str, Parked] = {}
+        self._owned: dict[str, str] = {}
         self._lock = threading.Lock()
 
     def clear(self) -> None:
         with self._lock:
             self._claims.clear()
             self._parked.clear()
+            self._owned.clear()
 
     def claim(self, request_id: str, owner: str, *, now: int, expires_at: int) -> Claim:
         with self._lock:
@@ -57,3 +59,15 @@ class InMemoryStore:
                 return False
             del self._parked[key]
             return True
+
+    def own(self, key: str, request_id: str, *, now: int) -> None:
+        with self._lock:
+            self._owned[key] = request_id
+
+    def owner(self, key: str) -> str | None:
+        with self._lock:
+            return self._owned.get(key)
+
+    def disown(self, key: str) -> None:
+        with self._lock:
+            self._owned.pop(key, None)

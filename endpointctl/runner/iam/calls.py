@@ -1,0 +1,100 @@
+"""What IAM asks about an SDK call: the actions, resource ARNs and request context it is
+authorized with, as the service authorization reference and the services' docs describe them.
+
+The simulated endpoint services' calls are each simulator's to map (``Simulator.authorizations``:
+its service is its home's knowledge); this module maps the services every endpoint type shares
+(the requests table, Step Functions, EventBridge, SNS, Lambda):
+
+- the action is the service's IAM prefix and the operation, except where the reference names it
+  otherwise (Lambda ``Invoke`` → ``lambda:InvokeFunction``);
+- publishing to an encrypted SNS topic also needs ``kms:GenerateDataKey*`` and ``kms:Decrypt`` on
+  its key (https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html);
+- context: ``aws:SecureTransport`` (every SDK call uses TLS) and ``aws:ResourceTag/*`` from the
+  resource's tags (the simulators know them).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from endpointctl.runner.iam.evaluator import IamRequest
+from endpointctl.sim.iam import Authorization, arn
+from endpointctl.template import REGION
+
+#: Operation → IAM action, where the reference does not spell it as the operation.
+_ACTIONS = {("lambda", "Invoke"): "lambda:InvokeFunction"}
+#: IAM's prefix of a botocore service, where it is not the service's name.
+_PREFIXES = {"stepfunctions": "states"}
+_TASK_RESPONSES = ("SendTaskSuccess", "SendTaskFailure", "SendTaskHeartbeat")
+
+
+@dataclass(frozen=True)
+class World:
+    """What the mapping needs to know of the simulated account."""
+
+    #: The tags of an existing resource (``None``: it has none, or does not exist).
+    tags_of: Callable[[str], dict[str, str] | None]
+    #: A simulated service's own mapping of its calls (``None``: not a simulated service).
+    simulated: Callable[[str, str, dict[str, Any]], list[Authorization] | None]
+    #: The state machine a task token belongs to.
+    machine_of_token: Callable[[str], str | None]
+    #: An encrypted topic's KMS key.
+    key_of_topic: Callable[[str], str | None]
+    #: A resource's own policy.
+    resource_policy: Callable[[str], str | None]
+
+
+def _shared(service: str, operation: str, params: dict[str, Any], world: World) -> list[Authorization]:
+    action = _ACTIONS.get((service, operation), f"{_PREFIXES.get(service, service)}:{operation}")
+    if service == "dynamodb":
+        return [(action, arn("dynamodb", f"table/{params.get('TableName')}"), {})]
+    if service == "stepfunctions" and operation in _TASK_RESPONSES:
+        # A token of no execution names no state machine: nothing can allow it.
+        machine = world.machine_of_token(str(params.get("taskToken")))
+        return [(action, machine or arn("states", "stateMachine:no-such-token"), {})]
+    if service == "stepfunctions":
+        return [(action, str(params.get("stateMachineArn") or params.get("executionArn") or "*"), {})]
+    if service == "events":
+        buses = [str(entry.get("EventBusName") or "default") for entry in params.get("Entries", [])]
+        return [(action, b if b.startswith("arn:") else arn("events", f"event-bus/{b}"), {}) for b in buses]
+    if service == "sns":
+        topic = str(params.get("TopicArn") or params.get("TargetArn") or "*")
+        key = world.key_of_topic(topic)
+        via = {"kms:ViaService": f"sns.{REGION}.amazonaws.com"}
+        return [(action, topic, {})] + (
+            [("kms:GenerateDataKey", key, via), ("kms:Decrypt", key, via)] if key else []
+        )
+    if service == "sts" and operation == "AssumeRole":
+        return [("sts:AssumeRole", str(params.get("RoleArn")), {})]
+    if service == "lambda":
+        name = str(params.get("FunctionName"))
+        return [(action, name if name.startswith("arn:") else arn("lambda", f"function:{name}"), {})]
+    return [(action, "*", {})]
+
+
+def requests_for(
+    service: str, operation: str, params: dict[str, Any], principal: str, world: World
+) -> list[IamRequest]:
+    """Every authorization one call needs (all must be allowed)."""
+    wanted = world.simulated(service, operation, params)
+    if wanted is None:
+        wanted = _shared(service, operation, params, world)
+    found = []
+    for action, resource, context in wanted:
+        context = {"aws:SecureTransport": "true", **context}
+        for key, value in (world.tags_of(resource) or {}).items():
+            context[f"aws:ResourceTag/{key}"] = value
+        found.append(
+            IamRequest(
+                principal=principal,
+                action=action,
+                resource=resource,
+                context=tuple(
+                    sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in context.items())
+                ),
+                resource_policy=world.resource_policy(resource),
+            )
+        )
+    return found

@@ -1,0 +1,331 @@
+"""SageMaker real-time endpoints: ``CreateEndpoint`` (and, optionally, the endpoint config first).
+
+Ownership: everything created here carries the tag ``ml-endpoint-controller:request-id`` with the
+request id, so a retried create recognizes its own resources and a rollback never deletes a
+resource of someone else's, even if asked to by a bug.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any, ClassVar
+
+from botocore.exceptions import ClientError
+
+from controller import aws, catalog
+from controller.errors import EndpointAlreadyExists, PrerequisiteNotFound, TransientServiceError
+from controller.providers.base import (
+    Creation,
+    NotOwned,
+    Observation,
+    Ownership,
+    Provider,
+    Resource,
+    StateChange,
+    Status,
+)
+from controller.providers.sagemaker.rules import deployment_rules, tag_rules
+from controller.validation import FieldError, check_operation
+
+OWNER_TAG = catalog.CONTROLLER.owner_tag
+MANAGED_TAG = catalog.CONTROLLER.managed_tag
+MANAGED_VALUE = catalog.CONTROLLER.managed_value
+ENDPOINT = "endpoint"
+CONFIG = "endpoint-config"
+
+_STATUS = {
+    "InService": Status.READY,
+    "Failed": Status.FAILED,
+    "UpdateRollbackFailed": Status.FAILED,
+    "Deleting": Status.DELETING,
+    # Creating, Updating, SystemUpdating, RollingBack, OutOfService: still on its way.
+}
+
+
+def normalize(endpoint_status: str) -> Status:
+    """The normalized status of a ``DescribeEndpoint`` ``EndpointStatus``."""
+    return _STATUS.get(endpoint_status, Status.CREATING)
+
+
+def _spelled(raw: str) -> str:
+    """``DescribeEndpoint``'s spelling of a state-change event's status: the events spell it in
+    upper snake case (``IN_SERVICE`` → ``InService``, ``UPDATE_ROLLBACK_FAILED``); either is read."""
+    if raw.isupper() or "_" in raw:
+        return "".join(word.title() for word in raw.split("_"))
+    return raw
+
+
+def _is_missing(exc: ClientError) -> bool:
+    # SageMaker answers a missing endpoint or config with a ValidationException whose message is
+    # the only documented signal ("Could not find endpoint ...").
+    return aws.error_code(exc) in ("ValidationException", "ResourceNotFound") and (
+        "could not find" in aws.error_message(exc).lower()
+        or "does not exist" in aws.error_message(exc).lower()
+    )
+
+
+class SageMakerProvider(Provider):
+    """The ``sagemaker`` endpoint type."""
+
+    endpoint_type: ClassVar[str] = "sagemaker"
+    service: ClassVar[str] = "sagemaker"
+    default_timeout_seconds: ClassVar[int] = 3600
+    default_poll_seconds: ClassVar[int] = 30
+    teardown_bound_seconds: ClassVar[int] = 3600
+    endpoint_kind: ClassVar[str] = ENDPOINT
+    #: A config must not be deleted while an endpoint uses it.
+    teardown_order: ClassVar[tuple[str, ...]] = (ENDPOINT, CONFIG)
+
+    # -- validation ---------------------------------------------------------------------------
+    def validate(self, action: str, params: Any) -> list[FieldError]:
+        if action == "delete":
+            return self._validate_delete(params)
+        if not isinstance(params, dict):
+            return check_operation(params, "sagemaker", "CreateEndpoint")
+        endpoint_params = {k: v for k, v in params.items() if k != "EndpointConfig"}
+        errors = check_operation(endpoint_params, "sagemaker", "CreateEndpoint")
+        deployment_rules(params.get("DeploymentConfig"), errors)
+        tag_rules(params.get("Tags"), errors)
+        if "EndpointConfig" in params:
+            config = params["EndpointConfig"]
+            errors += check_operation(config, "sagemaker", "CreateEndpointConfig", "params.EndpointConfig")
+            if isinstance(config, dict):
+                tag_rules(config.get("Tags"), errors, "params.EndpointConfig.Tags")
+            if isinstance(config, dict) and config.get("EndpointConfigName") != params.get(
+                "EndpointConfigName"
+            ):
+                errors.append(
+                    FieldError(
+                        "params.EndpointConfig.EndpointConfigName",
+                        "must equal params.EndpointConfigName",
+                    )
+                )
+        return errors
+
+    def _validate_delete(self, params: Any) -> list[FieldError]:
+        if not isinstance(params, dict):
+            return [FieldError("params", "must be an object")]
+        errors = check_operation(params, "sagemaker", "DeleteEndpoint", only=("EndpointName",))
+        if params.get("EndpointName") is None:
+            errors.insert(0, FieldError("params.EndpointName", "is required"))
+        extra = set(params) - {"EndpointName", "DeleteEndpointConfig"}
+        errors += [
+            FieldError(f"params.{name}", "is not a field of a delete request") for name in sorted(extra)
+        ]
+        flag = params.get("DeleteEndpointConfig")
+        if flag is not None and not isinstance(flag, bool):
+            errors.append(FieldError("params.DeleteEndpointConfig", "must be true or false"))
+        return errors
+
+    # -- create ---------------------------------------------------------------------------------
+    def create(self, params: dict[str, Any], request_id: str, created: list[Resource]) -> Creation:
+        sagemaker = aws.client("sagemaker")
+        name, config_name = params["EndpointName"], params["EndpointConfigName"]
+        tags = self._tags(params.get("Tags", []), request_id)
+        config_owned = "EndpointConfig" in params
+
+        # An endpoint of that name that this request did not create is never touched.
+        arn = self._endpoint_arn(name)
+        if arn is not None:
+            if self._owner(arn) != request_id:
+                raise EndpointAlreadyExists(
+                    f"endpoint {name} already exists and this request did not create it"
+                )
+            created.append(Resource(kind=ENDPOINT, id=name))  # a retry: ours already
+            return Creation(name, self.describe(Resource(kind=ENDPOINT, id=name)))
+
+        # The seed's advice: DescribeEndpointConfig before CreateEndpoint (also: is it ours?).
+        config_arn = self._config_arn(config_name)
+        if config_owned:
+            if config_arn is None:
+                inline = params["EndpointConfig"]
+                try:
+                    sagemaker.create_endpoint_config(
+                        **{**inline, "Tags": self._tags(inline.get("Tags", []), request_id)}
+                    )
+                except ClientError as exc:
+                    # A missing model is documented only by the message ("Could not find model").
+                    if "could not find model" in aws.error_message(exc).lower():
+                        raise PrerequisiteNotFound(
+                            f"{aws.error_message(exc)} (named by {config_name})"
+                        ) from exc
+                    raise
+                created.append(Resource(kind=CONFIG, id=config_name))
+            elif self._owner(config_arn) == request_id:
+                created.append(Resource(kind=CONFIG, id=config_name))  # a retry: ours already
+            else:
+                raise EndpointAlreadyExists(
+                    f"endpoint configuration {config_name} already exists and this request did not create it"
+                )
+        elif config_arn is None:
+            raise PrerequisiteNotFound(f"endpoint configuration {config_name} does not exist")
+
+        request: dict[str, Any] = {"EndpointName": name, "EndpointConfigName": config_name, "Tags": tags}
+        if "DeploymentConfig" in params:
+            request["DeploymentConfig"] = params["DeploymentConfig"]
+        try:
+            response = sagemaker.create_endpoint(**request)
+        except ClientError as exc:
+            message = aws.error_message(exc).lower()
+            if "already exist" in message:
+                arn = self._endpoint_arn(name)
+                if arn is not None and self._owner(arn) == request_id:
+                    created.append(Resource(kind=ENDPOINT, id=name))
+                    return Creation(name, self.describe(Resource(kind=ENDPOINT, id=name)))
+                raise EndpointAlreadyExists(
+                    f"endpoint {name} already exists and this request did not create it"
+                ) from exc
+            if "could not find endpoint configuration" in message:
+                # Eventual consistency right after the config was found or created (documented).
+                raise TransientServiceError(
+                    f"CreateEndpoint: endpoint configuration {config_name} not visible yet"
+                ) from exc
+            raise
+        created.append(Resource(kind=ENDPOINT, id=name))
+        return Creation(
+            name,
+            Observation(
+                status=Status.CREATING,
+                provider_status="Creating",
+                arn=response.get("EndpointArn"),
+                url=self._url(name),
+            ),
+        )
+
+    @staticmethod
+    def _tags(user_tags: list[dict[str, str]], request_id: str) -> list[dict[str, str]]:
+        # SageMaker allows 50 tags; the controller's are added while there is room, the ownership
+        # tag first. With 50 of the user's own, ownership rests on the execution's record alone.
+        tags = list(user_tags)
+        for key, value in ((OWNER_TAG, request_id), (MANAGED_TAG, MANAGED_VALUE)):
+            if len(tags) < 50:
+                tags.append({"Key": key, "Value": value})
+        return tags
+
+    def _config_arn(self, config_name: str) -> str | None:
+        try:
+            return str(
+                aws.client("sagemaker").describe_endpoint_config(EndpointConfigName=config_name)[
+                    "EndpointConfigArn"
+                ]
+            )
+        except ClientError as exc:
+            if _is_missing(exc):
+                return None
+            raise
+
+    def _endpoint_arn(self, name: str) -> str | None:
+        try:
+            return str(aws.client("sagemaker").describe_endpoint(EndpointName=name)["EndpointArn"])
+        except ClientError as exc:
+            if _is_missing(exc):
+                return None
+            raise
+
+    def _owner(self, arn: str) -> str | None:
+        response = aws.client("sagemaker").list_tags(ResourceArn=arn, MaxResults=100)
+        for tag in response.get("Tags", []):
+            if tag.get("Key") == OWNER_TAG:
+                return str(tag.get("Value"))
+        return None
+
+    @staticmethod
+    def _url(name: str) -> str:
+        region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION", "us-east-1")
+        return f"https://runtime.sagemaker.{region}.amazonaws.com/endpoints/{name}/invocations"
+
+    # -- describe / delete ----------------------------------------------------------------------
+    def describe(self, resource: Resource) -> Observation:
+        sagemaker = aws.client("sagemaker")
+        try:
+            if resource.kind == CONFIG:
+                config = sagemaker.describe_endpoint_config(EndpointConfigName=resource.id)
+                return Observation(
+                    status=Status.READY, provider_status="Exists", arn=config["EndpointConfigArn"]
+                )
+            endpoint = sagemaker.describe_endpoint(EndpointName=resource.id)
+        except ClientError as exc:
+            if _is_missing(exc):
+                return Observation(status=Status.ABSENT)
+            raise
+        status = str(endpoint["EndpointStatus"])
+        return Observation(
+            status=normalize(status),
+            provider_status=status,
+            arn=endpoint.get("EndpointArn"),
+            url=self._url(resource.id),
+            reason=endpoint.get("FailureReason"),
+        )
+
+    def ownership(self, resource: Resource) -> Ownership:
+        arn = (self._config_arn if resource.kind == CONFIG else self._endpoint_arn)(resource.id)
+        if arn is None:
+            return Ownership.ABSENT
+        return Ownership.NOT_OWNED if self._owner(arn) is None else Ownership.OWNED
+
+    def delete(self, resource: Resource, *, owner: str | None, role_arn: str | None = None) -> None:
+        # The function's role deletes only what carries the ownership tag (its IAM condition).
+        sagemaker = aws.client_as("sagemaker", role_arn) if role_arn else aws.client("sagemaker")
+        if owner is not None:
+            arn = (self._config_arn if resource.kind == CONFIG else self._endpoint_arn)(resource.id)
+            if arn is None:
+                return
+            found = self._owner(arn)
+            if found is not None and found != owner:
+                raise NotOwned(f"{resource.label} belongs to request {found}")
+        try:
+            if resource.kind == CONFIG:
+                sagemaker.delete_endpoint_config(EndpointConfigName=resource.id)
+            else:
+                sagemaker.delete_endpoint(EndpointName=resource.id)
+        except ClientError as exc:
+            if not _is_missing(exc):
+                raise
+
+    def delete_targets(self, params: dict[str, Any]) -> list[Resource]:
+        name = params["EndpointName"]
+        targets = [Resource(kind=ENDPOINT, id=name)]
+        if params.get("DeleteEndpointConfig"):
+            config = self.live_config(name)
+            if config:
+                targets.append(Resource(kind=CONFIG, id=config))
+        return targets
+
+    def live_config(self, name: str) -> str | None:
+        """The endpoint config endpoint ``name`` runs on (``None`` when there is no endpoint)."""
+        try:
+            endpoint = aws.client("sagemaker").describe_endpoint(EndpointName=name)
+        except ClientError as exc:
+            if _is_missing(exc):
+                return None
+            raise
+        config = endpoint.get("EndpointConfigName")
+        return str(config) if config else None
+
+    # -- state-change events ----------------------------------------------------------------------
+    def read_state_change(self, event: dict[str, Any]) -> StateChange | None:
+        """The endpoint and status a ``SageMaker Endpoint State Change`` event reports (either
+        casing); ``None`` for any other event."""
+        changes = catalog.get(self.endpoint_type).state_changes
+        if changes is None or (event.get("source"), event.get("detail-type")) != (
+            changes.source,
+            changes.detail_type,
+        ):
+            return None
+        detail = event.get("detail")
+        if not isinstance(detail, dict) or not isinstance(detail.get("EndpointName"), str):
+            return None
+        raw = str(detail.get("EndpointStatus") or "")
+        spelled = _spelled(raw)
+        status = Status.ABSENT if spelled == "Deleted" else normalize(spelled)
+        tags = detail.get("Tags")
+        owner = tags.get(OWNER_TAG) if isinstance(tags, dict) else None
+        return StateChange(
+            endpoint_id=detail["EndpointName"],
+            status=status,
+            provider_status=spelled,
+            owner=str(owner) if owner is not None else None,
+        )
+
+
+PROVIDER = SageMakerProvider

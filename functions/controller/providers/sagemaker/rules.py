@@ -1,0 +1,84 @@
+"""SageMaker's request rules beyond its service model (botocore's model checks types, lengths,
+patterns and required members; these are the rules the CreateEndpoint documentation states in
+prose, in ``../shared/seeds/sagemaker-create-endpoint-api.txt``), and the tag keys a request may
+not set."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from controller import catalog
+from controller.validation import FieldError
+
+#: Tag keys a request may not set: AWS's own, and the controller's (``ml-endpoint-controller:``).
+RESERVED_TAG_PREFIXES = ("aws:", catalog.CONTROLLER.owner_tag.split(":")[0] + ":")
+
+
+def _percent_rule(size: Any, path: str, low: int, high: int, errors: list[FieldError]) -> None:
+    if isinstance(size, dict) and size.get("Type") == "CAPACITY_PERCENT":
+        value = size.get("Value")
+        if isinstance(value, int) and not low <= value <= high:
+            errors.append(FieldError(f"{path}.Value", f"must be {low}-{high} percent of capacity"))
+
+
+def deployment_rules(config: Any, errors: list[FieldError]) -> None:
+    """Rules the CreateEndpoint documentation states beyond the service model."""
+    if not isinstance(config, dict):
+        return
+    path = "params.DeploymentConfig"
+    blue_green, rolling = config.get("BlueGreenUpdatePolicy"), config.get("RollingUpdatePolicy")
+    if blue_green is not None and rolling is not None:
+        errors.append(FieldError(path, "takes BlueGreenUpdatePolicy or RollingUpdatePolicy, not both"))
+    if isinstance(blue_green, dict):
+        routing = blue_green.get("TrafficRoutingConfiguration")
+        if isinstance(routing, dict):
+            routing_path = f"{path}.BlueGreenUpdatePolicy.TrafficRoutingConfiguration"
+            kind = routing.get("Type")
+            for member, wanted in (("CanarySize", "CANARY"), ("LinearStepSize", "LINEAR")):
+                if kind == wanted and member not in routing:
+                    errors.append(
+                        FieldError(f"{routing_path}.{member}", f"is required when Type is {wanted}")
+                    )
+                if member in routing and kind != wanted:
+                    errors.append(
+                        FieldError(f"{routing_path}.{member}", f"is only allowed when Type is {wanted}")
+                    )
+            _percent_rule(routing.get("CanarySize"), f"{routing_path}.CanarySize", 1, 50, errors)
+            _percent_rule(routing.get("LinearStepSize"), f"{routing_path}.LinearStepSize", 10, 50, errors)
+            waits = [routing.get("WaitIntervalInSeconds"), blue_green.get("TerminationWaitInSeconds")]
+            limit = blue_green.get("MaximumExecutionTimeoutInSeconds")
+            total = sum(w for w in waits if isinstance(w, int) and not isinstance(w, bool))
+            if isinstance(limit, int) and limit <= total:
+                errors.append(
+                    FieldError(
+                        f"{path}.BlueGreenUpdatePolicy.MaximumExecutionTimeoutInSeconds",
+                        "must be larger than TerminationWaitInSeconds + WaitIntervalInSeconds",
+                    )
+                )
+    if isinstance(rolling, dict):
+        rolling_path = f"{path}.RollingUpdatePolicy"
+        _percent_rule(rolling.get("MaximumBatchSize"), f"{rolling_path}.MaximumBatchSize", 5, 50, errors)
+        _percent_rule(
+            rolling.get("RollbackMaximumBatchSize"),
+            f"{rolling_path}.RollbackMaximumBatchSize",
+            1,
+            100,
+            errors,
+        )
+
+
+def tag_rules(tags: Any, errors: list[FieldError], path: str = "params.Tags") -> None:
+    if not isinstance(tags, list):
+        return
+    seen: dict[str, int] = {}
+    for index, tag in enumerate(tags):
+        key = tag.get("Key") if isinstance(tag, dict) else None
+        if not isinstance(key, str):
+            continue
+        if key.lower().startswith(RESERVED_TAG_PREFIXES):
+            errors.append(
+                FieldError(f"{path}[{index}].Key", f"may not start with {key.split(':')[0]}: (reserved)")
+            )
+        if key in seen:
+            errors.append(FieldError(f"{path}[{index}].Key", f"repeats Tags[{seen[key]}].Key ({key})"))
+        seen.setdefault(key, index)

@@ -1,0 +1,148 @@
+"""The runner authorizes every call with the synthesized IAM (endpointctl/runner/iam): the
+statements this template really holds, allowed and denied, as AWS's evaluation logic decides."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+from typing import Any
+
+import pytest
+
+from endpointctl.runner import LocalRunner, quiet_stdout
+from endpointctl.template import resources
+from tests.conftest import Runner
+
+pytestmark = pytest.mark.slow
+
+OWNER_TAG = "ml-endpoint-controller:request-id"
+ARN = "arn:aws:{service}:us-east-1:123456789012:{resource}"
+
+
+@pytest.fixture
+def runner(template: dict[str, Any]) -> Iterator[LocalRunner]:
+    with (
+        quiet_stdout(),
+        LocalRunner(template, {"sagemaker": {"existing": {"endpoints": ["theirs"]}}}) as world,
+    ):
+        yield world
+
+
+def role_of(runner: LocalRunner, title: str) -> str:
+    [name] = [n for n in runner.staged.roles if n.startswith(f"{title}Function")]
+    return runner.staged.roles[name]
+
+
+def allowed(runner: LocalRunner, role: str, service: str, operation: str, **params: Any) -> bool:
+    return runner.authorizer.check(role, service, operation, params) is None
+
+
+def test_each_function_may_call_its_own_service_only(runner: LocalRunner) -> None:
+    sagemaker, aml = role_of(runner, "SageMaker"), role_of(runner, "Aml")
+    assert allowed(runner, sagemaker, "sagemaker", "DescribeEndpoint", EndpointName="anything")
+    assert allowed(runner, sagemaker, "sagemaker", "CreateEndpoint", EndpointName="e", EndpointConfigName="c")
+    assert not allowed(runner, aml, "sagemaker", "DescribeEndpoint", EndpointName="anything")
+    assert allowed(runner, aml, "machinelearning", "GetMLModel", MLModelId="m")
+    assert not allowed(runner, sagemaker, "machinelearning", "GetMLModel", MLModelId="m")
+    assert not allowed(runner, sagemaker, "sagemaker", "CreateModel", ModelName="m")  # never granted
+
+
+def test_sagemaker_deletes_need_the_controllers_ownership_tag(runner: LocalRunner) -> None:
+    role = role_of(runner, "SageMaker")
+    backend = runner.simulators["sagemaker"].backend()  # type: ignore[attr-defined]
+    # "theirs" exists without the tag: the DeleteOnlyWhatTheControllerCreated condition refuses
+    assert not allowed(runner, role, "sagemaker", "DeleteEndpoint", EndpointName="theirs")
+    backend.endpoints["theirs"].tags.append({"Key": OWNER_TAG, "Value": "r-1"})
+    try:
+        assert allowed(runner, role, "sagemaker", "DeleteEndpoint", EndpointName="theirs")
+    finally:
+        backend.endpoints["theirs"].tags.pop()
+
+
+def test_the_requests_table_is_the_only_table(runner: LocalRunner, template: dict[str, Any]) -> None:
+    role = role_of(runner, "Neptune")
+    [table] = resources(template, "AWS::DynamoDB::Table")
+    assert allowed(runner, role, "dynamodb", "PutItem", TableName=table)
+    assert allowed(runner, role, "dynamodb", "GetItem", TableName=table)
+    assert not allowed(runner, role, "dynamodb", "PutItem", TableName="SomeoneElsesTable")
+    assert not allowed(runner, role, "dynamodb", "Scan", TableName=table)  # single items only
+
+
+def test_a_task_token_answers_only_the_functions_own_state_machine(runner: LocalRunner) -> None:
+    role = role_of(runner, "SageMaker")
+    own = runner.arns["sagemaker"]
+    other = runner.arns["aml"]
+    world = runner.authorizer.world
+    runner.authorizer.world = replace(
+        world, machine_of_token=lambda token: {"own": own, "other": other}.get(token)
+    )
+    try:
+        assert_token_rules(runner, role, own)
+    finally:
+        runner.authorizer.world = world
+
+
+def assert_token_rules(runner: LocalRunner, role: str, own: str) -> None:
+    assert allowed(runner, role, "stepfunctions", "SendTaskSuccess", taskToken="own")
+    assert not allowed(runner, role, "stepfunctions", "SendTaskSuccess", taskToken="other")
+    assert not allowed(runner, role_of(runner, "Aml"), "stepfunctions", "SendTaskSuccess", taskToken="other")
+    assert not allowed(runner, role, "stepfunctions", "SendTaskSuccess", taskToken="unknown")
+
+
+def test_eventbridge_may_invoke_a_function_only_for_its_rule(runner: LocalRunner) -> None:
+    [rule] = runner.staged.default_bus_rules
+    function = ARN.format(
+        service="lambda",
+        resource="function:" + next(n for n in runner.staged.roles if n.startswith("SageMakerFunction")),
+    )
+    assert runner._events_may_invoke(rule, function)
+    other = {"Targets": []}
+    assert not runner.authorizer.service_may(
+        "events.amazonaws.com",
+        "lambda:InvokeFunction",
+        function,
+        {
+            "aws:SourceArn": ARN.format(service="events", resource="rule/SomeOtherRule"),
+            "aws:SourceAccount": "123456789012",
+        },
+    )
+    assert other  # a rule the template does not hold has no permission to name
+
+
+def test_a_denied_call_fails_as_the_service_fails_it(
+    local_run: Runner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from endpointctl.runner.iam import policies
+
+    read = policies.Policies.read
+
+    def without_sagemaker_grants(template: dict[str, Any], staged: Any) -> Any:
+        found = read(template, staged)
+
+        def without(statement: dict[str, Any]) -> dict[str, Any]:
+            actions = statement.get("Action")
+            kept = [
+                a
+                for a in ([actions] if isinstance(actions, str) else actions)
+                if a != "sagemaker:CreateEndpoint"
+            ]
+            return {**statement, "Action": kept or ["none:none"]}
+
+        for arn, documents in found.identity.items():
+            if "SageMakerFunction" in arn:
+                found.identity[arn] = [
+                    {**d, "Statement": [without(s) for s in d["Statement"]]} for d in documents
+                ]
+        return found
+
+    monkeypatch.setattr(policies.Policies, "read", staticmethod(without_sagemaker_grants))
+    request = {"endpointType": "sagemaker", "params": {"EndpointName": "ep", "EndpointConfigName": "cfg"}}
+
+    [result] = local_run([request])
+
+    assert result["error"] == "ProviderError"
+    detail = result["notifications"]["events"][0]["detail"]
+    assert "AccessDeniedException" in detail["error"]["message"]
+    assert "not authorized to perform: sagemaker:CreateEndpoint" in detail["error"]["message"]
+    assert "sagemaker:CreateEndpoint" in result["calls"]  # a denied call is still a call made
+    assert result["remaining"]["sagemaker"]["endpoints"] == []
