@@ -18,7 +18,7 @@ node_modules/.installed: package.json package-lock.json
 	touch $@
 
 ## make demo: set up, then run `endpointctl local demo` (no AWS account needed)
-demo: $(BIN)/.installed
+demo: $(BIN)/.installed node_modules/.installed
 	$(BIN)/endpointctl local demo
 
 ## make test: set up, then lint, type-check and run every test

@@ -146,3 +146,24 @@ def test_a_denied_call_fails_as_the_service_fails_it(
     assert "not authorized to perform: sagemaker:CreateEndpoint" in detail["error"]["message"]
     assert "sagemaker:CreateEndpoint" in result["calls"]  # a denied call is still a call made
     assert result["remaining"]["sagemaker"]["endpoints"] == []
+
+
+def test_cloudwatch_alarms_may_publish_to_the_alarm_topic_and_use_its_key(
+    runner: LocalRunner, template: dict[str, Any]
+) -> None:
+    [alarm_topic] = [lid for lid in resources(template, "AWS::SNS::Topic") if "Alarm" in lid]
+    topic = runner.staged.resolve({"Ref": alarm_topic})
+    key = runner.authorizer.policies.keys[topic]
+    alarm = ARN.format(service="cloudwatch", resource="alarm:SageMakerRollbackFailed")
+    mine = {"aws:SourceAccount": "123456789012", "aws:SourceArn": alarm}
+    service = "cloudwatch.amazonaws.com"
+    assert runner.authorizer.service_may(service, "sns:Publish", topic, mine)
+    assert runner.authorizer.service_may(service, "kms:GenerateDataKey", key, mine)
+    assert runner.authorizer.service_may(service, "kms:Decrypt", key, mine)
+    # another account's alarm, or no source at all: refused by the topic's own policy
+    theirs = {
+        "aws:SourceAccount": "210987654321",
+        "aws:SourceArn": alarm.replace("123456789012", "210987654321"),
+    }
+    assert not runner.authorizer.service_may(service, "sns:Publish", topic, theirs)
+    assert not runner.authorizer.service_may(service, "sns:Publish", topic, {})
