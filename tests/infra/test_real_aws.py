@@ -18,8 +18,9 @@ from aws_cdk.assertions import Template
 import app as cdk_app
 from endpointctl import project_root
 from endpointctl.synth import SynthError, cdk_context, synthesize
-from infra import catalog, nag
+from infra import catalog
 from infra.config import Config, ConfigError
+from tests.infra.acknowledgments import record_acknowledgments
 
 PARTITION = {"Ref": "AWS::Partition"}
 REGION = {"Ref": "AWS::Region"}
@@ -88,14 +89,7 @@ def _join(*parts: Any) -> dict[str, Any]:
 
 def _acknowledged(monkeypatch: pytest.MonkeyPatch, context: dict[str, Any]) -> list[tuple[str, str, str]]:
     """Synthesize in-process (cdk-nag runs) and return every acknowledgment made."""
-    found: list[tuple[str, str, str]] = []
-    original = nag.ack
-
-    def record(scope: Any, rule: str, reason: str) -> None:
-        found.append((scope.node.path, rule, reason))
-        original(scope, rule, reason)
-
-    monkeypatch.setattr(nag, "ack", record)
+    found = record_acknowledgments(monkeypatch)
     app, _ = _app(context)
     app.synth()
     return found

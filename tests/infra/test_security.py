@@ -16,7 +16,8 @@ from aws_cdk import aws_sns as sns
 from aws_cdk.assertions import Capture, Match, Template
 
 import app as cdk_app
-from infra import catalog, nag
+from infra import catalog
+from tests.infra.acknowledgments import record_acknowledgments
 
 #: Every endpoint type's title (the prefix of its constructs), in catalog order.
 ENDPOINT_TYPES = tuple(row["title"] for row in catalog.rows().values())
@@ -72,14 +73,7 @@ OWN_ACKNOWLEDGMENTS = {"SageMaker": 4, "Aml": 1, "Neptune": 1}
 def test_every_acknowledgment_is_a_known_rule_with_a_specific_reason(
     monkeypatch: pytest.MonkeyPatch, context: dict[str, Any]
 ) -> None:
-    acknowledged: list[tuple[str, str, str]] = []
-    original = nag.ack
-
-    def record(scope: Any, rule: str, reason: str) -> None:
-        acknowledged.append((scope.node.path, rule, reason))
-        original(scope, rule, reason)
-
-    monkeypatch.setattr(nag, "ack", record)
+    acknowledged = record_acknowledgments(monkeypatch)
     app = _app(context)
     stack = cdk_app.build(app)
     app.synth()  # passes: nothing unacknowledged
