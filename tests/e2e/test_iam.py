@@ -167,3 +167,50 @@ def test_cloudwatch_alarms_may_publish_to_the_alarm_topic_and_use_its_key(
     }
     assert not runner.authorizer.service_may(service, "sns:Publish", topic, theirs)
     assert not runner.authorizer.service_may(service, "sns:Publish", topic, {})
+
+
+def test_an_inline_config_may_pass_this_accounts_roles_and_keys_to_sagemaker_only(
+    runner: LocalRunner,
+) -> None:
+    role = role_of(runner, "SageMaker")
+    own_role = "arn:aws:iam::123456789012:role/sagemaker-execution"
+    own_key = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+
+    def config(**extra: Any) -> bool:
+        return allowed(runner, role, "sagemaker", "CreateEndpointConfig", EndpointConfigName="c", **extra)
+
+    assert config(ExecutionRoleArn=own_role)
+    assert config(KmsKeyId=own_key)
+    assert config(KmsKeyId="1234abcd-12ab-34cd-56ef-1234567890ab")  # a bare key id: this region's key
+    assert not config(ExecutionRoleArn=own_role.replace("123456789012", "210987654321"))
+    assert not config(KmsKeyId=own_key.replace("us-east-1", "eu-west-1"))
+    # PassRole is allowed only towards SageMaker, KMS grants only through it
+    assert runner.authorizer.check(role, "iam", "PassRole", {"RoleArn": own_role}) is not None
+
+
+def test_an_inline_config_with_a_key_and_an_execution_role_is_created_under_iam(local_run: Runner) -> None:
+    """A customer's key has (as far as the runner knows) KMS's default key policy, which lets this
+    account's IAM policies decide: the function's grants then allow SageMaker to use it."""
+    config = {
+        "EndpointConfigName": "keyed-cfg",
+        "ProductionVariants": [
+            {
+                "VariantName": "AllTraffic",
+                "ModelName": "m",
+                "InstanceType": "ml.m5.large",
+                "InitialInstanceCount": 1,
+            }
+        ],
+        "KmsKeyId": "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+        "ExecutionRoleArn": "arn:aws:iam::123456789012:role/sagemaker-execution",
+    }
+    request = {
+        "endpointType": "sagemaker",
+        "params": {"EndpointName": "keyed", "EndpointConfigName": "keyed-cfg", "EndpointConfig": config},
+    }
+
+    [result] = local_run([request])
+
+    assert result["status"] == "SUCCEEDED", result.get("cause")
+    assert {"sagemaker:CreateEndpointConfig", "sagemaker:CreateEndpoint"} <= set(result["calls"])
+    assert result["remaining"]["sagemaker"]["endpoints"] == ["keyed"]

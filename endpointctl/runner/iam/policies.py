@@ -53,7 +53,7 @@ class Policies:
         return self.identity.get(arn, [])
 
     def resource_policy(self, arn: str) -> str | None:
-        policy = self.resource.get(arn)
+        policy = self.resource.get(arn) or _default_key_policy(arn)
         return json.dumps(policy, sort_keys=True) if policy else None
 
     @classmethod
@@ -115,3 +115,27 @@ class Policies:
         if conditions:
             statement["Condition"] = conditions
         self._add(str(properties["FunctionName"]), {"Statement": [statement]})
+
+
+def _default_key_policy(arn: str) -> dict[str, Any] | None:
+    """A KMS key of this account that the template does not hold (one a request names, such as an
+    endpoint config's ``KmsKeyId``) has, as far as the runner can know, KMS's default key policy:
+    one statement that lets the account use IAM policies for every KMS operation on the key
+    (https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html, "Allows access
+    to the AWS account and enables IAM policies"). Without a key policy that allows it, no IAM
+    policy can grant access to a KMS key, so an absent policy would deny what AWS allows."""
+    parts = arn.split(":")
+    if len(parts) < 6 or parts[2] != "kms" or parts[4] != ACCOUNT or not parts[5].startswith("key/"):
+        return None
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "Enable IAM User Permissions",
+                "Effect": "Allow",
+                "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"},
+                "Action": "kms:*",
+                "Resource": "*",
+            }
+        ],
+    }
