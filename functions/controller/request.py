@@ -25,8 +25,10 @@ from pydantic import (
 from controller.errors import InvalidRequest
 from controller.validation import FieldError
 
-#: Longest poll interval and timeout accepted. A day keeps one execution's history (25,000 events)
-#: safe even when polling every second is asked for.
+#: Longest poll interval and timeout accepted. These alone do not keep an execution under Step
+#: Functions' 25,000 history events: a fixed-cadence look costs about 9 events, so 1-s polling
+#: reaches the quota after ~46 minutes (tests/e2e/test_limits.py shows the failure the runner
+#: reproduces). Keeping every valid request under it is not yet done here.
 MAX_POLL_SECONDS = 3600
 MAX_TIMEOUT_SECONDS = 86400
 REQUEST_ID_PATTERN = r"^[A-Za-z0-9_.:/=+@-]{1,128}$"
