@@ -4,6 +4,7 @@ moto keeps the resources (configs, endpoints, tags, ARNs); this module makes end
 ``Creating`` → ``InService``/``Failed`` and ``Deleting`` → gone/``Failed`` on the virtual clock,
 refuses duplicates and deletes while ``Creating`` like the real service, answers for prerequisites
 per the scenario, and injects the scenario's faults at the HTTP level (real error codes and status).
+Its scenario key's model is ``scenario.py``; what IAM authorizes each call with, ``authorization.py``.
 """
 
 from __future__ import annotations
@@ -13,8 +14,7 @@ import threading
 import time
 import uuid
 from contextlib import ExitStack
-from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 from unittest import mock
 
 from moto.sagemaker import models as sm_models
@@ -24,54 +24,13 @@ from moto.sagemaker.responses import SageMakerResponse
 from endpointctl.sim.base import DemoScene, SimulatorBase
 from endpointctl.sim.calls import CallLog
 from endpointctl.sim.faults import FaultPlan, json_error, raise_read_timeout
-from endpointctl.sim.iam import Authorization, arn, tagging
-from endpointctl.sim.scenario import ScenarioModel, Seconds, ServiceScenario, request_document
+from endpointctl.sim.iam import Authorization
+from endpointctl.sim.sagemaker.authorization import authorizations, resource_arn
+from endpointctl.sim.sagemaker.scenario import EndpointRecord, ExistingEndpoint, SageMakerScenario, Tag
+from endpointctl.sim.scenario import request_document
 from endpointctl.sim.virtual_clock import VirtualClock
 
 NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
-
-
-@dataclass
-class EndpointRecord:
-    """When an endpoint was asked to be created or deleted, in virtual seconds, and its tags."""
-
-    create_at: float | None
-    delete_at: float | None = None
-    execution: str | None = None
-    delete_execution: str | None = None
-    tags: dict[str, str] | None = None
-
-
-class Tag(ScenarioModel):
-    Key: str
-    Value: str
-
-
-class ExistingEndpoint(ScenarioModel):
-    """An endpoint in service before the run, on its config (which then exists), with its tags
-    (the controller's own tags make it one the controller created earlier)."""
-
-    EndpointName: str
-    EndpointConfigName: str | None = None
-    Tags: list[Tag] = []
-
-
-class SageMakerExisting(ScenarioModel):
-    #: A name: an endpoint in service on a config of its own (named ``<name>-config``, not created).
-    endpoints: list[str | ExistingEndpoint] = []
-    endpointConfigs: list[str] = []
-
-
-class SageMakerScenario(ServiceScenario):
-    createSeconds: Seconds = 300
-    deleteSeconds: Seconds = 60
-    outcome: Literal["InService", "Failed"] = "InService"
-    deleteOutcome: Literal["Deleted", "Failed"] = "Deleted"
-    emitEvents: bool = True
-    #: Not in the contract's scenario, for tests: events arrive late, or each one twice.
-    eventDelaySeconds: Seconds = 0
-    duplicateEvents: bool = False
-    existing: SageMakerExisting = SageMakerExisting()
 
 
 _INLINE_CONFIG = {
@@ -257,43 +216,8 @@ class SageMakerSim(SimulatorBase):
 
     # -- IAM --------------------------------------------------------------------------------------
     def authorizations(self, operation: str, params: dict[str, Any]) -> list[Authorization]:
-        """SageMaker's authorization of its calls (service authorization reference, "Actions
-        defined by Amazon SageMaker"): ``CreateEndpoint`` on the endpoint and on its config; a
-        create with ``Tags`` also needs ``sagemaker:AddTags`` ("To add tags while creating a
-        resource, you must have sagemaker:AddTags",
-        https://docs.aws.amazon.com/sagemaker/latest/dg/security_iam_id-based-policy-examples.html);
-        a config with ``ExecutionRoleArn`` needs ``iam:PassRole`` with ``iam:PassedToService``, and
-        with ``KmsKeyId`` SageMaker creates a grant on the caller's behalf (``kms:CreateGrant``,
-        ``kms:DescribeKey`` through ``kms:ViaService``)."""
-        action = f"sagemaker:{operation}"
-        tags = tagging(params.get("Tags"))
-        if operation == "CreateEndpoint":
-            endpoint = self._arn("endpoint", str(params.get("EndpointName")))
-            config = self._arn("endpoint-config", str(params.get("EndpointConfigName")))
-            return [(action, endpoint, tags), (action, config, {})] + (
-                [("sagemaker:AddTags", endpoint, tags)] if tags else []
-            )
-        if operation == "CreateEndpointConfig":
-            config = self._arn("endpoint-config", str(params.get("EndpointConfigName")))
-            found = [(action, config, tags)] + ([("sagemaker:AddTags", config, tags)] if tags else [])
-            role, key = params.get("ExecutionRoleArn"), params.get("KmsKeyId")
-            if isinstance(role, str):
-                found.append(("iam:PassRole", role, {"iam:PassedToService": "sagemaker.amazonaws.com"}))
-            if isinstance(key, str):
-                key_arn = key if key.startswith("arn:") else arn("kms", f"key/{key}")
-                via = {"kms:ViaService": "sagemaker.us-east-1.amazonaws.com"}
-                found += [
-                    ("kms:CreateGrant", key_arn, {**via, "kms:GrantIsForAWSResource": "true"}),
-                    ("kms:DescribeKey", key_arn, via),
-                ]
-            return found
-        if operation in ("DescribeEndpoint", "DeleteEndpoint", "UpdateEndpoint"):
-            return [(action, self._arn("endpoint", str(params.get("EndpointName"))), {})]
-        if operation in ("DescribeEndpointConfig", "DeleteEndpointConfig"):
-            return [(action, self._arn("endpoint-config", str(params.get("EndpointConfigName"))), {})]
-        if operation in ("ListTags", "AddTags", "DeleteTags"):
-            return [(action, str(params.get("ResourceArn")), tags)]
-        return [(action, "*", {})]
+        """SageMaker's authorization of its calls (``authorization.py``)."""
+        return authorizations(operation, params)
 
     def resource_tags(self, arn: str) -> dict[str, str] | None:
         """An endpoint's or endpoint config's tags, by its ARN (moto keeps them on the resource)."""
@@ -357,7 +281,7 @@ class SageMakerSim(SimulatorBase):
         backend = self.backend()
         if endpoint_config_name in backend.endpoint_configs:
             raise ValidationError(
-                message=f'Cannot create already existing endpoint configuration "{self._arn("endpoint-config", endpoint_config_name)}".'
+                message=f'Cannot create already existing endpoint configuration "{resource_arn("endpoint-config", endpoint_config_name)}".'
             )
         return _ORIGINAL["create_endpoint_config"](backend, endpoint_config_name, *args, **kwargs)
 
@@ -365,7 +289,7 @@ class SageMakerSim(SimulatorBase):
         if self.missing:
             for variant in production_variants:
                 raise ValidationError(
-                    message=f'Could not find model "{self._arn("model", variant.get("ModelName", ""))}".'
+                    message=f'Could not find model "{resource_arn("model", variant.get("ModelName", ""))}".'
                 )
 
     def _delete_endpoint_config(self, endpoint_config_name: str) -> None:
@@ -376,11 +300,11 @@ class SageMakerSim(SimulatorBase):
         self._refresh(endpoint_name)
         if endpoint_name in backend.endpoints:
             raise ValidationError(
-                message=f'Cannot create already existing endpoint "{self._arn("endpoint", endpoint_name)}".'
+                message=f'Cannot create already existing endpoint "{resource_arn("endpoint", endpoint_name)}".'
             )
         if endpoint_config_name not in backend.endpoint_configs:
             raise ValidationError(
-                message=f'Could not find endpoint configuration "{self._arn("endpoint-config", endpoint_config_name)}".'
+                message=f'Could not find endpoint configuration "{resource_arn("endpoint-config", endpoint_config_name)}".'
             )
         endpoint = _ORIGINAL["create_endpoint"](backend, endpoint_name, endpoint_config_name, tags)
         endpoint.endpoint_status = "Creating"
@@ -456,7 +380,7 @@ class SageMakerSim(SimulatorBase):
             return _ORIGINAL["delete_endpoint"](backend, endpoint_name)  # its own "Could not find"
         if endpoint.endpoint_status in ("Creating", "Updating", "SystemUpdating", "RollingBack", "Deleting"):
             raise ValidationError(
-                message=f'Cannot update in-progress endpoint "{self._arn("endpoint", endpoint_name)}".'
+                message=f'Cannot update in-progress endpoint "{resource_arn("endpoint", endpoint_name)}".'
             )
         timeline = self.timelines.setdefault(endpoint_name, EndpointRecord(create_at=None))
         timeline.delete_at = self.clock.now()
@@ -467,10 +391,6 @@ class SageMakerSim(SimulatorBase):
     def _list_endpoints(self, *args: Any, **kwargs: Any) -> Any:
         self.refresh_all()
         return _ORIGINAL["list_endpoints"](self.backend(), *args, **kwargs)
-
-    @staticmethod
-    def _arn(kind: str, name: str) -> str:
-        return f"arn:aws:sagemaker:us-east-1:123456789012:{kind}/{name.lower()}"
 
 
 _PATCHED = (

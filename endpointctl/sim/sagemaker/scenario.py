@@ -1,0 +1,51 @@
+"""The ``sagemaker`` scenario key (CONTRACT §3), typed, and what the simulator records per endpoint."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from endpointctl.sim.scenario import ScenarioModel, Seconds, ServiceScenario
+
+
+@dataclass
+class EndpointRecord:
+    """When an endpoint was asked to be created or deleted, in virtual seconds, and its tags."""
+
+    create_at: float | None
+    delete_at: float | None = None
+    execution: str | None = None
+    delete_execution: str | None = None
+    tags: dict[str, str] | None = None
+
+
+class Tag(ScenarioModel):
+    Key: str
+    Value: str
+
+
+class ExistingEndpoint(ScenarioModel):
+    """An endpoint in service before the run, on its config (which then exists), with its tags
+    (the controller's own tags make it one the controller created earlier)."""
+
+    EndpointName: str
+    EndpointConfigName: str | None = None
+    Tags: list[Tag] = []
+
+
+class SageMakerExisting(ScenarioModel):
+    #: A name: an endpoint in service on a config of its own (named ``<name>-config``, not created).
+    endpoints: list[str | ExistingEndpoint] = []
+    endpointConfigs: list[str] = []
+
+
+class SageMakerScenario(ServiceScenario):
+    createSeconds: Seconds = 300
+    deleteSeconds: Seconds = 60
+    outcome: Literal["InService", "Failed"] = "InService"
+    deleteOutcome: Literal["Deleted", "Failed"] = "Deleted"
+    emitEvents: bool = True
+    #: Not in the contract's scenario, for tests: events arrive late, or each one twice.
+    eventDelaySeconds: Seconds = 0
+    duplicateEvents: bool = False
+    existing: SageMakerExisting = SageMakerExisting()
