@@ -74,7 +74,11 @@ class VirtualClock:
             heapq.heappush(self._wakeups, (sleeper.at, seq))
             self._sleeping += 1
             self._advance()
-            while self._now < sleeper.at and not self._closed and not sleeper.woken:
+            # Until its moment, and until every timer due by then has run (a timer that moved the
+            # clock to this very moment must not leave the others of that moment behind).
+            while (
+                (self._now < sleeper.at or self._due(sleeper.at)) and not self._closed and not sleeper.woken
+            ):
                 self._cond.wait(timeout=5)
                 self._advance()
             if not sleeper.woken:
@@ -101,6 +105,10 @@ class VirtualClock:
         """Move time on (outside any execution, e.g. between sequential requests)."""
         with self._cond:
             self._now += max(0.0, seconds)
+
+    def _due(self, at: float) -> bool:
+        """A timer is due at or before ``at`` (timers of a moment run before its sleepers wake)."""
+        return bool(self._timers) and self._timers[0][0] <= at
 
     def _forget(self, seq: int) -> None:
         self._sleepers.pop(seq, None)
