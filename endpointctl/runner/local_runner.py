@@ -25,7 +25,7 @@ from controller.request import peek
 from endpointctl.diagram import flatten
 from endpointctl.errors import UsageError
 from endpointctl.runner import moto_patches, results
-from endpointctl.runner.delivery import DefaultBus
+from endpointctl.runner.delivery import DefaultBus, execution_status_change
 from endpointctl.runner.iam import evaluator
 from endpointctl.runner.iam.authorizer import Authorizer
 from endpointctl.runner.iam.calls import World
@@ -33,6 +33,7 @@ from endpointctl.runner.iam.policies import Policies
 from endpointctl.runner.invoke import HANDLER_ENV, call_handler, encode
 from endpointctl.runner.limits import Limits, input_problem
 from endpointctl.runner.results import Run
+from endpointctl.runner.schedules import ScheduleError
 from endpointctl.runner.staging import Staged, stage
 from endpointctl.sim import Simulator, simulators
 from endpointctl.sim.calls import CallLog
@@ -97,6 +98,8 @@ class LocalRunner:
         self.sns: list[dict[str, Any]] = []
         self.bus: DefaultBus | None = None
         self.limits = Limits()
+        #: Executions whose end Step Functions has announced on the default bus.
+        self._announced: set[str] = set()
 
     # -- setup ----------------------------------------------------------------------------------
     def __enter__(self) -> LocalRunner:
@@ -170,21 +173,35 @@ class LocalRunner:
         self.bus = DefaultBus(
             self.staged.default_bus_rules,
             self.staged.resolve,
-            self._invoke,
+            self._deliver,
             self.clock,
             self._events_may_invoke,
+            self.staged.rule_arns,
         )
+        try:
+            self.bus.start_schedules(self.clock.now())  # the stack is created now
+        except ScheduleError as exc:
+            raise UsageError(f"the template's schedule: {exc}") from None
         for simulator in self.simulators.values():
             simulator.seed()
             simulator.publish = self.bus.put
 
-    def _invoke(self, function_name: str, body: Any, response_headers: dict[str, str]) -> bytes:
+    def _deliver(self, function_name: str, body: Any, response_headers: dict[str, str]) -> bytes:
+        """EventBridge invokes a rule's Lambda target (an event, a schedule, a target's ``Input``)."""
+        return self._invoke(function_name, body, response_headers, delivered=True)
+
+    def _invoke(
+        self, function_name: str, body: Any, response_headers: dict[str, str], *, delivered: bool = False
+    ) -> bytes:
         """Run a function's handler for a task or an event delivery, counting it for its execution."""
         import json
 
         event = json.loads(body or "{}")
-        state = event.get("state") if isinstance(event.get("state"), dict) else {}
-        execution = state.get("executionArn") or (event.get("execution") or {}).get("Id")
+        fields: dict[str, Any] = event if isinstance(event, dict) else {}
+        state, context = fields.get("state"), fields.get("execution")
+        state = state if isinstance(state, dict) else {}
+        context = context if isinstance(context, dict) else {}
+        execution = state.get("executionArn") or context.get("Id")
         run = self._runs.get(str(execution))
         if str(execution) in self.limits.failures:
             # The service failed the execution (a limit): its task is not invoked.
@@ -194,9 +211,9 @@ class LocalRunner:
             with self._lock:
                 run.invocations += 1
         delivery = None
-        if execution is None and "detail-type" in event:
+        if execution is None and (delivered or "detail-type" in fields):
             # An event delivery: its calls belong to the execution it resumes, if any.
-            execution = delivery = f"event:{event.get('id') or uuid.uuid4()}:{uuid.uuid4().hex[:6]}"
+            execution = delivery = f"event:{fields.get('id') or uuid.uuid4()}:{uuid.uuid4().hex[:6]}"
         self.log.execution = execution
         began = self.clock.now()
         role = self.staged.roles.get(function_name.rsplit(":", 1)[-1])
@@ -209,15 +226,22 @@ class LocalRunner:
         if "x-amz-function-error" in response_headers:
             return encode(answer)
         if delivery is not None:
+            # Its calls belong to the execution it resumed (a state-change event: the invocation
+            # is that execution's work too) or whose leftovers it cleaned (after that execution
+            # ended: the calls are about it, the invocation is not part of it); else to no run.
             resumed = answer.get("resumed") if isinstance(answer, dict) else None
-            self.log.reassign(delivery, str(resumed) if resumed else None)
+            cleaned = answer.get("cleaned") if isinstance(answer, dict) else None
+            if isinstance(cleaned, list) and len(cleaned) == 1:
+                cleaned = cleaned[0]  # a sweep that cleaned up after one execution
+            owner = resumed or (cleaned if isinstance(cleaned, str) else None)
+            self.log.reassign(delivery, str(owner) if owner else None)
             run = self._runs.get(str(resumed))
             if run is not None:  # a state-change event resumed this execution
                 with self._lock:
                     run.invocations += 1
         if run is not None and isinstance(answer, dict):
             run.progress.append(
-                {"step": event.get("step", "resume"), "at": self.clock.now(), "state": answer}
+                {"step": fields.get("step", "resume"), "at": self.clock.now(), "state": answer}
             )
         return encode(answer)
 
@@ -296,18 +320,25 @@ class LocalRunner:
         name = f"local-{next(self._names)}-{uuid.uuid4().hex[:8]}"
         if not registered:
             self.clock.started()
-        started = self.clock.now()
-        arn = self.sfn.start_execution(
-            stateMachineArn=self.machine_for(request), name=name, input=json.dumps(request)
-        )["executionArn"]
-        run = Run(request=request, execution_arn=arn, started_at=started)
-        self._runs[arn] = run
-        machine = self.machine_for(request)
-        timeout = self.timeouts.get(machine)
-        if isinstance(timeout, int | float):
-            self.clock.call_at(started + timeout, lambda: self._end(run, "timeout"))
-        if self.abort_at is not None:
-            self.clock.call_at(started + self.abort_at, lambda: self._end(run, "stop"))
+        # The runner counts as running until the execution's own timers are set: else the
+        # execution, asleep at once (a Wait state first), would let the clock jump past them.
+        self.clock.started()
+        try:
+            started = self.clock.now()
+            machine = self.machine_for(request)
+            arn = self.sfn.start_execution(stateMachineArn=machine, name=name, input=json.dumps(request))[
+                "executionArn"
+            ]
+            run = Run(request=request, execution_arn=arn, started_at=started)
+            self._runs[arn] = run
+            self._announce(run, "RUNNING")
+            timeout = self.timeouts.get(machine)
+            if isinstance(timeout, int | float):
+                self.clock.call_at(started + timeout, lambda: self._end(run, "timeout"))
+            if self.abort_at is not None:
+                self.clock.call_at(started + self.abort_at, lambda: self._end(run, "stop"))
+        finally:
+            self.clock.finished()
         return run
 
     def _end(self, run: Run, how: str) -> None:
@@ -341,16 +372,16 @@ class LocalRunner:
                 execution = backend.describe_execution(execution_arn=run.execution_arn)
                 if execution.exec_status is not None and execution.exec_status.value != "RUNNING":
                     described = self.sfn.describe_execution(executionArn=run.execution_arn)
-                    run.ended_at = self.clock.now()  # before finished(): the clock cannot have moved
-                    self.clock.finished()
+                    # Before finished(): the clock cannot have moved since the execution ended.
+                    run.ended_at = run.stopped_at if run.stopped_at is not None else self.clock.now()
                     run.status = described["status"]
                     run.output = json.loads(described["output"]) if described.get("output") else None
                     run.error = described.get("error")
                     run.cause = described.get("cause")
+                    self._announce(run, run.status, described)
+                    self.clock.finished()
                     run.transitions, run.history_events = results.history_counts(self.sfn, run.execution_arn)
                     run.denials = [d for d in self.authorizer.denials if d.execution == run.execution_arn]
-                    if run.stopped_at is not None:
-                        run.ended_at = run.stopped_at
                     pending.remove(run)
             if pending:
                 if time.monotonic() > deadline:
@@ -364,9 +395,37 @@ class LocalRunner:
         for run in pending:
             self.sfn.stop_execution(executionArn=run.execution_arn, error="LocalRunnerTimeout", cause=cause)
             run.ended_at = self.clock.now()
-            self.clock.finished()
             run.status, run.error, run.cause = "ABORTED", "LocalRunnerTimeout", cause
+            self._announce(run, run.status)
+            self.clock.finished()
             run.transitions, run.history_events = results.history_counts(self.sfn, run.execution_arn)
+
+    def _announce(self, run: Run, status: str, described: dict[str, Any] | None = None) -> None:
+        """Step Functions puts the execution's ``Step Functions Execution Status Change`` on the
+        default bus when it starts (``RUNNING``) and once when it ends (at ``run.ended_at``, the
+        virtual moment it ended: a stop's or a timeout's moment, else now), delivered on the
+        clock (``endpointctl.runner.delivery.execution_status_change`` cites what AWS documents).
+        Call it before the run's ``finished()``, while the clock cannot move on."""
+        if self.bus is None:
+            return
+        ended = status != "RUNNING"
+        with self._lock:
+            if ended and run.execution_arn in self._announced:
+                return
+            if ended:
+                self._announced.add(run.execution_arn)
+        if described is None:
+            described = self.sfn.describe_execution(executionArn=run.execution_arn)
+        at = run.ended_at if ended and run.ended_at is not None else run.started_at
+        event = execution_status_change(
+            described,
+            status=status,
+            started=run.started_at,
+            stopped=at if ended else None,
+            error=run.error if ended else None,
+            cause=run.cause if ended else None,
+        )
+        self.bus.later(at, event)
 
     def runs(self) -> list[Run]:
         return list(self._runs.values())

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from controller import catalog
+from endpointctl.errors import UsageError
 from endpointctl.template import ACCOUNT, REGION, Resolver, resources, state_machines
 
 #: What moto does not apply from the template (the functions' Environment) is set here.
@@ -28,7 +29,7 @@ class Staged:
 
     #: Endpoint type → its state machine's ARN, in the template's order.
     machines: dict[str, str]
-    #: Rules on the default bus (state-change rules), as synthesized.
+    #: Rules on the default bus (state-change rules, schedules), as synthesized, but DISABLED ones.
     default_bus_rules: list[dict[str, Any]]
     resolve: Resolver
     sfn: Any
@@ -38,6 +39,17 @@ class Staged:
     roles: dict[str, str]
     #: A default-bus rule's properties' id → the rule's ARN (EventBridge invokes targets as it).
     rule_arns: dict[int, str]
+
+
+def bus_name(rule: dict[str, Any], resolve: Resolver) -> str | None:
+    """The name of the custom bus a rule is on; ``None`` for the default bus: ``EventBusName`` is
+    "The name or ARN of the event bus associated with the rule. If you omit this, the default event
+    bus is used" (https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_Rule.html), and
+    the default bus is named ``default``."""
+    if "EventBusName" not in rule:
+        return None
+    name = str(resolve(rule["EventBusName"])).rsplit("/", 1)[-1]  # a name or a bus's ARN
+    return None if name == "default" else name
 
 
 def stage(template: dict[str, Any]) -> Staged:
@@ -87,22 +99,28 @@ def stage(template: dict[str, Any]) -> Staged:
         )["FunctionArn"]
         refs[lid] = lid[:64]
         attributes[(lid, "Arn")] = arn
-    default_bus_rules = [
-        res["Properties"]
-        for res in resources(template, "AWS::Events::Rule").values()
-        if "EventBusName" not in res["Properties"] and res["Properties"].get("State") != "DISABLED"
-    ]
-    rule_arns: dict[int, str] = {}
-    for lid, res in resources(template, "AWS::Events::Rule").items():
-        bus = res["Properties"].get("EventBusName")
-        path = f"rule/{resolve(bus)}/{lid}" if bus else f"rule/{lid}"
-        attributes[(lid, "Arn")] = f"arn:aws:events:{REGION}:{ACCOUNT}:{path}"
-        rule_arns[id(res["Properties"])] = attributes[(lid, "Arn")]
     events = boto3.client("events", region_name=REGION)
     for lid, res in resources(template, "AWS::Events::EventBus").items():
         name = resolve(res["Properties"]["Name"])
         arn = events.create_event_bus(Name=name)["EventBusArn"]
         refs[lid], attributes[(lid, "Arn")], attributes[(lid, "Name")] = name, arn, name
+    default_bus_rules = []
+    rule_arns: dict[int, str] = {}
+    for lid, res in resources(template, "AWS::Events::Rule").items():
+        properties = res["Properties"]
+        bus = bus_name(properties, resolve)
+        if bus is None:
+            if properties.get("State") != "DISABLED":
+                default_bus_rules.append(properties)
+        elif "ScheduleExpression" in properties:
+            raise UsageError(
+                f"the template's rule {lid} has a ScheduleExpression on the event bus {bus!r}: scheduled rules exist only on "
+                "the default event bus (https://docs.aws.amazon.com/eventbridge/latest/userguide/"
+                "eb-create-rule-schedule.html)"
+            )
+        path = f"rule/{bus}/{lid}" if bus else f"rule/{lid}"
+        attributes[(lid, "Arn")] = f"arn:aws:events:{REGION}:{ACCOUNT}:{path}"
+        rule_arns[id(properties)] = attributes[(lid, "Arn")]
     sns = boto3.client("sns", region_name=REGION)
     for lid in resources(template, "AWS::SNS::Topic"):
         arn = sns.create_topic(Name=lid)["TopicArn"]
