@@ -309,8 +309,10 @@ class LocalRunner:
         for simulator in self.simulators.values():
             simulator.prepare(request)
 
-    def start(self, request: Any, *, registered: bool = False) -> Run:
-        """Start one execution (``registered``: the clock already counts it as running)."""
+    def start(self, request: Any, *, registered: bool = False, machine: str | None = None) -> Run:
+        """Start one execution (``registered``: the clock already counts it as running;
+        ``machine``: on this state machine, as a rule that matched the request would, rather than
+        its type's)."""
         import json
 
         problem = input_problem(request)
@@ -325,7 +327,7 @@ class LocalRunner:
         self.clock.started()
         try:
             started = self.clock.now()
-            machine = self.machine_for(request)
+            machine = machine or self.machine_for(request)
             arn = self.sfn.start_execution(stateMachineArn=machine, name=name, input=json.dumps(request))[
                 "executionArn"
             ]

@@ -19,8 +19,11 @@ from controller import catalog
 from endpointctl.errors import UsageError
 from endpointctl.template import ACCOUNT, REGION, Resolver, resources, state_machines
 
-#: What moto does not apply from the template (the functions' Environment) is set here.
+#: What moto does not apply from the template (the functions' Environment) is set here: the
+#: controller's own variables, as the template gives them. A type's own (its service's endpoint,
+#: its region) come from its simulator, which stands in for the service.
 TABLE_ENV = catalog.CONTROLLER.requests_table_variable
+CONTROLLER_ENV = (TABLE_ENV, catalog.CONTROLLER.bus_variable, catalog.CONTROLLER.topic_variable)
 
 
 @dataclass
@@ -39,6 +42,8 @@ class Staged:
     roles: dict[str, str]
     #: A default-bus rule's properties' id → the rule's ARN (EventBridge invokes targets as it).
     rule_arns: dict[int, str]
+    #: The controller's variables of the functions' Environment, resolved (the same for all).
+    environment: dict[str, str]
 
 
 def bus_name(rule: dict[str, Any], resolve: Resolver) -> str | None:
@@ -136,7 +141,6 @@ def stage(template: dict[str, Any]) -> Staged:
         )
         refs[lid] = lid
         attributes[(lid, "Arn")] = dynamodb.describe_table(TableName=lid)["Table"]["TableArn"]
-        os.environ[TABLE_ENV] = lid  # moto does not apply the functions' Environment
     sfn = boto3.client("stepfunctions", region_name=REGION)
     machines = {}
     for endpoint_type, spec in state_machines(template).items():
@@ -146,6 +150,15 @@ def stage(template: dict[str, Any]) -> Staged:
         )["stateMachineArn"]
         refs[spec.logical_id] = machines[endpoint_type]
         attributes[(spec.logical_id, "Name")] = spec.logical_id
+    environment: dict[str, str] = {}
+    for lid, function in resources(template, "AWS::Lambda::Function").items():
+        variables = function["Properties"].get("Environment", {}).get("Variables", {})
+        for name in CONTROLLER_ENV:
+            if name in variables:
+                value = str(resolve(variables[name]))
+                if environment.setdefault(name, value) != value:
+                    raise UsageError(f"{lid}: {name} differs between the functions ({value!r})")
+    os.environ.update(environment)
     return Staged(
         machines=machines,
         default_bus_rules=default_bus_rules,
@@ -154,4 +167,5 @@ def stage(template: dict[str, Any]) -> Staged:
         timeouts=timeouts,
         roles=roles,
         rule_arns=rule_arns,
+        environment=environment,
     )

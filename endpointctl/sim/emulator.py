@@ -139,7 +139,11 @@ class Emulator(SimulatorBase):
         self.log.record(f"{self.service}:{operation}", self.log.execution)
         if fault.applied:
             parts = urlsplit(request.url)
-            headers = {**dict(request.headers), _FAULTS_TAKEN: "1"}
+            # The SDK's prepared headers may hold bytes; the service sees text.
+            headers = {
+                str(k): v.decode() if isinstance(v, bytes) else str(v)
+                for k, v in dict(request.headers).items()
+            } | {_FAULTS_TAKEN: "1"}
             body = request.body if isinstance(request.body, bytes) else (request.body or "").encode()
             with self.lock:
                 self.handle(

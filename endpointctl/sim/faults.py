@@ -44,6 +44,9 @@ class Fault:
     status: int | None = None
     #: The call takes effect first; then its answer is the error (a lost response).
     applied: bool = False
+    #: Only every ``every``-th call of the operation fails (the others pass): intermittent errors.
+    every: int = 1
+    seen: int = 0
 
     @property
     def is_read_timeout(self) -> bool:
@@ -59,7 +62,7 @@ class FaultPlan:
 
     def __init__(self, specs: Iterable[FaultSpec] = ()) -> None:
         self._faults = [
-            Fault(f.operation, f.error, f.count, f.message, f.httpStatus, f.applied) for f in specs
+            Fault(f.operation, f.error, f.count, f.message, f.httpStatus, f.applied, f.every) for f in specs
         ]
         self._lock = threading.Lock()
 
@@ -73,6 +76,9 @@ class FaultPlan:
                 if fault.operation == operation and fault.count > 0:
                     if not wanted(fault):
                         return None
+                    fault.seen += 1
+                    if fault.seen % fault.every:
+                        return None  # this call passes
                     fault.count -= 1
                     return fault
         return None

@@ -34,6 +34,7 @@ class FaultSpec(ScenarioModel):
 
     ``applied``: the call takes effect in the service first, then its answer is the error (a lost
     response). ``error: "ReadTimeout"`` is the SDK's read timeout rather than a service error code.
+    ``every``: only every ``every``-th call fails (the ones between pass), for intermittent errors.
     """
 
     operation: str
@@ -42,6 +43,8 @@ class FaultSpec(ScenarioModel):
     message: str | None = None
     httpStatus: int | None = Field(default=None, ge=400, le=599)
     applied: bool = False
+    #: Only every ``every``-th call of ``operation`` fails (intermittent errors), ``count`` times.
+    every: int = Field(default=1, ge=1)
 
 
 class ServiceScenario(ScenarioModel):
