@@ -22,6 +22,9 @@ MANAGED_TAG: str = CONTROLLER["tags"]["managedBy"]
 MANAGED_VALUE: str = CONTROLLER["tags"]["managedByValue"]
 #: The functions' variable naming the requests table.
 REQUESTS_TABLE_VARIABLE: str = CONTROLLER["environment"]["requestsTable"]
+#: The functions' variables naming the controller's bus and its notification topic.
+BUS_VARIABLE: str = CONTROLLER["environment"]["bus"]
+TOPIC_VARIABLE: str = CONTROLLER["environment"]["topic"]
 _ROWS: dict[str, dict[str, Any]] = {row["name"]: row for row in _DATA["endpointTypes"]}
 
 

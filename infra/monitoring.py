@@ -156,7 +156,14 @@ class Monitoring(Construct):
         self._alarm(
             f"{title}ExecutionsTimedOut",
             timed_out,
-            f"[{endpoint_type}] A lifecycle execution timed out: it ended without an outcome.",
+            f"[{endpoint_type}] A lifecycle execution timed out: it ended without an outcome (the "
+            "controller cleans up what it created and sends its Endpoint Failed, ExecutionAborted).",
+        )
+        self._alarm(
+            f"{title}ExecutionsAborted",
+            state_machine.metric_aborted(period=PERIOD, statistic="Sum"),
+            f"[{endpoint_type}] A lifecycle execution was stopped (StopExecution): the controller cleans "
+            "up what it created and sends its Endpoint Failed (ExecutionAborted); check who stopped it.",
         )
 
         self._section(title, endpoint_type)

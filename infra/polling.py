@@ -33,6 +33,11 @@ MAX_LOOKS = 100_000
 #: With state-change events: how long the waiting task waits before it looks for itself
 #: (context ``eventFallbackSeconds``).
 EVENT_FALLBACK_SECONDS = 900
+#: How often the sweep carries the clean-ups on (functions/controller/steps/cleanup.py): an
+#: execution stopped while its endpoint is still being created is cleaned up within this long of
+#: the moment the service lets the endpoint go; one Lambda invocation per type each time (8,640 a
+#: month), a single DynamoDB read when nothing is pending.
+SWEEP_MINUTES = 5
 
 
 @dataclass(frozen=True)

@@ -28,8 +28,8 @@ from infra.config import Config
 from infra.endpoint_types.base import EndpointTypeInfra, StateChangeEvents
 from infra.function import controller_function, powertools_layer
 from infra.monitoring import Monitoring
-from infra.polling import with_overrides
-from infra.state_machine import LifecycleStateMachine
+from infra.polling import SWEEP_MINUTES, with_overrides
+from infra.state_machine import EXECUTION_TIMEOUT, LifecycleStateMachine
 
 #: The detail-type of the requests on the controller's bus.
 REQUEST_DETAIL_TYPE: str = catalog.CONTROLLER["requestDetailType"]
@@ -145,7 +145,14 @@ class ControllerStack(Stack):
             layer=layer,
             log_retention_days=config.log_retention_days,
             key=self.key,
-            environment={catalog.REQUESTS_TABLE_VARIABLE: self.requests.table_name, **infra.environment()},
+            environment={
+                catalog.REQUESTS_TABLE_VARIABLE: self.requests.table_name,
+                # Named, like the rules' bus: stock moto's CloudFormation resolves a Ref to the
+                # bus in an environment to the bus object, which then fails ListFunctions.
+                catalog.BUS_VARIABLE: config.bus_name,
+                catalog.TOPIC_VARIABLE: self.topic.topic_arn,
+                **infra.environment(),
+            },
             network=infra.network(self),
         )
         infra.grant(function)
@@ -163,6 +170,22 @@ class ControllerStack(Stack):
                 actions=["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey"],
                 resources=[self.key.key_arn],
                 conditions={"StringEquals": {"kms:ViaService": f"dynamodb.{self.region}.amazonaws.com"}},
+            )
+        )
+        # A clean-up publishes the notification its execution never did (functions/controller/notify.py):
+        # on the bus, and on the topic, whose key SNS uses on the function's behalf.
+        self.bus.grant_put_events_to(function)
+        function.add_to_role_policy(
+            iam.PolicyStatement(
+                sid="PublishNotifications", actions=["sns:Publish"], resources=[self.topic.topic_arn]
+            )
+        )
+        function.add_to_role_policy(
+            iam.PolicyStatement(
+                sid="NotificationTopicKey",
+                actions=["kms:Decrypt", "kms:GenerateDataKey"],
+                resources=[self.key.key_arn],
+                conditions={"StringEquals": {"kms:ViaService": f"sns.{self.region}.amazonaws.com"}},
             )
         )
         defaults = config.type_defaults(endpoint_type)
@@ -193,6 +216,7 @@ class ControllerStack(Stack):
         self.key.grant(lifecycle.state_machine, "kms:Decrypt", "kms:GenerateDataKey")
         if changes is not None:
             self._resume_on_state_changes(name, changes, function, lifecycle)
+        self._clean_up_after_executions(name, endpoint_type, function, lifecycle)
         events.Rule(
             self,
             f"{name}Requests",
@@ -277,6 +301,52 @@ class ControllerStack(Stack):
         """Start ``machine``; retried for 2 hours, then kept in the dead-letter queue."""
         return targets.SfnStateMachine(
             machine, retry_attempts=8, max_event_age=Duration.hours(2), dead_letter_queue=self.dead_letters
+        )
+
+    def _clean_up_after_executions(
+        self, name: str, endpoint_type: str, function: lambda_.Function, lifecycle: LifecycleStateMachine
+    ) -> None:
+        """What an execution that ended without its outcome created is removed, and its request
+        answered (functions/controller/steps/cleanup.py): its status-change event starts that at
+        once, and a schedule carries every clean-up on (and catches an end whose event was lost:
+        Step Functions sends them best effort)."""
+        function_target = {
+            "retry_attempts": 8,
+            "max_event_age": Duration.hours(1),
+            "dead_letter_queue": self.dead_letters,
+        }
+        events.Rule(
+            self,
+            f"{name}ExecutionsEnded",
+            description=f"{endpoint_type} executions that ended failed, timed out or stopped: clean up after them",
+            event_pattern=events.EventPattern(
+                source=["aws.states"],
+                detail_type=["Step Functions Execution Status Change"],
+                detail={
+                    "status": ["FAILED", "TIMED_OUT", "ABORTED"],
+                    "stateMachineArn": [lifecycle.state_machine.state_machine_arn],
+                },
+            ),
+            targets=[targets.LambdaFunction(function, **function_target)],
+        )
+        events.Rule(
+            self,
+            f"{name}Sweep",
+            description=f"Carry on the {endpoint_type} clean-ups, and retry what failed rollbacks left",
+            schedule=events.Schedule.rate(Duration.minutes(SWEEP_MINUTES)),
+            targets=[
+                targets.LambdaFunction(
+                    function,
+                    event=events.RuleTargetInput.from_object(
+                        {
+                            "step": "sweep",
+                            "endpointType": endpoint_type,
+                            "sweep": {"executionTimeoutSeconds": int(EXECUTION_TIMEOUT.to_seconds())},
+                        }
+                    ),
+                    **function_target,
+                )
+            ],
         )
 
     def _resume_on_state_changes(

@@ -41,6 +41,11 @@ NOT_READY = "EndpointNotReady"
 #: "Enabling logging from AWS services",
 #: https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/AWS-logs-and-resource-policy.html).
 VENDED_LOGS_PREFIX = "/aws/vendedlogs/states/"
+#: The longest lifecycle: a day's ``timeoutSeconds`` (the most a request may ask), then the
+#: longest teardown bound of any type (2.5 hours: the providers' ``teardown_bound_seconds``), and
+#: half an hour to spare. Past that an execution is stuck: it times out, the ExecutionsTimedOut
+#: alarm says so, and the clean-up removes what it created.
+EXECUTION_TIMEOUT = Duration.hours(27)
 
 
 class RetryPolicy:
@@ -174,14 +179,23 @@ class LifecycleStateMachine(Construct):
             step.add_catch(roll_back, errors=[sfn.Errors.ALL], result_path="$.error")
         teardown.add_catch(outcome, errors=[sfn.Errors.ALL], result_path="$.teardownError")
 
-        endpoint_ready = (
-            sfn.Choice(self, "EndpointReady?")
-            .when(sfn.Condition.string_equals("$.verdict", "ready"), publish_ready)
-            .when(sfn.Condition.string_equals("$.verdict", "wait"), wait_endpoint)
-            .otherwise(roll_back)
+        endpoint_ready = sfn.Choice(self, "EndpointReady?").when(
+            sfn.Condition.string_equals("$.verdict", "ready"), publish_ready
         )
         if state_change_events:
-            await_ready = self._await_step(roll_back)
+            # Still on its way (a wait cut to the deadline, or a Check after the retries): wait on.
+            await_ready = self._await_step(roll_back, check)
+            endpoint_ready.when(
+                sfn.Condition.and_(
+                    sfn.Condition.string_equals("$.verdict", "wait"),
+                    sfn.Condition.boolean_equals("$.options.events", True),
+                ),
+                await_ready,
+            )
+        endpoint_ready.when(sfn.Condition.string_equals("$.verdict", "wait"), wait_endpoint).otherwise(
+            roll_back
+        )
+        if state_change_events:
             await_ready.next(endpoint_ready)
             create.next(
                 sfn.Choice(self, "ByEvent?")
@@ -198,18 +212,33 @@ class LifecycleStateMachine(Construct):
             .otherwise(outcome)
         )
         wait_teardown.next(teardown)
-        reject.next(publish_event)
-        outcome.next(publish_event)
         succeeded = (
             sfn.Choice(self, "Succeeded?")
             .when(sfn.Condition.boolean_equals("$.ok", True), succeed)
             .otherwise(fail)
         )
+        # The same refused event again (a redelivery, or several rules matched it): no second answer.
+        reject.next(
+            sfn.Choice(self, "RefusedBefore?")
+            .when(sfn.Condition.is_present("$.duplicateOf"), succeeded)
+            .otherwise(publish_event)
+        )
+        outcome.next(publish_event)
         publish_sns.next(succeeded)
         # A repeat of a request (same requestId) creates and publishes nothing: it ends as the first did.
+        # A first execution that was stopped and cleaned up gives the request up: the repeat takes
+        # it over from the start, with the execution's own input.
+        retake = sfn.Pass(
+            self,
+            "TakeOver",
+            parameters={"input": sfn.JsonPath.object_at("$$.Execution.Input")},
+            output_path="$.input",
+        )
+        retake.next(validate)
         replay.next(
             sfn.Choice(self, "FirstFinished?")
             .when(sfn.Condition.string_equals("$.verdict", "wait"), wait_first)
+            .when(sfn.Condition.string_equals("$.verdict", "retake"), retake)
             .otherwise(succeeded)
         )
         wait_first.next(replay)
@@ -235,9 +264,7 @@ class LifecycleStateMachine(Construct):
             "StateMachine",
             definition_body=sfn.DefinitionBody.from_chainable(validate),
             state_machine_type=sfn.StateMachineType.STANDARD,
-            # The longest lifecycle: a day's timeoutSeconds, then an hour's rollback; past that an
-            # execution is stuck, times out, and the ExecutionsTimedOut alarm says so.
-            timeout=Duration.hours(26),
+            timeout=EXECUTION_TIMEOUT,
             tracing_enabled=True,
             logs=sfn.LogOptions(
                 destination=self.log_group, level=sfn.LogLevel.ALL, include_execution_data=False
@@ -285,11 +312,15 @@ class LifecycleStateMachine(Construct):
         publish_event.next(publish_sns)
         return publish_event, publish_sns
 
-    def _await_step(self, roll_back: sfn.IChainable) -> tasks.LambdaInvoke:
+    def _await_step(self, roll_back: sfn.IChainable, check: sfn.IChainable) -> tasks.LambdaInvoke:
         """Wait for the service's state-change event: the function parks this task's token, looks
         once itself (the endpoint may be ready already), and is resumed by the event's rule. The
-        token times out every ``$.wait`` seconds (the fallback, cut to the deadline); each retry
-        looks again, so a lost or late event delays the outcome but never strands it."""
+        token times out after ``$.wait`` seconds (the fallback, cut to the deadline) and each retry
+        looks again: one transition per fallback look, so a lost or late event delays the outcome
+        but never strands it. A retry reuses the attempt's timeout; one that would outlive the
+        deadline does not park but resumes itself at once with the next ``wait`` cut to the
+        deadline (back here through ``EndpointReady?``), so no wait runs past the deadline. Should
+        the retries ever run out, the timeout goes to ``check``, which looks and comes back."""
         task = tasks.LambdaInvoke(
             self,
             "AwaitEndpoint",
@@ -312,6 +343,7 @@ class LifecycleStateMachine(Construct):
             max_attempts=MAX_LOOKS,
         )
         RetryPolicy.apply(task)
+        task.add_catch(check, errors=[sfn.Errors.TIMEOUT], result_path=sfn.JsonPath.DISCARD)
         task.add_catch(roll_back, errors=[sfn.Errors.ALL], result_path="$.error")
         return task
 

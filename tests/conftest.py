@@ -32,8 +32,12 @@ def local_run(template: dict[str, Any]) -> Runner:
     from endpointctl.runner import run_requests
 
     def run(
-        requests: list[Any], scenario: dict[str, Any] | None = None, *, parallel: bool = False
+        requests: list[Any],
+        scenario: dict[str, Any] | None = None,
+        *,
+        parallel: bool = False,
+        until: float | None = None,
     ) -> list[dict[str, Any]]:
-        return run_requests(template, requests, scenario, parallel=parallel)[1]
+        return run_requests(template, requests, scenario, parallel=parallel, until=until)[1]
 
     return run

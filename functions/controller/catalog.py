@@ -67,6 +67,9 @@ class Controller:
     managed_value: str
     #: The functions' variable naming the requests table (set by the stack and the local runner).
     requests_table_variable: str
+    #: The functions' variables naming the controller's bus and topic (a clean-up publishes there).
+    bus_variable: str
+    topic_variable: str
     #: The contract's error codes (CONTRACT §2), in its order.
     error_codes: tuple[str, ...]
     #: Codes of a refused request: nothing was created, nothing is rolled back.
@@ -85,6 +88,8 @@ def _load() -> tuple[Controller, dict[str, EndpointType]]:
         managed_tag=own["tags"]["managedBy"],
         managed_value=own["tags"]["managedByValue"],
         requests_table_variable=own["environment"]["requestsTable"],
+        bus_variable=own["environment"]["bus"],
+        topic_variable=own["environment"]["topic"],
         error_codes=tuple(own["errorCodes"]),
         refusal_codes=tuple(own["refusalCodes"]),
     )

@@ -5,36 +5,93 @@ unit of work here is a whole execution that spans many invocations and up to hou
 guarantee is built one level up, on the same mechanism (a conditional write in the requests table,
 ``controller.store``):
 
-- ``validate`` claims the request id for its execution. Exactly one execution can win, even when
-  duplicates start at the same instant; the others become replays.
+- ``validate`` claims the request id for its execution, with the request's *fingerprint* (a hash
+  of the request as sent). Exactly one execution can win, even when duplicates start at the same
+  instant; the others become replays, and one whose fingerprint differs is a *different* request
+  reusing the id: refused (``InvalidRequest`` naming ``requestId``).
 - ``outcome`` stores the publication (detail, error code, cause) on the claim.
 - A replay creates nothing and publishes nothing: it waits for the first execution's outcome and
   ends exactly as that one did, so a request gets one endpoint and one notification however
   often it is delivered. Claims expire after ``RETENTION_SECONDS``.
+- The claim of an execution that was stopped (or timed out) is *released* once its clean-up has
+  removed what it created (``controller.steps.cleanup``): a resend of the request then runs anew,
+  and a repeat that was waiting for it takes over.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+from dataclasses import dataclass
 from typing import Any
 
 from controller import clock, store
-from controller.store import COMPLETED, IN_PROGRESS, Claim
 
-__all__ = ["COMPLETED", "IN_PROGRESS", "RETENTION_SECONDS", "Claim", "claim", "lookup", "record"]
+__all__ = ["COMPLETED", "IN_PROGRESS", "RETENTION_SECONDS", "Claim", "claim", "fingerprint", "lookup"]
 
+IN_PROGRESS, COMPLETED = "IN_PROGRESS", "COMPLETED"
 RETENTION_SECONDS = 7 * 86400
 
 
-def claim(request_id: str, execution_arn: str) -> Claim:
+@dataclass(frozen=True)
+class Claim:
+    """Who holds a request id, what the request was, and how it ended if it has."""
+
+    owner: str
+    status: str
+    publication: dict[str, Any] | None = None
+    fingerprint: str | None = None
+
+
+def fingerprint(document: Any) -> str:
+    """A hash of the request as sent (its JSON, keys sorted): the same request, the same hash."""
+    text = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def claim(request_id: str, execution_arn: str, request_fingerprint: str | None = None) -> Claim:
     """Claim ``request_id`` for ``execution_arn``; the current holder if another has it."""
     now = int(clock.now())
-    return store.current().claim(request_id, execution_arn, now=now, expires_at=now + RETENTION_SECONDS)
+    item: dict[str, Any] = {"executionArn": execution_arn, "status": IN_PROGRESS, "claimedAt": now}
+    if request_fingerprint:
+        item["fingerprint"] = request_fingerprint
+    requests = store.current()
+    for _ in range(3):  # a claim released between the write and the read is claimed again
+        if requests.put(
+            request_id,
+            item,
+            if_absent_or={"executionArn": execution_arn},
+            expires_at=now + RETENTION_SECONDS,
+        ):
+            return Claim(owner=execution_arn, status=IN_PROGRESS, fingerprint=request_fingerprint)
+        held = lookup(request_id)
+        if held is not None:
+            return held
+    raise RuntimeError(f"request {request_id}: its claim keeps changing")
 
 
 def lookup(request_id: str) -> Claim | None:
-    return store.current().lookup(request_id)
+    item = store.current().get(request_id)
+    if not item or "executionArn" not in item:
+        return None
+    publication = item.get("publication")
+    return Claim(
+        owner=str(item["executionArn"]),
+        status=str(item["status"]),
+        publication=json.loads(publication) if publication else None,
+        fingerprint=item.get("fingerprint"),
+    )
 
 
 def record(request_id: str, execution_arn: str, publication: dict[str, Any]) -> None:
-    """Keep how the request ended, for its repeats."""
-    store.current().complete(request_id, execution_arn, publication)
+    """Keep how the request ended, for its repeats (if ``execution_arn`` still holds it)."""
+    store.current().update(
+        request_id,
+        values={"status": COMPLETED, "publication": json.dumps(publication, separators=(",", ":"))},
+        if_match={"executionArn": execution_arn},
+    )
+
+
+def release(request_id: str, execution_arn: str) -> None:
+    """Give the request id up (a stopped execution, cleaned up): a resend runs anew."""
+    store.current().delete(request_id, if_match={"executionArn": execution_arn})

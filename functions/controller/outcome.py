@@ -8,6 +8,12 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict
 
 DETAIL_TYPES = {"READY": "Endpoint Ready", "DELETED": "Endpoint Deleted", "FAILED": "Endpoint Failed"}
+#: Later, once what a ``RollbackFailed`` request (or a stopped execution) left has been removed.
+CLEANED_UP = "Endpoint Cleaned Up"
+#: How much of a value a notification repeats (an identifier, a message): requests are bounded by
+#: validation, but a refused one may carry anything, and a detail must stay far below Step
+#: Functions' 256 KiB and EventBridge's 256 KB per entry.
+ECHO_LIMIT = 1024
 
 #: SNS Publish: "Subjects must be UTF-8 text with no line breaks or control characters, and less
 #: than 100 characters long" (https://docs.aws.amazon.com/sns/latest/api/API_Publish.html). SNS
@@ -82,11 +88,35 @@ class Publication(BaseModel):
     cause: str | None = None
 
 
-def publication(detail: Detail, outputs: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The step result for ``detail`` (with a ready endpoint's ``outputs`` in it)."""
-    body = detail.model_dump(mode="json", exclude_none=True)
+def bounded(value: Any, limit: int = ECHO_LIMIT) -> Any:
+    """``value`` safe to publish: every string valid Unicode (a lone surrogate, which JSON can carry
+    but EventBridge and SNS refuse, becomes U+FFFD) and at most ``limit`` characters long."""
+    if isinstance(value, str):
+        text = value.encode("utf-8", "replace").decode("utf-8") if _has_surrogates(value) else value
+        return text if len(text) <= limit else text[: limit - 1] + "…"
+    if isinstance(value, list):
+        return [bounded(v, limit) for v in value]
+    if isinstance(value, dict):
+        return {bounded(k, limit): bounded(v, limit) for k, v in value.items()}
+    return value
+
+
+def _has_surrogates(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def publication(
+    detail: Detail, outputs: dict[str, Any] | None = None, detail_type: str | None = None
+) -> dict[str, Any]:
+    """The step result for ``detail`` (with a ready endpoint's ``outputs`` in it); ``detail_type``:
+    another than the status's own (``CLEANED_UP``)."""
+    body = bounded(detail.model_dump(mode="json", exclude_none=True))
     body |= {key: value for key, value in (outputs or {}).items() if key not in body}
-    detail_type = DETAIL_TYPES[detail.status]
+    detail_type = detail_type or DETAIL_TYPES[detail.status]
     cause = None
     if detail.error is not None:
         cause = json.dumps(

@@ -1,30 +1,80 @@
-"""What the controller created: the durable record a delete trusts, for types whose service keeps
-no tags (and a second witness for those that do).
+"""Whose an endpoint is: one claim per endpoint identity, taken before the service is asked.
 
-``create`` records each endpoint the moment the provider reports it created; a finished teardown
-forgets it. ``action: delete`` removes an endpoint only when its provider can tell it is the
-controller's (its tags) or this record says so; anything else is ``EndpointNotOwned``, unless the
-deployment allows unmanaged deletes (context ``allowUnmanagedDeletes``).
+Before a create asks the service for an endpoint (or a SageMaker endpoint config), it *claims* the
+resource's identity for its execution with a conditional write (``controller.creations``): of two
+creates of one name, one Amazon ML model or one Neptune ``id`` at the same moment, exactly one
+holds the claim and the other ends ``EndpointAlreadyExists``, having touched nothing. The claim
+outlives the execution: once the resource exists it is the durable record that the controller
+created it (``state: created``), which a later ``action: delete`` trusts for types whose service
+keeps no tags (and as a second witness beside SageMaker's tags). It goes when the resource is
+deleted, or when the claiming execution ends without creating it.
+
+A claim whose execution has ended (its ledger is closed) while its resource no longer exists (an
+operator deleted it by hand) is stale: the next create takes it over, conditionally on the old
+holder, so two racing takers still cannot both win.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from controller import clock, store
+from controller.providers.base import Resource
+
+#: A claim's states: taken (the resource's absence not yet seen), *asking* (it was absent when
+#: looked at under the claim, and the service is being asked: whatever exists now is this
+#: claim's), created.
+CLAIMED, ASKING, CREATED = "claimed", "asking", "created"
 
 
-def key(endpoint_type: str, endpoint_id: str) -> str:
+@dataclass(frozen=True)
+class Holder:
+    """Who holds an identity's claim, and whether the resource was created under it."""
+
+    request_id: str
+    execution_arn: str
+    state: str
+
+
+def key(endpoint_type: str, resource: Resource, identity: str) -> str:
     # Kept in the request table's partition key; the prefix keeps it apart from request ids.
-    return f"#owned#{endpoint_type}#{endpoint_id}"
+    return f"#endpoint#{endpoint_type}#{resource.kind}#{identity}"
 
 
-def record(endpoint_type: str, endpoint_id: str, request_id: str) -> None:
-    store.current().own(key(endpoint_type, endpoint_id), request_id, now=int(clock.now()))
+def _holder(item: dict[str, object] | None) -> Holder | None:
+    if not item or "executionArn" not in item:
+        return None
+    return Holder(str(item["request"]), str(item["executionArn"]), str(item.get("state", CLAIMED)))
 
 
-def creator(endpoint_type: str, endpoint_id: str) -> str | None:
-    """The request that created the endpoint, if the controller did."""
-    return store.current().owner(key(endpoint_type, endpoint_id))
+def claim(claim_key: str, request_id: str, execution_arn: str) -> tuple[Holder, bool]:
+    """Claim the identity for ``execution_arn``: the holder afterwards (this execution's own, from
+    an earlier attempt, or another's), and whether this call took it."""
+    item = {"request": request_id, "executionArn": execution_arn, "state": CLAIMED, "at": int(clock.now())}
+    for _ in range(3):  # released between the write and the read: claim again
+        if store.current().put(claim_key, item, if_absent_or={}):
+            return Holder(request_id, execution_arn, CLAIMED), True
+        current = holder(claim_key)
+        if current is not None:
+            return current, False
+    raise RuntimeError(f"{claim_key}: its claim keeps changing")
 
 
-def forget(endpoint_type: str, endpoint_id: str) -> None:
-    store.current().disown(key(endpoint_type, endpoint_id))
+def holder(claim_key: str) -> Holder | None:
+    return _holder(store.current().get(claim_key))
+
+
+def take_over(claim_key: str, stale: Holder, request_id: str, execution_arn: str) -> bool:
+    """Take a stale claim from ``stale`` (only if it still holds it)."""
+    item = {"request": request_id, "executionArn": execution_arn, "state": CLAIMED, "at": int(clock.now())}
+    return store.current().put(claim_key, item, if_match={"executionArn": stale.execution_arn})
+
+
+def mark(claim_key: str, execution_arn: str, state: str) -> None:
+    """Move the claim ``execution_arn`` holds on to ``state`` (``ASKING``, ``CREATED``)."""
+    store.current().update(claim_key, values={"state": state}, if_match={"executionArn": execution_arn})
+
+
+def release(claim_key: str, execution_arn: str) -> None:
+    """Give the claim up (the resource is gone, or was never created), if ``execution_arn`` holds it."""
+    store.current().delete(claim_key, if_match={"executionArn": execution_arn})

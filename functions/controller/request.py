@@ -137,11 +137,29 @@ def pydantic_errors(exc: ValidationError) -> list[FieldError]:
     return errors
 
 
+#: How many broken fields a refusal names, and how long each name may be: a refusal repeats its
+#: fields in the execution's state and in the notification, which must stay within Step Functions'
+#: 256 KiB however large the request (an 80-KB field name, thousands of unknown keys).
+MAX_FIELDS_NAMED = 50
+MAX_FIELD_NAME = 200
+
+
+def _short(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def raise_invalid(errors: list[FieldError]) -> None:
-    """Raise one :class:`InvalidRequest` naming every broken field, if there is any."""
+    """Raise one :class:`InvalidRequest` naming every broken field, if there is any (the first
+    ``MAX_FIELDS_NAMED`` of them when there are more, and how many more)."""
     if errors:
-        fields = list(dict.fromkeys(error.field for error in errors))
-        raise InvalidRequest("; ".join(str(error) for error in errors), fields=fields)
+        shown = [
+            FieldError(_short(e.field, MAX_FIELD_NAME), _short(e.problem, 4 * MAX_FIELD_NAME)) for e in errors
+        ]
+        fields = list(dict.fromkeys(error.field for error in shown))
+        message = "; ".join(str(error) for error in shown[:MAX_FIELDS_NAMED])
+        if len(shown) > MAX_FIELDS_NAMED:
+            message += f"; and {len(shown) - MAX_FIELDS_NAMED} more"
+        raise InvalidRequest(message, fields=fields[:MAX_FIELDS_NAMED])
 
 
 def read_common(document: Any) -> tuple[Request | None, list[FieldError]]:

@@ -34,6 +34,8 @@ class ResolvedOptions(BaseModel):
     #: token times out every ``eventFallbackSeconds`` to look for itself).
     events: bool = False
     eventFallbackSeconds: int = 0
+    #: Adaptive polling's longest interval: nearer the deadline than this, the wait is exact.
+    maxRetryIntervalSeconds: int = 30
     #: The deployment lets a delete remove what the controller did not create (with this role).
     allowUnmanagedDeletes: bool = False
     unmanagedDeleteRoleArn: str | None = None

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict
 
 from controller.state import State
 
-StepName = Literal["validate", "reject", "create", "check", "await", "teardown", "outcome", "replay"]
+StepName = Literal["validate", "reject", "create", "check", "await", "teardown", "outcome", "replay", "sweep"]
 
 
 class Execution(BaseModel):
@@ -28,6 +28,8 @@ class PollSettings(BaseModel):
     firstCheckSeconds: int = 0
     #: Set when the type's service announces status changes: the event fallback's period.
     eventFallbackSeconds: int = 0
+    #: The longest interval between two looks of adaptive polling (Check's retry cap).
+    maxIntervalSeconds: int = 30
 
 
 class DeletePolicy(BaseModel):
@@ -45,6 +47,13 @@ class Defaults(BaseModel):
     timeoutSeconds: int = 0
 
 
+class SweepSettings(BaseModel):
+    """What the scheduled sweep is told (its rule's constant input): the state machine's time
+    limit, past which an execution still marked running has ended unseen."""
+
+    executionTimeoutSeconds: int = 27 * 3600
+
+
 class StepEvent(BaseModel):
     """One step's payload. ``validate`` reads ``input``; ``reject`` reads ``error`` (the ``Catch``
     output) and ``input``; the others read ``state``; ``await`` also its task ``token``."""
@@ -60,6 +69,7 @@ class StepEvent(BaseModel):
     poll: PollSettings = PollSettings()
     defaults: Defaults = Defaults()
     deletes: DeletePolicy = DeletePolicy()
+    sweep: SweepSettings = SweepSettings()
     state: State | None = None
     token: str | None = None
 

@@ -11,17 +11,25 @@ old one.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from botocore.exceptions import ClientError
 
 from controller import aws, clock, store
-from controller.store import Parked
 
 __all__ = ["RETENTION_SECONDS", "Parked", "key", "lookup", "park", "resume", "take"]
 
 #: How long a parked token is kept past the request's deadline.
 RETENTION_SECONDS = 86400
+
+
+@dataclass(frozen=True)
+class Parked:
+    """A waiting lifecycle: its task token and the state to resume it with."""
+
+    token: str
+    state: dict[str, Any]
 
 
 def key(endpoint_type: str, endpoint_id: str) -> str:
@@ -31,18 +39,24 @@ def key(endpoint_type: str, endpoint_id: str) -> str:
 
 def park(waiter: str, token: str, state: dict[str, Any], deadline: float) -> None:
     """Park ``token`` for ``waiter`` (replacing an earlier token of the same lifecycle)."""
-    store.current().park(
-        waiter, token, state, now=int(clock.now()), expires_at=int(deadline) + RETENTION_SECONDS
+    store.current().put(
+        waiter,
+        {"token": token, "state": json.dumps(state, separators=(",", ":")), "parkedAt": int(clock.now())},
+        expires_at=int(deadline) + RETENTION_SECONDS,
     )
 
 
 def lookup(waiter: str) -> Parked | None:
-    return store.current().parked(waiter)
+    item = store.current().get(waiter)
+    if not item or "token" not in item:
+        return None
+    return Parked(token=str(item["token"]), state=json.loads(item["state"]))
 
 
 def take(waiter: str, token: str) -> bool:
-    """Remove the parked ``token``; ``False`` when it is no longer there."""
-    return store.current().take(waiter, token)
+    """Remove the parked ``token``; ``False`` when it is no longer there (someone took it, or a
+    newer token replaced it)."""
+    return store.current().delete(waiter, if_match={"token": token})
 
 
 def resume(token: str, output: dict[str, Any]) -> bool:

@@ -26,11 +26,49 @@ from controller.providers.base import Provider
 from controller.request import Options
 from controller.state import ResolvedOptions
 from controller.step_event import StepEvent
+from controller.validation import FieldError
+
+#: Step Functions fails an execution at 25,000 history events, uncatchably
+#: (https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html). Measured in the
+#: runner, one look of a Wait → Task → Choice loop adds 9 events (Wait entered/exited; Task
+#: entered, scheduled, started, succeeded, exited; Choice entered/exited), so the loops are bounded
+#: by looks: a create's fixed-cadence wait at most ``MAX_FIXED_LOOKS`` (18,000 events; validation
+#: refuses a poll interval that would need more), a teardown and a repeat's wait for the first
+#: execution at most ``MAX_LOOP_LOOKS`` each (4,500 events: their cadence is stretched instead,
+#: since no request chose it). With the steps, retries and publishing around them, a lifecycle stays
+#: below ~23,000 events whatever its options (a look that fails transiently is a look, not a retry).
+MAX_FIXED_LOOKS = 2000
+MAX_LOOP_LOOKS = 500
 
 
 def next_wait(poll_seconds: int, deadline: float) -> int:
     """Seconds until the next look: the poll interval, cut short by the deadline (at least 1)."""
     return max(1, min(poll_seconds, math.ceil(deadline - clock.now())))
+
+
+def loop_wait(poll_seconds: int, span_seconds: float, deadline: float) -> int:
+    """The wait of a loop that may last ``span_seconds`` (a teardown, a repeat waiting for the first
+    execution): the poll interval, stretched so the loop looks at most ``MAX_LOOP_LOOKS`` times."""
+    return next_wait(max(poll_seconds, math.ceil(span_seconds / MAX_LOOP_LOOKS)), deadline)
+
+
+def bounds(options: ResolvedOptions) -> list[FieldError]:
+    """A fixed cadence that would look more than ``MAX_FIXED_LOOKS`` times before the timeout."""
+    if options.adaptive:
+        return []
+    poll = max(1, options.pollIntervalSeconds)
+    looks = math.ceil(options.timeoutSeconds / poll)
+    if looks <= MAX_FIXED_LOOKS:
+        return []
+    shortest = math.ceil(options.timeoutSeconds / MAX_FIXED_LOOKS)
+    return [
+        FieldError(
+            "options.pollIntervalSeconds",
+            f"at least {shortest} with timeoutSeconds {options.timeoutSeconds}: one execution looks at "
+            f"most {MAX_FIXED_LOOKS} times (Step Functions' 25,000 history events); or leave it unset "
+            f"for adaptive polling (got {options.pollIntervalSeconds})",
+        )
+    ]
 
 
 def resolve(options: Options, action: str, provider: Provider, event: StepEvent) -> ResolvedOptions:
@@ -47,6 +85,7 @@ def resolve(options: Options, action: str, provider: Provider, event: StepEvent)
         adaptive=options.pollIntervalSeconds is None,
         allowUnmanagedDeletes=event.deletes.allowUnmanaged,
         unmanagedDeleteRoleArn=event.deletes.roleArn or None,
+        maxRetryIntervalSeconds=event.poll.maxIntervalSeconds,
     )
     fallback = event.poll.eventFallbackSeconds
     if resolved.adaptive and fallback > 0 and action == "create":

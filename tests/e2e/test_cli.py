@@ -159,7 +159,7 @@ def test_a_run_too_slow_for_the_runner_is_aborted_not_crashed(tmp_path: Path) ->
     document = {
         "endpointType": "neptune",
         "params": {"id": "g", "mlModelTrainingJobId": "j"},
-        "options": {"pollIntervalSeconds": 0, "timeoutSeconds": 86400},
+        "options": {"pollIntervalSeconds": 45, "timeoutSeconds": 86400},  # 1,920 looks: within bounds
     }
     request = write(tmp_path, "slow.json", document)
     scenario = write(tmp_path, "scenario.json", {"neptune": {"createSeconds": 86000}})

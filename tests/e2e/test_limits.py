@@ -41,8 +41,8 @@ def test_history_events_are_counted(local_run: Runner) -> None:
 def test_the_history_limit_fails_the_execution_uncaught(
     local_run: Runner, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(limits, "HISTORY_EVENTS", 300)  # the real 25,000 takes ~2,800 one-second looks
-    request = sagemaker(pollIntervalSeconds=1, timeoutSeconds=3600)
+    monkeypatch.setattr(limits, "HISTORY_EVENTS", 300)  # the controller's bounds keep it below 25,000
+    request = sagemaker(pollIntervalSeconds=1, timeoutSeconds=1800)
 
     [result] = local_run([request], {"sagemaker": {"createSeconds": 3000}})
 
@@ -55,7 +55,10 @@ def test_the_history_limit_fails_the_execution_uncaught(
 
 def test_a_state_over_256_kib_fails_the_execution_uncaught(local_run: Runner) -> None:
     request = sagemaker()
-    request["params"]["F" * 90_000] = 1  # refused, but the refusal's own state is too big
+    request["padding"] = ""
+    request["padding"] = "p" * (limits.PAYLOAD_BYTES - 100 - len(json.dumps(request)))
+    assert limits.PAYLOAD_BYTES - 200 < len(json.dumps(request).encode()) < limits.PAYLOAD_BYTES
+    # StartExecution takes it; the first task's input (the execution input and more) is too big
 
     [result] = local_run([request])
 
@@ -97,7 +100,7 @@ def test_the_state_machine_timeout_ends_it_in_virtual_time(
     from endpointctl.runner import LocalRunner, quiet_stdout
 
     with quiet_stdout(), LocalRunner(template, {"sagemaker": {"createSeconds": 1200}}) as runner:
-        assert set(runner.timeouts.values()) == {26 * 3600}  # the construct's TimeoutSeconds
+        assert set(runner.timeouts.values()) == {27 * 3600}  # the construct's TimeoutSeconds
         runner.timeouts = dict.fromkeys(runner.timeouts, 500)
         [result] = runner.run([sagemaker()])
 

@@ -162,7 +162,11 @@ def test_missing_config_is_prerequisite_not_found(local_run: Runner) -> None:
     [result] = local_run([request()], {"sagemaker": {"missingPrerequisites": True}})
     assert result["error"] == "PrerequisiteNotFound"
     assert one_notification(result)["error"]["code"] == "PrerequisiteNotFound"
-    assert result["calls"] == ["sagemaker:DescribeEndpoint", "sagemaker:DescribeEndpointConfig"]
+    assert result["calls"] == [
+        "sagemaker:DescribeEndpoint",  # create: the name claimed, does it exist already?
+        "sagemaker:DescribeEndpointConfig",
+        "sagemaker:DescribeEndpoint",  # the rollback: did the claimed name come to exist? (no)
+    ]
     assert sagemaker_left(result) == {"endpoints": [], "endpointConfigs": []}
 
 

@@ -51,13 +51,23 @@ def test_ready_the_moment_the_event_arrives(local_run: Runner) -> None:
 def test_at_most_twelve_transitions_and_five_seconds_whatever_the_creation_time(
     local_run: Runner, minutes: int
 ) -> None:
-    [result] = local_run([request()], {"sagemaker": {"createSeconds": minutes * 60}})
+    options = {"timeoutSeconds": 2 * 3600}  # the deadline well after the creation: looks only
+    [result] = local_run([request(options=options)], {"sagemaker": {"createSeconds": minutes * 60}})
     assert result["status"] == "SUCCEEDED"
     assert result["stateTransitions"] <= 12 and latency(result) <= 5
     # each 15-min fallback look (a timeout, then a retry 1 s later) is one transition, one describe
     looks = math.ceil(minutes * 60 / (FALLBACK + 1)) - 1
     assert result["stateTransitions"] == 8 + looks
     assert result["calls"].count("sagemaker:DescribeEndpoint") == 3 + looks
+
+
+def test_a_fallback_that_would_outlive_the_deadline_is_cut_to_it(local_run: Runner) -> None:
+    # 60 minutes of creation with the default 60-minute timeout: the third fallback look would wait
+    # 15 minutes past the deadline, so that attempt resumes itself with a wait cut to the deadline
+    # (two more transitions: EndpointReady? and AwaitEndpoint again); the event still ends it.
+    [result] = local_run([request()], {"sagemaker": {"createSeconds": 3600}})
+    assert result["status"] == "SUCCEEDED" and latency(result) <= 5
+    assert result["stateTransitions"] == 8 + 3 + 2
 
 
 def test_without_events_the_fallback_look_finishes_the_lifecycle(local_run: Runner) -> None:

@@ -172,8 +172,8 @@ def test_one_lambda_errors_alarm_per_function(
 
 def test_every_alarm_publishes_to_the_alarm_topic_only(stack: Template, template: dict[str, Any]) -> None:
     alarms = stack.find_resources("AWS::CloudWatch::Alarm")
-    # per type: rollback failed, executions failed, executions timed out, function errors; + dead letters
-    assert len(alarms) == 4 * len(TYPES) + 1
+    # per type: rollback failed, executions failed, timed out, aborted, function errors; + dead letters
+    assert len(alarms) == 5 * len(TYPES) + 1
     [topic] = [
         lid
         for lid, res in resources(template, "AWS::SNS::Topic").items()

@@ -365,19 +365,28 @@ def test_the_key_lets_eventbridge_dead_letter_into_the_encrypted_queue(template:
     assert senders and all("aws:SourceArn" in json.dumps(s["Condition"]) for s in senders)
 
 
-def test_each_function_may_use_the_key_only_through_dynamodb(template: dict[str, Any]) -> None:
+def test_each_function_may_use_the_key_only_through_dynamodb_and_sns(template: dict[str, Any]) -> None:
+    """The table's items (DynamoDB), and the notifications a clean-up publishes (SNS)."""
     key_lid, _ = _one(template, "AWS::KMS::Key", "TopicKey")
     for title in (row["title"] for row in catalog.rows().values()):
-        [grant] = [
-            s
+        grants = {
+            s["Condition"]["StringEquals"]["kms:ViaService"]["Fn::Join"][1][0]: s
             for s in _statements_of_role(template, f"{title}FunctionRole")
             if any(a.startswith("kms:") for a in _actions(s)) and "TopicKey" in json.dumps(s["Resource"])
-        ]
-        assert _actions(grant) == {"kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey"}
-        assert grant["Resource"] == {"Fn::GetAtt": [key_lid, "Arn"]}
-        assert grant["Condition"] == {
-            "StringEquals": {"kms:ViaService": _join("dynamodb.", REGION, ".amazonaws.com")}
         }
+        assert set(grants) == {"dynamodb.", "sns."}
+        assert _actions(grants["dynamodb."]) == {
+            "kms:Decrypt",
+            "kms:Encrypt",
+            "kms:GenerateDataKey",
+            "kms:DescribeKey",
+        }
+        assert _actions(grants["sns."]) == {"kms:Decrypt", "kms:GenerateDataKey"}
+        for service, grant in grants.items():
+            assert grant["Resource"] == {"Fn::GetAtt": [key_lid, "Arn"]}
+            assert grant["Condition"] == {
+                "StringEquals": {"kms:ViaService": _join(service, REGION, ".amazonaws.com")}
+            }
 
 
 def test_the_key_says_what_it_encrypts(template: dict[str, Any]) -> None:

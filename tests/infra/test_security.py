@@ -105,9 +105,10 @@ def test_each_function_calls_only_its_own_service(template: dict[str, Any]) -> N
             for action in _actions(statement)
         }
         services = {action.split(":")[0] + ":" for action in actions}
-        # kms: the requests table's key (through DynamoDB); SageMaker also passes an inline endpoint
-        # config's role (iam:PassRole) and grants on its key (through SageMaker).
-        allowed = {prefix, "xray:", "logs:", "dynamodb:", "kms:"} | (
+        # kms: the requests table's and the topic's key (through DynamoDB and SNS); events: and
+        # sns: a clean-up's notification; SageMaker also passes an inline endpoint config's role
+        # (iam:PassRole) and grants on its key (through SageMaker).
+        allowed = {prefix, "xray:", "logs:", "dynamodb:", "kms:", "events:", "sns:"} | (
             {"states:", "iam:"} if title == "SageMaker" else set()
         )
         assert services <= allowed, (title, services)

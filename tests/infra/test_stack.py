@@ -25,6 +25,38 @@ def stack(template: dict[str, Any]) -> Template:
 
 
 @pytest.mark.parametrize("endpoint_type", list(TYPES))
+def test_each_type_cleans_up_after_its_executions_and_sweeps(
+    stack: Template, template: dict[str, Any], endpoint_type: str
+) -> None:
+    """Its ended executions' status-change events, and a schedule, reach its function."""
+    machine = state_machines(template)[endpoint_type].logical_id
+    title = catalog.rows()[endpoint_type]["title"]
+    function = {"Fn::GetAtt": [Match.string_like_regexp(f"^{title}Function"), "Arn"]}
+    stack.has_resource_properties(
+        "AWS::Events::Rule",
+        {
+            "EventPattern": {
+                "source": ["aws.states"],
+                "detail-type": ["Step Functions Execution Status Change"],
+                "detail": {
+                    "status": ["FAILED", "TIMED_OUT", "ABORTED"],
+                    "stateMachineArn": [{"Ref": machine}],
+                },
+            },
+            "Targets": [Match.object_like({"Arn": function, "DeadLetterConfig": Match.any_value()})],
+        },
+    )
+    sweep = {"step": "sweep", "endpointType": endpoint_type, "sweep": {"executionTimeoutSeconds": 27 * 3600}}
+    stack.has_resource_properties(
+        "AWS::Events::Rule",
+        {
+            "ScheduleExpression": "rate(5 minutes)",
+            "Targets": [Match.object_like({"Arn": function, "Input": Match.serialized_json(sweep)})],
+        },
+    )
+
+
+@pytest.mark.parametrize("endpoint_type", list(TYPES))
 def test_one_rule_per_endpoint_type_starts_its_state_machine(
     stack: Template, template: dict[str, Any], endpoint_type: str
 ) -> None:
@@ -62,10 +94,11 @@ def test_three_state_machines_from_one_construct(stack: Template, template: dict
     from endpointctl.diagram import flatten
 
     stack.resource_count_is("AWS::StepFunctions::StateMachine", len(TYPES))
-    # one per type, one for unroutable requests, one per type whose service announces state changes
+    # per type its requests, its ended executions and its sweep; one for unroutable requests; one
+    # per type whose service announces state changes
     announced = [name for name, row in catalog.rows().items() if row.get("stateChanges")]
     assert announced == ["sagemaker"]
-    stack.resource_count_is("AWS::Events::Rule", len(TYPES) + 1 + len(announced))
+    stack.resource_count_is("AWS::Events::Rule", 3 * len(TYPES) + 1 + len(announced))
     shapes = {}
     for endpoint_type, spec in state_machines(template).items():
         shapes[endpoint_type] = set(flatten(spec.definition)["States"])
@@ -125,7 +158,9 @@ def test_sagemaker_function_permissions_are_scoped(template: dict[str, Any]) -> 
     }
     assert all(not a.endswith("*") for a in actions)
     assert all(
-        a.startswith(("sagemaker:", "xray:", "dynamodb:", "states:", "logs:", "kms:", "iam:"))
+        a.startswith(
+            ("sagemaker:", "xray:", "dynamodb:", "states:", "logs:", "kms:", "iam:", "events:", "sns:")
+        )
         for a in actions
     )
     assert {a for a in actions if a.startswith("iam:")} == {"iam:PassRole"}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from controller.errors import EndpointAlreadyExists
+from controller.creations import Creations
 from controller.providers.base import Creation, Observation, Provider, Resource, StateChange, Status
 from controller.validation import FieldError
 from tests.toy import ROW, service
@@ -37,16 +37,15 @@ class ToyProvider(Provider):
             errors.insert(0, FieldError("params.thingId", "is required (a non-empty string)"))
         return errors
 
-    def create(self, params: dict[str, Any], request_id: str, created: list[Resource]) -> Creation:
-        thing = str(params["thingId"])
+    def create(self, params: dict[str, Any], request_id: str, created: Creations) -> Creation:
+        thing = Resource(kind=self.endpoint_kind, id=str(params["thingId"]))
         client = service.client()
-        if client.describe_thing(thing) is not None:
-            raise EndpointAlreadyExists(
-                f"toy thing {thing} already exists and this request did not create it"
-            )
-        status = client.create_thing(thing)
-        created.append(Resource(kind=self.endpoint_kind, id=thing))
-        return Creation(thing, Observation(status=_STATUS[status], provider_status=status))
+        if created.acquire(thing, lambda: client.describe_thing(thing.id) is not None):
+            created.append(thing)
+            return Creation(thing.id, self.describe(thing))
+        status = client.create_thing(thing.id)
+        created.append(thing)
+        return Creation(thing.id, Observation(status=_STATUS[status], provider_status=status))
 
     def describe(self, resource: Resource) -> Observation:
         status = service.client().describe_thing(resource.id)

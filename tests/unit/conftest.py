@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import boto3
@@ -11,11 +11,24 @@ from moto import mock_aws
 from moto.sagemaker.models import sagemaker_backends
 
 from controller import aws, clock, handlers, store, task_tokens
+from controller.creations import Creations
+from controller.providers.base import Provider, Resource
 from controller.providers.sagemaker import MANAGED_TAG, OWNER_TAG
 
 ENDPOINT_NAME = "churn-prod"
 REQUEST_ID = "req-1"
 EXECUTION = "arn:aws:states:us-east-1:123456789012:execution:SageMakerLifecycle:run-1"
+
+
+def creations(
+    provider: Provider,
+    request_id: str = REQUEST_ID,
+    execution: str = EXECUTION,
+    resources: Iterable[Resource] = (),
+) -> Creations:
+    """What ``provider.create`` records into, as ``create`` gives it (one execution's; ``resources``:
+    what its ledger holds from earlier attempts)."""
+    return Creations(provider, request_id, execution, resources)
 
 
 def waiting_state(**overrides: Any) -> dict[str, Any]:

@@ -27,6 +27,7 @@ from endpointctl.sim.calls import CallLog
 from endpointctl.sim.emulator import Emulator
 from endpointctl.sim.neptune import ARN, NeptuneEmulator
 from endpointctl.sim.virtual_clock import VirtualClock
+from tests.unit.conftest import creations
 
 START = 1_000_000.0
 REQUEST_ID = "req-1"
@@ -174,7 +175,7 @@ def test_aml_create_on_a_model_without_an_endpoint_records_it(
     start_aml: Start, aml_provider: AmlProvider, log: CallLog
 ) -> None:
     emulator = start_aml(request=aml_request())
-    created: list[Resource] = []
+    created = creations(aml_provider)
 
     creation = aml_provider.create({"MLModelId": MODEL}, REQUEST_ID, created)
     endpoint_id, observation = creation.endpoint_id, creation.observation
@@ -191,7 +192,7 @@ def test_aml_describe_is_ready_with_url_and_peak_rate_after_create_seconds(
     start_aml: Start, aml_provider: AmlProvider, clock: VirtualClock
 ) -> None:
     start_aml(request=aml_request())
-    aml_provider.create({"MLModelId": MODEL}, REQUEST_ID, [])
+    aml_provider.create({"MLModelId": MODEL}, REQUEST_ID, creations(aml_provider, REQUEST_ID))
 
     clock.advance(AML_CREATE_SECONDS - 1)
     assert aml_provider.describe(aml_endpoint()).status is Status.CREATING
@@ -210,7 +211,7 @@ def test_aml_describe_names_the_model_arn_when_the_account_is_known(
 ) -> None:
     start_aml(request=aml_request())
     monkeypatch.setenv("CONTROLLER_ACCOUNT_ID", "123456789012")
-    aml_provider.create({"MLModelId": MODEL}, REQUEST_ID, [])
+    aml_provider.create({"MLModelId": MODEL}, REQUEST_ID, creations(aml_provider, REQUEST_ID))
 
     observation = aml_provider.describe(aml_endpoint())
 
@@ -228,7 +229,7 @@ def test_aml_a_missing_model_is_a_prerequisite_not_found_and_nothing_is_created(
     start_aml: Start, aml_provider: AmlProvider, log: CallLog, scenario: dict[str, Any], prepare: bool
 ) -> None:
     emulator = start_aml(scenario, aml_request() if prepare else None)
-    created: list[Resource] = []
+    created = creations(aml_provider)
 
     with pytest.raises(PrerequisiteNotFound):
         aml_provider.create({"MLModelId": MODEL}, REQUEST_ID, created)
@@ -242,7 +243,7 @@ def test_aml_an_existing_ready_endpoint_is_not_ours_and_stays_ready(
     start_aml: Start, aml_provider: AmlProvider, log: CallLog
 ) -> None:
     emulator = start_aml({"existing": {"realtimeEndpoints": [MODEL]}})
-    created: list[Resource] = []
+    created = creations(aml_provider)
 
     with pytest.raises(EndpointAlreadyExists):
         aml_provider.create({"MLModelId": MODEL}, REQUEST_ID, created)
@@ -257,8 +258,9 @@ def test_aml_an_endpoint_still_being_created_is_not_ours_either(
     start_aml: Start, aml_provider: AmlProvider
 ) -> None:
     start_aml(request=aml_request())
-    aml_provider.create({"MLModelId": MODEL}, "someone-else", [])
-    created: list[Resource] = []
+    other = creations(aml_provider, "someone-else", "arn:aws:states:us-east-1:123456789012:execution:x:other")
+    aml_provider.create({"MLModelId": MODEL}, "someone-else", other)
+    created = creations(aml_provider)
 
     with pytest.raises(EndpointAlreadyExists):
         aml_provider.create({"MLModelId": MODEL}, REQUEST_ID, created)
@@ -270,7 +272,7 @@ def test_aml_outcome_failed_is_described_as_failed(
     start_aml: Start, aml_provider: AmlProvider, clock: VirtualClock
 ) -> None:
     start_aml({"outcome": "FAILED"}, aml_request())
-    aml_provider.create({"MLModelId": MODEL}, REQUEST_ID, [])
+    aml_provider.create({"MLModelId": MODEL}, REQUEST_ID, creations(aml_provider, REQUEST_ID))
 
     clock.advance(AML_CREATE_SECONDS)
     observation = aml_provider.describe(aml_endpoint())
@@ -283,7 +285,7 @@ def test_aml_delete_is_absent_after_delete_seconds(
     start_aml: Start, aml_provider: AmlProvider, clock: VirtualClock, log: CallLog
 ) -> None:
     emulator = start_aml(request=aml_request())
-    aml_provider.create({"MLModelId": MODEL}, REQUEST_ID, [])
+    aml_provider.create({"MLModelId": MODEL}, REQUEST_ID, creations(aml_provider, REQUEST_ID))
     clock.advance(AML_CREATE_SECONDS)
 
     aml_provider.delete(aml_endpoint(), owner=REQUEST_ID)
@@ -305,29 +307,42 @@ def test_aml_delete_of_an_unknown_model_is_not_an_error(start_aml: Start, aml_pr
     assert aml_provider.describe(aml_endpoint("nobody")).status is Status.ABSENT
 
 
-def test_aml_a_5xx_on_create_rechecks_the_model_and_is_transient_when_nothing_was_created(
+def test_aml_a_5xx_on_create_leaves_a_claim_that_the_retry_uses(
     start_aml: Start, aml_provider: AmlProvider, log: CallLog
 ) -> None:
     fault = {"operation": "CreateRealtimeEndpoint", "error": "InternalServerException", "count": 1}
     emulator = start_aml({"faults": [fault]}, aml_request())
-    created: list[Resource] = []
+    created = creations(aml_provider)
 
-    with pytest.raises(TransientServiceError):
+    with pytest.raises(ClientError) as failed:  # the step translates it: TransientServiceError
         aml_provider.create({"MLModelId": MODEL}, REQUEST_ID, created)
 
+    assert aws.is_transient(failed.value)
     assert created == []
     assert emulator.remaining() == {"realtimeEndpoints": []}
-    assert log.calls() == [
-        "machinelearning:GetMLModel",
-        "machinelearning:CreateRealtimeEndpoint",
-        "machinelearning:GetMLModel",
-    ]
-    # The retry the state machine makes then creates it.
-    creation = aml_provider.create({"MLModelId": MODEL}, REQUEST_ID, created)
-    endpoint_id, observation = creation.endpoint_id, creation.observation
-    assert endpoint_id == MODEL
-    assert kinds(created) == [("realtime-endpoint", MODEL)]
-    assert observation.status is Status.CREATING
+    assert log.calls() == ["machinelearning:GetMLModel", "machinelearning:CreateRealtimeEndpoint"]
+    # The retry the state machine makes holds the claim, sees nothing was made, and creates it.
+    creation = aml_provider.create({"MLModelId": MODEL}, REQUEST_ID, creations(aml_provider))
+    assert creation.endpoint_id == MODEL
+    assert creation.observation.status is Status.CREATING
+    assert log.calls()[2:] == ["machinelearning:GetMLModel", "machinelearning:CreateRealtimeEndpoint"]
+
+
+def test_aml_a_5xx_after_the_service_acted_is_recognized_by_the_claim(
+    start_aml: Start, aml_provider: AmlProvider, log: CallLog
+) -> None:
+    fault = {"operation": "CreateRealtimeEndpoint", "error": "InternalServerException", "applied": True}
+    emulator = start_aml({"faults": [fault]}, aml_request())
+
+    with pytest.raises(ClientError):
+        aml_provider.create({"MLModelId": MODEL}, REQUEST_ID, creations(aml_provider))
+    retried = creations(aml_provider)
+    creation = aml_provider.create({"MLModelId": MODEL}, REQUEST_ID, retried)
+
+    assert kinds(retried) == [("realtime-endpoint", MODEL)]  # its own, though the answer was lost
+    assert creation.observation.status is Status.CREATING
+    assert log.calls().count("machinelearning:CreateRealtimeEndpoint") == 1
+    assert emulator.remaining() == {"realtimeEndpoints": [MODEL]}
 
 
 def test_aml_throttling_on_create_is_a_client_error_and_nothing_is_created(
@@ -335,7 +350,7 @@ def test_aml_throttling_on_create_is_a_client_error_and_nothing_is_created(
 ) -> None:
     fault = {"operation": "CreateRealtimeEndpoint", "error": "ThrottlingException", "count": 1}
     emulator = start_aml({"faults": [fault]}, aml_request())
-    created: list[Resource] = []
+    created = creations(aml_provider)
 
     with pytest.raises(ClientError) as caught:
         aml_provider.create({"MLModelId": MODEL}, REQUEST_ID, created)
@@ -352,7 +367,7 @@ def test_aml_the_call_log_names_every_operation(
     start_aml: Start, aml_provider: AmlProvider, clock: VirtualClock, log: CallLog
 ) -> None:
     start_aml(request=aml_request())
-    aml_provider.create({"MLModelId": MODEL}, REQUEST_ID, [])
+    aml_provider.create({"MLModelId": MODEL}, REQUEST_ID, creations(aml_provider, REQUEST_ID))
     clock.advance(AML_CREATE_SECONDS)
     aml_provider.describe(aml_endpoint())
     aml_provider.delete(aml_endpoint(), owner=None)
@@ -391,7 +406,7 @@ def test_neptune_create_with_an_id_and_a_training_job_records_it(
     start_neptune: Start, neptune_provider: NeptuneProvider, log: CallLog
 ) -> None:
     emulator = start_neptune(request=neptune_request(TRAINING_PARAMS))
-    created: list[Resource] = []
+    created = creations(neptune_provider)
 
     creation = neptune_provider.create(dict(TRAINING_PARAMS), REQUEST_ID, created)
     endpoint_id, observation = creation.endpoint_id, creation.observation
@@ -411,21 +426,27 @@ def test_neptune_create_with_an_id_and_a_training_job_records_it(
     ]
 
 
-def test_neptune_create_without_an_id_returns_and_records_the_generated_id(
+def test_neptune_create_without_an_id_sends_one_derived_from_the_request(
     start_neptune: Start, neptune_provider: NeptuneProvider, log: CallLog
 ) -> None:
     params = {"mlModelTrainingJobId": "train-1"}
     emulator = start_neptune(request=neptune_request(params))
-    created: list[Resource] = []
+    created = creations(neptune_provider)
 
     creation = neptune_provider.create(params, REQUEST_ID, created)
     endpoint_id, observation = creation.endpoint_id, creation.observation
 
-    assert endpoint_id
+    assert endpoint_id == neptune_module.derived_id(REQUEST_ID)
+    assert neptune_module.derived_id(REQUEST_ID) == neptune_module.derived_id(REQUEST_ID)
+    assert neptune_module.derived_id("another") != endpoint_id
     assert kinds(created) == [("ml-endpoint", endpoint_id)]
     assert emulator.remaining() == {"endpoints": [endpoint_id]}
     assert observation.arn == ARN.format(endpoint_id)
-    assert log.calls() == ["neptunedata:GetMLModelTrainingJob", "neptunedata:CreateMLEndpoint"]
+    assert log.calls() == [
+        "neptunedata:GetMLModelTrainingJob",
+        "neptunedata:GetMLEndpoint",
+        "neptunedata:CreateMLEndpoint",
+    ]
     assert neptune_provider.describe(neptune_endpoint(endpoint_id)).status is Status.CREATING
 
 
@@ -433,7 +454,7 @@ def test_neptune_a_missing_job_is_a_prerequisite_not_found(
     start_neptune: Start, neptune_provider: NeptuneProvider, log: CallLog
 ) -> None:
     emulator = start_neptune({"missingPrerequisites": True}, neptune_request(TRAINING_PARAMS))
-    created: list[Resource] = []
+    created = creations(neptune_provider)
 
     with pytest.raises(PrerequisiteNotFound):
         neptune_provider.create(dict(TRAINING_PARAMS), REQUEST_ID, created)
@@ -447,7 +468,7 @@ def test_neptune_a_transform_job_is_checked_with_get_ml_model_transform_job(
     start_neptune: Start, neptune_provider: NeptuneProvider, log: CallLog
 ) -> None:
     start_neptune(request=neptune_request(TRANSFORM_PARAMS))
-    created: list[Resource] = []
+    created = creations(neptune_provider)
 
     creation = neptune_provider.create(dict(TRANSFORM_PARAMS), REQUEST_ID, created)
     endpoint_id = creation.endpoint_id
@@ -464,7 +485,7 @@ def test_neptune_a_missing_transform_job_is_a_prerequisite_not_found(
     start_neptune()  # nothing prepared: the job does not exist
 
     with pytest.raises(PrerequisiteNotFound):
-        neptune_provider.create(dict(TRANSFORM_PARAMS), REQUEST_ID, [])
+        neptune_provider.create(dict(TRANSFORM_PARAMS), REQUEST_ID, creations(neptune_provider, REQUEST_ID))
 
     assert log.calls() == ["neptunedata:GetMLModelTransformJob"]
 
@@ -473,7 +494,7 @@ def test_neptune_an_existing_endpoint_without_update_is_not_ours(
     start_neptune: Start, neptune_provider: NeptuneProvider, log: CallLog
 ) -> None:
     emulator = start_neptune({"existing": {"endpoints": ["graph-ep"]}}, neptune_request(TRAINING_PARAMS))
-    created: list[Resource] = []
+    created = creations(neptune_provider)
 
     with pytest.raises(EndpointAlreadyExists):
         neptune_provider.create(dict(TRAINING_PARAMS), REQUEST_ID, created)
@@ -489,7 +510,7 @@ def test_neptune_an_existing_endpoint_with_update_is_updated_but_never_recorded_
 ) -> None:
     params = {**TRAINING_PARAMS, "update": True}
     start_neptune({"existing": {"endpoints": ["graph-ep"]}}, neptune_request(params))
-    created: list[Resource] = []
+    created = creations(neptune_provider)
 
     creation = neptune_provider.create(params, REQUEST_ID, created)
     endpoint_id, observation = creation.endpoint_id, creation.observation
@@ -510,7 +531,7 @@ def test_neptune_update_of_an_absent_endpoint_creates_and_owns_it(
 ) -> None:
     params = {**TRAINING_PARAMS, "update": True}
     start_neptune(request=neptune_request(params))
-    created: list[Resource] = []
+    created = creations(neptune_provider)
 
     creation = neptune_provider.create(params, REQUEST_ID, created)
     observation = creation.observation
@@ -524,7 +545,7 @@ def test_neptune_delete_while_creating_is_refused_by_the_service(
     start_neptune: Start, neptune_provider: NeptuneProvider
 ) -> None:
     start_neptune(request=neptune_request(TRAINING_PARAMS))
-    neptune_provider.create(dict(TRAINING_PARAMS), REQUEST_ID, [])
+    neptune_provider.create(dict(TRAINING_PARAMS), REQUEST_ID, creations(neptune_provider, REQUEST_ID))
 
     with pytest.raises(ClientError) as caught:
         neptune_provider.delete(neptune_endpoint(), owner=REQUEST_ID)
@@ -537,7 +558,7 @@ def test_neptune_delete_after_in_service_is_deleting_then_absent(
     start_neptune: Start, neptune_provider: NeptuneProvider, clock: VirtualClock, log: CallLog
 ) -> None:
     emulator = start_neptune(request=neptune_request(TRAINING_PARAMS))
-    neptune_provider.create(dict(TRAINING_PARAMS), REQUEST_ID, [])
+    neptune_provider.create(dict(TRAINING_PARAMS), REQUEST_ID, creations(neptune_provider, REQUEST_ID))
     clock.advance(NEPTUNE_CREATE_SECONDS)
     assert neptune_provider.describe(neptune_endpoint()).status is Status.READY
 
@@ -575,7 +596,7 @@ def test_neptune_describe_gives_the_failure_reason_when_the_endpoint_failed(
 ) -> None:
     scenario = {"outcome": "Failed", "failureReason": "not enough ml.g4dn capacity"}
     start_neptune(scenario, neptune_request(TRAINING_PARAMS))
-    neptune_provider.create(dict(TRAINING_PARAMS), REQUEST_ID, [])
+    neptune_provider.create(dict(TRAINING_PARAMS), REQUEST_ID, creations(neptune_provider, REQUEST_ID))
 
     clock.advance(NEPTUNE_CREATE_SECONDS)
     observation = neptune_provider.describe(neptune_endpoint())
@@ -590,7 +611,7 @@ def test_neptune_describe_is_ready_after_create_seconds(
     start_neptune: Start, neptune_provider: NeptuneProvider, clock: VirtualClock
 ) -> None:
     start_neptune(request=neptune_request(TRAINING_PARAMS))
-    neptune_provider.create(dict(TRAINING_PARAMS), REQUEST_ID, [])
+    neptune_provider.create(dict(TRAINING_PARAMS), REQUEST_ID, creations(neptune_provider, REQUEST_ID))
 
     clock.advance(NEPTUNE_CREATE_SECONDS - 1)
     assert neptune_provider.describe(neptune_endpoint()).provider_status == "Creating"

@@ -53,8 +53,9 @@ def test_a_check_that_finds_the_endpoint_on_its_way_counts_a_poll_and_a_handled_
     world: dict[str, Any], capsys: pytest.CaptureFixture[str]
 ) -> None:
     world["endpoint"].endpoint_status = "Creating"
+    polling = state(options={**state()["options"], "events": False})  # adaptive polling, no events
     with pytest.raises(EndpointNotReady):
-        invoke({"step": "check", "state": state(), "endpointType": "sagemaker"})
+        invoke({"step": "check", "state": polling, "endpointType": "sagemaker"})
     # HandledErrors: the state machine retries "not ready"; the Lambda-errors alarm subtracts it.
     assert emitted(capsys) == {"EndpointType": "sagemaker", "Polls": 1, "HandledErrors": 1}
 

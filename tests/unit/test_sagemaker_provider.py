@@ -11,6 +11,7 @@ from typing import Any
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
 from moto import mock_aws
 
 from controller import aws
@@ -24,6 +25,7 @@ from controller.providers.sagemaker import (
     SageMakerProvider,
     normalize,
 )
+from tests.unit.conftest import creations
 
 REQUEST_ID = "req-1"
 ROLE = "arn:aws:iam::123456789012:role/sagemaker-execution"
@@ -159,7 +161,7 @@ def test_create_with_an_existing_config_creates_and_owns_only_the_endpoint(
     sagemaker: Any, provider: SageMakerProvider
 ) -> None:
     make_config(sagemaker)
-    created: list[Resource] = []
+    created = creations(provider)
 
     creation = provider.create({**BARE_PARAMS, "Tags": [{"Key": "team", "Value": "ml"}]}, REQUEST_ID, created)
     name, observation = creation.endpoint_id, creation.observation
@@ -179,7 +181,7 @@ def test_create_with_an_existing_config_creates_and_owns_only_the_endpoint(
 def test_create_with_an_inline_config_creates_the_config_first_and_owns_both(
     sagemaker: Any, provider: SageMakerProvider
 ) -> None:
-    created: list[Resource] = []
+    created = creations(provider)
 
     provider.create(inline_params(Tags=[{"Key": "team", "Value": "ml"}]), REQUEST_ID, created)
 
@@ -192,7 +194,7 @@ def test_create_with_an_inline_config_creates_the_config_first_and_owns_both(
 def test_create_without_the_config_is_a_missing_prerequisite_and_creates_nothing(
     sagemaker: Any, provider: SageMakerProvider
 ) -> None:
-    created: list[Resource] = []
+    created = creations(provider)
 
     with pytest.raises(PrerequisiteNotFound, match="churn-config"):
         provider.create(BARE_PARAMS, REQUEST_ID, created)
@@ -214,7 +216,7 @@ def test_an_endpoint_this_request_did_not_create_is_never_touched(
 ) -> None:
     make_config(sagemaker)
     arn = make_endpoint(sagemaker, tags=existing_tags)
-    created: list[Resource] = []
+    created = creations(provider)
 
     with pytest.raises(EndpointAlreadyExists, match="churn-prod"):
         provider.create(BARE_PARAMS, REQUEST_ID, created)
@@ -229,7 +231,7 @@ def test_an_inline_config_of_someone_else_is_refused_before_the_endpoint(
     sagemaker: Any, provider: SageMakerProvider
 ) -> None:
     make_config(sagemaker, tags={"team": "other"})
-    created: list[Resource] = []
+    created = creations(provider)
 
     with pytest.raises(EndpointAlreadyExists, match="churn-config"):
         provider.create(inline_params(), REQUEST_ID, created)
@@ -243,24 +245,47 @@ def test_a_retried_create_adopts_the_endpoint_it_already_created(
     sagemaker: Any, provider: SageMakerProvider
 ) -> None:
     make_config(sagemaker)
-    arn = make_endpoint(sagemaker, tags={OWNER_TAG: REQUEST_ID})
-    created: list[Resource] = []
+    provider.create(BARE_PARAMS, REQUEST_ID, creations(provider))  # an attempt whose answer was lost
+    created = creations(provider)  # the retried step: the same execution
 
     creation = provider.create(BARE_PARAMS, REQUEST_ID, created)
     name, observation = creation.endpoint_id, creation.observation
 
     assert name == "churn-prod"
     assert kinds(created) == [(ENDPOINT, "churn-prod")]
-    assert observation.status is Status.READY
-    assert observation.arn == arn
+    assert observation.arn == endpoint_arn(sagemaker)
     assert endpoints(sagemaker) == ["churn-prod"]
 
 
-def test_a_retried_inline_create_adopts_its_config_and_creates_the_endpoint(
+def test_an_endpoint_tagged_with_the_request_id_but_not_claimed_is_not_adopted(
     sagemaker: Any, provider: SageMakerProvider
 ) -> None:
-    make_config(sagemaker, tags={OWNER_TAG: REQUEST_ID})
-    created: list[Resource] = []
+    """A tag anyone may write proves nothing: ownership is the claim taken before creating."""
+    make_config(sagemaker)
+    make_endpoint(sagemaker, tags={OWNER_TAG: REQUEST_ID})
+    created = creations(provider)
+
+    with pytest.raises(EndpointAlreadyExists):
+        provider.create(BARE_PARAMS, REQUEST_ID, created)
+
+    assert created == []
+
+
+def test_a_retried_inline_create_adopts_its_config_and_creates_the_endpoint(
+    sagemaker: Any, provider: SageMakerProvider, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = aws.client("sagemaker").create_endpoint
+
+    def throttled(**request: Any) -> Any:
+        raise ClientError(
+            {"Error": {"Code": "ThrottlingException", "Message": "slow down"}}, "CreateEndpoint"
+        )
+
+    monkeypatch.setattr(aws.client("sagemaker"), "create_endpoint", throttled)
+    with pytest.raises(ClientError):
+        provider.create(inline_params(), REQUEST_ID, creations(provider))
+    monkeypatch.setattr(aws.client("sagemaker"), "create_endpoint", real)
+    created = creations(provider, resources=[Resource(kind=CONFIG, id="churn-config")])  # the ledger's
 
     provider.create(inline_params(), REQUEST_ID, created)
 
@@ -279,7 +304,7 @@ def test_the_owner_tag_is_added_only_while_there_is_room(
     make_config(sagemaker)
     tags = [{"Key": f"key-{index}", "Value": "value"} for index in range(user_tags)]
 
-    provider.create({**BARE_PARAMS, "Tags": tags}, REQUEST_ID, [])
+    provider.create({**BARE_PARAMS, "Tags": tags}, REQUEST_ID, creations(provider, REQUEST_ID))
 
     found = tags_of(sagemaker, endpoint_arn(sagemaker))
     assert len(found) == 50
@@ -381,7 +406,7 @@ def test_deleting_an_absent_resource_is_not_an_error(
 def test_a_create_rolled_back_by_its_own_request_leaves_nothing(
     sagemaker: Any, provider: SageMakerProvider
 ) -> None:
-    created: list[Resource] = []
+    created = creations(provider)
     provider.create(inline_params(), REQUEST_ID, created)
 
     for resource in reversed(created):

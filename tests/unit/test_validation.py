@@ -141,6 +141,7 @@ INVALID = [
     ),
     # Tags
     pytest.param(create({"Tags": tags(51)}), "params.Tags", id="tags-51-items"),
+    pytest.param(create({"Tags": tags(50)}), "params.Tags", id="tags-50-leave-no-room-for-the-ownership-tag"),
     pytest.param(create({"Tags": {"team": "ml"}}), "params.Tags", id="tags-not-a-list"),
     pytest.param(create(tag("")), "params.Tags[0].Key", id="tag-key-empty"),
     pytest.param(create(tag("k" * 129)), "params.Tags[0].Key", id="tag-key-129-chars"),
@@ -374,7 +375,7 @@ VALID_PARAMS = [
     pytest.param({"EndpointName": "a"}, id="endpoint-name-1-char"),
     pytest.param({"EndpointName": "Churn--Prod-2"}, id="endpoint-name-inner-hyphens"),
     pytest.param({"EndpointConfigName": "c" * 63}, id="config-name-63-chars"),
-    pytest.param({"Tags": tags(50)}, id="tags-exactly-50"),
+    pytest.param({"Tags": tags(49)}, id="tags-49-leave-room-for-the-ownership-tag"),
     pytest.param({"Tags": []}, id="tags-empty"),
     pytest.param(tag("équipe", "équipe données"), id="tag-unicode-letters-and-space"),
     pytest.param(tag("k" * 128, "v" * 256), id="tag-key-128-value-256"),
@@ -425,6 +426,7 @@ def test_a_minimal_bare_request_gets_the_defaults() -> None:
         "events": False,
         "eventFallbackSeconds": 0,
         "allowUnmanagedDeletes": False,
+        "maxRetryIntervalSeconds": 30,
     }
     assert state["executionArn"] == EXECUTION["Id"]
     assert state["startedAt"] == "2026-01-01T00:00:00.000Z"
@@ -467,6 +469,7 @@ def test_a_full_request_is_accepted_as_given() -> None:
         "events": False,
         "eventFallbackSeconds": 0,
         "allowUnmanagedDeletes": False,
+        "maxRetryIntervalSeconds": 30,
     }
     assert state["deadline"] == NOW + 1200
     assert state["wait"] == 10
@@ -482,8 +485,8 @@ def test_a_full_request_is_accepted_as_given() -> None:
             id="rollback-only",
         ),
         pytest.param(
-            {"pollIntervalSeconds": 0},
-            {"pollIntervalSeconds": 0, "timeoutSeconds": 3600, "rollback": True},
+            {"pollIntervalSeconds": 0, "timeoutSeconds": 1800},
+            {"pollIntervalSeconds": 0, "timeoutSeconds": 1800, "rollback": True},
             id="poll-zero",
         ),
         pytest.param(
@@ -501,6 +504,7 @@ def test_options_take_the_defaults_where_unset(options: dict[str, Any], expected
         "events": False,
         "eventFallbackSeconds": 0,
         "allowUnmanagedDeletes": False,
+        "maxRetryIntervalSeconds": 30,
     }
 
 
@@ -511,7 +515,32 @@ def test_the_first_wait_is_cut_short_by_the_deadline() -> None:
 
 
 def test_a_zero_poll_interval_still_waits_one_second() -> None:
-    assert run(create(options={"pollIntervalSeconds": 0}))["wait"] == 1
+    assert run(create(options={"pollIntervalSeconds": 0, "timeoutSeconds": 600}))["wait"] == 1
+
+
+@pytest.mark.parametrize(
+    ("options", "shortest"),
+    [
+        pytest.param({"pollIntervalSeconds": 1}, 2, id="one-second-default-hour"),
+        pytest.param({"pollIntervalSeconds": 0}, 2, id="zero-default-hour"),
+        pytest.param({"pollIntervalSeconds": 30, "timeoutSeconds": 86400}, 44, id="thirty-seconds-a-day"),
+    ],
+)
+def test_a_fixed_cadence_that_would_pass_the_history_quota_is_refused(
+    options: dict[str, Any], shortest: int
+) -> None:
+    """2,000 looks at most (9 history events each; Step Functions fails an execution at 25,000)."""
+    with pytest.raises(InvalidRequest) as refused:
+        run(create(options=options))
+    assert refused.value.fields == ["options.pollIntervalSeconds"]
+    assert f"at least {shortest} with timeoutSeconds" in refused.value.message
+
+
+def test_a_fixed_cadence_of_2000_looks_is_accepted() -> None:
+    assert (
+        run(create(options={"pollIntervalSeconds": 1, "timeoutSeconds": 2000}))["options"]["timeoutSeconds"]
+        == 2000
+    )
 
 
 # -- the request id --------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ and never reach a service; valid documents always pass.
 
 from __future__ import annotations
 
+import math
 import string
 from typing import Any
 
@@ -61,6 +62,16 @@ valid_params = {
         },
     ),
 }
+
+
+def _within_the_look_bound(options: dict[str, Any]) -> bool:
+    """A fixed cadence looks at most 2,000 times before the timeout (controller.waiting); 3,600 s
+    is the longest default timeout of any type."""
+    if "pollIntervalSeconds" not in options:
+        return True
+    return math.ceil(options.get("timeoutSeconds", 3600) / max(1, options["pollIntervalSeconds"])) <= 2000
+
+
 valid_options = st.fixed_dictionaries(
     {},
     optional={
@@ -68,7 +79,7 @@ valid_options = st.fixed_dictionaries(
         "timeoutSeconds": st.integers(1, 86400),
         "rollback": st.booleans(),
     },
-)
+).filter(_within_the_look_bound)
 
 
 @pytest.fixture(autouse=True)

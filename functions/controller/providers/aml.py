@@ -1,7 +1,8 @@
 """Amazon Machine Learning real-time endpoints: ``CreateRealtimeEndpoint`` on an ``MLModel``.
 
-Amazon ML keeps no tags on endpoints, so ownership is what the execution recorded: the endpoint
-is this request's when ``GetMLModel`` said ``NONE`` just before this request created it. The
+Amazon ML keeps no tags on endpoints, so ownership is the controller's claim on the model's
+endpoint (``controller.ownership``): taken while ``GetMLModel`` said ``NONE``, before this request
+asked for the endpoint. The
 service exists only in us-east-1 and eu-west-1; the function's ``AML_REGION`` says which.
 """
 
@@ -13,7 +14,8 @@ from typing import Any, ClassVar
 from botocore.exceptions import ClientError
 
 from controller import aws
-from controller.errors import EndpointAlreadyExists, PrerequisiteNotFound, TransientServiceError
+from controller.creations import Creations
+from controller.errors import PrerequisiteNotFound
 from controller.providers.base import Creation, EndpointOutputs, Observation, Provider, Resource, Status
 from controller.validation import FieldError, check_operation
 
@@ -44,6 +46,8 @@ class AmlProvider(Provider):
     service: ClassVar[str] = "machinelearning"
     default_timeout_seconds: ClassVar[int] = 1800
     default_poll_seconds: ClassVar[int] = 15
+    #: Amazon ML documents no creation time and deletes a real-time endpoint at once (no deleting
+    #: status: ``NONE | READY | UPDATING | FAILED``); an hour covers an endpoint still ``UPDATING``.
     teardown_bound_seconds: ClassVar[int] = 3600
     endpoint_kind: ClassVar[str] = ENDPOINT
 
@@ -51,29 +55,28 @@ class AmlProvider(Provider):
         operation = "DeleteRealtimeEndpoint" if action == "delete" else "CreateRealtimeEndpoint"
         return check_operation(params, "machinelearning", operation)
 
-    def create(self, params: dict[str, Any], request_id: str, created: list[Resource]) -> Creation:
+    def create(self, params: dict[str, Any], request_id: str, created: Creations) -> Creation:
         model_id = params["MLModelId"]
+        endpoint = Resource(kind=ENDPOINT, id=model_id)
         before = self._model(model_id)
         if before is None:
             raise PrerequisiteNotFound(f"MLModel {model_id} does not exist")
-        status = before.get("EndpointInfo", {}).get("EndpointStatus", "NONE")
-        if status in ("READY", "UPDATING"):
-            raise EndpointAlreadyExists(
-                f"MLModel {model_id} already has a real-time endpoint ({status}) that this request did not create"
-            )
-        try:
+
+        looked = [before]  # the look just made is the claim's first look
+
+        def exists() -> bool:
+            found = (looked.pop() if looked else self._model(model_id)) or {}
+            return bool(found.get("EndpointInfo", {}).get("EndpointStatus", "NONE") != "NONE")
+
+        # The model's endpoint is claimed before CreateRealtimeEndpoint: a retry after a lost
+        # answer (a 5xx or a timeout after the service acted) finds its own endpoint by the claim.
+        if not created.acquire(endpoint, exists):
             response = _client().create_realtime_endpoint(MLModelId=model_id)
-        except ClientError as exc:
-            if not aws.is_transient(exc) or aws.error_code(exc) in aws.THROTTLING_CODES:
-                raise  # refused: nothing was created
-            # A 5xx may still have created it. It said NONE a moment ago, so if there is one now,
-            # it is this request's; otherwise the retry may create it.
-            after = self._model(model_id) or {}
-            if after.get("EndpointInfo", {}).get("EndpointStatus", "NONE") == "NONE":
-                raise TransientServiceError(f"CreateRealtimeEndpoint failed: {aws.error_code(exc)}") from exc
-            response = {"RealtimeEndpointInfo": after["EndpointInfo"]}
-        created.append(Resource(kind=ENDPOINT, id=model_id))
-        return Creation(model_id, self._observation(response.get("RealtimeEndpointInfo") or {}))
+            info = response.get("RealtimeEndpointInfo") or {}
+        else:
+            info = (self._model(model_id) or {}).get("EndpointInfo") or {}
+        created.append(endpoint)
+        return Creation(model_id, self._observation(info))
 
     def _model(self, model_id: str) -> dict[str, Any] | None:
         try:

@@ -14,12 +14,15 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict
 
 from controller import catalog
 from controller.validation import FieldError
+
+if TYPE_CHECKING:
+    from controller.creations import Creations
 
 
 class Status(StrEnum):
@@ -134,13 +137,18 @@ class Provider(ABC):
         return value if isinstance(value, str) else None
 
     @abstractmethod
-    def create(self, params: dict[str, Any], request_id: str, created: list[Resource]) -> Creation:
-        """Create the endpoint; append each resource to ``created`` as soon as it exists.
+    def create(self, params: dict[str, Any], request_id: str, created: Creations) -> Creation:
+        """Create the endpoint: ``created.acquire`` each resource before asking the service for it
+        (``True``: an earlier attempt made it already), ``created.append`` it as soon as it exists.
 
         Raises ``EndpointAlreadyExists`` or ``PrerequisiteNotFound`` before touching anything,
-        ``TransientServiceError`` when a retry may cure it (the retry must be safe: resources this
-        request created are recognized).
+        ``TransientServiceError`` when a retry may cure it (the retry is safe: the claims recognize
+        what an earlier attempt made, even when its answer was lost).
         """
+
+    def identity(self, resource: Resource) -> str:
+        """The resource's identity as the service compares names (its claim's key)."""
+        return resource.id
 
     @abstractmethod
     def describe(self, resource: Resource) -> Observation:

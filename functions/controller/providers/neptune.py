@@ -1,13 +1,15 @@
 """Neptune ML inference endpoints through the ``neptunedata`` API (``CreateMLEndpoint``).
 
 The client talks to the cluster's endpoint (``NEPTUNE_ENDPOINT``; the function runs in the
-cluster's VPC). Neptune ML keeps no tags, so ownership is what the execution recorded. With
-``update: true`` an existing endpoint is updated in place: it is not this request's, and a
-failure is reported, never rolled back by deleting it.
+cluster's VPC). Neptune ML keeps no tags, so ownership is the controller's claim on the endpoint
+id (``controller.ownership``), which is why an id is always sent. With ``update: true`` an
+existing endpoint is updated in place: it is not this request's, and a failure is reported, never
+rolled back by deleting it.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 from typing import Any, ClassVar
@@ -15,7 +17,8 @@ from typing import Any, ClassVar
 from botocore.exceptions import ClientError
 
 from controller import aws
-from controller.errors import EndpointAlreadyExists, PrerequisiteNotFound
+from controller.creations import Creations
+from controller.errors import PrerequisiteNotFound
 from controller.providers.base import Creation, Observation, Provider, Resource, Status
 from controller.validation import FieldError, check_operation
 
@@ -34,6 +37,12 @@ _STATUS = {"inservice": Status.READY, "failed": Status.FAILED, "deleting": Statu
 def normalize(status: str) -> Status:
     """The normalized status of ``GetMLEndpoint``'s free-form ``status``."""
     return _STATUS.get(status.replace(" ", "").replace("_", "").lower(), Status.CREATING)
+
+
+def derived_id(request_id: str) -> str:
+    """The endpoint id a request that names none gets: the same for every attempt of the request
+    (so a retry after a lost answer finds the endpoint it made), letters, digits and hyphens."""
+    return "mlep-" + hashlib.sha256(request_id.encode()).hexdigest()[:24]
 
 
 def _client() -> Any:
@@ -72,7 +81,9 @@ class NeptuneProvider(Provider):
     service: ClassVar[str] = "neptunedata"
     default_timeout_seconds: ClassVar[int] = 3600
     default_poll_seconds: ClassVar[int] = 30
-    teardown_bound_seconds: ClassVar[int] = 3600
+    #: Neptune ML documents no creation time; its endpoints are SageMaker endpoints underneath, so
+    #: the rollback waits as long as SageMaker's may (2.5 hours, see the SageMaker provider).
+    teardown_bound_seconds: ClassVar[int] = 9000
     endpoint_kind: ClassVar[str] = ENDPOINT
 
     def validate(self, action: str, params: Any) -> list[FieldError]:
@@ -92,7 +103,7 @@ class NeptuneProvider(Provider):
             errors += _rules(params)
         return errors
 
-    def create(self, params: dict[str, Any], request_id: str, created: list[Resource]) -> Creation:
+    def create(self, params: dict[str, Any], request_id: str, created: Creations) -> Creation:
         neptune = _client()
         if params.get("mlModelTrainingJobId"):
             job, operation = params["mlModelTrainingJobId"], neptune.get_ml_model_training_job
@@ -104,26 +115,30 @@ class NeptuneProvider(Provider):
             if aws.error_code(exc) in NOT_FOUND:
                 raise PrerequisiteNotFound(f"Neptune ML job {job} does not exist") from exc
             raise
-        endpoint_id = params.get("id")
-        updating = False
-        if endpoint_id:
-            existing = self.describe(Resource(kind=ENDPOINT, id=endpoint_id))
-            if existing.status is not Status.ABSENT:
-                if not params.get("update"):
-                    raise EndpointAlreadyExists(
-                        f"Neptune ML endpoint {endpoint_id} already exists and this request did not create it"
-                    )
-                updating = True  # someone else's endpoint, updated in place: never ours to delete
-        response = neptune.create_ml_endpoint(**params)
-        endpoint_id = str(response["id"])
-        if not updating:
-            created.append(Resource(kind=ENDPOINT, id=endpoint_id))
-        observation = Observation(
-            status=Status.CREATING,
-            provider_status="Updating" if updating else "Creating",
-            arn=response.get("arn"),
+        endpoint = Resource(kind=ENDPOINT, id=self.endpoint_id("create", params) or derived_id(request_id))
+        request = {**params, "id": endpoint.id}
+
+        def exists() -> bool:
+            return self.describe(endpoint).status is not Status.ABSENT
+
+        if params.get("update") and exists():
+            # Someone's endpoint, updated in place: never this request's to delete.
+            response = neptune.create_ml_endpoint(**request)
+            observation = Observation(
+                status=Status.CREATING, provider_status="Updating", arn=response.get("arn")
+            )
+            return Creation(endpoint.id, observation, updated_in_place=True)
+        # The id is always sent (derived from the request when it names none), and claimed first:
+        # a retry after a lost answer finds its own endpoint instead of making another.
+        if created.acquire(endpoint, exists):
+            created.append(endpoint)
+            return Creation(endpoint.id, self.describe(endpoint))
+        response = neptune.create_ml_endpoint(**request)
+        created.append(endpoint)
+        return Creation(
+            endpoint.id,
+            Observation(status=Status.CREATING, provider_status="Creating", arn=response.get("arn")),
         )
-        return Creation(endpoint_id, observation, updated_in_place=updating)
 
     def describe(self, resource: Resource) -> Observation:
         try:

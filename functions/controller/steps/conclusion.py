@@ -11,13 +11,13 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 
-from controller import clock, idempotency, metrics, providers, waiting
+from controller import clock, idempotency, ledger, metrics, ownership, providers, waiting
 from controller.aws import translate
 from controller.errors import NOTHING_CREATED, Failure, caught
 from controller.outcome import Detail, ErrorDetail, RollbackDetail, publication
 from controller.state import State, Verdict
 from controller.step_event import StepEvent
-from controller.steps.teardown import rollback_targets
+from controller.steps.teardown import claim_key, rollback_targets
 
 logger = Logger(child=True)
 
@@ -83,9 +83,35 @@ def conclude(state: State) -> dict[str, Any]:
     result = publication(detail, state.outputs if status == "READY" else None)
     try:
         idempotency.record(state.requestId, state.executionArn, result)
+        _settle_ledger(state, failure if status == "FAILED" else None)
     except Exception as exc:
         raise translate(exc, "idempotency: record", []) from exc
     return result
+
+
+def _settle_ledger(state: State, failure: Failure | None) -> None:
+    """The execution has its outcome: the claims it took for resources it never made go, and its
+    ledger closes; unless its rollback left something, which the sweep then keeps removing."""
+    provider = providers.get(state.endpointType)
+    found = ledger.read(state.executionArn)
+    if found is None or found.phase != ledger.RUNNING:
+        return  # a clean-up has taken over (the execution was stopped): it settles the ledger
+    made = {(r.kind, r.id) for r in found.created}
+    for resource in found.claimed:
+        if (resource.kind, resource.id) not in made:
+            ownership.release(claim_key(provider, resource), state.executionArn)
+    plan = state.teardown
+    if failure is not None and failure.code == "RollbackFailed" and plan is not None:
+        ledger.keep_pending(
+            state.executionArn,
+            state.endpointType,
+            ledger.LEFTOVER,
+            if_phase=ledger.RUNNING,
+            failure=failure.model_dump(),
+            cleanup=plan.model_dump(mode="json"),
+        )
+        return
+    ledger.close(state.executionArn, state.endpointType, if_phase=ledger.RUNNING)
 
 
 def _rollback_outcome(
@@ -94,9 +120,10 @@ def _rollback_outcome(
     """The ``rollback`` of a failed create, and the failure once the rollback is counted in."""
     plan = state.teardown
     if plan is None and teardown_error is None:  # rollback: false
-        if failure.code in NOTHING_CREATED and not state.created:
+        left = [r.label for r in rollback_targets(state, providers.get(state.endpointType))]
+        if failure.code in NOTHING_CREATED and not left:
             return None, failure
-        return RollbackDetail(attempted=False, remaining=[r.label for r in state.created] or None), failure
+        return RollbackDetail(attempted=False, remaining=left or None), failure
     targets = plan.targets if plan is not None else rollback_targets(state, providers.get(state.endpointType))
     if not targets and failure.code in NOTHING_CREATED:
         return None, failure  # nothing was created, nothing to roll back
@@ -127,7 +154,12 @@ def replay(event: StepEvent) -> dict[str, Any]:
     except Exception as exc:
         raise translate(exc, "idempotency: lookup", []) from exc
     body = state.model_dump(mode="json", exclude_none=True)
-    if held is not None and held.status == idempotency.COMPLETED and held.publication:
+    if held is None:
+        # The first execution was stopped and cleaned up, and its claim released: this repeat
+        # takes the request over from the start (the state machine validates it again).
+        logger.info("the first execution gave the request up; this one takes it over")
+        return {**body, "verdict": "retake"}
+    if held.status == idempotency.COMPLETED and held.publication:
         logger.info("replaying the first execution's outcome", extra={"first_execution": held.owner})
         return {**body, **held.publication, "verdict": _verdict(held.publication)}
     bound = state.deadline + provider.teardown_bound_seconds
@@ -148,7 +180,8 @@ def replay(event: StepEvent) -> dict[str, Any]:
         )
         return {**body, **publication(detail), "verdict": "failed"}
     body["verdict"] = "wait"
-    body["wait"] = waiting.next_wait(state.options.pollIntervalSeconds, bound)
+    span = state.options.timeoutSeconds + provider.teardown_bound_seconds
+    body["wait"] = waiting.loop_wait(state.options.pollIntervalSeconds, span, bound)
     return body
 
 

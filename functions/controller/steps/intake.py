@@ -7,15 +7,17 @@ Parsing answers every problem at once: the envelope, the common fields and the t
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Any
 
 from aws_lambda_powertools import Logger
 
-from controller import catalog, clock, idempotency, metrics, providers, waiting
+from controller import catalog, clock, idempotency, ledger, metrics, providers, waiting
 from controller.aws import translate
 from controller.errors import CONTRACT_CODES, InvalidRequest, parse_cause
 from controller.outcome import Detail, ErrorDetail, publication
-from controller.request import raise_invalid, read_common, unwrap
+from controller.request import REQUEST_ID_PATTERN, Request, raise_invalid, read_common, unwrap
 from controller.state import State
 from controller.step_event import StepEvent
 from controller.validation import FieldError
@@ -36,10 +38,12 @@ def validate(event: StepEvent) -> dict[str, Any]:
     request, errors = read_common(document)
     if isinstance(document, dict):
         errors += _check_type_and_params(document, endpoint_type)
+    errors += _event_id(request, event_id)
     raise_invalid(errors)
     assert request is not None
     provider = providers.get(endpoint_type)
     options = waiting.resolve(request.options, request.action, provider, event)
+    raise_invalid(waiting.bounds(options) + _size(request.params))
     now = clock.now()
     state = State(
         requestId=request.requestId or event_id or (event.execution.Name or "unnamed"),
@@ -54,16 +58,68 @@ def validate(event: StepEvent) -> dict[str, Any]:
     )
     state.wait = waiting.first_wait(options, event, state.deadline)
     logger.append_keys(request_id=state.requestId)
+    mine = idempotency.fingerprint(document)
     try:
-        held = idempotency.claim(state.requestId, state.executionArn)
+        held = idempotency.claim(state.requestId, state.executionArn, mine)
     except Exception as exc:
         raise translate(exc, "idempotency: claim", []) from exc
     if held.owner != state.executionArn:
+        if held.fingerprint is not None and held.fingerprint != mine:
+            raise InvalidRequest(
+                f"requestId: {state.requestId} was already used for a different request "
+                "(a request id names one request; send this one with a new requestId)",
+                fields=["requestId"],
+            )
         state.duplicateOf = held.owner
         logger.info("repeat of an earlier request", extra={"first_execution": held.owner})
         return state.model_dump(mode="json", exclude_none=True)
+    try:
+        ledger.open_for(
+            state.executionArn,
+            request_id=state.requestId,
+            endpoint_type=endpoint_type,
+            action=state.action,
+            endpoint_id=state.endpointId,
+            deadline=state.deadline,
+        )
+    except Exception as exc:
+        raise translate(exc, "ledger: open", []) from exc
     logger.info("request accepted", extra={"action": state.action, "endpoint_id": state.endpointId})
     return state.model_dump(mode="json", exclude_none=True)
+
+
+#: The most ``params`` may weigh, as JSON: the lifecycle's state carries them from step to step,
+#: and Step Functions fails an execution, uncatchably, when a state's input or output passes
+#: 256 KiB (https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html). The state
+#: also holds what was created, the endpoint's outputs, a failure's message and a teardown's plan;
+#: a quarter of the quota for the request leaves room for all of them.
+MAX_PARAMS_BYTES = 64 * 1024
+
+
+def _size(params: dict[str, Any]) -> list[FieldError]:
+    size = len(json.dumps(params, separators=(",", ":"), ensure_ascii=False).encode("utf-8", "replace"))
+    if size <= MAX_PARAMS_BYTES:
+        return []
+    return [
+        FieldError(
+            "params",
+            f"is {size} bytes of JSON; at most {MAX_PARAMS_BYTES} fit in one execution's state "
+            "(Step Functions' 256 KiB per state)",
+        )
+    ]
+
+
+def _event_id(request: Request | None, event_id: str | None) -> list[FieldError]:
+    """The event id is the request id of a request that names none: it must be one."""
+    if request is None or request.requestId is not None or event_id is None:
+        return []
+    if re.fullmatch(REQUEST_ID_PATTERN, event_id):
+        return []
+    return [
+        FieldError(
+            "id", f"is the request id when the request names none, so it must match {REQUEST_ID_PATTERN}"
+        )
+    ]
 
 
 def _check_type_and_params(document: dict[str, Any], endpoint_type: str) -> list[FieldError]:
@@ -83,7 +139,25 @@ def _check_type_and_params(document: dict[str, Any], endpoint_type: str) -> list
     action = document.get("action", "create")
     if action not in ("create", "delete") or "params" not in document:
         return []  # reported by read_common
-    return providers.get(endpoint_type).validate(action, document["params"])
+    errors = providers.get(endpoint_type).validate(action, document["params"])
+    identifier = catalog.get(endpoint_type).identifier
+    value = document["params"].get(identifier) if isinstance(document["params"], dict) else None
+    path = f"params.{identifier}"
+    if isinstance(value, str) and len(value) > MAX_IDENTIFIER and all(e.field != path for e in errors):
+        errors.append(
+            FieldError(
+                path,
+                f"at most {MAX_IDENTIFIER} characters: the identifier is carried in every state of the "
+                f"execution, which Step Functions bounds at 256 KiB (got {len(value)})",
+            )
+        )
+    return errors
+
+
+#: The longest endpoint identifier accepted where the service documents no limit (Neptune ML's
+#: ``id`` has none in its API reference or service model); SageMaker's and Amazon ML's are far
+#: shorter, and their models say so.
+MAX_IDENTIFIER = 1024
 
 
 def reject(event: StepEvent) -> dict[str, Any]:
@@ -114,6 +188,26 @@ def reject(event: StepEvent) -> dict[str, Any]:
         finishedAt=clock.iso(),
         error=ErrorDetail(code=code, message=str(body.get("message", "")), fields=body.get("fields")),
     )
+    answer = publication(detail)
+    first = _first_refusal(event, detail.requestId)
+    if first != event.execution.Id:
+        # The same event again (a redelivery, or one request that several rules matched): the
+        # first execution answers it; this one ends the same way without a second notification.
+        logger.info("repeat of a refused request", extra={"first_execution": first})
+        return {**answer, "duplicateOf": first}
     logger.warning("request rejected", extra={"code": code, "fields": body.get("fields")})
     metrics.outcome(detail)
-    return publication(detail)
+    return answer
+
+
+def _first_refusal(event: StepEvent, request_id: str | None) -> str:
+    """The execution that answers this refusal: the first to refuse this very input under this
+    request id (an EventBridge event's id travels with every delivery of it)."""
+    execution = event.execution.Id
+    key = f"#refused#{idempotency.fingerprint(event.input)}#{request_id or execution}"
+    try:
+        held = idempotency.claim(key, execution)
+        ledger.closed_for(execution, request_id=request_id or key, endpoint_type=event.endpointType)
+    except Exception as exc:
+        raise translate(exc, "idempotency: claim", []) from exc
+    return held.owner

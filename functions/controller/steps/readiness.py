@@ -10,18 +10,21 @@ on to the rollback.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from aws_lambda_powertools import Logger
 
-from controller import catalog, clock, metrics, ownership, providers, task_tokens, waiting
+from controller import catalog, clock, ledger, metrics, providers, task_tokens, waiting
 from controller.aws import translate
+from controller.creations import Creations
 from controller.errors import (
     ControllerError,
     EndpointCreationFailed,
     EndpointNotReady,
     EndpointTimeout,
     Failure,
+    TransientServiceError,
 )
 from controller.providers.base import Observation, Provider, Resource, Status
 from controller.state import State
@@ -34,16 +37,17 @@ logger = Logger(child=True)
 def create(event: StepEvent) -> dict[str, Any]:
     state = event.lifecycle()
     provider = providers.get(state.endpointType)
-    created: list[Resource] = []
+    try:
+        recorded = ledger.read(state.executionArn)  # what an earlier attempt of this step made
+    except Exception as exc:
+        raise translate(exc, "ledger: read", []) from exc
+    created = Creations(provider, state.requestId, state.executionArn, recorded.created if recorded else [])
     try:
         creation = provider.create(state.params, state.requestId, created)
     except Exception as exc:
         raise translate(exc, f"{provider.service}: create", [r.model_dump() for r in created]) from exc
-    state.created = created
+    state.created = list(created)
     state.endpointId = creation.endpoint_id
-    for resource in created:  # the durable record a later delete trusts (controller.ownership)
-        if provider.is_endpoint(resource):
-            ownership.record(provider.endpoint_type, resource.id, state.requestId)
     if creation.updated_in_place:
         state.notOwned = [
             f"{provider.endpoint_type} endpoint {creation.endpoint_id} (pre-existing, updated in place)"
@@ -63,15 +67,46 @@ def _observe(state: State, observation: Observation) -> None:
 
 
 def check(event: StepEvent) -> dict[str, Any]:
+    """One look at the endpoint, then the verdict and the wait before the next look.
+
+    Adaptive polling retries this step (``EndpointNotReady``) while the deadline is further away
+    than the longest retry interval; nearer, and for the fixed cadence and the event path's
+    fallback looks, the step sets the exact ``wait`` (cut to the deadline), so no path looks past
+    the deadline by more than a second. A look that fails transiently (a throttle, a 5xx) while
+    there is time is a look that saw nothing: the wait goes on, and the step's own retry budget,
+    meant for one call, is not spent on a wait of hours.
+    """
     state = event.lifecycle()
     metrics.count("Polls", state.endpointType)
-    if _assess(state):
+    if _look(state):
         return _settled(state)
-    if state.options.adaptive:
-        # Still on its way: the state machine retries this step with capped backoff.
-        raise EndpointNotReady(f"{state.endpointId}: {state.providerStatus}")
-    state.wait = waiting.next_wait(state.options.pollIntervalSeconds, state.deadline)
+    options = state.options
+    if (
+        options.adaptive
+        and not options.events
+        and state.deadline - clock.now() > options.maxRetryIntervalSeconds
+    ):
+        raise EndpointNotReady(f"{state.endpointId}: {state.providerStatus}")  # Check retries itself
+    if options.events:
+        interval = options.eventFallbackSeconds
+    elif options.adaptive:
+        interval = math.ceil(state.deadline - clock.now())  # the last look: at the deadline
+    else:
+        interval = options.pollIntervalSeconds
+    state.wait = waiting.next_wait(interval, state.deadline)
     return state.model_dump(mode="json", exclude_none=True)
+
+
+def _look(state: State) -> bool:
+    """:func:`_assess`, with a transient failure before the deadline counted as "still on its way"."""
+    try:
+        return _assess(state)
+    except TransientServiceError as exc:
+        if clock.now() >= state.deadline:
+            raise
+        logger.warning("look failed; the wait goes on", extra={"error": exc.message})
+        state.verdict = "wait"
+        return False
 
 
 def _endpoint_resource(state: State, provider: Provider) -> Resource:
@@ -133,14 +168,25 @@ def _seen(state: State) -> dict[str, Any]:
 # -- await / resume: readiness from the service's state-change events ----------------------------
 def await_endpoint(event: StepEvent) -> dict[str, Any]:
     """Park the waiting task's token, then look once: the endpoint may have settled already (or
-    the event was lost while an earlier token timed out). Whoever takes the token resumes."""
+    the event was lost while an earlier token timed out). Whoever takes the token resumes.
+
+    Step Functions retries the waiting task after each timeout with the same input, so with the
+    same timeout (``state.wait``); an attempt that would outlive the deadline by more than a second
+    instead looks as ``check`` does and resumes its own token at once with that verdict and a wait
+    cut to the deadline (past it, the "timeout" verdict), and the state machine waits again.
+    """
     state = event.lifecycle()
     token = str(event.token)
     waiter = task_tokens.key(state.endpointType, str(state.endpointId))
     try:
         task_tokens.park(waiter, token, state.model_dump(mode="json", exclude_none=True), state.deadline)
+        if clock.now() + (state.wait or 0) > state.deadline + 1:
+            verdict = check(event)  # past the deadline: the "timeout" verdict, to the rollback
+            if task_tokens.take(waiter, token):
+                task_tokens.resume(token, verdict)
+            return {"resumed": state.executionArn, "by": "deadline", "verdict": verdict.get("verdict")}
         metrics.count("Polls", state.endpointType)
-        settled = _assess(state)
+        settled = _look(state)  # a failed look leaves the token parked: the fallback looks again
         if settled and task_tokens.take(waiter, token):
             task_tokens.resume(token, _settled(state))
             return {"resumed": state.executionArn, "by": "look", **_seen(state)}

@@ -13,7 +13,7 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 
-from controller import clock, ownership, providers, waiting
+from controller import clock, ledger, ownership, providers, waiting
 from controller.aws import translate
 from controller.errors import ControllerError, EndpointNotOwned, caught, parse_cause
 from controller.providers.base import NotOwned, Ownership, Provider, Resource, Status
@@ -31,20 +31,19 @@ def teardown(event: StepEvent) -> dict[str, Any]:
     plan = state.teardown
     owner = state.requestId if plan.mode == "rollback" else None
     try:
-        pending = _advance(plan, provider, owner, state.options.unmanagedDeleteRoleArn)
+        pending = advance(plan, provider, owner, state.options.unmanagedDeleteRoleArn, state.executionArn)
     except Exception as exc:
         raise translate(exc, f"{provider.service}: {plan.mode}", []) from exc
     if not pending:
         plan.verdict = "done"
-        for target in plan.targets:  # gone: the controller's record of it goes too
-            if provider.is_endpoint(target) and target.gone and not target.unmanaged:
-                ownership.forget(provider.endpoint_type, target.id)
     elif clock.now() >= plan.deadline:
         plan.verdict = "failed"
         plan.reason = plan.reason or f"{pending} did not finish within {provider.teardown_bound_seconds} s"
     else:
         plan.verdict = "wait"
-        state.wait = waiting.next_wait(state.options.pollIntervalSeconds, plan.deadline)
+        state.wait = waiting.loop_wait(
+            state.options.pollIntervalSeconds, provider.teardown_bound_seconds, plan.deadline
+        )
     if plan.verdict != "wait":
         logger.info(f"{plan.mode} {plan.verdict}", extra={"deleted": plan.deleted, "left": plan.left})
     return state.model_dump(mode="json", exclude_none=True)
@@ -92,32 +91,73 @@ def _owned(provider: Provider, target: Resource) -> bool | None:
         return None
     if found is not Ownership.UNKNOWN:
         return found is Ownership.OWNED
-    if ownership.creator(provider.endpoint_type, target.id) is not None:
+    if ownership.holder(claim_key(provider, target)) is not None:
         return True
     return None if provider.describe(target).status is Status.ABSENT else False
 
 
+def held_claims(found: ledger.Ledger | None, provider: Provider) -> list[Resource]:
+    """The identities ``found``'s execution claimed and still holds without having recorded the
+    resource: the service may have made it and the answer been lost (a timeout, a 5xx, a Lambda
+    timeout), so a teardown looks, and deletes it if it is there."""
+    if found is None:
+        return []
+    made = {(r.kind, r.id) for r in found.created}
+    held = []
+    for resource in found.claimed:
+        holder = ownership.holder(claim_key(provider, resource))
+        if (
+            (resource.kind, resource.id) not in made
+            and holder
+            and holder.execution_arn == found.execution_arn
+        ):
+            held.append(resource)
+    return held
+
+
+def claim_key(provider: Provider, target: Resource) -> str:
+    return ownership.key(provider.endpoint_type, target, provider.identity(target))
+
+
 def rollback_targets(state: State, provider: Provider) -> list[Resource]:
-    """What this request created: recorded by ``create``, or carried by its error's cause; in
-    the order the provider deletes them."""
-    targets = list(state.created)
+    """What this request created: the execution's ledger (written the moment each resource
+    existed, so it survives a create that never answered), what ``create`` returned, and what its
+    error's cause carried; in the order the provider deletes them."""
+    found = ledger.read(state.executionArn)
+    candidates = [*(found.created if found else []), *state.created, *held_claims(found, provider)]
     if state.error:
-        for item in parse_cause(state.error.get("Cause")).get("created", []):
-            resource = Resource.model_validate(item)
-            if all((r.kind, r.id) != (resource.kind, resource.id) for r in targets):
-                targets.append(resource)
+        candidates += [
+            Resource.model_validate(item) for item in parse_cause(state.error.get("Cause")).get("created", [])
+        ]
+    targets: list[Resource] = []
+    for resource in candidates:
+        if all((r.kind, r.id) != (resource.kind, resource.id) for r in targets):
+            targets.append(Resource(kind=resource.kind, id=resource.id))
     return provider.in_teardown_order(targets)
 
 
-def _advance(plan: Teardown, provider: Provider, owner: str | None, unmanaged_role: str | None) -> str | None:
+def advance(
+    plan: Teardown,
+    provider: Provider,
+    owner: str | None,
+    unmanaged_role: str | None = None,
+    execution: str | None = None,
+) -> str | None:
     """Move the teardown on as far as it goes now; the label of what it waits for, if any.
-    ``unmanaged_role``: the deployment's role for deletes of what the controller did not create."""
+    ``unmanaged_role``: the deployment's role for deletes of what the controller did not create.
+    ``execution``: whose ledger records each delete before it is asked (a retried step whose
+    delete's answer was lost then knows the delete was its own, not an endpoint already gone)."""
+    found = ledger.read(execution) if execution else None
+    asked = {(r.kind, r.id) for r in (found.deleting if found else [])}
+    for target in plan.targets:
+        if (target.kind, target.id) in asked:
+            target.deleteRequested = True
     for target in plan.targets:
         if target.gone:
             continue
         observation = provider.describe(target)
         if observation.status is Status.ABSENT:
-            _gone(plan, target)
+            _gone(plan, provider, target)
             continue
         if target.deleteRequested and observation.status is Status.FAILED:
             plan.reason = (
@@ -127,6 +167,8 @@ def _advance(plan: Teardown, provider: Provider, owner: str | None, unmanaged_ro
             return target.label
         if observation.status in (Status.CREATING, Status.DELETING):
             return target.label  # not deletable yet, or on its way out
+        if execution is not None and not target.deleteRequested:
+            ledger.record_delete(execution, target)
         try:
             provider.delete(target, owner=owner, role_arn=unmanaged_role if target.unmanaged else None)
         except NotOwned as exc:
@@ -136,11 +178,16 @@ def _advance(plan: Teardown, provider: Provider, owner: str | None, unmanaged_ro
         target.deleteRequested = True
         if provider.describe(target).status is not Status.ABSENT:
             return target.label
-        _gone(plan, target)
+        _gone(plan, provider, target)
     return None
 
 
-def _gone(plan: Teardown, target: Resource) -> None:
+def _gone(plan: Teardown, provider: Provider, target: Resource) -> None:
+    """``target`` no longer exists: its claim goes too (the name is free for the next create)."""
     target.gone = True
     if target.deleteRequested:
         plan.deleted.append(target.label)
+    key = claim_key(provider, target)
+    held = ownership.holder(key)
+    if held is not None:
+        ownership.release(key, held.execution_arn)

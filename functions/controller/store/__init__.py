@@ -1,4 +1,4 @@
-"""The requests table behind one protocol: claims of request ids and parked task tokens.
+"""The requests table behind one protocol (``store.base.ItemStore``): single items under conditions.
 
 :func:`current` is the store the steps use: DynamoDB when the function has its table
 (``REQUESTS_TABLE``, the catalog's name for it, set by the stack and by the local runner), else this process's memory
@@ -11,17 +11,17 @@ from __future__ import annotations
 import os
 
 from controller import catalog
-from controller.store.base import COMPLETED, IN_PROGRESS, Claim, Parked, RequestStore
+from controller.store.base import Item, ItemStore
 from controller.store.dynamodb import DynamoDBStore
 from controller.store.memory import InMemoryStore
 
-__all__ = ["COMPLETED", "IN_PROGRESS", "Claim", "DynamoDBStore", "InMemoryStore", "Parked", "RequestStore"]
+__all__ = ["DynamoDBStore", "InMemoryStore", "Item", "ItemStore"]
 
 TABLE_ENV = catalog.CONTROLLER.requests_table_variable
 #: The store of a process without a table.
 memory = InMemoryStore()
 
 
-def current() -> RequestStore:
+def current() -> ItemStore:
     table = os.environ.get(TABLE_ENV)
     return DynamoDBStore(table) if table else memory

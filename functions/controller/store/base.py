@@ -1,75 +1,75 @@
-"""The requests table's records and the protocol every store implements.
+"""The requests table's protocol: single items, written under conditions.
 
-Three kinds of item share the table (partition key ``requestId``): a request's *claim* (which
-execution holds the request id, and how it ended), a *parked task token* (a lifecycle waiting for
-its service's state-change event, keyed by ``controller.task_tokens.key``) and an *ownership
-record* (an endpoint the controller created, keyed by ``controller.ownership.key``; it has no
-expiry: it is removed when the endpoint is deleted). The logic modules
-(``controller.idempotency``, ``controller.task_tokens``) use this protocol only; they never build
-a storage request themselves.
+Every record the controller keeps lives in one DynamoDB table (partition key ``requestId``),
+each kind under a key of its own shape, built by the module that owns it:
+
+- a request's *claim* (``controller.idempotency``: the request id itself): which execution holds
+  the request id, what the request was, and how it ended;
+- a *parked task token* (``controller.task_tokens``): a lifecycle waiting for its service's event;
+- an *endpoint claim* (``controller.ownership``): which request owns an endpoint's identity (or
+  an endpoint config's), taken before the service is asked to create it;
+- an execution's *ledger* (``controller.ledger``): what the execution created, written the moment
+  each resource exists, and how far its clean-up has come;
+- a type's *pending set* (``controller.ledger``): the executions whose ledger is not closed yet,
+  which the scheduled sweep visits.
+
+The logic modules use this protocol only; none builds a storage request itself. Nothing scans or
+queries: every read is one item by its key, read consistently.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, Protocol
 
-IN_PROGRESS, COMPLETED = "IN_PROGRESS", "COMPLETED"
+#: An item's attributes: JSON-like values (strings, whole numbers, booleans, lists, objects).
+Item = dict[str, Any]
 
 
-@dataclass(frozen=True)
-class Claim:
-    """Who holds a request id, and how it ended if it has."""
+class ItemStore(Protocol):
+    """Single-item reads and conditional writes (DynamoDB's, and the same rules in memory)."""
 
-    owner: str
-    status: str
-    publication: dict[str, Any] | None = None
-
-
-@dataclass(frozen=True)
-class Parked:
-    """A waiting lifecycle: its task token and the state to resume it with."""
-
-    token: str
-    state: dict[str, Any]
-
-
-class RequestStore(Protocol):
-    """Conditional writes on single items; nothing scans or queries."""
-
-    def claim(self, request_id: str, owner: str, *, now: int, expires_at: int) -> Claim:
-        """Claim ``request_id`` for ``owner`` unless another owner holds it; the holder after."""
+    def get(self, key: str) -> Item | None:
+        """The item under ``key`` (without its key), read consistently; ``None``: there is none."""
         ...
 
-    def lookup(self, request_id: str) -> Claim | None:
-        """The claim of ``request_id``, read consistently; ``None`` when there is none."""
+    def put(
+        self,
+        key: str,
+        item: Item,
+        *,
+        if_absent_or: Item | None = None,
+        if_match: Item | None = None,
+        expires_at: int | None = None,
+    ) -> bool:
+        """Write the whole item. ``if_absent_or``: only when there is no item, or it has these
+        attribute values (``{}``: only when there is none); ``if_match``: only when the item exists
+        with these values. ``False`` when the condition stopped the write. ``expires_at``: epoch
+        seconds after which the table may drop the item (DynamoDB TTL)."""
         ...
 
-    def complete(self, request_id: str, owner: str, publication: dict[str, Any]) -> None:
-        """Keep how the request ended, if ``owner`` still holds it (else change nothing)."""
+    def update(
+        self,
+        key: str,
+        *,
+        values: Item | None = None,
+        append: dict[str, list[Any]] | None = None,
+        remove: tuple[str, ...] = (),
+        if_match: Item | None = None,
+    ) -> bool:
+        """Set ``values``, append to the lists in ``append`` (created when missing) and remove the
+        attributes in ``remove``, creating the item if there is none (unless ``if_match`` is given:
+        then only when the item exists with those values). ``False`` when the condition failed."""
         ...
 
-    def park(self, key: str, token: str, state: dict[str, Any], *, now: int, expires_at: int) -> None:
-        """Park ``token`` under ``key``, replacing whatever was parked there."""
+    def delete(self, key: str, *, if_match: Item | None = None) -> bool:
+        """Delete the item (``if_match``: only when it has these values). ``False`` when the
+        condition failed; deleting nothing is not a failure."""
         ...
 
-    def parked(self, key: str) -> Parked | None:
-        """What is parked under ``key``."""
+    def add_to_set(self, key: str, attribute: str, values: set[str]) -> None:
+        """Add ``values`` to the string set ``attribute`` (atomic; the set is created if missing)."""
         ...
 
-    def take(self, key: str, token: str) -> bool:
-        """Remove ``token`` from ``key``; ``False`` when it is no longer there (someone took it,
-        or a newer token replaced it)."""
-        ...
-
-    def own(self, key: str, request_id: str, *, now: int) -> None:
-        """Record that the controller created the resource of ``key`` (for ``request_id``)."""
-        ...
-
-    def owner(self, key: str) -> str | None:
-        """The request that created the resource of ``key``; ``None``: not the controller."""
-        ...
-
-    def disown(self, key: str) -> None:
-        """The resource of ``key`` is gone: forget it."""
+    def remove_from_set(self, key: str, attribute: str, values: set[str]) -> None:
+        """Remove ``values`` from the string set ``attribute`` (atomic)."""
         ...

@@ -1,5 +1,5 @@
-"""The requests table in this process's memory: the same rules as DynamoDB's conditional writes,
-for unit tests and any code that runs without a table (``controller.store.current``)."""
+"""The requests table in this process's memory: the same conditions as DynamoDB's, for unit
+tests and any code that runs without a table (``controller.store.current``)."""
 
 from __future__ import annotations
 
@@ -7,67 +7,98 @@ import copy
 import threading
 from typing import Any
 
-from controller.store.base import COMPLETED, IN_PROGRESS, Claim, Parked
+from controller.store.base import Item
+
+
+def _matches(item: Item | None, wanted: Item | None) -> bool:
+    return item is not None and all(item.get(k) == v for k, v in (wanted or {}).items())
 
 
 class InMemoryStore:
-    """:class:`~controller.store.base.RequestStore` in a dict (items never expire here)."""
+    """:class:`~controller.store.base.ItemStore` in a dict (items never expire here)."""
 
     def __init__(self) -> None:
-        self._claims: dict[str, Claim] = {}
-        self._parked: dict[str, Parked] = {}
-        self._owned: dict[str, str] = {}
+        self._items: dict[str, Item] = {}
         self._lock = threading.Lock()
 
     def clear(self) -> None:
         with self._lock:
-            self._claims.clear()
-            self._parked.clear()
-            self._owned.clear()
+            self._items.clear()
 
-    def claim(self, request_id: str, owner: str, *, now: int, expires_at: int) -> Claim:
+    def keys(self) -> list[str]:
+        """Every key held (for tests: what the controller keeps)."""
         with self._lock:
-            held = self._claims.get(request_id)
-            if held is not None and held.owner != owner:
-                return held
-            # As DynamoDB's conditional PutItem: the owner's own claim is written anew.
-            self._claims[request_id] = Claim(owner=owner, status=IN_PROGRESS)
-            return self._claims[request_id]
+            return sorted(self._items)
 
-    def lookup(self, request_id: str) -> Claim | None:
+    def get(self, key: str) -> Item | None:
         with self._lock:
-            return copy.deepcopy(self._claims.get(request_id))
+            return copy.deepcopy(self._items.get(key))
 
-    def complete(self, request_id: str, owner: str, publication: dict[str, Any]) -> None:
+    def put(
+        self,
+        key: str,
+        item: Item,
+        *,
+        if_absent_or: Item | None = None,
+        if_match: Item | None = None,
+        expires_at: int | None = None,
+    ) -> bool:
         with self._lock:
-            held = self._claims.get(request_id)
-            if held is not None and held.owner == owner:
-                self._claims[request_id] = Claim(owner, COMPLETED, copy.deepcopy(publication))
-
-    def park(self, key: str, token: str, state: dict[str, Any], *, now: int, expires_at: int) -> None:
-        with self._lock:
-            self._parked[key] = Parked(token, copy.deepcopy(state))
-
-    def parked(self, key: str) -> Parked | None:
-        with self._lock:
-            return copy.deepcopy(self._parked.get(key))
-
-    def take(self, key: str, token: str) -> bool:
-        with self._lock:
-            held = self._parked.get(key)
-            if held is None or held.token != token:
+            held = self._items.get(key)
+            if (
+                if_absent_or is not None
+                and held is not None
+                and not (if_absent_or and _matches(held, if_absent_or))
+            ):
                 return False
-            del self._parked[key]
+            if if_match is not None and not _matches(held, if_match):
+                return False
+            self._items[key] = copy.deepcopy(item)
             return True
 
-    def own(self, key: str, request_id: str, *, now: int) -> None:
+    def update(
+        self,
+        key: str,
+        *,
+        values: Item | None = None,
+        append: dict[str, list[Any]] | None = None,
+        remove: tuple[str, ...] = (),
+        if_match: Item | None = None,
+    ) -> bool:
         with self._lock:
-            self._owned[key] = request_id
+            held = self._items.get(key)
+            if if_match is not None and not _matches(held, if_match):
+                return False
+            item = held if held is not None else {}
+            item.update(copy.deepcopy(values or {}))
+            for name, more in (append or {}).items():
+                item[name] = [*item.get(name, []), *copy.deepcopy(more)]
+            for name in remove:
+                item.pop(name, None)
+            self._items[key] = item
+            return True
 
-    def owner(self, key: str) -> str | None:
+    def delete(self, key: str, *, if_match: Item | None = None) -> bool:
         with self._lock:
-            return self._owned.get(key)
+            held = self._items.get(key)
+            if if_match is not None and held is not None and not _matches(held, if_match):
+                return False
+            if if_match is not None and held is None:
+                return False
+            self._items.pop(key, None)
+            return True
 
-    def disown(self, key: str) -> None:
+    def add_to_set(self, key: str, attribute: str, values: set[str]) -> None:
         with self._lock:
-            self._owned.pop(key, None)
+            item = self._items.setdefault(key, {})
+            item[attribute] = sorted(set(item.get(attribute, [])) | values)
+
+    def remove_from_set(self, key: str, attribute: str, values: set[str]) -> None:
+        with self._lock:
+            item = self._items.get(key)
+            if item is not None:
+                left = set(item.get(attribute, [])) - values
+                if left:
+                    item[attribute] = sorted(left)
+                else:
+                    item.pop(attribute, None)

@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 from botocore.exceptions import ClientError
 
 from controller import aws, catalog
+from controller.creations import Creations
 from controller.errors import EndpointAlreadyExists, PrerequisiteNotFound, TransientServiceError
 from controller.providers.base import (
     Creation,
@@ -71,7 +72,12 @@ class SageMakerProvider(Provider):
     service: ClassVar[str] = "sagemaker"
     default_timeout_seconds: ClassVar[int] = 3600
     default_poll_seconds: ClassVar[int] = 30
-    teardown_bound_seconds: ClassVar[int] = 3600
+    #: A rollback may first have to wait for ``Creating`` to end (SageMaker refuses to delete it
+    #: before): the documented maxima of a variant's ``ModelDataDownloadTimeoutInSeconds`` and
+    #: ``ContainerStartupHealthCheckTimeoutInSeconds`` are 3,600 s each (CreateEndpointConfig,
+    #: ProductionVariant), then the delete itself (botocore's ``endpoint_deleted`` waiter allows
+    #: 30 min): 2.5 hours.
+    teardown_bound_seconds: ClassVar[int] = 9000
     endpoint_kind: ClassVar[str] = ENDPOINT
     #: A config must not be deleted while an endpoint uses it.
     teardown_order: ClassVar[tuple[str, ...]] = (ENDPOINT, CONFIG)
@@ -118,26 +124,20 @@ class SageMakerProvider(Provider):
         return errors
 
     # -- create ---------------------------------------------------------------------------------
-    def create(self, params: dict[str, Any], request_id: str, created: list[Resource]) -> Creation:
+    def create(self, params: dict[str, Any], request_id: str, created: Creations) -> Creation:
         sagemaker = aws.client("sagemaker")
         name, config_name = params["EndpointName"], params["EndpointConfigName"]
-        tags = self._tags(params.get("Tags", []), request_id)
-        config_owned = "EndpointConfig" in params
+        endpoint = Resource(kind=ENDPOINT, id=name)
 
-        # An endpoint of that name that this request did not create is never touched.
-        arn = self._endpoint_arn(name)
-        if arn is not None:
-            if self._owner(arn) != request_id:
-                raise EndpointAlreadyExists(
-                    f"endpoint {name} already exists and this request did not create it"
-                )
-            created.append(Resource(kind=ENDPOINT, id=name))  # a retry: ours already
-            return Creation(name, self.describe(Resource(kind=ENDPOINT, id=name)))
+        # The endpoint's name is claimed first: of two creates of one name, one goes on.
+        if created.acquire(endpoint, lambda: self._endpoint_arn(name) is not None):
+            created.append(endpoint)  # an earlier attempt made it (its answer may have been lost)
+            return Creation(name, self.describe(endpoint))
 
-        # The seed's advice: DescribeEndpointConfig before CreateEndpoint (also: is it ours?).
-        config_arn = self._config_arn(config_name)
-        if config_owned:
-            if config_arn is None:
+        # The seed's advice: DescribeEndpointConfig before CreateEndpoint.
+        if "EndpointConfig" in params:
+            config = Resource(kind=CONFIG, id=config_name)
+            if not created.acquire(config, lambda: self._config_arn(config_name) is not None):
                 inline = params["EndpointConfig"]
                 try:
                     sagemaker.create_endpoint_config(
@@ -150,28 +150,22 @@ class SageMakerProvider(Provider):
                             f"{aws.error_message(exc)} (named by {config_name})"
                         ) from exc
                     raise
-                created.append(Resource(kind=CONFIG, id=config_name))
-            elif self._owner(config_arn) == request_id:
-                created.append(Resource(kind=CONFIG, id=config_name))  # a retry: ours already
-            else:
-                raise EndpointAlreadyExists(
-                    f"endpoint configuration {config_name} already exists and this request did not create it"
-                )
-        elif config_arn is None:
+            created.append(config)
+        elif self._config_arn(config_name) is None:
             raise PrerequisiteNotFound(f"endpoint configuration {config_name} does not exist")
 
-        request: dict[str, Any] = {"EndpointName": name, "EndpointConfigName": config_name, "Tags": tags}
+        request: dict[str, Any] = {
+            "EndpointName": name,
+            "EndpointConfigName": config_name,
+            "Tags": self._tags(params.get("Tags", []), request_id),
+        }
         if "DeploymentConfig" in params:
             request["DeploymentConfig"] = params["DeploymentConfig"]
         try:
             response = sagemaker.create_endpoint(**request)
         except ClientError as exc:
             message = aws.error_message(exc).lower()
-            if "already exist" in message:
-                arn = self._endpoint_arn(name)
-                if arn is not None and self._owner(arn) == request_id:
-                    created.append(Resource(kind=ENDPOINT, id=name))
-                    return Creation(name, self.describe(Resource(kind=ENDPOINT, id=name)))
+            if "already exist" in message:  # made since the claim: by hand, outside the controller
                 raise EndpointAlreadyExists(
                     f"endpoint {name} already exists and this request did not create it"
                 ) from exc
@@ -181,7 +175,7 @@ class SageMakerProvider(Provider):
                     f"CreateEndpoint: endpoint configuration {config_name} not visible yet"
                 ) from exc
             raise
-        created.append(Resource(kind=ENDPOINT, id=name))
+        created.append(endpoint)
         return Creation(
             name,
             Observation(
@@ -192,10 +186,14 @@ class SageMakerProvider(Provider):
             ),
         )
 
+    def identity(self, resource: Resource) -> str:
+        # SageMaker names are unique case-insensitively (its ARNs carry them in lower case).
+        return resource.id.lower()
+
     @staticmethod
     def _tags(user_tags: list[dict[str, str]], request_id: str) -> list[dict[str, str]]:
-        # SageMaker allows 50 tags; the controller's are added while there is room, the ownership
-        # tag first. With 50 of the user's own, ownership rests on the execution's record alone.
+        # SageMaker allows 50 tags; validation leaves room for the ownership tag (49 of the
+        # user's at most), and the managed-by tag is added while there is room.
         tags = list(user_tags)
         for key, value in ((OWNER_TAG, request_id), (MANAGED_TAG, MANAGED_VALUE)):
             if len(tags) < 50:

@@ -12,6 +12,10 @@ from controller.validation import FieldError
 
 #: Tag keys a request may not set: AWS's own, and the controller's (``ml-endpoint-controller:``).
 RESERVED_TAG_PREFIXES = ("aws:", catalog.CONTROLLER.owner_tag.split(":")[0] + ":")
+#: SageMaker allows 50 tags per resource (the service model's ``TagList`` maximum); one is the
+#: controller's ownership tag, which its IAM policy requires before it may ever delete the
+#: resource (a rollback included), so a request may bring 49 of its own.
+MAX_USER_TAGS = 49
 
 
 def _percent_rule(size: Any, path: str, low: int, high: int, errors: list[FieldError]) -> None:
@@ -70,6 +74,14 @@ def deployment_rules(config: Any, errors: list[FieldError]) -> None:
 def tag_rules(tags: Any, errors: list[FieldError], path: str = "params.Tags") -> None:
     if not isinstance(tags, list):
         return
+    if MAX_USER_TAGS < len(tags) <= 50:  # over 50 is the service model's own finding
+        errors.append(
+            FieldError(
+                path,
+                f"at most {MAX_USER_TAGS} tags of your own: SageMaker allows 50 and the controller "
+                f"adds its ownership tag, without which it could not remove the resource (got {len(tags)})",
+            )
+        )
     seen: dict[str, int] = {}
     for index, tag in enumerate(tags):
         key = tag.get("Key") if isinstance(tag, dict) else None
