@@ -14,6 +14,7 @@ from contextlib import ExitStack
 from typing import Any
 from unittest import mock
 
+from endpointctl.sim.faults import ReadTimeoutPending
 from endpointctl.sim.virtual_clock import VirtualClock
 
 #: ``invoke(function_name, payload, response_headers) -> body``: run a function's handler.
@@ -32,8 +33,12 @@ def serialize_requests(stack: ExitStack) -> None:
     original = BotocoreStubber.__call__
 
     def call(stubber: Any, event_name: str, request: Any, **kwargs: Any) -> Any:
-        with lock:
-            return original(stubber, event_name, request, **kwargs)
+        try:
+            with lock:
+                return original(stubber, event_name, request, **kwargs)
+        except ReadTimeoutPending as pending:
+            pending.expire()  # the client's wait, with the lock released
+            raise
 
     stack.enter_context(mock.patch.object(BotocoreStubber, "__call__", call))
 

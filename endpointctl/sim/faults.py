@@ -21,6 +21,7 @@ HTTP_STATUS = {
     "TooManyRequestsException": 429,
     "InternalFailure": 500,
     "InternalServerException": 500,
+    "InternalFailureException": 500,
     "InternalServerError": 500,
     "ServiceUnavailable": 503,
     "ServiceUnavailableException": 503,
@@ -94,6 +95,20 @@ def raise_read_timeout(clock: Any, url: str) -> None:
 
     clock.sleep(READ_TIMEOUT_SECONDS)
     raise ReadTimeoutError(endpoint_url=url)
+
+
+class ReadTimeoutPending(Exception):
+    """A read timeout decided inside a service call that holds the runner's moto lock
+    (``endpointctl.runner.moto_patches.serialize_requests``): the caller waits it out once the lock
+    is released (:meth:`expire`). Waiting with the lock held would block every other execution's
+    service calls, and with them the virtual clock, which moves only when all are asleep."""
+
+    def __init__(self, clock: Any, url: str) -> None:
+        super().__init__(url)
+        self.clock, self.url = clock, url
+
+    def expire(self) -> None:
+        raise_read_timeout(self.clock, self.url)
 
 
 def json_error(fault: Fault, message: str | None = None) -> tuple[int, dict[str, str], str]:

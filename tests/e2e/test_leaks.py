@@ -378,6 +378,36 @@ def test_what_a_failed_rollback_left_is_removed_later_and_announced(local_run: R
     assert left(result)["neptune"] == []
 
 
+@pytest.mark.parametrize(
+    ("request_", "error"),
+    [
+        (aml(), "InternalServerException"),
+        (neptune(), "InternalFailureException"),
+        (sagemaker(), "InternalFailure"),
+    ],
+    ids=["aml", "neptune", "sagemaker"],
+)
+def test_a_rollback_whose_delete_met_a_5xx_sends_it_again(
+    local_run: Runner, request_: dict[str, Any], error: str
+) -> None:
+    # Found by the property test: the delete was recorded as sent before its call, the call failed,
+    # and the retried step took the endpoint's FAILED status (its failed creation) for a failed
+    # delete: RollbackFailed, and the sweep never sent the delete either.
+    kind = request_["endpointType"]
+    operation = {"aml": "DeleteRealtimeEndpoint", "neptune": "DeleteMLEndpoint", "sagemaker": "DeleteEndpoint"}
+    outcome = {"aml": "FAILED", "neptune": "Failed", "sagemaker": "Failed"}[kind]
+    scenario = {kind: {"createSeconds": 300, "outcome": outcome, **faults(fault(operation[kind], error))}}
+
+    [result] = local_run([request_], scenario)
+
+    detail = one_notification(result)
+    assert detail["error"]["code"] == "EndpointCreationFailed"
+    assert detail["rollback"]["succeeded"] is True and detail["rollback"]["deleted"]
+    service = {"aml": "machinelearning", "neptune": "neptunedata", "sagemaker": "sagemaker"}[kind]
+    assert result["calls"].count(f"{service}:{operation[kind]}") == 2  # the failed one, then again
+    assert left(result)[kind] == []
+
+
 # -- 7. a request id reused for a different request -----------------------------------------------------------
 @pytest.mark.parametrize(
     "second",

@@ -62,3 +62,20 @@ def test_neptune_a_lost_look_is_retried_and_changes_nothing(local_run: Runner) -
 
     assert result["status"] == "SUCCEEDED"
     assert result["calls"].count("neptunedata:CreateMLEndpoint") == 1
+
+
+def test_a_sagemaker_read_timeout_holds_up_no_other_lifecycle(template: dict[str, Any]) -> None:
+    # Found by the property test: the simulated SageMaker waited out its read timeout holding the
+    # runner's moto lock, so no other execution could call a service, none could fall asleep, and
+    # the virtual clock froze until the runner's wall-time limit stopped everything.
+    from endpointctl.runner import run_requests
+
+    requests = [
+        {"endpointType": "sagemaker", "params": {"EndpointName": f"ep-{i}", "EndpointConfigName": "cfg"}}
+        for i in range(2)
+    ] + [AML]
+    scenario = {"sagemaker": {"createSeconds": 300, **fault("CreateEndpoint", "ReadTimeout", applied=True)}}
+    _, results = run_requests(template, requests, scenario, parallel=True)
+
+    assert [r["status"] for r in results] == ["SUCCEEDED"] * 3, [r["cause"] for r in results]
+    assert sorted(results[0]["remaining"]["sagemaker"]["endpoints"]) == ["ep-0", "ep-1"]

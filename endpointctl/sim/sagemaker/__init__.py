@@ -23,7 +23,7 @@ from moto.sagemaker.responses import SageMakerResponse
 
 from endpointctl.sim.base import DemoScene, SimulatorBase
 from endpointctl.sim.calls import CallLog
-from endpointctl.sim.faults import FaultPlan, json_error, raise_read_timeout
+from endpointctl.sim.faults import FaultPlan, ReadTimeoutPending, json_error
 from endpointctl.sim.iam import Authorization
 from endpointctl.sim.sagemaker.authorization import authorizations, resource_arn
 from endpointctl.sim.sagemaker.scenario import EndpointRecord, ExistingEndpoint, SageMakerScenario, Tag
@@ -139,7 +139,10 @@ class SageMakerSim(SimulatorBase):
             if fault.applied:
                 original_call(response)  # the call takes effect; its answer is lost
             if fault.is_read_timeout:
-                raise_read_timeout(sim.clock, response.uri or "https://api.sagemaker.us-east-1.amazonaws.com")
+                # waited out once the moto lock is released (moto_patches.serialize_requests)
+                raise ReadTimeoutPending(
+                    sim.clock, response.uri or "https://api.sagemaker.us-east-1.amazonaws.com"
+                )
             return json_error(fault)
 
         stack.enter_context(mock.patch.object(SageMakerResponse, "call_action", call_action))

@@ -148,16 +148,17 @@ def advance(
     ``execution``: whose ledger records each delete before it is asked (a retried step whose
     delete's answer was lost then knows the delete was its own, not an endpoint already gone)."""
     found = ledger.read(execution) if execution else None
+    # Deletes this execution may have sent (recorded before each call): one whose answer was lost
+    # is still its own when the resource is found gone. Only an answered delete, though, makes a
+    # FAILED status the delete's failure: a delete that may never have arrived (its call failed)
+    # is sent again, to a resource that may have failed its creation meanwhile.
     asked = {(r.kind, r.id) for r in (found.deleting if found else [])}
-    for target in plan.targets:
-        if (target.kind, target.id) in asked:
-            target.deleteRequested = True
     for target in plan.targets:
         if target.gone:
             continue
         observation = provider.describe(target)
         if observation.status is Status.ABSENT:
-            _gone(plan, provider, target)
+            _gone(plan, provider, target, asked=(target.kind, target.id) in asked)
             continue
         if target.deleteRequested and observation.status is Status.FAILED:
             plan.reason = (
@@ -167,7 +168,7 @@ def advance(
             return target.label
         if observation.status in (Status.CREATING, Status.DELETING):
             return target.label  # not deletable yet, or on its way out
-        if execution is not None and not target.deleteRequested:
+        if execution is not None and (target.kind, target.id) not in asked:
             ledger.record_delete(execution, target)
         try:
             provider.delete(target, owner=owner, role_arn=unmanaged_role if target.unmanaged else None)
@@ -182,10 +183,11 @@ def advance(
     return None
 
 
-def _gone(plan: Teardown, provider: Provider, target: Resource) -> None:
-    """``target`` no longer exists: its claim goes too (the name is free for the next create)."""
+def _gone(plan: Teardown, provider: Provider, target: Resource, *, asked: bool = False) -> None:
+    """``target`` no longer exists: its claim goes too (the name is free for the next create).
+    ``asked``: this execution may have sent its delete (the answer lost): it counts as deleted."""
     target.gone = True
-    if target.deleteRequested:
+    if target.deleteRequested or asked:
         plan.deleted.append(target.label)
     key = claim_key(provider, target)
     held = ownership.holder(key)
