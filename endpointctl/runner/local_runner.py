@@ -24,13 +24,12 @@ from unittest import mock
 from controller.request import peek
 from endpointctl.diagram import flatten
 from endpointctl.errors import UsageError
-from endpointctl.runner import moto_patches, results
+from endpointctl.runner import lambdas, moto_patches, results
 from endpointctl.runner.delivery import DefaultBus, execution_status_change
 from endpointctl.runner.iam import evaluator
 from endpointctl.runner.iam.authorizer import Authorizer
-from endpointctl.runner.iam.calls import World
 from endpointctl.runner.iam.policies import Policies
-from endpointctl.runner.invoke import HANDLER_ENV, call_handler, encode
+from endpointctl.runner.invoke import HANDLER_ENV
 from endpointctl.runner.limits import Limits, input_problem
 from endpointctl.runner.results import Run
 from endpointctl.runner.schedules import ScheduleError
@@ -159,13 +158,7 @@ class LocalRunner:
         self.authorizer = Authorizer(
             Policies.read(self.template, self.staged.resolve),
             evaluator.shared(),
-            World(
-                tags_of=self._tags_of,
-                simulated=self._simulated,
-                machine_of_token=self._machine_of_token,
-                key_of_topic=lambda topic: self.authorizer.policies.keys.get(topic),
-                resource_policy=lambda arn: self.authorizer.policies.resource_policy(arn),
-            ),
+            lambdas.iam_world(self),
             self.log,
             {sim.service for sim in self.simulators.values()},
         )
@@ -193,106 +186,13 @@ class LocalRunner:
     def _invoke(
         self, function_name: str, body: Any, response_headers: dict[str, str], *, delivered: bool = False
     ) -> bytes:
-        """Run a function's handler for a task or an event delivery, counting it for its execution."""
-        import json
-
-        event = json.loads(body or "{}")
-        fields: dict[str, Any] = event if isinstance(event, dict) else {}
-        state, context = fields.get("state"), fields.get("execution")
-        state = state if isinstance(state, dict) else {}
-        context = context if isinstance(context, dict) else {}
-        execution = state.get("executionArn") or context.get("Id")
-        run = self._runs.get(str(execution))
-        if str(execution) in self.limits.failures:
-            # The service failed the execution (a limit): its task is not invoked.
-            response_headers["x-amz-function-error"] = "Unhandled"
-            return encode({"errorType": "States.Runtime", "errorMessage": "the execution has failed"})
-        if run is not None:
-            with self._lock:
-                run.invocations += 1
-        delivery = None
-        if execution is None and (delivered or "detail-type" in fields):
-            # An event delivery: its calls belong to the execution it resumes, if any.
-            execution = delivery = f"event:{fields.get('id') or uuid.uuid4()}:{uuid.uuid4().hex[:6]}"
-        self.log.execution = execution
-        began = self.clock.now()
-        role = self.staged.roles.get(function_name.rsplit(":", 1)[-1])
-        try:
-            with self.authorizer.calling_as(role):
-                answer = call_handler(function_name, event, response_headers)
-        finally:
-            self.log.execution = None
-        answer = self._within_timeout(function_name, self.clock.now() - began, answer, response_headers)
-        if "x-amz-function-error" in response_headers:
-            return encode(answer)
-        if delivery is not None:
-            # Its calls belong to the execution it resumed (a state-change event: the invocation
-            # is that execution's work too) or whose leftovers it cleaned (after that execution
-            # ended: the calls are about it, the invocation is not part of it); else to no run.
-            resumed = answer.get("resumed") if isinstance(answer, dict) else None
-            cleaned = answer.get("cleaned") if isinstance(answer, dict) else None
-            if isinstance(cleaned, list) and len(cleaned) == 1:
-                cleaned = cleaned[0]  # a sweep that cleaned up after one execution
-            owner = resumed or (cleaned if isinstance(cleaned, str) else None)
-            self.log.reassign(delivery, str(owner) if owner else None)
-            run = self._runs.get(str(resumed))
-            if run is not None:  # a state-change event resumed this execution
-                with self._lock:
-                    run.invocations += 1
-        if run is not None and isinstance(answer, dict):
-            run.progress.append(
-                {"step": fields.get("step", "resume"), "at": self.clock.now(), "state": answer}
-            )
-        return encode(answer)
-
-    def _within_timeout(
-        self, function_name: str, took: float, answer: Any, response_headers: dict[str, str]
-    ) -> Any:
-        """An invocation that ran past its function's configured timeout is, as Lambda ends it, a
-        timeout: "Unhandled errors in Lambda are reported as Lambda.Unknown ... These include
-        out-of-memory errors and function timeouts"
-        (https://docs.aws.amazon.com/step-functions/latest/dg/sfn-best-practices.html). Virtual time
-        passes inside an invocation only where a simulated call takes it (a read timeout)."""
-        limit = self.staged.timeouts.get(function_name.rsplit(":", 1)[-1])
-        if limit is None or took <= limit:
-            return answer
-        response_headers["x-amz-function-error"] = "Unhandled"
-        return {"errorType": "Lambda.Unknown", "errorMessage": f"Task timed out after {limit:.2f} seconds"}
-
-    # -- IAM: who may call what -------------------------------------------------------------------
-    def _tags_of(self, arn: str) -> dict[str, str] | None:
-        return next(
-            (t for sim in self.simulators.values() if (t := sim.resource_tags(arn)) is not None), None
-        )
-
-    def _simulated(self, service: str, operation: str, params: dict[str, Any]) -> list[Any] | None:
-        for sim in self.simulators.values():
-            if sim.service == service:
-                return sim.authorizations(operation, params)
-        return None
-
-    def _machine_of_token(self, token: str) -> str | None:
-        for arn, env in list(self.limits.envs.items()):
-            if env.callback_pool_manager.get(token) is not None:
-                return arn.replace(":execution:", ":stateMachine:").rsplit(":", 1)[0]
-        return None
+        return lambdas.invoke(self, function_name, body, response_headers, delivered=delivered)
 
     def _authorize_task(self, role: str | None, function: str) -> None:
-        """A state machine's Lambda task: ``lambda:InvokeFunction`` with its role."""
-        from botocore.exceptions import ClientError
-
-        if role is None:
-            return
-        denial = self.authorizer.check(role, "lambda", "Invoke", {"FunctionName": function})
-        if denial is not None:
-            error = {"Error": {"Code": "AccessDeniedException", "Message": denial.message}}
-            raise ClientError(error, "Invoke")  # type: ignore[arg-type]
+        lambdas.authorize_task(self, role, function)
 
     def _events_may_invoke(self, rule: dict[str, Any], function: str) -> bool:
-        """EventBridge invokes a rule's Lambda target as itself: the function's resource policy."""
-        rule_arn = self.staged.rule_arns.get(id(rule), "")
-        context = {"aws:SourceArn": rule_arn, "aws:SourceAccount": ACCOUNT}
-        return self.authorizer.service_may("events.amazonaws.com", "lambda:InvokeFunction", function, context)
+        return lambdas.events_may_invoke(self, rule, function)
 
     # -- running --------------------------------------------------------------------------------
     def machine_for(self, request: Any) -> str:

@@ -111,16 +111,16 @@ def test_the_state_machine_timeout_ends_it_in_virtual_time(
 def test_an_invocation_past_its_functions_timeout_fails_as_lambda_unknown(
     template: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from endpointctl.runner import LocalRunner, local_runner, quiet_stdout
+    from endpointctl.runner import LocalRunner, lambdas, quiet_stdout
 
-    real = local_runner.call_handler
+    real = lambdas.call_handler
 
     def slow(function_name: str, event: dict[str, Any], headers: dict[str, str]) -> Any:
         if event.get("step") == "create":
             runner.clock.sleep(61)  # e.g. three read timeouts in one step: past the 60-s timeout
         return real(function_name, event, headers)
 
-    monkeypatch.setattr(local_runner, "call_handler", slow)
+    monkeypatch.setattr(lambdas, "call_handler", slow)
     with quiet_stdout(), LocalRunner(template, {"sagemaker": {"createSeconds": 300}}) as runner:
         assert set(runner.staged.timeouts.values()) == {60}  # the template's function Timeout
         [result] = runner.run([sagemaker()])

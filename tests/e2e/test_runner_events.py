@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from endpointctl.runner import LocalRunner, invoke, local_runner, quiet_stdout
+from endpointctl.runner import LocalRunner, invoke, lambdas, quiet_stdout
 from endpointctl.runner.delivery import SCHEDULED_EVENT, STATUS_CHANGE
 from endpointctl.template import ACCOUNT, REGION
 
@@ -131,7 +131,7 @@ class Recorder:
 @pytest.fixture
 def recorder(monkeypatch: pytest.MonkeyPatch) -> Iterator[Recorder]:
     recording = Recorder()
-    monkeypatch.setattr(local_runner, "call_handler", recording)
+    monkeypatch.setattr(lambdas, "call_handler", recording)
     yield recording
 
 
@@ -530,7 +530,7 @@ def test_the_synthesized_lifecycle_announces_its_end(
             return {"ignored": "recorded by the test"}
         return real(function_name, event, headers)
 
-    monkeypatch.setattr(local_runner, "call_handler", spy)
+    monkeypatch.setattr(lambdas, "call_handler", spy)
     document = {"endpointType": "sagemaker", "params": {"EndpointName": "e", "EndpointConfigName": "e-cfg"}}
 
     with (

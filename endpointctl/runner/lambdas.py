@@ -1,0 +1,136 @@
+"""Lambda as the local runner plays it: a function's handler run in-process for a task or an
+event delivery, counted for its execution, within its configured timeout, and the IAM questions
+around an invocation (may this role invoke it, may EventBridge, whose resource is this)."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import TYPE_CHECKING, Any
+
+from endpointctl.runner.iam.calls import World
+from endpointctl.runner.invoke import call_handler, encode
+from endpointctl.template import ACCOUNT
+
+if TYPE_CHECKING:
+    from endpointctl.runner.local_runner import LocalRunner
+
+
+def invoke(
+    runner: LocalRunner,
+    function_name: str,
+    body: Any,
+    response_headers: dict[str, str],
+    *,
+    delivered: bool = False,
+) -> bytes:
+    """Run a function's handler for a task or an event delivery, counting it for its execution."""
+    event = json.loads(body or "{}")
+    fields: dict[str, Any] = event if isinstance(event, dict) else {}
+    state, context = fields.get("state"), fields.get("execution")
+    state = state if isinstance(state, dict) else {}
+    context = context if isinstance(context, dict) else {}
+    execution = state.get("executionArn") or context.get("Id")
+    run = runner._runs.get(str(execution))
+    if str(execution) in runner.limits.failures:
+        # The service failed the execution (a limit): its task is not invoked.
+        response_headers["x-amz-function-error"] = "Unhandled"
+        return encode({"errorType": "States.Runtime", "errorMessage": "the execution has failed"})
+    if run is not None:
+        with runner._lock:
+            run.invocations += 1
+    delivery = None
+    if execution is None and (delivered or "detail-type" in fields):
+        # An event delivery: its calls belong to the execution it resumes, if any.
+        execution = delivery = f"event:{fields.get('id') or uuid.uuid4()}:{uuid.uuid4().hex[:6]}"
+    runner.log.execution = execution
+    began = runner.clock.now()
+    role = runner.staged.roles.get(function_name.rsplit(":", 1)[-1])
+    try:
+        with runner.authorizer.calling_as(role):
+            answer = call_handler(function_name, event, response_headers)
+    finally:
+        runner.log.execution = None
+    limit = runner.staged.timeouts.get(function_name.rsplit(":", 1)[-1])
+    answer = within_timeout(limit, runner.clock.now() - began, answer, response_headers)
+    if "x-amz-function-error" in response_headers:
+        return encode(answer)
+    if delivery is not None:
+        # Its calls belong to the execution it resumed (a state-change event: the invocation
+        # is that execution's work too) or whose leftovers it cleaned (after that execution
+        # ended: the calls are about it, the invocation is not part of it); else to no run.
+        resumed = answer.get("resumed") if isinstance(answer, dict) else None
+        cleaned = answer.get("cleaned") if isinstance(answer, dict) else None
+        if isinstance(cleaned, list) and len(cleaned) == 1:
+            cleaned = cleaned[0]  # a sweep that cleaned up after one execution
+        owner = resumed or (cleaned if isinstance(cleaned, str) else None)
+        runner.log.reassign(delivery, str(owner) if owner else None)
+        run = runner._runs.get(str(resumed))
+        if run is not None:  # a state-change event resumed this execution
+            with runner._lock:
+                run.invocations += 1
+    if run is not None and isinstance(answer, dict):
+        run.progress.append({"step": fields.get("step", "resume"), "at": runner.clock.now(), "state": answer})
+    return encode(answer)
+
+
+def within_timeout(limit: float | None, took: float, answer: Any, response_headers: dict[str, str]) -> Any:
+    """An invocation that ran past its function's configured timeout (``limit``) is, as Lambda ends
+    it, a timeout: "Unhandled errors in Lambda are reported as Lambda.Unknown ... These include
+    out-of-memory errors and function timeouts"
+    (https://docs.aws.amazon.com/step-functions/latest/dg/sfn-best-practices.html). Virtual time
+    passes inside an invocation only where a simulated call takes it (a read timeout)."""
+    if limit is None or took <= limit:
+        return answer
+    response_headers["x-amz-function-error"] = "Unhandled"
+    return {"errorType": "Lambda.Unknown", "errorMessage": f"Task timed out after {limit:.2f} seconds"}
+
+
+# -- IAM: who may call what -----------------------------------------------------------------------
+def iam_world(runner: LocalRunner) -> World:
+    """What the authorizer asks of the simulated world: tags, the simulators' own authorizations,
+    whose a task token is, the topics' keys and resource policies."""
+
+    def tags_of(arn: str) -> dict[str, str] | None:
+        return next(
+            (t for sim in runner.simulators.values() if (t := sim.resource_tags(arn)) is not None), None
+        )
+
+    def simulated(service: str, operation: str, params: dict[str, Any]) -> list[Any] | None:
+        for sim in runner.simulators.values():
+            if sim.service == service:
+                return sim.authorizations(operation, params)
+        return None
+
+    def machine_of_token(token: str) -> str | None:
+        for arn, env in list(runner.limits.envs.items()):
+            if env.callback_pool_manager.get(token) is not None:
+                return arn.replace(":execution:", ":stateMachine:").rsplit(":", 1)[0]
+        return None
+
+    return World(
+        tags_of=tags_of,
+        simulated=simulated,
+        machine_of_token=machine_of_token,
+        key_of_topic=lambda topic: runner.authorizer.policies.keys.get(topic),
+        resource_policy=lambda arn: runner.authorizer.policies.resource_policy(arn),
+    )
+
+
+def authorize_task(runner: LocalRunner, role: str | None, function: str) -> None:
+    """A state machine's Lambda task: ``lambda:InvokeFunction`` with its role."""
+    from botocore.exceptions import ClientError
+
+    if role is None:
+        return
+    denial = runner.authorizer.check(role, "lambda", "Invoke", {"FunctionName": function})
+    if denial is not None:
+        error = {"Error": {"Code": "AccessDeniedException", "Message": denial.message}}
+        raise ClientError(error, "Invoke")  # type: ignore[arg-type]
+
+
+def events_may_invoke(runner: LocalRunner, rule: dict[str, Any], function: str) -> bool:
+    """EventBridge invokes a rule's Lambda target as itself: the function's resource policy."""
+    rule_arn = runner.staged.rule_arns.get(id(rule), "")
+    context = {"aws:SourceArn": rule_arn, "aws:SourceAccount": ACCOUNT}
+    return runner.authorizer.service_may("events.amazonaws.com", "lambda:InvokeFunction", function, context)
