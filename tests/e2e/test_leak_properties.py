@@ -14,7 +14,10 @@ and stopped executions, all through the synthesized definitions, run on long pas
 4. every execution ends, and a failure names a contract code.
 
 Each example is one simulated world (a first batch of requests stopped at a random moment, then a
-second batch in parallel). ``ENDPOINTCTL_PROPERTY_EXAMPLES`` sets the number of examples.
+second batch in parallel). ``ENDPOINTCTL_PROPERTY_EXAMPLES`` sets the number of examples: 12 by
+default (about 135 lifecycles, two minutes of CI), more for a deeper search
+(``ENDPOINTCTL_PROPERTY_EXAMPLES=40 pytest tests/e2e/test_leak_properties.py``: about 450).
+``ENDPOINTCTL_PROPERTY_TRACE=FILE`` appends each world as JSON, to replay one that failed.
 """
 
 from __future__ import annotations
@@ -35,7 +38,7 @@ from endpointctl.runner import LocalRunner, quiet_stdout
 
 pytestmark = pytest.mark.slow
 
-EXAMPLES = int(os.environ.get("ENDPOINTCTL_PROPERTY_EXAMPLES", "18"))
+EXAMPLES = int(os.environ.get("ENDPOINTCTL_PROPERTY_EXAMPLES", "12"))
 UNTIL = 2400  # past the longest deadline (900 s), a creation (600 s), a deletion and two sweeps
 NAMES = ["a", "b", "c"]
 #: Lifecycles run per example (``test_the_property_test_ran_a_few_hundred_lifecycles`` counts them).
