@@ -158,7 +158,7 @@ def advance(
             continue
         observation = provider.describe(target)
         if observation.status is Status.ABSENT:
-            _gone(plan, provider, target, asked=(target.kind, target.id) in asked)
+            _gone(plan, provider, target, execution, asked=(target.kind, target.id) in asked)
             continue
         if target.deleteRequested and observation.status is Status.FAILED:
             plan.reason = (
@@ -179,17 +179,27 @@ def advance(
         target.deleteRequested = True
         if provider.describe(target).status is not Status.ABSENT:
             return target.label
-        _gone(plan, provider, target)
+        _gone(plan, provider, target, execution)
     return None
 
 
-def _gone(plan: Teardown, provider: Provider, target: Resource, *, asked: bool = False) -> None:
-    """``target`` no longer exists: its claim goes too (the name is free for the next create).
+def _gone(
+    plan: Teardown, provider: Provider, target: Resource, execution: str | None, *, asked: bool = False
+) -> None:
+    """``target`` no longer exists: its claim goes too (the name is free for the next create),
+    unless another execution still at work holds it: a create that claimed the name and is asking
+    the service for it right now (a delete that finds the name absent must not free it under that
+    create, whose retry would then take its own endpoint for someone else's).
     ``asked``: this execution may have sent its delete (the answer lost): it counts as deleted."""
     target.gone = True
     if target.deleteRequested or asked:
         plan.deleted.append(target.label)
     key = claim_key(provider, target)
     held = ownership.holder(key)
-    if held is not None:
-        ownership.release(key, held.execution_arn)
+    if held is None:
+        return
+    if held.execution_arn != execution:
+        holder = ledger.read(held.execution_arn)
+        if holder is not None and holder.open:
+            return
+    ownership.release(key, held.execution_arn)
