@@ -127,12 +127,15 @@ class LocalRunner:
             stack.enter_context(warnings.catch_warnings())
             warnings.simplefilter("ignore")
         random.seed(self.seed)
+        moto_patches.shared_models(stack)
         stack.enter_context(
             mock_aws(
                 config={"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}}
             )
         )
         moto_patches.serialize_requests(stack)
+        moto_patches.parse_once(stack)
+        moto_patches.memoize_lookups(stack)
         moto_patches.virtual_time(stack, self.clock)
         self.limits.install(stack)
         moto_patches.lambda_in_process(stack, self._invoke, self._authorize_task)
@@ -282,7 +285,7 @@ class LocalRunner:
                     run.cause = described.get("cause")
                     self._announce(run, run.status, described)
                     self.clock.finished()
-                    run.transitions, run.history_events = results.history_counts(self.sfn, run.execution_arn)
+                    run.transitions, run.history_events = results.history_counts(run.execution_arn)
                     run.denials = [d for d in self.authorizer.denials if d.execution == run.execution_arn]
                     pending.remove(run)
             if pending:
@@ -300,7 +303,7 @@ class LocalRunner:
             run.status, run.error, run.cause = "ABORTED", "LocalRunnerTimeout", cause
             self._announce(run, run.status)
             self.clock.finished()
-            run.transitions, run.history_events = results.history_counts(self.sfn, run.execution_arn)
+            run.transitions, run.history_events = results.history_counts(run.execution_arn)
 
     def _announce(self, run: Run, status: str, described: dict[str, Any] | None = None) -> None:
         """Step Functions puts the execution's ``Step Functions Execution Status Change`` on the

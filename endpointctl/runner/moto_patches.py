@@ -6,6 +6,7 @@ Each function enters its patches on the runner's ``ExitStack``, so they end with
 
 from __future__ import annotations
 
+import functools
 import json
 import threading
 import time
@@ -41,6 +42,90 @@ def serialize_requests(stack: ExitStack) -> None:
             raise
 
     stack.enter_context(mock.patch.object(BotocoreStubber, "__call__", call))
+
+
+def shared_models(stack: ExitStack) -> None:
+    """Every botocore session of the run shares one model loader (per data path): a new world's
+    default session, moto's and the interpreter's clients would otherwise each read and decode
+    the services' JSON models again (SageMaker's alone is several MB)."""
+    from botocore import session
+
+    stack.enter_context(mock.patch.object(session, "create_loader", _loader))
+
+
+@functools.cache
+def _loader(search_path_string: str | None = None) -> Any:
+    from botocore.loaders import create_loader
+
+    return create_loader(search_path_string)
+
+
+def memoize_lookups(stack: ExitStack) -> None:
+    """Two pure lookups moto repeats on every request or state: the JSONPath parser (a fresh
+    PLY parser for each ``$.x`` of each state, at every step) and the list of a response class's
+    methods (``inspect.getmembers`` at every API call). Both are cached for the run."""
+    from moto.core import responses
+    from moto.stepfunctions.parser.asl.utils import json_path
+
+    stack.enter_context(
+        mock.patch.object(json_path, "parse", functools.lru_cache(maxsize=4096)(json_path.parse))
+    )
+    stack.enter_context(
+        mock.patch.object(
+            responses, "method_names_from_class", functools.cache(responses.method_names_from_class)
+        )
+    )
+
+
+#: Parsed definitions, by their text: a process parses each definition once.
+_PARSED: dict[str, Any] = {}
+_PARSING = threading.Lock()
+
+
+def parse_once(stack: ExitStack) -> None:
+    """moto's interpreter parses a definition (an ANTLR grammar, ~0.3 s for one of ours) at
+    ``CreateStateMachine`` and again at every ``StartExecution``: here each definition is parsed
+    once per process and its evaluation tree shared by the executions.
+
+    Sharing is safe for the states our definitions use (no ``Parallel`` or ``Map``, whose
+    components keep per-run counters): an execution's state lives in its ``Environment`` (the
+    retriers' attempt numbers in ``env.heap``, under each component's ``heap_key``). The one
+    lazily set attribute, ``heap_key``, is set on every component here before any execution
+    shares the tree, so two executions cannot race to give one component two keys.
+    """
+    from moto.stepfunctions.parser.asl.component.eval_component import EvalComponent
+    from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
+
+    original = AmazonStateLanguageParser.parse
+
+    def parse(definition: str) -> Any:
+        with _PARSING:
+            if definition not in _PARSED:
+                parsed = original(definition)
+                _warm_heap_keys(parsed[0], EvalComponent, set())
+                _PARSED[definition] = parsed
+            return _PARSED[definition]
+
+    stack.enter_context(mock.patch.object(AmazonStateLanguageParser, "parse", staticmethod(parse)))
+
+
+def _warm_heap_keys(node: Any, component: type, seen: set[int]) -> None:
+    if id(node) in seen:
+        return
+    seen.add(id(node))
+    if isinstance(node, component):
+        node.heap_key  # noqa: B018 (sets the key once)
+    children: Any = (
+        node.values()
+        if isinstance(node, dict)
+        else node
+        if isinstance(node, list | tuple | set)
+        else vars(node).values()
+        if hasattr(node, "__dict__") and type(node).__module__.startswith("moto.stepfunctions")
+        else ()
+    )
+    for child in children:
+        _warm_heap_keys(child, component, seen)
 
 
 def virtual_time(stack: ExitStack, clock: VirtualClock) -> None:

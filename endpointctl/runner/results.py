@@ -28,28 +28,28 @@ class Run:
     denials: list[Any] = field(default_factory=list)
 
 
-def history_counts(sfn: Any, arn: str) -> tuple[int, int]:
+def history_counts(arn: str) -> tuple[int, int]:
     """Billed transitions (entered states plus retries of a state, each billed again) and the
-    number of history events."""
-    entered = scheduled_extra = events = 0
+    number of history events, read from the interpreter's own history (the same events
+    ``GetExecutionHistory`` pages through, without serializing them)."""
+    from moto.stepfunctions.parser.models import stepfunctions_parser_backends
+
+    from endpointctl.template import ACCOUNT, REGION
+
+    backend = stepfunctions_parser_backends[ACCOUNT][REGION]
+    history = backend.get_execution_history(execution_arn=arn)["events"]
+    entered = scheduled_extra = 0
     open_state_tasks = 0
-    kwargs: dict[str, Any] = {"executionArn": arn, "maxResults": 1000}
-    while True:
-        page = sfn.get_execution_history(**kwargs)
-        for event in page["events"]:
-            events += 1
-            kind = event["type"]
-            if "stateEnteredEventDetails" in event:
-                entered += 1
-                open_state_tasks = 0
-            elif kind in ("LambdaFunctionScheduled", "TaskScheduled"):
-                open_state_tasks += 1
-                if open_state_tasks > 1:
-                    scheduled_extra += 1
-        if not page.get("nextToken"):
-            break
-        kwargs["nextToken"] = page["nextToken"]
-    return entered + scheduled_extra, events
+    for event in history:
+        kind = event["type"]
+        if "stateEnteredEventDetails" in event:
+            entered += 1
+            open_state_tasks = 0
+        elif kind in ("LambdaFunctionScheduled", "TaskScheduled"):
+            open_state_tasks += 1
+            if open_state_tasks > 1:
+                scheduled_extra += 1
+    return entered + scheduled_extra, len(history)
 
 
 def request_id(run: Run, events: list[dict[str, Any]]) -> str | None:

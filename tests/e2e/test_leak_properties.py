@@ -14,9 +14,9 @@ and stopped executions, all through the synthesized definitions, run on long pas
 4. every execution ends, and a failure names a contract code.
 
 Each example is one simulated world (a first batch of requests stopped at a random moment, then a
-second batch in parallel). ``ENDPOINTCTL_PROPERTY_EXAMPLES`` sets the number of examples: 12 by
-default (about 135 lifecycles, two minutes of CI), more for a deeper search
-(``ENDPOINTCTL_PROPERTY_EXAMPLES=40 pytest tests/e2e/test_leak_properties.py``: about 450).
+second batch in parallel). ``ENDPOINTCTL_PROPERTY_EXAMPLES`` sets the number of examples: 26 by
+default (over 300 lifecycles, about a minute on one core), more for a deeper search
+(``ENDPOINTCTL_PROPERTY_EXAMPLES=60 pytest tests/e2e/test_leak_properties.py``: about 800).
 ``ENDPOINTCTL_PROPERTY_TRACE=FILE`` appends each world as JSON, to replay one that failed.
 """
 
@@ -38,7 +38,8 @@ from endpointctl.runner import LocalRunner, quiet_stdout
 
 pytestmark = pytest.mark.slow
 
-EXAMPLES = int(os.environ.get("ENDPOINTCTL_PROPERTY_EXAMPLES", "12"))
+DEFAULT_EXAMPLES = 26
+EXAMPLES = int(os.environ.get("ENDPOINTCTL_PROPERTY_EXAMPLES", str(DEFAULT_EXAMPLES)))
 UNTIL = 2400  # past the longest deadline (900 s), a creation (600 s), a deletion and two sweeps
 NAMES = ["a", "b", "c"]
 #: Lifecycles run per example (``test_the_property_test_ran_a_few_hundred_lifecycles`` counts them).
@@ -347,3 +348,5 @@ def test_the_property_test_ran_a_few_hundred_lifecycles() -> None:
         pytest.skip("the property test did not run in this process")
     print(f"{len(LIFECYCLES)} worlds, {sum(LIFECYCLES)} lifecycles")
     assert len(LIFECYCLES) == EXAMPLES and sum(LIFECYCLES) >= 10 * EXAMPLES
+    if EXAMPLES >= DEFAULT_EXAMPLES:
+        assert sum(LIFECYCLES) >= 300, "the default run must try a few hundred lifecycles"

@@ -177,6 +177,10 @@ class Authorizer:
         )
 
         authorizer = self
+        # moto makes a client per task; one per (region, service, role) serves the run as well
+        # (creating one costs more than most calls made with it).
+        clients: dict[tuple[str, str, str | None], Any] = {}
+        made = threading.Lock()
 
         for module in (state_task_service_events, state_task_service_sns):
             original = module.boto_client_for
@@ -184,13 +188,18 @@ class Authorizer:
             def client_for(
                 region: str, service: str, state_credentials: Any = None, _make: Any = original
             ) -> Any:
-                client = _make(region=region, service=service, state_credentials=state_credentials)
                 role = getattr(state_credentials, "role_arn", None)
-                if role:
-                    client.meta.events.register(
-                        "before-call", lambda model, context, **kw: authorizer._answer(role, model, context)
-                    )
-                return client
+                with made:
+                    if (region, service, role) in clients:
+                        return clients[(region, service, role)]
+                    client = _make(region=region, service=service, state_credentials=state_credentials)
+                    if role:
+                        client.meta.events.register(
+                            "before-call",
+                            lambda model, context, **kw: authorizer._answer(role, model, context),
+                        )
+                    clients[(region, service, role)] = client
+                    return client
 
             stack.enter_context(mock.patch.object(module, "boto_client_for", client_for))
 
