@@ -156,6 +156,8 @@ class LifecycleStateMachine(Construct):
         replay = self._step("Replay", self._state_payload("replay"))
         outcome = self._step("Outcome", self._state_payload("outcome"))
 
+        turn = self._step("Turn", self._state_payload("turn"))
+        wait_turn = sfn.Wait(self, "WaitForTurn", time=sfn.WaitTime.seconds_path("$.wait"))
         wait_endpoint = sfn.Wait(self, "WaitForEndpoint", time=sfn.WaitTime.seconds_path("$.wait"))
         wait_teardown = sfn.Wait(self, "WaitForDeletion", time=sfn.WaitTime.seconds_path("$.wait"))
         wait_first = sfn.Wait(self, "WaitForFirstExecution", time=sfn.WaitTime.seconds_path("$.wait"))
@@ -242,12 +244,20 @@ class LifecycleStateMachine(Construct):
             .otherwise(succeeded)
         )
         wait_first.next(replay)
-        validate.next(
+        # One operation per endpoint: a request whose endpoint is busy waits its turn (reading only
+        # the controller's table), or ends EndpointBusy at its deadline, having touched nothing.
+        act = (
             sfn.Choice(self, "Action?")
             .when(sfn.Condition.is_present("$.duplicateOf"), replay, comment="a repeat of a request")
+            .when(sfn.Condition.string_equals("$.verdict", "queued"), wait_turn, comment="endpoint busy")
+            .when(sfn.Condition.string_equals("$.verdict", "busy"), outcome, comment="EndpointBusy")
             .when(sfn.Condition.string_equals("$.action", "delete"), teardown)
             .otherwise(create)
         )
+        validate.next(act)
+        wait_turn.next(turn)
+        turn.next(act)
+        turn.add_catch(outcome, errors=[sfn.Errors.ALL], result_path="$.error")
 
         # Every state change is logged, but never the execution data (requests may carry secrets
         # such as KMS key ids; payloads appear only in the functions' debug logs).

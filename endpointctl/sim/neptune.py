@@ -45,12 +45,21 @@ class NeptuneExisting(ScenarioModel):
     endpoints: list[str] = []
 
 
+class NeptuneUpdate(ScenarioModel):
+    """How a simulated update (``CreateMLEndpoint`` with ``update: true``) goes (CONTRACT §3
+    ``neptune.update``): ``Updating`` for ``seconds``, then ``InService`` or ``Failed``."""
+
+    seconds: Seconds = 600
+    outcome: Literal["InService", "Failed"] = "InService"
+
+
 class NeptuneScenario(ServiceScenario):
     createSeconds: Seconds = 600
     deleteSeconds: Seconds = 60
     outcome: Literal["InService", "Failed"] = "InService"
     deleteOutcome: Literal["Deleted", "Failed"] = "Deleted"
     existing: NeptuneExisting = NeptuneExisting()
+    update: NeptuneUpdate = NeptuneUpdate()
 
 
 class NeptuneEmulator(Emulator):
@@ -196,7 +205,16 @@ class NeptuneEmulator(Emulator):
                 Fault("CreateMLEndpoint", "BadRequestException"), f"Endpoint {endpoint_id} is busy"
             )
         self.updating[endpoint_id] = update and status != life.GONE
-        self.start_creating(endpoint_id, execution)
+        if self.updating[endpoint_id]:
+            plan = self.scenario.update
+            self.fleet.endpoints[endpoint_id] = life.Timeline(
+                create_at=self.clock.now(),
+                create_seconds=plan.seconds,
+                ok=plan.outcome == "InService",
+                execution=execution,
+            )
+        else:
+            self.start_creating(endpoint_id, execution)
         created = int(self.clock.now() * 1000)
         return (
             200,

@@ -26,7 +26,7 @@ from controller.errors import ControllerError, ProviderError
 from controller.step_event import StepEvent
 from controller.steps.cleanup import execution_ended, sweep
 from controller.steps.conclusion import outcome, replay
-from controller.steps.intake import reject, validate
+from controller.steps.intake import reject, turn, validate
 from controller.steps.readiness import await_endpoint, check, create, event_type, resume
 from controller.steps.teardown import teardown
 
@@ -36,6 +36,7 @@ STEPS: dict[str, Callable[[StepEvent], dict[str, Any]]] = {
     "validate": validate,
     "reject": reject,
     "create": create,
+    "turn": turn,
     "check": check,
     "await": await_endpoint,
     "teardown": teardown,

@@ -82,6 +82,24 @@ class EndpointNotOwned(ControllerError):
     allow such deletes): it is left alone."""
 
 
+class EndpointNotFound(ControllerError):
+    """An update names an endpoint that does not exist: nothing is touched."""
+
+
+class UpdateRolledBack(ControllerError):
+    """The service rolled the update back: the endpoint serves its previous configuration (the
+    new config this request created is deleted; the endpoint is kept)."""
+
+
+class EndpointUpdateFailed(ControllerError):
+    """After the update the endpoint is ``Failed`` or ``UpdateRollbackFailed``: nothing is deleted."""
+
+
+class EndpointBusy(ControllerError):
+    """Another operation of this controller on the same endpoint was still under way when this
+    request's deadline passed: nothing was touched."""
+
+
 class TransientServiceError(ControllerError):
     """Throttling, a 5xx or eventual consistency: the state machine retries the step."""
 

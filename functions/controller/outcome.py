@@ -7,7 +7,12 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-DETAIL_TYPES = {"READY": "Endpoint Ready", "DELETED": "Endpoint Deleted", "FAILED": "Endpoint Failed"}
+DETAIL_TYPES = {
+    "READY": "Endpoint Ready",
+    "UPDATED": "Endpoint Updated",
+    "DELETED": "Endpoint Deleted",
+    "FAILED": "Endpoint Failed",
+}
 #: Later, once what a ``RollbackFailed`` request (or a stopped execution) left has been removed.
 CLEANED_UP = "Endpoint Cleaned Up"
 #: How much of a value a notification repeats (an identifier, a message): requests are bounded by
@@ -46,6 +51,18 @@ class RollbackDetail(BaseModel):
     skipped: list[str] | None = None
 
 
+class UpdateDetail(BaseModel):
+    """An update's before and after: what the endpoint served (``previous``), what was asked
+    (``requested``), the service's reason when it settled elsewhere, and what became of the
+    replaced config under ``deleteReplacedConfig``."""
+
+    previous: str | None = None
+    requested: str
+    reason: str | None = None
+    replacedDeleted: str | None = None
+    replacedKept: str | None = None
+
+
 class Detail(BaseModel):
     """The ``detail`` of the EventBridge event and the SNS message.
 
@@ -59,7 +76,7 @@ class Detail(BaseModel):
     action: str | None
     endpointType: str | None
     endpointId: str | None = None
-    status: Literal["READY", "DELETED", "FAILED"]
+    status: Literal["READY", "UPDATED", "DELETED", "FAILED"]
     providerStatus: str | None = None
     endpointArn: str | None = None
     endpointUrl: str | None = None
@@ -71,6 +88,7 @@ class Detail(BaseModel):
     kept: list[str] | None = None
     error: ErrorDetail | None = None
     rollback: RollbackDetail | None = None
+    update: UpdateDetail | None = None
 
 
 class Publication(BaseModel):

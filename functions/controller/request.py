@@ -42,6 +42,13 @@ class Options(BaseModel):
     pollIntervalSeconds: StrictInt | None = Field(default=None, ge=0, le=MAX_POLL_SECONDS)
     timeoutSeconds: StrictInt | None = Field(default=None, gt=0, le=MAX_TIMEOUT_SECONDS)
     rollback: StrictBool = True
+    #: A SageMaker update: once it succeeded, delete the endpoint config it replaced, if the
+    #: controller created that config (CONTRACT §1).
+    deleteReplacedConfig: StrictBool = False
+
+
+#: What a request may ask for (CONTRACT §1).
+ACTIONS = ("create", "update", "delete")
 
 
 class Request(BaseModel):
@@ -49,7 +56,7 @@ class Request(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    action: Literal["create", "delete"] = "create"
+    action: Literal["create", "update", "delete"] = "create"
     endpointType: str
     params: dict[str, Any]
     options: Options = Options()

@@ -16,7 +16,9 @@ from controller.providers.base import Resource
 
 #: How far a lifecycle has come: still waiting, or how it ended (``ready``, ``failed``,
 #: ``timeout``); a repeat's replay ends as its first execution did (``deleted`` for a delete).
-Verdict = Literal["wait", "ready", "failed", "timeout", "deleted"]
+#: Before it acts, a request may wait its turn (``queued``: another operation on the endpoint is
+#: under way) or give up waiting (``busy``: its deadline passed first).
+Verdict = Literal["wait", "ready", "failed", "timeout", "deleted", "queued", "busy"]
 
 
 class ResolvedOptions(BaseModel):
@@ -39,6 +41,8 @@ class ResolvedOptions(BaseModel):
     #: The deployment lets a delete remove what the controller did not create (with this role).
     allowUnmanagedDeletes: bool = False
     unmanagedDeleteRoleArn: str | None = None
+    #: After a successful update, delete the replaced config if the controller created it.
+    deleteReplacedConfig: bool = False
 
 
 class Teardown(BaseModel):
@@ -61,13 +65,27 @@ class Teardown(BaseModel):
         return [target.label for target in self.targets if not target.gone]
 
 
+class Change(BaseModel):
+    """An update's target: what the endpoint served before it (``previous``), what it was asked
+    to serve (``requested``), and, once it settled elsewhere, the service's reason."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    previous: str | None = None
+    requested: str
+    reason: str | None = None
+    #: After success with ``deleteReplacedConfig``: what became of the replaced resource.
+    replacedDeleted: str | None = None
+    replacedKept: str | None = None
+
+
 class State(BaseModel):
     """Everything the steps know about one request's lifecycle."""
 
     model_config = ConfigDict(extra="ignore")
 
     requestId: str
-    action: Literal["create", "delete"]
+    action: Literal["create", "update", "delete"]
     endpointType: str
     params: dict[str, Any]
     options: ResolvedOptions
@@ -83,8 +101,12 @@ class State(BaseModel):
     created: list[Resource] = []
     #: Resources this request changed but does not own (updated in place): never deleted.
     notOwned: list[str] = []
+    #: An update's target (``action: update``).
+    change: Change | None = None
     verdict: Verdict = "wait"
     wait: int = 1
+    #: The first look's wait, kept while the request waits its turn.
+    firstWait: int | None = None
     readyAt: str | None = None
     failure: Failure | None = None
     teardown: Teardown | None = None

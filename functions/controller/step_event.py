@@ -12,7 +12,9 @@ from pydantic import BaseModel, ConfigDict
 
 from controller.state import State
 
-StepName = Literal["validate", "reject", "create", "check", "await", "teardown", "outcome", "replay", "sweep"]
+StepName = Literal[
+    "validate", "reject", "turn", "create", "check", "await", "teardown", "outcome", "replay", "sweep"
+]
 
 
 class Execution(BaseModel):

@@ -86,9 +86,10 @@ def resolve(options: Options, action: str, provider: Provider, event: StepEvent)
         allowUnmanagedDeletes=event.deletes.allowUnmanaged,
         unmanagedDeleteRoleArn=event.deletes.roleArn or None,
         maxRetryIntervalSeconds=event.poll.maxIntervalSeconds,
+        deleteReplacedConfig=options.deleteReplacedConfig,
     )
     fallback = event.poll.eventFallbackSeconds
-    if resolved.adaptive and fallback > 0 and action == "create":
+    if resolved.adaptive and fallback > 0 and action in ("create", "update"):
         resolved.events, resolved.eventFallbackSeconds = True, fallback
     return resolved
 

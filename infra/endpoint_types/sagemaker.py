@@ -101,7 +101,16 @@ class SageMakerInfra(EndpointTypeInfra[SageMakerSettings]):
     # counts StateChangeEventsIgnored). Upper snake case in the events; DescribeEndpoint's spelling
     # tolerated too. Other changes (an endpoint deleted under a waiting create, say) are caught by
     # the fallback look.
-    state_change_detail = {"EndpointStatus": ["IN_SERVICE", "FAILED", "InService", "Failed"]}
+    state_change_detail = {
+        "EndpointStatus": [
+            "IN_SERVICE",
+            "FAILED",
+            "UPDATE_ROLLBACK_FAILED",
+            "InService",
+            "Failed",
+            "UpdateRollbackFailed",
+        ]
+    }
 
     def grant(self, function: lambda_.Function) -> None:
         stack = Stack.of(function)
@@ -115,6 +124,7 @@ class SageMakerInfra(EndpointTypeInfra[SageMakerSettings]):
                 sid="Endpoints",
                 actions=[
                     "sagemaker:CreateEndpoint",
+                    "sagemaker:UpdateEndpoint",
                     "sagemaker:DescribeEndpoint",
                     "sagemaker:ListTags",
                     "sagemaker:AddTags",
@@ -127,6 +137,7 @@ class SageMakerInfra(EndpointTypeInfra[SageMakerSettings]):
                 sid="EndpointConfigs",
                 actions=[
                     "sagemaker:CreateEndpoint",
+                    "sagemaker:UpdateEndpoint",
                     "sagemaker:CreateEndpointConfig",
                     "sagemaker:DescribeEndpointConfig",
                     "sagemaker:ListTags",

@@ -55,6 +55,7 @@ CODES = {
     "RollbackFailed",
     "ProviderError",
     "ExecutionAborted",
+    "EndpointBusy",
 }
 OPERATIONS = {
     "sagemaker": ["CreateEndpoint", "CreateEndpointConfig", "DescribeEndpoint", "DeleteEndpoint"],

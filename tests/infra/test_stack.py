@@ -437,7 +437,9 @@ def test_alarms_publish_to_the_alarm_topic(stack: Template) -> None:
     assert len(failed) == len(TYPES)
     for alarm in failed:
         expressions = [m.get("Expression") for m in alarm["Properties"]["Metrics"] if "Expression" in m]
-        assert expressions == ["failed - FILL(r0, 0) - FILL(r1, 0) - FILL(r2, 0) - FILL(r3, 0)"]  # refusals
+        assert expressions == [
+            "failed - FILL(r0, 0) - FILL(r1, 0) - FILL(r2, 0) - FILL(r3, 0) - FILL(r4, 0) - FILL(r5, 0)"
+        ]  # refusals
         text = json.dumps(alarm["Properties"]["Metrics"])
         assert all(
             code in text for code in ("InvalidRequest", "EndpointAlreadyExists", "PrerequisiteNotFound")
@@ -492,7 +494,14 @@ def test_sagemaker_state_changes_of_the_controllers_endpoints_resume_the_lifecyc
     assert "EventBusName" not in properties  # AWS services publish on the default bus
     pattern = properties["EventPattern"]
     assert pattern["detail-type"] == ["SageMaker Endpoint State Change"]
-    assert set(pattern["detail"]["EndpointStatus"]) == {"IN_SERVICE", "FAILED", "InService", "Failed"}
+    assert set(pattern["detail"]["EndpointStatus"]) == {
+        "IN_SERVICE",
+        "FAILED",
+        "UPDATE_ROLLBACK_FAILED",
+        "InService",
+        "Failed",
+        "UpdateRollbackFailed",
+    }
     # no Tags filter: the function sorts out whose endpoint it is (tests/infra/test_real_aws.py)
     assert set(pattern["detail"]) == {"EndpointStatus"}
     [target] = properties["Targets"]

@@ -135,6 +135,7 @@ def test_aml_a_minimal_request_gets_the_aml_defaults() -> None:
         "eventFallbackSeconds": 0,
         "allowUnmanagedDeletes": False,
         "maxRetryIntervalSeconds": 30,
+        "deleteReplacedConfig": False,
     }
     assert state["deadline"] == NOW + 1800
     assert 15 <= state["wait"] <= 17  # the first look, jittered up to 10 % later
@@ -155,6 +156,7 @@ def test_aml_explicit_options_win_over_the_defaults() -> None:
         "eventFallbackSeconds": 0,
         "allowUnmanagedDeletes": False,
         "maxRetryIntervalSeconds": 30,
+        "deleteReplacedConfig": False,
     }
     assert state["deadline"] == NOW + 600
 
@@ -325,6 +327,7 @@ def test_neptune_a_minimal_request_gets_the_neptune_defaults() -> None:
         "eventFallbackSeconds": 0,
         "allowUnmanagedDeletes": False,
         "maxRetryIntervalSeconds": 30,
+        "deleteReplacedConfig": False,
     }
     assert state["deadline"] == NOW + 3600
     assert 30 <= state["wait"] <= 33  # the first look, jittered up to 10 % later

@@ -278,7 +278,7 @@ INVALID = [
     pytest.param(create(options={"retries": 3}), "options.retries", id="options-unknown-key"),
     pytest.param(create(options=[30]), "options", id="options-not-an-object"),
     # the request's own fields
-    pytest.param(create(action="update"), "action", id="action-update"),
+    pytest.param(create(action="upgrade"), "action", id="action-unknown"),
     pytest.param(create(endpointType="aml"), "endpointType", id="endpoint-type-of-another-machine"),
     pytest.param(create(endpointType="foo"), "endpointType", id="endpoint-type-unknown"),
     pytest.param({"params": create()["params"]}, "endpointType", id="endpoint-type-missing"),
@@ -427,6 +427,7 @@ def test_a_minimal_bare_request_gets_the_defaults() -> None:
         "eventFallbackSeconds": 0,
         "allowUnmanagedDeletes": False,
         "maxRetryIntervalSeconds": 30,
+        "deleteReplacedConfig": False,
     }
     assert state["executionArn"] == EXECUTION["Id"]
     assert state["startedAt"] == "2026-01-01T00:00:00.000Z"
@@ -470,6 +471,7 @@ def test_a_full_request_is_accepted_as_given() -> None:
         "eventFallbackSeconds": 0,
         "allowUnmanagedDeletes": False,
         "maxRetryIntervalSeconds": 30,
+        "deleteReplacedConfig": False,
     }
     assert state["deadline"] == NOW + 1200
     assert state["wait"] == 10
@@ -505,6 +507,7 @@ def test_options_take_the_defaults_where_unset(options: dict[str, Any], expected
         "eventFallbackSeconds": 0,
         "allowUnmanagedDeletes": False,
         "maxRetryIntervalSeconds": 30,
+        "deleteReplacedConfig": False,
     }
 
 

@@ -17,6 +17,7 @@ from contextlib import ExitStack
 from typing import Any
 from unittest import mock
 
+from moto.core.responses import ActionResult
 from moto.sagemaker import models as sm_models
 from moto.sagemaker.exceptions import ValidationError
 from moto.sagemaker.responses import SageMakerResponse
@@ -25,6 +26,7 @@ from endpointctl.sim.base import DemoScene, SimulatorBase
 from endpointctl.sim.calls import CallLog
 from endpointctl.sim.faults import FaultPlan, ReadTimeoutPending, json_error
 from endpointctl.sim.iam import Authorization
+from endpointctl.sim.sagemaker import updates
 from endpointctl.sim.sagemaker.authorization import authorizations, resource_arn
 from endpointctl.sim.sagemaker.scenario import EndpointRecord, ExistingEndpoint, SageMakerScenario, Tag
 from endpointctl.sim.scenario import request_document
@@ -146,6 +148,19 @@ class SageMakerSim(SimulatorBase):
             return json_error(fault)
 
         stack.enter_context(mock.patch.object(SageMakerResponse, "call_action", call_action))
+
+        def update_endpoint(response: SageMakerResponse) -> Any:  # moto has no UpdateEndpoint
+            with sim._lock:
+                answer = updates.update_endpoint(
+                    sim,
+                    str(response._get_param("EndpointName")),
+                    str(response._get_param("EndpointConfigName")),
+                )
+            return ActionResult(answer)
+
+        stack.enter_context(
+            mock.patch.object(SageMakerResponse, "update_endpoint", update_endpoint, create=True)
+        )
         backend_cls = sm_models.SageMakerModelBackend
         for name in _PATCHED:
             stack.enter_context(mock.patch.object(backend_cls, name, self._atomic(getattr(self, f"_{name}"))))
@@ -178,7 +193,9 @@ class SageMakerSim(SimulatorBase):
                 config = existing.EndpointConfigName
                 self._ensure_config(config)
             tags = [tag.model_dump() for tag in existing.Tags]
-            endpoint = sm_models.FakeEndpoint("123456789012", "us-east-1", name, config, [], {}, tags)
+            found = self.backend().endpoint_configs.get(config)
+            variants = list(found.production_variants) if found is not None else []
+            endpoint = sm_models.FakeEndpoint("123456789012", "us-east-1", name, config, variants, {}, tags)
             self.backend().endpoints[name] = endpoint
             self.timelines[name] = EndpointRecord(
                 create_at=None, tags={tag["Key"]: tag["Value"] for tag in tags}
@@ -190,7 +207,7 @@ class SageMakerSim(SimulatorBase):
         if self.missing or not document or document.get("endpointType", "sagemaker") != "sagemaker":
             return
         params = document.get("params")
-        if not isinstance(params, dict) or document.get("action", "create") != "create":
+        if not isinstance(params, dict) or document.get("action", "create") not in ("create", "update"):
             return
         name = params.get("EndpointConfigName")
         if "EndpointConfig" not in params and isinstance(name, str) and NAME.match(name):
@@ -252,6 +269,9 @@ class SageMakerSim(SimulatorBase):
                     endpoint.endpoint_status = "Failed"
                     endpoint.failure_reason = "simulated: the endpoint could not be deleted"
             return
+        if timeline.update_at is not None or timeline.updated:
+            updates.refresh_update(self, endpoint, timeline)
+            return
         if timeline.create_at is None:
             return
         ready_at = timeline.create_at + self.create_seconds
@@ -262,6 +282,12 @@ class SageMakerSim(SimulatorBase):
             self.terminal.setdefault(name, (timeline.execution, ready_at))
         else:
             endpoint.endpoint_status = "Creating"
+
+    def refresh(self, name: str) -> None:
+        self._refresh(name)
+
+    def announce(self, name: str, timeline: EndpointRecord, status: str, *, at: float) -> None:
+        self._announce(name, timeline, status, at=at)
 
     def refresh_all(self) -> None:
         for name in list(self.backend().endpoints):
@@ -357,8 +383,10 @@ class SageMakerSim(SimulatorBase):
             "LastModifiedTime": int(now * 1000),
             "Tags": dict(timeline.tags or {}),
         }
-        if status == "FAILED":
+        if status == "FAILED" and timeline.update_from is None:
             detail["FailureReason"] = self.failure_reason
+        elif endpoint.failure_reason:
+            detail["FailureReason"] = endpoint.failure_reason
         return {
             "version": "0",
             "id": str(uuid.uuid4()),

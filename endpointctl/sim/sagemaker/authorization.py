@@ -43,7 +43,11 @@ def authorizations(operation: str, params: dict[str, Any]) -> list[Authorization
                 ("kms:DescribeKey", key_arn, via),
             ]
         return found
-    if operation in ("DescribeEndpoint", "DeleteEndpoint", "UpdateEndpoint"):
+    if operation == "UpdateEndpoint":  # authorized on the endpoint and on the new config
+        endpoint = resource_arn("endpoint", str(params.get("EndpointName")))
+        config = resource_arn("endpoint-config", str(params.get("EndpointConfigName")))
+        return [(action, endpoint, {}), (action, config, {})]
+    if operation in ("DescribeEndpoint", "DeleteEndpoint"):
         return [(action, resource_arn("endpoint", str(params.get("EndpointName"))), {})]
     if operation in ("DescribeEndpointConfig", "DeleteEndpointConfig"):
         return [(action, resource_arn("endpoint-config", str(params.get("EndpointConfigName"))), {})]

@@ -17,6 +17,12 @@ class EndpointRecord:
     execution: str | None = None
     delete_execution: str | None = None
     tags: dict[str, str] | None = None
+    #: An update under way: when it was sent, from which config to which.
+    update_at: float | None = None
+    update_from: str | None = None
+    update_to: str | None = None
+    #: An update has settled: the creation's timeline no longer decides the status.
+    updated: bool = False
 
 
 class Tag(ScenarioModel):
@@ -39,6 +45,17 @@ class SageMakerExisting(ScenarioModel):
     endpointConfigs: list[str] = []
 
 
+class SageMakerUpdate(ScenarioModel):
+    """How the simulated ``UpdateEndpoint`` goes (CONTRACT §3 ``sagemaker.update``):
+    ``RolledBack`` is SageMaker's own automatic rollback (an alarm fired, or the new fleet
+    failed): the endpoint passes through ``RollingBack`` and is ``InService`` on its previous
+    config again, with a ``FailureReason``."""
+
+    seconds: Seconds = 300
+    outcome: Literal["InService", "RolledBack", "Failed", "UpdateRollbackFailed"] = "InService"
+    failureReason: str | None = None
+
+
 class SageMakerScenario(ServiceScenario):
     createSeconds: Seconds = 300
     deleteSeconds: Seconds = 60
@@ -49,3 +66,4 @@ class SageMakerScenario(ServiceScenario):
     eventDelaySeconds: Seconds = 0
     duplicateEvents: bool = False
     existing: SageMakerExisting = SageMakerExisting()
+    update: SageMakerUpdate = SageMakerUpdate()

@@ -46,6 +46,9 @@ class Resource(BaseModel):
     gone: bool = False
     #: Not the controller's: a delete the deployment allows (``allowUnmanagedDeletes``) only.
     unmanaged: bool = False
+    #: The endpoint this resource was made for by an update (a new config): a rollback waits
+    #: while that endpoint still deploys it, and never deletes it while the endpoint uses it.
+    endpoint: str | None = None
 
     @property
     def label(self) -> str:
@@ -70,6 +73,19 @@ class Observation:
     url: str | None = None
     reason: str | None = None
     outputs: EndpointOutputs | None = None
+    #: What the endpoint serves (SageMaker: its endpoint config; Neptune ML: its model's job).
+    serving: str | None = None
+    #: A deployment is still under way, whatever the status says (SageMaker's
+    #: ``PendingDeploymentSummary``): an update has not settled yet.
+    settling: bool = False
+
+
+@dataclass(frozen=True)
+class Change:
+    """What an update asked for: what the endpoint served before, and what it is to serve."""
+
+    previous: str | None
+    requested: str
 
 
 @dataclass(frozen=True)
@@ -80,6 +96,8 @@ class Creation:
     endpoint_id: str
     observation: Observation
     updated_in_place: bool = False
+    #: An update's target (``Provider.update``).
+    change: Change | None = None
 
 
 @dataclass(frozen=True)
@@ -145,6 +163,19 @@ class Provider(ABC):
         ``TransientServiceError`` when a retry may cure it (the retry is safe: the claims recognize
         what an earlier attempt made, even when its answer was lost).
         """
+
+    #: Whether ``action: update`` exists for this type (its service changes a live endpoint).
+    supports_update: ClassVar[bool] = False
+
+    def update(self, params: dict[str, Any], request_id: str, created: Creations) -> Creation:
+        """Update the live endpoint as ``create`` creates one (``created`` records what the update
+        makes, such as a new config, and only that is ever rolled back). Raises
+        ``EndpointNotFound`` when there is no endpoint to update, before touching anything."""
+        raise NotImplementedError(f"{self.endpoint_type} has no update")
+
+    def replaced(self, change: Change) -> Resource | None:
+        """What a successful update replaced and ``deleteReplacedConfig`` may remove."""
+        return None
 
     def identity(self, resource: Resource) -> str:
         """The resource's identity as the service compares names (its claim's key)."""

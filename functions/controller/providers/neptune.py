@@ -18,8 +18,8 @@ from botocore.exceptions import ClientError
 
 from controller import aws
 from controller.creations import Creations
-from controller.errors import PrerequisiteNotFound
-from controller.providers.base import Creation, Observation, Provider, Resource, Status
+from controller.errors import EndpointNotFound, EndpointUpdateFailed, PrerequisiteNotFound
+from controller.providers.base import Change, Creation, Observation, Provider, Resource, Status
 from controller.validation import FieldError, check_operation
 
 ENDPOINT = "ml-endpoint"
@@ -101,9 +101,45 @@ class NeptuneProvider(Provider):
         errors = check_operation(params, "neptunedata", "CreateMLEndpoint")
         if isinstance(params, dict):
             errors += _rules(params)
+        if action == "update" and isinstance(params, dict):
+            endpoint_id = params.get("id")
+            if not isinstance(endpoint_id, str) or not endpoint_id.strip():
+                errors.insert(0, FieldError("params.id", "is required: the endpoint to update"))
+            if params.get("update") is False:
+                errors.append(FieldError("params.update", "an update sends update: true (leave it out)"))
         return errors
 
-    def create(self, params: dict[str, Any], request_id: str, created: Creations) -> Creation:
+    # -- update: CreateMLEndpoint with update: true on an existing id ----------------------------
+    supports_update: ClassVar[bool] = True
+
+    def update(self, params: dict[str, Any], request_id: str, created: Creations) -> Creation:
+        """``GetMLEndpoint`` reports no model of the endpoint, so success is ``InService`` after
+        the update; a failure is reported and the endpoint never deleted (it is not this
+        request's). An endpoint already on its way (``Updating``) is taken for this request's own
+        earlier attempt, whose answer was lost."""
+        endpoint = Resource(kind=ENDPOINT, id=str(params["id"]))
+        observation = self.describe(endpoint)
+        if observation.status is Status.ABSENT:
+            raise EndpointNotFound(
+                f"Neptune ML endpoint {endpoint.id} does not exist: there is nothing to update"
+            )
+        self._job_exists(params)
+        job = str(params.get("mlModelTrainingJobId") or params.get("mlModelTransformJobId"))
+        change = Change(previous=None, requested=job)
+        if observation.status is Status.CREATING:
+            return Creation(endpoint.id, observation, change=change)
+        if observation.status is not Status.READY:
+            raise EndpointUpdateFailed(
+                f"Neptune ML endpoint {endpoint.id} is {observation.provider_status}: it cannot be updated"
+            )
+        response = _client().create_ml_endpoint(**{**params, "update": True})
+        return Creation(
+            endpoint.id,
+            Observation(status=Status.CREATING, provider_status="Updating", arn=response.get("arn")),
+            change=change,
+        )
+
+    def _job_exists(self, params: dict[str, Any]) -> None:
         neptune = _client()
         if params.get("mlModelTrainingJobId"):
             job, operation = params["mlModelTrainingJobId"], neptune.get_ml_model_training_job
@@ -115,6 +151,10 @@ class NeptuneProvider(Provider):
             if aws.error_code(exc) in NOT_FOUND:
                 raise PrerequisiteNotFound(f"Neptune ML job {job} does not exist") from exc
             raise
+
+    def create(self, params: dict[str, Any], request_id: str, created: Creations) -> Creation:
+        neptune = _client()
+        self._job_exists(params)
         endpoint = Resource(kind=ENDPOINT, id=self.endpoint_id("create", params) or derived_id(request_id))
         request = {**params, "id": endpoint.id}
 

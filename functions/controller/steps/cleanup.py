@@ -30,7 +30,7 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 
-from controller import clock, idempotency, ledger, metrics, notify, ownership, providers
+from controller import clock, idempotency, ledger, metrics, notify, ownership, providers, turns
 from controller.errors import CONTRACT_CODES, Failure
 from controller.outcome import CLEANED_UP, Detail, ErrorDetail, RollbackDetail, publication
 from controller.providers.base import Resource
@@ -201,6 +201,8 @@ def _finish(found: ledger.Ledger, plan: Teardown) -> None:
     for resource in found.claimed:
         if (resource.kind, resource.id) not in made:
             ownership.release(claim_key(provider, resource), found.execution_arn)
+    if found.endpoint_id:
+        turns.release(turns.key(provider, found.endpoint_id), found.execution_arn)  # the next may go
     ledger.close(found.execution_arn, found.endpoint_type, ledger.DONE)
 
 

@@ -11,10 +11,11 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 
-from controller import clock, idempotency, ledger, metrics, ownership, providers, waiting
+from controller import clock, idempotency, ledger, metrics, ownership, providers, turns, waiting
 from controller.aws import translate
 from controller.errors import NOTHING_CREATED, Failure, caught
-from controller.outcome import Detail, ErrorDetail, RollbackDetail, publication
+from controller.outcome import Detail, ErrorDetail, RollbackDetail, UpdateDetail, publication
+from controller.providers.base import Change, Ownership
 from controller.state import State, Verdict
 from controller.step_event import StepEvent
 from controller.steps.teardown import claim_key, rollback_targets
@@ -22,7 +23,12 @@ from controller.steps.teardown import claim_key, rollback_targets
 logger = Logger(child=True)
 
 #: A replayed outcome's verdict, by the first execution's status.
-_REPLAYED: dict[str, Verdict] = {"READY": "ready", "DELETED": "deleted", "FAILED": "failed"}
+_REPLAYED: dict[str, Verdict] = {
+    "READY": "ready",
+    "UPDATED": "ready",
+    "DELETED": "deleted",
+    "FAILED": "failed",
+}
 
 
 def outcome(event: StepEvent) -> dict[str, Any]:
@@ -52,7 +58,9 @@ def conclude(state: State) -> dict[str, Any]:
                 )
             )
     elif state.verdict == "ready" and failure is None:
-        status = "READY"
+        status = "UPDATED" if state.action == "update" else "READY"
+        if status == "UPDATED" and state.options.deleteReplacedConfig:
+            _retire_replaced(state)
     else:
         status = "FAILED"
         failure = failure or Failure(code="ProviderError", message="the lifecycle ended early")
@@ -65,7 +73,7 @@ def conclude(state: State) -> dict[str, Any]:
         status=status,
         providerStatus=state.providerStatus,
         endpointArn=state.endpointArn,
-        endpointUrl=state.endpointUrl if status == "READY" else None,
+        endpointUrl=state.endpointUrl if status in ("READY", "UPDATED") else None,
         executionArn=state.executionArn,
         startedAt=state.startedAt,
         finishedAt=clock.iso(),
@@ -75,6 +83,7 @@ def conclude(state: State) -> dict[str, Any]:
         if status == "FAILED" and failure
         else None,
         rollback=rollback,
+        update=UpdateDetail.model_validate(state.change.model_dump()) if state.change else None,
     )
     logger.info(
         "outcome", extra={"status": status, "error": failure.code if failure and status == "FAILED" else None}
@@ -89,10 +98,34 @@ def conclude(state: State) -> dict[str, Any]:
     return result
 
 
+def _retire_replaced(state: State) -> None:
+    """``deleteReplacedConfig``: after a successful update, delete what it replaced, only when
+    the controller created it (its ownership tag; the function's IAM policy says the same). A
+    failure to delete is reported, and the update still succeeded."""
+    provider = providers.get(state.endpointType)
+    change = state.change
+    assert change is not None
+    replaced = provider.replaced(Change(previous=change.previous, requested=change.requested))
+    if replaced is None:
+        return
+    try:
+        if provider.ownership(replaced) is not Ownership.OWNED:
+            change.replacedKept = f"{replaced.label} (not created by this controller)"
+            return
+        provider.delete(replaced, owner=None)
+    except Exception as exc:  # reported; the update itself succeeded
+        logger.warning("could not delete the replaced config", extra={"error": str(exc)})
+        change.replacedKept = f"{replaced.label} (could not be deleted: {str(exc)[:200]})"
+        return
+    change.replacedDeleted = replaced.label
+
+
 def _settle_ledger(state: State, failure: Failure | None) -> None:
     """The execution has its outcome: the claims it took for resources it never made go, and its
     ledger closes; unless its rollback left something, which the sweep then keeps removing."""
     provider = providers.get(state.endpointType)
+    if state.endpointId is not None:
+        turns.release(turns.key(provider, state.endpointId), state.executionArn)  # the next may go
     found = ledger.read(state.executionArn)
     if found is None or found.phase != ledger.RUNNING:
         return  # a clean-up has taken over (the execution was stopped): it settles the ledger
@@ -119,6 +152,10 @@ def _rollback_outcome(
 ) -> tuple[RollbackDetail | None, Failure]:
     """The ``rollback`` of a failed create, and the failure once the rollback is counted in."""
     plan = state.teardown
+    if failure.code == "EndpointUpdateFailed":
+        # Nothing is deleted after a failed update (CONTRACT §2); what it made is named.
+        kept = plan.kept if plan is not None else []
+        return (RollbackDetail(attempted=False, remaining=kept) if kept else None), failure
     if plan is None and teardown_error is None:  # rollback: false
         left = [r.label for r in rollback_targets(state, providers.get(state.endpointType))]
         if failure.code in NOTHING_CREATED and not left:

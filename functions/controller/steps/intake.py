@@ -8,16 +8,18 @@ Parsing answers every problem at once: the envelope, the common fields and the t
 from __future__ import annotations
 
 import json
+import math
 import re
 from typing import Any
 
 from aws_lambda_powertools import Logger
 
-from controller import catalog, clock, idempotency, ledger, metrics, providers, waiting
+from controller import catalog, clock, idempotency, ledger, metrics, providers, turns, waiting
 from controller.aws import translate
-from controller.errors import CONTRACT_CODES, InvalidRequest, parse_cause
+from controller.errors import CONTRACT_CODES, EndpointBusy, Failure, InvalidRequest, parse_cause
 from controller.outcome import Detail, ErrorDetail, publication
-from controller.request import REQUEST_ID_PATTERN, Request, raise_invalid, read_common, unwrap
+from controller.providers.base import Provider
+from controller.request import ACTIONS, REQUEST_ID_PATTERN, Request, raise_invalid, read_common, unwrap
 from controller.state import State
 from controller.step_event import StepEvent
 from controller.validation import FieldError
@@ -85,6 +87,42 @@ def validate(event: StepEvent) -> dict[str, Any]:
     except Exception as exc:
         raise translate(exc, "ledger: open", []) from exc
     logger.info("request accepted", extra={"action": state.action, "endpoint_id": state.endpointId})
+    return take_turn(state, provider)
+
+
+def turn(event: StepEvent) -> dict[str, Any]:
+    """A request waiting its turn looks again whether its endpoint is free."""
+    state = event.lifecycle()
+    return take_turn(state, providers.get(state.endpointType))
+
+
+def take_turn(state: State, provider: Provider) -> dict[str, Any]:
+    """One operation per endpoint (``controller.turns``): take the endpoint's lease and go on
+    (``verdict: wait``), or wait for the operation under way (``queued``), or, past the deadline,
+    end ``EndpointBusy`` (``busy``) without having touched anything."""
+    if state.endpointId is not None:
+        try:
+            holder = turns.take(turns.key(provider, state.endpointId), state.executionArn)
+        except Exception as exc:
+            raise translate(exc, "turn", []) from exc
+        if holder is not None:
+            left = state.deadline - clock.now()
+            if left <= 0:
+                state.verdict = "busy"
+                state.failure = Failure.of(
+                    EndpointBusy(
+                        f"{state.endpointId}: another operation of this controller ({holder}) was still "
+                        f"under way after {state.options.timeoutSeconds} s"
+                    )
+                )
+            else:
+                state.verdict = "queued"
+                state.firstWait = state.firstWait or state.wait
+                state.wait = max(1, min(turns.TURN_SECONDS, math.ceil(left)))
+                logger.info("waiting for the operation under way", extra={"holder": holder})
+            return state.model_dump(mode="json", exclude_none=True)
+    if state.verdict == "queued":
+        state.verdict, state.wait = "wait", state.firstWait or state.wait
     return state.model_dump(mode="json", exclude_none=True)
 
 
@@ -137,9 +175,21 @@ def _check_type_and_params(document: dict[str, Any], endpoint_type: str) -> list
         )
         return [FieldError("endpointType", f"{where} (got {requested!r})")]
     action = document.get("action", "create")
-    if action not in ("create", "delete") or "params" not in document:
+    if action not in ACTIONS or "params" not in document:
         return []  # reported by read_common
-    errors = providers.get(endpoint_type).validate(action, document["params"])
+    provider = providers.get(endpoint_type)
+    if action == "update" and not provider.supports_update:
+        return [
+            FieldError(
+                "action",
+                f"{endpoint_type} endpoints have no update (the service has no operation that changes "
+                "a live endpoint): delete it and create it anew",
+            )
+        ]
+    errors = provider.validate(action, document["params"])
+    options = document.get("options")
+    if isinstance(options, dict) and options.get("deleteReplacedConfig") and action != "update":
+        errors.append(FieldError("options.deleteReplacedConfig", "applies to an update only"))
     identifier = catalog.get(endpoint_type).identifier
     value = document["params"].get(identifier) if isinstance(document["params"], dict) else None
     path = f"params.{identifier}"
@@ -177,7 +227,7 @@ def reject(event: StepEvent) -> dict[str, Any]:
     provider = providers.get(endpoint_type) if endpoint_type in providers.PROVIDERS else None
     detail = Detail(
         requestId=request_id or event_id or event.execution.Name or None,
-        action=fields.get("action") if fields.get("action") in ("create", "delete") else "create",
+        action=fields.get("action") if fields.get("action") in ACTIONS else "create",
         endpointType=fields.get("endpointType")
         if isinstance(fields.get("endpointType"), str)
         else endpoint_type,

@@ -23,11 +23,13 @@ from controller.errors import (
     EndpointCreationFailed,
     EndpointNotReady,
     EndpointTimeout,
+    EndpointUpdateFailed,
     Failure,
     TransientServiceError,
+    UpdateRolledBack,
 )
 from controller.providers.base import Observation, Provider, Resource, Status
-from controller.state import State
+from controller.state import Change, State
 from controller.step_event import StepEvent
 from controller.steps.conclusion import conclude
 
@@ -42,12 +44,17 @@ def create(event: StepEvent) -> dict[str, Any]:
     except Exception as exc:
         raise translate(exc, "ledger: read", []) from exc
     created = Creations(provider, state.requestId, state.executionArn, recorded.created if recorded else [])
+    act = provider.update if state.action == "update" else provider.create
     try:
-        creation = provider.create(state.params, state.requestId, created)
+        creation = act(state.params, state.requestId, created)
     except Exception as exc:
-        raise translate(exc, f"{provider.service}: create", [r.model_dump() for r in created]) from exc
+        raise translate(
+            exc, f"{provider.service}: {state.action}", [r.model_dump() for r in created]
+        ) from exc
     state.created = list(created)
     state.endpointId = creation.endpoint_id
+    if creation.change is not None:
+        state.change = Change(previous=creation.change.previous, requested=creation.change.requested)
     if creation.updated_in_place:
         state.notOwned = [
             f"{provider.endpoint_type} endpoint {creation.endpoint_id} (pre-existing, updated in place)"
@@ -126,10 +133,12 @@ def _assess(state: State) -> bool:
     except Exception as exc:
         raise translate(exc, f"{provider.service}: describe", []) from exc
     _observe(state, observation)
-    if observation.status is Status.READY:
+    if state.change is not None and _judge_update(state, observation):
+        return True
+    if state.change is None and observation.status is Status.READY:
         state.verdict = "ready"
         state.readyAt = clock.iso()
-    elif observation.status in (Status.FAILED, Status.ABSENT, Status.DELETING):
+    elif state.change is None and observation.status in (Status.FAILED, Status.ABSENT, Status.DELETING):
         state.verdict = "failed"
         reason = observation.reason or (
             "the endpoint disappeared"
@@ -141,14 +150,49 @@ def _assess(state: State) -> bool:
         state.verdict = "timeout"
         state.failure = Failure.of(
             EndpointTimeout(
-                f"{state.endpointId} not ready within {state.options.timeoutSeconds} s "
-                f"(status {observation.provider_status})"
+                f"{state.endpointId} not {'updated' if state.change else 'ready'} within "
+                f"{state.options.timeoutSeconds} s (status {observation.provider_status})"
             )
         )
     else:
         state.verdict = "wait"
         return False
     return True
+
+
+def _judge_update(state: State, observation: Observation) -> bool:
+    """An update's verdict (CONTRACT §4): settled only once no deployment is pending and the
+    status is final; a success only when the endpoint serves what was asked. ``False`` while it
+    is still on its way (and not past the deadline, which the caller judges)."""
+    change = state.change
+    assert change is not None
+    endpoint = state.endpointId
+    if observation.status is Status.READY and not observation.settling:
+        if observation.serving in (None, change.requested):  # None: the service does not say
+            state.verdict = "ready"
+            state.readyAt = clock.iso()
+            return True
+        change.reason = observation.reason or "the service gave no reason"
+        state.verdict = "failed"
+        state.failure = Failure.of(
+            UpdateRolledBack(
+                f"{endpoint}: the service rolled the update back; it serves {observation.serving} "
+                f"again, not {change.requested} ({change.reason})"
+            )
+        )
+        return True
+    if observation.status in (Status.FAILED, Status.ABSENT, Status.DELETING):
+        change.reason = observation.reason
+        status = "absent" if observation.status is Status.ABSENT else observation.provider_status
+        state.verdict = "failed"
+        state.failure = Failure.of(
+            EndpointUpdateFailed(
+                f"{endpoint}: after the update to {change.requested} the endpoint is {status}"
+                + (f" ({observation.reason})" if observation.reason else "")
+            )
+        )
+        return True
+    return False
 
 
 def _settled(state: State) -> dict[str, Any]:
@@ -220,7 +264,8 @@ def resume(event: dict[str, Any]) -> dict[str, Any]:
         return _ignored(endpoint_type, f"no lifecycle waits for {change.endpoint_id}")
     state = State.model_validate(parked.state)
     logger.append_keys(execution_arn=state.executionArn, request_id=state.requestId)
-    if change.owner is not None and change.owner != state.requestId:
+    if change.owner is not None and state.action != "update" and change.owner != state.requestId:
+        # (an update's endpoint carries the tag of the request that created it)
         return _ignored(endpoint_type, f"{change.endpoint_id} belongs to request {change.owner}")
     if not _assess(state):
         return _ignored(endpoint_type, f"{change.endpoint_id} is still {state.providerStatus}")

@@ -59,7 +59,12 @@ def _plan(state: State, provider: Provider) -> Teardown:
         except Exception as exc:
             raise translate(exc, f"{provider.service}: delete", []) from exc
     state.failure = state.failure or caught(state.error)
-    return Teardown(mode="rollback", targets=rollback_targets(state, provider), deadline=deadline)
+    targets = rollback_targets(state, provider)
+    if state.failure is not None and state.failure.code == "EndpointUpdateFailed":
+        # The endpoint is Failed or UpdateRollbackFailed, maybe on the new config: nothing is
+        # deleted (CONTRACT §2); the notification names what the update made.
+        return Teardown(mode="rollback", targets=[], deadline=deadline, kept=[t.label for t in targets])
+    return Teardown(mode="rollback", targets=targets, deadline=deadline)
 
 
 def _plan_delete(state: State, provider: Provider, deadline: float) -> Teardown:

@@ -16,6 +16,7 @@ from controller import aws, catalog
 from controller.creations import Creations
 from controller.errors import EndpointAlreadyExists, PrerequisiteNotFound, TransientServiceError
 from controller.providers.base import (
+    Change,
     Creation,
     NotOwned,
     Observation,
@@ -25,6 +26,7 @@ from controller.providers.base import (
     StateChange,
     Status,
 )
+from controller.providers.sagemaker import update as updating
 from controller.providers.sagemaker.rules import deployment_rules, tag_rules
 from controller.validation import FieldError, check_operation
 
@@ -86,6 +88,8 @@ class SageMakerProvider(Provider):
     def validate(self, action: str, params: Any) -> list[FieldError]:
         if action == "delete":
             return self._validate_delete(params)
+        if action == "update":
+            return updating.validate_update(params)
         if not isinstance(params, dict):
             return check_operation(params, "sagemaker", "CreateEndpoint")
         endpoint_params = {k: v for k, v in params.items() if k != "EndpointConfig"}
@@ -138,18 +142,7 @@ class SageMakerProvider(Provider):
         if "EndpointConfig" in params:
             config = Resource(kind=CONFIG, id=config_name)
             if not created.acquire(config, lambda: self._config_arn(config_name) is not None):
-                inline = params["EndpointConfig"]
-                try:
-                    sagemaker.create_endpoint_config(
-                        **{**inline, "Tags": self._tags(inline.get("Tags", []), request_id)}
-                    )
-                except ClientError as exc:
-                    # A missing model is documented only by the message ("Could not find model").
-                    if "could not find model" in aws.error_message(exc).lower():
-                        raise PrerequisiteNotFound(
-                            f"{aws.error_message(exc)} (named by {config_name})"
-                        ) from exc
-                    raise
+                self.create_config(params["EndpointConfig"], request_id)
             created.append(config)
         elif self._config_arn(config_name) is None:
             raise PrerequisiteNotFound(f"endpoint configuration {config_name} does not exist")
@@ -185,6 +178,35 @@ class SageMakerProvider(Provider):
                 url=self._url(name),
             ),
         )
+
+    def create_config(self, inline: dict[str, Any], request_id: str) -> None:
+        """``CreateEndpointConfig`` for an inline config, with the controller's tags."""
+        try:
+            aws.client("sagemaker").create_endpoint_config(
+                **{**inline, "Tags": self._tags(inline.get("Tags", []), request_id)}
+            )
+        except ClientError as exc:
+            # A missing model is documented only by the message ("Could not find model").
+            if "could not find model" in aws.error_message(exc).lower():
+                raise PrerequisiteNotFound(
+                    f"{aws.error_message(exc)} (named by {inline.get('EndpointConfigName')})"
+                ) from exc
+            raise
+
+    # -- update (providers/sagemaker/update.py) -------------------------------------------------
+    supports_update: ClassVar[bool] = True
+
+    def update(self, params: dict[str, Any], request_id: str, created: Creations) -> Creation:
+        return updating.update(self, params, request_id, created)
+
+    def replaced(self, change: Change) -> Resource | None:
+        return Resource(kind=CONFIG, id=change.previous) if change.previous else None
+
+    def config_arn(self, config_name: str) -> str | None:
+        return self._config_arn(config_name)
+
+    def url(self, name: str) -> str:
+        return self._url(name)
 
     def identity(self, resource: Resource) -> str:
         # SageMaker names are unique case-insensitively (its ARNs carry them in lower case).
@@ -238,6 +260,12 @@ class SageMakerProvider(Provider):
         try:
             if resource.kind == CONFIG:
                 config = sagemaker.describe_endpoint_config(EndpointConfigName=resource.id)
+                if resource.endpoint and self._deploying(resource.endpoint):
+                    # "You must not delete an EndpointConfig ... while the UpdateEndpoint or
+                    # CreateEndpoint operations are being performed on the endpoint" (API_UpdateEndpoint)
+                    return Observation(
+                        status=Status.CREATING, provider_status=f"in use by {resource.endpoint}"
+                    )
                 return Observation(
                     status=Status.READY, provider_status="Exists", arn=config["EndpointConfigArn"]
                 )
@@ -253,6 +281,20 @@ class SageMakerProvider(Provider):
             arn=endpoint.get("EndpointArn"),
             url=self._url(resource.id),
             reason=endpoint.get("FailureReason"),
+            serving=endpoint.get("EndpointConfigName"),
+            settling=bool(endpoint.get("PendingDeploymentSummary")),
+        )
+
+    def _deploying(self, name: str) -> bool:
+        """Endpoint ``name`` is being created or updated (or rolled back)."""
+        try:
+            endpoint = aws.client("sagemaker").describe_endpoint(EndpointName=name)
+        except ClientError as exc:
+            if _is_missing(exc):
+                return False
+            raise
+        return normalize(str(endpoint["EndpointStatus"])) is Status.CREATING or bool(
+            endpoint.get("PendingDeploymentSummary")
         )
 
     def ownership(self, resource: Resource) -> Ownership:
@@ -271,6 +313,12 @@ class SageMakerProvider(Provider):
             found = self._owner(arn)
             if found is not None and found != owner:
                 raise NotOwned(f"{resource.label} belongs to request {found}")
+            if (
+                resource.kind == CONFIG
+                and resource.endpoint
+                and self.live_config(resource.endpoint) == resource.id
+            ):
+                raise NotOwned(f"{resource.label} is in use by endpoint {resource.endpoint}")
         try:
             if resource.kind == CONFIG:
                 sagemaker.delete_endpoint_config(EndpointConfigName=resource.id)

@@ -1,0 +1,91 @@
+"""The simulated ``UpdateEndpoint`` (moto has none): the endpoint goes ``Updating`` with a
+``PendingDeploymentSummary`` naming the new config, and after ``sagemaker.update.seconds`` settles
+as the scenario says: ``InService`` on the new config; ``RolledBack`` (``RollingBack`` for the last
+fifth of the time, then ``InService`` on the previous config with a ``FailureReason``); ``Failed``;
+or ``UpdateRollbackFailed``. Like the real service it refuses an endpoint that is not
+``InService`` ("Cannot update in-progress endpoint") and a config that does not exist, and
+announces each status change (``SageMaker Endpoint State Change``).
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import TYPE_CHECKING, Any
+
+from moto.sagemaker.exceptions import ValidationError
+
+from endpointctl.sim.sagemaker.authorization import resource_arn
+from endpointctl.sim.sagemaker.scenario import EndpointRecord
+
+if TYPE_CHECKING:
+    from endpointctl.sim.sagemaker import SageMakerSim
+
+#: The status changes' spelling in events (upper snake case, as the service's events spell it).
+EVENT_STATUS = {
+    "InService": "IN_SERVICE",
+    "Failed": "FAILED",
+    "UpdateRollbackFailed": "UPDATE_ROLLBACK_FAILED",
+    "RollingBack": "ROLLING_BACK",
+}
+
+
+def update_endpoint(sim: SageMakerSim, name: str, config_name: str) -> dict[str, Any]:
+    backend = sim.backend()
+    sim.refresh(name)
+    endpoint = backend.endpoints.get(name)
+    if endpoint is None:
+        raise ValidationError(message=f'Could not find endpoint "{resource_arn("endpoint", name)}".')
+    if endpoint.endpoint_status != "InService" or getattr(endpoint, "pending_deployment_summary", None):
+        raise ValidationError(
+            message=f'Cannot update in-progress endpoint "{resource_arn("endpoint", name)}".'
+        )
+    if config_name not in backend.endpoint_configs:
+        raise ValidationError(
+            message=f'Could not find endpoint configuration "{resource_arn("endpoint-config", config_name)}".'
+        )
+    timeline = sim.timelines.setdefault(name, EndpointRecord(create_at=None))
+    timeline.update_at = sim.clock.now()
+    timeline.update_from, timeline.update_to = endpoint.endpoint_config_name, config_name
+    timeline.execution = sim.log.execution
+    endpoint.endpoint_status = "Updating"
+    endpoint.failure_reason = None
+    endpoint.pending_deployment_summary = {
+        "EndpointConfigName": config_name,
+        "StartTime": datetime.datetime.fromtimestamp(timeline.update_at, tz=datetime.UTC),
+    }
+    plan = sim.scenario.update
+    sim.announce(name, timeline, "UPDATING", at=timeline.update_at)
+    if plan.outcome == "RolledBack":
+        sim.announce(name, timeline, "ROLLING_BACK", at=timeline.update_at + 0.8 * plan.seconds)
+    final = "IN_SERVICE" if plan.outcome in ("InService", "RolledBack") else EVENT_STATUS[plan.outcome]
+    sim.announce(name, timeline, final, at=timeline.update_at + plan.seconds)
+    return {"EndpointArn": endpoint.arn}
+
+
+def refresh_update(sim: SageMakerSim, endpoint: Any, timeline: EndpointRecord) -> None:
+    """Bring an endpoint's update up to the virtual clock."""
+    if timeline.update_at is None:
+        return
+    plan = sim.scenario.update
+    now, done_at = sim.clock.now(), timeline.update_at + plan.seconds
+    if now < done_at:
+        rolling_back = plan.outcome == "RolledBack" and now >= timeline.update_at + 0.8 * plan.seconds
+        endpoint.endpoint_status = "RollingBack" if rolling_back else "Updating"
+        return
+    reason = plan.failureReason or {
+        "RolledBack": "simulated: an alarm fired during the deployment; it was rolled back",
+        "Failed": "simulated: the new fleet failed to start",
+        "UpdateRollbackFailed": "simulated: the rollback of the update failed",
+    }.get(plan.outcome)
+    endpoint.pending_deployment_summary = None
+    if plan.outcome == "InService":
+        endpoint.endpoint_status, endpoint.endpoint_config_name = "InService", timeline.update_to
+    elif plan.outcome == "RolledBack":
+        endpoint.endpoint_status, endpoint.failure_reason = "InService", reason
+    else:
+        endpoint.endpoint_status, endpoint.failure_reason = plan.outcome, reason
+        if plan.outcome == "Failed":
+            endpoint.endpoint_config_name = timeline.update_to
+    sim.terminal[f"{endpoint.endpoint_name}@update{timeline.update_at}"] = (timeline.execution, done_at)
+    timeline.update_at = None
+    timeline.updated = True

@@ -1,0 +1,182 @@
+"""SageMaker ``UpdateEndpoint`` (CONTRACT §4): its validation, and the update itself.
+
+Rules from botocore's model (types, ranges: wait intervals 0-3,600 s, maximum execution
+600-28,800 s, 1-10 alarms) and from the documentation (the same ``DeploymentConfig`` rules as
+CreateEndpoint's: one policy, canary at most 50 % of capacity, linear steps 10-50 %, rolling
+batches 5-50 %, in ``rules.py``). What needs the live endpoint is checked before anything is made:
+the endpoint exists (``EndpointNotFound``) and is ``InService`` ("When SageMaker receives the
+request, it sets the endpoint status to Updating", https://docs.aws.amazon.com/sagemaker/latest/
+APIReference/API_UpdateEndpoint.html: an endpoint already updating refuses another), the new
+config keeps the endpoint's variant names (deployment guardrails shift traffic variant by
+variant, "Blue/Green Deployments", https://docs.aws.amazon.com/sagemaker/latest/dg/
+deployment-guardrails-blue-green.html), and a rolling update is refused for serverless and
+multi-variant endpoints ("Rolling deployments", https://docs.aws.amazon.com/sagemaker/latest/dg/
+deployment-guardrails-rolling.html: not supported for serverless endpoints or endpoints with
+multiple production variants).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import ClientError
+
+from controller import aws
+from controller.errors import EndpointNotFound, InvalidRequest, PrerequisiteNotFound, TransientServiceError
+from controller.providers.base import Change, Creation, Observation, Resource, Status
+from controller.providers.sagemaker.rules import deployment_rules, tag_rules
+from controller.validation import FieldError, check_operation
+
+if TYPE_CHECKING:
+    from controller.creations import Creations
+    from controller.providers.sagemaker import SageMakerProvider
+
+CONFIG = "endpoint-config"
+
+
+def validate_update(params: Any) -> list[FieldError]:
+    """Every broken field of an update's ``params`` (the live endpoint is checked at update time)."""
+    if not isinstance(params, dict):
+        return check_operation(params, "sagemaker", "UpdateEndpoint")
+    errors = check_operation(
+        {k: v for k, v in params.items() if k != "EndpointConfig"}, "sagemaker", "UpdateEndpoint"
+    )
+    deployment_rules(params.get("DeploymentConfig"), errors)
+    if (
+        params.get("ExcludeRetainedVariantProperties") is not None
+        and params.get("RetainAllVariantProperties") is not True
+    ):
+        errors.append(
+            FieldError(
+                "params.ExcludeRetainedVariantProperties",
+                "applies only with RetainAllVariantProperties: true",
+            )
+        )
+    if params.get("RetainDeploymentConfig") is True and "DeploymentConfig" in params:
+        errors.append(
+            FieldError(
+                "params.RetainDeploymentConfig", "reuses the last DeploymentConfig: give one or the other"
+            )
+        )
+    if "EndpointConfig" in params:
+        config = params["EndpointConfig"]
+        errors += check_operation(config, "sagemaker", "CreateEndpointConfig", "params.EndpointConfig")
+        if isinstance(config, dict):
+            tag_rules(config.get("Tags"), errors, "params.EndpointConfig.Tags")
+            if config.get("EndpointConfigName") != params.get("EndpointConfigName"):
+                errors.append(
+                    FieldError(
+                        "params.EndpointConfig.EndpointConfigName", "must equal params.EndpointConfigName"
+                    )
+                )
+    return errors
+
+
+def _variants(config: dict[str, Any]) -> list[dict[str, Any]]:
+    found = config.get("ProductionVariants")
+    return [v for v in found if isinstance(v, dict)] if isinstance(found, list) else []
+
+
+def _refusals(endpoint: dict[str, Any], config: dict[str, Any], params: dict[str, Any]) -> list[FieldError]:
+    """What SageMaker would refuse about this update of ``endpoint`` to ``config``."""
+    errors = []
+    live = [str(v.get("VariantName")) for v in endpoint.get("ProductionVariants", [])]
+    wanted = [str(v.get("VariantName")) for v in _variants(config)]
+    guarded = isinstance(params.get("DeploymentConfig"), dict)
+    if guarded and live and sorted(live) != sorted(wanted):
+        errors.append(
+            FieldError(
+                "params.EndpointConfigName",
+                f"a guarded update keeps the endpoint's variants ({', '.join(live)}); "
+                f"{params['EndpointConfigName']} has {', '.join(wanted) or 'none'}",
+            )
+        )
+    rolling = guarded and "RollingUpdatePolicy" in params["DeploymentConfig"]
+    serverless = any("ServerlessConfig" in v for v in _variants(config)) or any(
+        "CurrentServerlessConfig" in v for v in endpoint.get("ProductionVariants", [])
+    )
+    if rolling and (serverless or len(live) > 1 or len(wanted) > 1):
+        errors.append(
+            FieldError(
+                "params.DeploymentConfig.RollingUpdatePolicy",
+                "rolling updates are not supported for serverless or multi-variant endpoints",
+            )
+        )
+    return errors
+
+
+def update(
+    provider: SageMakerProvider, params: dict[str, Any], request_id: str, created: Creations
+) -> Creation:
+    sagemaker = aws.client("sagemaker")
+    name, config_name = params["EndpointName"], params["EndpointConfigName"]
+    try:
+        endpoint = sagemaker.describe_endpoint(EndpointName=name)
+    except ClientError as exc:
+        if "could not find" in aws.error_message(exc).lower():
+            raise EndpointNotFound(f"endpoint {name} does not exist: there is nothing to update") from exc
+        raise
+    previous = endpoint.get("EndpointConfigName")
+    pending = endpoint.get("PendingDeploymentSummary") or {}
+    if pending.get("EndpointConfigName") == config_name:
+        # Already deploying what was asked: an earlier attempt's UpdateEndpoint took effect and
+        # its answer was lost (a timeout, a 5xx). Wait for it rather than send it again.
+        return _sent(provider, name, endpoint, previous=previous, requested=config_name)
+    if "EndpointConfig" in params:
+        new_config: dict[str, Any] = params["EndpointConfig"]
+    else:
+        try:
+            new_config = sagemaker.describe_endpoint_config(EndpointConfigName=config_name)
+        except ClientError as exc:
+            if "could not find" in aws.error_message(exc).lower():
+                raise PrerequisiteNotFound(f"endpoint configuration {config_name} does not exist") from exc
+            raise
+    errors = _refusals(endpoint, new_config, params)
+    if errors:
+        raise InvalidRequest("; ".join(str(e) for e in errors), fields=[e.field for e in errors])
+    status = str(endpoint.get("EndpointStatus"))
+    if status != "InService" or pending:
+        # Another operation is under way (not this controller's: its own wait their turn).
+        raise TransientServiceError(f"UpdateEndpoint: endpoint {name} is {status}, not InService yet")
+    if "EndpointConfig" in params:
+        config = Resource(kind=CONFIG, id=config_name, endpoint=name)
+        if not created.acquire(config, lambda: provider.config_arn(config_name) is not None):
+            provider.create_config(params["EndpointConfig"], request_id)
+        created.append(config)
+    request = {key: params[key] for key in UPDATE_FIELDS if key in params}
+    try:
+        sagemaker.update_endpoint(**request)
+    except ClientError as exc:
+        message = aws.error_message(exc).lower()
+        if "could not find endpoint configuration" in message:
+            raise TransientServiceError(
+                f"UpdateEndpoint: endpoint configuration {config_name} not visible yet"
+            ) from exc
+        raise
+    return _sent(provider, name, endpoint, previous=previous, requested=config_name)
+
+
+#: The members of an update request that ``UpdateEndpoint`` takes (the rest is the controller's).
+UPDATE_FIELDS = (
+    "EndpointName",
+    "EndpointConfigName",
+    "DeploymentConfig",
+    "RetainAllVariantProperties",
+    "ExcludeRetainedVariantProperties",
+    "RetainDeploymentConfig",
+)
+
+
+def _sent(
+    provider: SageMakerProvider, name: str, endpoint: dict[str, Any], *, previous: str | None, requested: str
+) -> Creation:
+    return Creation(
+        name,
+        Observation(
+            status=Status.CREATING,
+            provider_status="Updating",
+            arn=endpoint.get("EndpointArn"),
+            url=provider.url(name),
+        ),
+        change=Change(previous=previous, requested=requested),
+    )
