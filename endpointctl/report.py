@@ -9,8 +9,20 @@ from endpointctl.runner.results import Run
 
 
 def _describe_step(step: str, state: dict[str, Any]) -> str:
+    if step in ("validate", "turn") and state.get("verdict") in ("queued", "busy"):
+        if state["verdict"] == "busy":
+            return "the endpoint is still busy with another request: EndpointBusy"
+        return f"waiting its turn: another request is at work on {state.get('endpointId')}"
     if step == "validate":
         return f"request {state.get('requestId')} accepted: {state.get('action')} {state.get('endpointId')}"
+    if step == "turn":
+        return f"its turn: {state.get('action')} {state.get('endpointId')}"
+    if step == "create" and state.get("change"):
+        change = state["change"]
+        made = ", ".join(f"{r['kind']} {r['id']}" for r in state.get("created", []))
+        return f"update sent: {change.get('previous') or '?'} → {change['requested']}" + (
+            f" (created {made})" if made else ""
+        )
     if step == "create":
         made = ", ".join(f"{r['kind']} {r['id']}" for r in state.get("created", [])) or "nothing new"
         return f"created {made} ({state.get('providerStatus')})"

@@ -29,7 +29,7 @@ def take(lease_key: str, execution_arn: str) -> str | None:
     operation on the endpoint is still under way."""
     item = {"executionArn": execution_arn, "at": int(clock.now())}
     table = store.current()
-    for _ in range(3):  # released or taken over between the write and the read: try again
+    for _ in range(10):  # released or taken over between the write and the read: try again
         if table.put(lease_key, item, if_absent_or={"executionArn": execution_arn}):
             return None
         current = table.get(lease_key)

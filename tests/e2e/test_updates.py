@@ -457,7 +457,7 @@ def during(
 
 
 def test_a_request_whose_endpoint_stays_busy_ends_endpoint_busy_having_touched_nothing(
-    local_run: Runner,
+    template: dict[str, Any],
 ) -> None:
     slow = {**CREATE, "options": {"timeoutSeconds": 3000}}
     waiting = {
@@ -467,7 +467,7 @@ def test_a_request_whose_endpoint_stays_busy_ends_endpoint_busy_having_touched_n
         "options": {"timeoutSeconds": 120},
         "requestId": "d-busy",
     }
-    created, busy = local_run([slow, waiting], {"sagemaker": {"createSeconds": 1800}}, parallel=True)
+    created, busy = during(template, slow, waiting, {"sagemaker": {"createSeconds": 1800}})
     assert created["status"] == "SUCCEEDED"
     assert busy["status"] == "FAILED" and busy["error"] == "EndpointBusy"
     [(_, detail)] = notifications(busy)
@@ -475,3 +475,17 @@ def test_a_request_whose_endpoint_stays_busy_ends_endpoint_busy_having_touched_n
     assert busy["calls"] == []
     assert busy["virtualSeconds"] <= 125
     assert created["remaining"]["sagemaker"]["endpoints"] == ["churn"]
+
+
+def test_the_update_sample_reads_as_a_person_would_want(capsys: pytest.CaptureFixture[str]) -> None:
+    from endpointctl import project_root
+    from endpointctl.cli import main
+
+    events = project_root() / "events"
+    scenario = events / "scenarios" / "sagemaker-update-rolled-back.json"
+    code = main(["local", "run", str(events / "sagemaker-update-canary.json"), "--scenario", str(scenario)])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert "update sent: churn-config-v3 → churn-config-v4 (created endpoint-config churn-config-v4)" in out
+    assert "rollback finished: deleted endpoint-config churn-config-v4" in out
+    assert "UpdateRolledBack" in out and "canary's baking period" in out

@@ -16,7 +16,14 @@ from aws_lambda_powertools import Logger
 
 from controller import catalog, clock, idempotency, ledger, metrics, providers, turns, waiting
 from controller.aws import translate
-from controller.errors import CONTRACT_CODES, EndpointBusy, Failure, InvalidRequest, parse_cause
+from controller.errors import (
+    CONTRACT_CODES,
+    ControllerError,
+    EndpointBusy,
+    Failure,
+    InvalidRequest,
+    parse_cause,
+)
 from controller.outcome import Detail, ErrorDetail, publication
 from controller.providers.base import Provider
 from controller.request import ACTIONS, REQUEST_ID_PATTERN, Request, raise_invalid, read_common, unwrap
@@ -87,7 +94,15 @@ def validate(event: StepEvent) -> dict[str, Any]:
     except Exception as exc:
         raise translate(exc, "ledger: open", []) from exc
     logger.info("request accepted", extra={"action": state.action, "endpoint_id": state.endpointId})
-    return take_turn(state, provider)
+    try:
+        return take_turn(state, provider)
+    except ControllerError as exc:
+        # The ledger is open: from here on a failure must end through the outcome (one answer,
+        # the ledger closed), never through Reject. The Turn step tries again (its own retries,
+        # then its Catch to the outcome).
+        logger.warning("could not take the endpoint's turn yet", extra={"error": exc.message})
+        state.verdict, state.firstWait, state.wait = "queued", state.wait, 1
+        return state.model_dump(mode="json", exclude_none=True)
 
 
 def turn(event: StepEvent) -> dict[str, Any]:

@@ -285,14 +285,20 @@ class SageMakerProvider(Provider):
             settling=bool(endpoint.get("PendingDeploymentSummary")),
         )
 
-    def _deploying(self, name: str) -> bool:
-        """Endpoint ``name`` is being created or updated (or rolled back)."""
+    def _described(self, name: str) -> dict[str, Any] | None:
+        """``DescribeEndpoint`` of endpoint ``name`` (``None`` when there is no such endpoint)."""
         try:
-            endpoint = aws.client("sagemaker").describe_endpoint(EndpointName=name)
+            return dict(aws.client("sagemaker").describe_endpoint(EndpointName=name))
         except ClientError as exc:
             if _is_missing(exc):
-                return False
+                return None
             raise
+
+    def _deploying(self, name: str) -> bool:
+        """Endpoint ``name`` is being created or updated (or rolled back)."""
+        endpoint = self._described(name)
+        if endpoint is None:
+            return False
         return normalize(str(endpoint["EndpointStatus"])) is Status.CREATING or bool(
             endpoint.get("PendingDeploymentSummary")
         )
@@ -339,13 +345,8 @@ class SageMakerProvider(Provider):
 
     def live_config(self, name: str) -> str | None:
         """The endpoint config endpoint ``name`` runs on (``None`` when there is no endpoint)."""
-        try:
-            endpoint = aws.client("sagemaker").describe_endpoint(EndpointName=name)
-        except ClientError as exc:
-            if _is_missing(exc):
-                return None
-            raise
-        config = endpoint.get("EndpointConfigName")
+        endpoint = self._described(name)
+        config = endpoint.get("EndpointConfigName") if endpoint else None
         return str(config) if config else None
 
     # -- state-change events ----------------------------------------------------------------------
