@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import re
 import threading
-import time
-import uuid
 from contextlib import ExitStack
 from typing import Any
 from unittest import mock
@@ -22,30 +20,19 @@ from moto.sagemaker import models as sm_models
 from moto.sagemaker.exceptions import ValidationError
 from moto.sagemaker.responses import SageMakerResponse
 
-from endpointctl.sim.base import DemoScene, SimulatorBase
+from endpointctl.sim.base import SimulatorBase
 from endpointctl.sim.calls import CallLog
 from endpointctl.sim.faults import FaultPlan, ReadTimeoutPending, json_error
 from endpointctl.sim.iam import Authorization
 from endpointctl.sim.sagemaker import updates
 from endpointctl.sim.sagemaker.authorization import authorizations, resource_arn
+from endpointctl.sim.sagemaker.demo import DEMO
+from endpointctl.sim.sagemaker.events import state_change
 from endpointctl.sim.sagemaker.scenario import EndpointRecord, ExistingEndpoint, SageMakerScenario, Tag
 from endpointctl.sim.scenario import request_document
 from endpointctl.sim.virtual_clock import VirtualClock
 
 NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
-
-
-_INLINE_CONFIG = {
-    "EndpointConfigName": "fraud-config-v1",
-    "ProductionVariants": [
-        {
-            "VariantName": "AllTraffic",
-            "ModelName": "fraud-model",
-            "InstanceType": "ml.m5.large",
-            "InitialInstanceCount": 1,
-        }
-    ],
-}
 
 
 class SageMakerSim(SimulatorBase):
@@ -56,48 +43,7 @@ class SageMakerSim(SimulatorBase):
     Scenario = SageMakerScenario
     emits_events = True
     sample_params = {"EndpointName": "bench", "EndpointConfigName": "bench-cfg"}
-    demo = (
-        DemoScene(
-            "A SageMaker endpoint becomes ready (5 simulated minutes)",
-            {
-                "endpointType": "sagemaker",
-                "params": {
-                    "EndpointName": "churn-prod",
-                    "EndpointConfigName": "churn-config-v3",
-                    "Tags": [{"Key": "team", "Value": "ml"}],
-                },
-                "requestId": "demo-ready",
-            },
-            {"sagemaker": {"createSeconds": 300}},
-        ),
-        DemoScene(
-            "A SageMaker endpoint fails; the controller deletes the endpoint and the config it created",
-            {
-                "endpointType": "sagemaker",
-                "params": {
-                    "EndpointName": "fraud-canary",
-                    "EndpointConfigName": "fraud-config-v1",
-                    "EndpointConfig": _INLINE_CONFIG,
-                },
-                "requestId": "demo-failed",
-            },
-            {
-                "sagemaker": {
-                    "createSeconds": 420,
-                    "outcome": "Failed",
-                    "failureReason": "The primary container did not pass the ping health check.",
-                }
-            },
-        ),
-        DemoScene(
-            "A request that breaks the API's rules is refused before any call",
-            {
-                "endpointType": "sagemaker",
-                "params": {"EndpointName": "-bad name-", "Tags": [{"Key": "aws:owner", "Value": "x"}]},
-            },
-            refused=True,
-        ),
-    )
+    demo = DEMO
 
     def __init__(self, scenario: Any, clock: VirtualClock, log: CallLog) -> None:
         super().__init__(scenario, clock, log)
@@ -363,41 +309,12 @@ class SageMakerSim(SimulatorBase):
                 endpoint = self.backend().endpoints.get(name)
                 if endpoint is None:
                     return
-                event = self._event(endpoint, timeline, status)
+                event = state_change(endpoint, timeline, status, self.clock.now(), self.failure_reason)
             for _ in range(2 if self.duplicate_events else 1):
                 if self.publish is not None:
                     self.publish(event)
 
         self.clock.call_at(at + self.event_delay, publish)
-
-    def _event(self, endpoint: Any, timeline: EndpointRecord, status: str) -> dict[str, Any]:
-        now = self.clock.now()
-        created = timeline.create_at if timeline.create_at is not None else now
-        detail: dict[str, Any] = {
-            "EndpointName": endpoint.endpoint_name,
-            "EndpointArn": endpoint.arn,
-            "EndpointConfigName": endpoint.endpoint_config_name,
-            "ProductionVariants": [],
-            "EndpointStatus": status,
-            "CreationTime": int(created * 1000),
-            "LastModifiedTime": int(now * 1000),
-            "Tags": dict(timeline.tags or {}),
-        }
-        if status == "FAILED" and timeline.update_from is None:
-            detail["FailureReason"] = self.failure_reason
-        elif endpoint.failure_reason:
-            detail["FailureReason"] = endpoint.failure_reason
-        return {
-            "version": "0",
-            "id": str(uuid.uuid4()),
-            "detail-type": "SageMaker Endpoint State Change",
-            "source": "aws.sagemaker",
-            "account": "123456789012",
-            "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now)),
-            "region": "us-east-1",
-            "resources": [endpoint.arn],
-            "detail": detail,
-        }
 
     def _describe_endpoint(self, endpoint_name: str) -> Any:
         self._refresh(endpoint_name)

@@ -1,0 +1,43 @@
+"""The ``SageMaker Endpoint State Change`` event the simulated SageMaker publishes, shaped as the
+documented example (upper snake case statuses, tags as a map)."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from typing import Any
+
+from endpointctl.sim.sagemaker.scenario import EndpointRecord
+
+
+def state_change(
+    endpoint: Any, timeline: EndpointRecord, status: str, now: float, failure_reason: str
+) -> dict[str, Any]:
+    """The event for ``endpoint`` (moto's) reaching ``status`` at ``now``; ``failure_reason``:
+    the scenario's, for a creation that failed (an update's own reason is on the endpoint)."""
+    created = timeline.create_at if timeline.create_at is not None else now
+    detail: dict[str, Any] = {
+        "EndpointName": endpoint.endpoint_name,
+        "EndpointArn": endpoint.arn,
+        "EndpointConfigName": endpoint.endpoint_config_name,
+        "ProductionVariants": [],
+        "EndpointStatus": status,
+        "CreationTime": int(created * 1000),
+        "LastModifiedTime": int(now * 1000),
+        "Tags": dict(timeline.tags or {}),
+    }
+    if status == "FAILED" and timeline.update_from is None:
+        detail["FailureReason"] = failure_reason
+    elif endpoint.failure_reason:
+        detail["FailureReason"] = endpoint.failure_reason
+    return {
+        "version": "0",
+        "id": str(uuid.uuid4()),
+        "detail-type": "SageMaker Endpoint State Change",
+        "source": "aws.sagemaker",
+        "account": "123456789012",
+        "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now)),
+        "region": "us-east-1",
+        "resources": [endpoint.arn],
+        "detail": detail,
+    }
