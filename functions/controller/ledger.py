@@ -95,8 +95,10 @@ def open_for(
 
 def closed_for(execution_arn: str, *, request_id: str, endpoint_type: str) -> None:
     """The ledger of an execution that refused its request: closed from the start (nothing to
-    clean up, and its answer was its own)."""
-    store.current().put(
+    clean up, and its answer was its own). A ledger its validate step opened before the refusal
+    (nothing claimed or created yet) is closed too: else the clean-up would take the ended
+    execution for one without an outcome and answer the request a second time."""
+    if not store.current().put(
         key(execution_arn),
         {
             "request": request_id,
@@ -109,7 +111,10 @@ def closed_for(execution_arn: str, *, request_id: str, endpoint_type: str) -> No
         },
         if_absent_or={},
         expires_at=int(clock.now()) + RETENTION_SECONDS,
-    )
+    ):
+        found = read(execution_arn)
+        if found is not None and found.phase == RUNNING and not found.created and not found.claimed:
+            close(execution_arn, endpoint_type, if_phase=RUNNING)
 
 
 def read(execution_arn: str) -> Ledger | None:
