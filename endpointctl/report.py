@@ -98,4 +98,17 @@ def render(run: Run, result: dict[str, Any]) -> str:
     kind = document.get("endpointType", "?") if isinstance(document, dict) else "?"
     action = document.get("action", "create") if isinstance(document, dict) else "?"
     head = f"● {kind} {action} ({run.execution_arn.rsplit(':', 1)[-1]})"
-    return "\n".join([head, *timeline(run), *summary(run, result)])
+    return "\n".join([head, *timeline(run), *summary(run, result), *afterwards(run, result)])
+
+
+def afterwards(run: Run, result: dict[str, Any]) -> list[str]:
+    """What the controller published about the request after its execution (``--until``): an
+    expiry's delete, a clean-up."""
+    lines = []
+    for event in result["notifications"]["events"]:
+        detail = event.get("detail") or {}
+        if detail.get("executionArn") == run.execution_arn:
+            continue
+        why = f" ({detail['reason']})" if detail.get("reason") else ""
+        lines.append(f"later: {event.get('detail-type')}{why} at {detail.get('finishedAt')}")
+    return lines

@@ -102,6 +102,12 @@ def acknowledge(stack: Acknowledged) -> None:
     arns = NagArns.of(Stack.of(stack))
     for endpoint_type, infra in stack.endpoint_types.items():
         infra.acknowledge(stack.functions[endpoint_type], arns)
+        ack(
+            stack.functions[endpoint_type].role,  # type: ignore[arg-type]
+            f"IAM5[Resource::{arns.arn('scheduler', f'schedule/default/expire-{endpoint_type}-*')}]",
+            "Expiry schedules are named after each endpoint (expire-<type>-<hash>, infra/expiry.py): "
+            "the function may create and delete only its own type's, in this account and region.",
+        )
     ack(
         stack.dead_letters,
         "SQS3",

@@ -26,6 +26,7 @@ from infra import catalog
 from infra import endpoint_types as registry
 from infra.config import Config
 from infra.endpoint_types.base import EndpointTypeInfra, StateChangeEvents
+from infra.expiry import Expiry
 from infra.function import controller_function, powertools_layer
 from infra.monitoring import Monitoring
 from infra.polling import SWEEP_MINUTES, with_overrides
@@ -96,6 +97,7 @@ class ControllerStack(Stack):
         )
         self.monitoring.watch_dead_letters(self.dead_letters)
 
+        self.expiry = Expiry(self, "Expiry", bus=self.bus)
         self.lifecycles: dict[str, LifecycleStateMachine] = {}
         self.functions: dict[str, lambda_.Function] = {}
         self.endpoint_types: dict[str, EndpointTypeInfra[Any]] = {}
@@ -156,6 +158,7 @@ class ControllerStack(Stack):
             network=infra.network(self),
         )
         infra.grant(function)
+        self.expiry.grant(function, endpoint_type)
         self.monitoring.watch_function(title=name, endpoint_type=endpoint_type, function=function)
         # Claims, outcomes and parked task tokens: single items only, no scans or queries.
         self.requests.grant(

@@ -23,7 +23,13 @@ from endpointctl.template import ACCOUNT, REGION, Resolver, resources, state_mac
 #: controller's own variables, as the template gives them. A type's own (its service's endpoint,
 #: its region) come from its simulator, which stands in for the service.
 TABLE_ENV = catalog.CONTROLLER.requests_table_variable
-CONTROLLER_ENV = (TABLE_ENV, catalog.CONTROLLER.bus_variable, catalog.CONTROLLER.topic_variable)
+CONTROLLER_ENV = (
+    TABLE_ENV,
+    catalog.CONTROLLER.bus_variable,
+    catalog.CONTROLLER.topic_variable,
+    "EXPIRY_BUS_ARN",  # infra/expiry.py
+    "EXPIRY_ROLE_ARN",
+)
 
 
 @dataclass

@@ -86,6 +86,10 @@ class Detail(BaseModel):
     alreadyAbsent: bool | None = None
     #: What a delete left because the controller did not create it.
     kept: list[str] | None = None
+    #: ``expired``: a delete the controller made when the endpoint's expiry came.
+    reason: str | None = None
+    #: A ready endpoint with ``expiresAfterSeconds``: when its delete is scheduled (UTC).
+    expiresAt: str | None = None
     error: ErrorDetail | None = None
     rollback: RollbackDetail | None = None
     update: UpdateDetail | None = None

@@ -45,6 +45,8 @@ class Options(BaseModel):
     #: A SageMaker update: once it succeeded, delete the endpoint config it replaced, if the
     #: controller created that config (CONTRACT §1).
     deleteReplacedConfig: StrictBool = False
+    #: A create: delete the endpoint this long after it became ready (CONTRACT §4, at most a year).
+    expiresAfterSeconds: StrictInt | None = Field(default=None, gt=0, le=366 * 86400)
 
 
 #: What a request may ask for (CONTRACT §1).

@@ -43,6 +43,8 @@ class ResolvedOptions(BaseModel):
     unmanagedDeleteRoleArn: str | None = None
     #: After a successful update, delete the replaced config if the controller created it.
     deleteReplacedConfig: bool = False
+    #: A create: delete the endpoint this long after it became ready.
+    expiresAfterSeconds: int | None = None
 
 
 class Teardown(BaseModel):
@@ -103,6 +105,8 @@ class State(BaseModel):
     notOwned: list[str] = []
     #: An update's target (``action: update``).
     change: Change | None = None
+    #: An expiry's delete: the request whose endpoint expired (its notification carries that id).
+    expiredRequestId: str | None = None
     verdict: Verdict = "wait"
     wait: int = 1
     #: The first look's wait, kept while the request waits its turn.

@@ -87,6 +87,7 @@ def resolve(options: Options, action: str, provider: Provider, event: StepEvent)
         unmanagedDeleteRoleArn=event.deletes.roleArn or None,
         maxRetryIntervalSeconds=event.poll.maxIntervalSeconds,
         deleteReplacedConfig=options.deleteReplacedConfig,
+        expiresAfterSeconds=options.expiresAfterSeconds,
     )
     fallback = event.poll.eventFallbackSeconds
     if resolved.adaptive and fallback > 0 and action in ("create", "update"):

@@ -90,7 +90,11 @@ def assert_token_rules(runner: LocalRunner, role: str, own: str) -> None:
 
 
 def test_eventbridge_may_invoke_a_function_only_for_its_rule(runner: LocalRunner) -> None:
-    [rule] = [r for r in runner.staged.default_bus_rules if r.get("EventPattern", {}).get("source") == ["aws.sagemaker"]]
+    [rule] = [
+        r
+        for r in runner.staged.default_bus_rules
+        if r.get("EventPattern", {}).get("source") == ["aws.sagemaker"]
+    ]
     function = ARN.format(
         service="lambda",
         resource="function:" + next(n for n in runner.staged.roles if n.startswith("SageMakerFunction")),

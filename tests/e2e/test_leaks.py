@@ -394,7 +394,11 @@ def test_a_rollback_whose_delete_met_a_5xx_sends_it_again(
     # and the retried step took the endpoint's FAILED status (its failed creation) for a failed
     # delete: RollbackFailed, and the sweep never sent the delete either.
     kind = request_["endpointType"]
-    operation = {"aml": "DeleteRealtimeEndpoint", "neptune": "DeleteMLEndpoint", "sagemaker": "DeleteEndpoint"}
+    operation = {
+        "aml": "DeleteRealtimeEndpoint",
+        "neptune": "DeleteMLEndpoint",
+        "sagemaker": "DeleteEndpoint",
+    }
     outcome = {"aml": "FAILED", "neptune": "Failed", "sagemaker": "Failed"}[kind]
     scenario = {kind: {"createSeconds": 300, "outcome": outcome, **faults(fault(operation[kind], error))}}
 

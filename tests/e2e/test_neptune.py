@@ -101,7 +101,10 @@ def test_existing_endpoint_without_update_is_never_touched(local_run: Runner) ->
 
 def test_failed_update_is_reported_and_never_deleted(local_run: Runner) -> None:
     scenario = {
-        "neptune": {"existing": {"endpoints": ["fraud-graph"]}, "update": {"outcome": "Failed", "seconds": 240}}
+        "neptune": {
+            "existing": {"endpoints": ["fraud-graph"]},
+            "update": {"outcome": "Failed", "seconds": 240},
+        }
     }
     [result] = local_run([request(update=True)], scenario)
     assert result["error"] == "EndpointCreationFailed"
@@ -113,7 +116,8 @@ def test_failed_update_is_reported_and_never_deleted(local_run: Runner) -> None:
 
 def test_successful_update(local_run: Runner) -> None:
     [result] = local_run(
-        [request(update=True)], {"neptune": {"existing": {"endpoints": ["fraud-graph"]}, "update": {"seconds": 90}}}
+        [request(update=True)],
+        {"neptune": {"existing": {"endpoints": ["fraud-graph"]}, "update": {"seconds": 90}}},
     )
     assert result["status"] == "SUCCEEDED"
     assert one_notification(result)["providerStatus"] == "InService"

@@ -83,9 +83,9 @@ def test_every_acknowledgment_is_a_known_rule_with_a_specific_reason(
         assert len(reason) > 60, (rule, reason)
     wildcard_resources = sorted({rule for _, rule, _ in acknowledged if rule.startswith("IAM5")})
     assert all("Action::" not in rule for rule in wildcard_resources)  # never a wildcard action
-    # per built type: 2 roles, L1, invoke; then the types' own resources; SQS3
+    # per built type: 2 roles, L1, invoke, its expiry schedules; then the types' own resources; SQS3
     built = [infra.title for infra in stack.endpoint_types.values()]
-    assert len(acknowledged) == len(built) * 4 + sum(OWN_ACKNOWLEDGMENTS[t] for t in built) + 1
+    assert len(acknowledged) == len(built) * 5 + sum(OWN_ACKNOWLEDGMENTS[t] for t in built) + 1
 
 
 # -- least privilege ----------------------------------------------------------------------------
@@ -106,10 +106,11 @@ def test_each_function_calls_only_its_own_service(template: dict[str, Any]) -> N
         }
         services = {action.split(":")[0] + ":" for action in actions}
         # kms: the requests table's and the topic's key (through DynamoDB and SNS); events: and
-        # sns: a clean-up's notification; SageMaker also passes an inline endpoint config's role
-        # (iam:PassRole) and grants on its key (through SageMaker).
-        allowed = {prefix, "xray:", "logs:", "dynamodb:", "kms:", "events:", "sns:"} | (
-            {"states:", "iam:"} if title == "SageMaker" else set()
+        # sns: a clean-up's notification; scheduler: and iam: (PassRole of the scheduler's role)
+        # an expiry; SageMaker also passes an inline endpoint config's role (iam:PassRole) and
+        # grants on its key (through SageMaker).
+        allowed = {prefix, "xray:", "logs:", "dynamodb:", "kms:", "events:", "sns:", "scheduler:", "iam:"} | (
+            {"states:"} if title == "SageMaker" else set()
         )
         assert services <= allowed, (title, services)
         assert prefix in services
@@ -120,6 +121,41 @@ def test_each_function_calls_only_its_own_service(template: dict[str, Any]) -> N
             "dynamodb:UpdateItem",
             "dynamodb:DeleteItem",
         }
+
+
+def test_expiry_grants_are_its_own_schedules_and_the_scheduler_role_only(template: dict[str, Any]) -> None:
+    roles = {lid for lid, r in template["Resources"].items() if r["Type"] == "AWS::IAM::Role"}
+    [scheduler_role] = [
+        lid
+        for lid in roles
+        if "scheduler.amazonaws.com"
+        in json.dumps(template["Resources"][lid]["Properties"]["AssumeRolePolicyDocument"])
+    ]
+    trust = template["Resources"][scheduler_role]["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+    assert all("aws:SourceAccount" in json.dumps(t.get("Condition")) for t in trust)
+    for title in ("SageMaker", "Aml", "Neptune"):
+        statements = [st for lid, st in _statements(template) if lid.startswith(f"{title}Function")]
+        schedules = [st for st in statements if st.get("Sid") == "ExpirySchedules"]
+        assert len(schedules) == 1
+        assert sorted(_actions(schedules[0])) == [
+            "scheduler:CreateSchedule",
+            "scheduler:DeleteSchedule",
+            "scheduler:UpdateSchedule",
+        ]
+        assert f"schedule/default/expire-{title.lower()}-*" in json.dumps(schedules[0]["Resource"])
+        passes = [st for st in statements if st.get("Sid") == "PassTheSchedulerRole"]
+        assert len(passes) == 1 and passes[0]["Resource"] == {"Fn::GetAtt": [scheduler_role, "Arn"]}
+        assert passes[0]["Condition"] == {"StringEquals": {"iam:PassedToService": "scheduler.amazonaws.com"}}
+    # the scheduler's role may only put events on the controller's bus
+    policies = [
+        p
+        for p in _resources(template, "AWS::IAM::Policy").values()
+        if {"Ref": scheduler_role} in p["Properties"]["Roles"]
+    ]
+    actions = {
+        a for p in policies for st in p["Properties"]["PolicyDocument"]["Statement"] for a in _actions(st)
+    }
+    assert actions == {"events:PutEvents"}
 
 
 def test_function_roles_carry_no_managed_policy(template: dict[str, Any]) -> None:

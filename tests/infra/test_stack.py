@@ -159,7 +159,18 @@ def test_sagemaker_function_permissions_are_scoped(template: dict[str, Any]) -> 
     assert all(not a.endswith("*") for a in actions)
     assert all(
         a.startswith(
-            ("sagemaker:", "xray:", "dynamodb:", "states:", "logs:", "kms:", "iam:", "events:", "sns:")
+            (
+                "sagemaker:",
+                "xray:",
+                "dynamodb:",
+                "states:",
+                "logs:",
+                "kms:",
+                "iam:",
+                "events:",
+                "sns:",
+                "scheduler:",
+            )
         )
         for a in actions
     )

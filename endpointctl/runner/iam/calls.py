@@ -68,6 +68,15 @@ def _shared(service: str, operation: str, params: dict[str, Any], world: World) 
         )
     if service == "sts" and operation == "AssumeRole":
         return [("sts:AssumeRole", str(params.get("RoleArn")), {})]
+    if service == "scheduler":
+        # Schedules are authorized on schedule/<group>/<name>; a schedule's role is passed to
+        # Scheduler (https://docs.aws.amazon.com/scheduler/latest/UserGuide/setting-up.html).
+        group = params.get("GroupName") or "default"
+        found = [(action, arn("scheduler", f"schedule/{group}/{params.get('Name')}"), {})]
+        role = (params.get("Target") or {}).get("RoleArn")
+        if operation in ("CreateSchedule", "UpdateSchedule") and role:
+            found.append(("iam:PassRole", str(role), {"iam:PassedToService": "scheduler.amazonaws.com"}))
+        return found
     if service == "lambda":
         name = str(params.get("FunctionName"))
         return [(action, name if name.startswith("arn:") else arn("lambda", f"function:{name}"), {})]

@@ -11,11 +11,11 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 
-from controller import clock, idempotency, ledger, metrics, ownership, providers, turns, waiting
+from controller import clock, expiry, idempotency, ledger, metrics, ownership, providers, turns, waiting
 from controller.aws import translate
-from controller.errors import NOTHING_CREATED, Failure, caught
+from controller.errors import NOTHING_CREATED, Failure, ProviderError, caught
 from controller.outcome import Detail, ErrorDetail, RollbackDetail, UpdateDetail, publication
-from controller.providers.base import Change, Ownership
+from controller.providers.base import Change, Ownership, Resource
 from controller.state import State, Verdict
 from controller.step_event import StepEvent
 from controller.steps.teardown import claim_key, rollback_targets
@@ -42,11 +42,13 @@ def conclude(state: State) -> dict[str, Any]:
     failure = state.failure or caught(state.error)
     rollback: RollbackDetail | None = None
     already_absent: bool | None = None
+    expires_at: str | None = None
 
     if state.action == "delete":
         if plan is not None and plan.verdict == "done" and teardown_error is None:
             status = "DELETED"
             already_absent = not plan.deleted
+            _cancel_expiry(state)
         else:
             status = "FAILED"
             left = ", ".join(plan.left) if plan else state.endpointId
@@ -59,6 +61,7 @@ def conclude(state: State) -> dict[str, Any]:
             )
     elif state.verdict == "ready" and failure is None:
         status = "UPDATED" if state.action == "update" else "READY"
+        expires_at = _schedule_expiry(state) if status == "READY" else None
         if status == "UPDATED" and state.options.deleteReplacedConfig:
             _retire_replaced(state)
     else:
@@ -66,7 +69,7 @@ def conclude(state: State) -> dict[str, Any]:
         failure = failure or Failure(code="ProviderError", message="the lifecycle ended early")
         rollback, failure = _rollback_outcome(state, failure, teardown_error)
     detail = Detail(
-        requestId=state.requestId,
+        requestId=state.expiredRequestId or state.requestId,
         action=state.action,
         endpointType=state.endpointType,
         endpointId=state.endpointId,
@@ -84,6 +87,8 @@ def conclude(state: State) -> dict[str, Any]:
         else None,
         rollback=rollback,
         update=UpdateDetail.model_validate(state.change.model_dump()) if state.change else None,
+        reason="expired" if state.expiredRequestId else None,
+        expiresAt=expires_at,
     )
     logger.info(
         "outcome", extra={"status": status, "error": failure.code if failure and status == "FAILED" else None}
@@ -96,6 +101,36 @@ def conclude(state: State) -> dict[str, Any]:
     except Exception as exc:
         raise translate(exc, "idempotency: record", []) from exc
     return result
+
+
+def _schedule_expiry(state: State) -> str | None:
+    """``expiresAfterSeconds``: schedule the endpoint's delete; the moment, for the notification.
+    Scheduling is retried as the step is (a transient failure), so the outcome waits for it."""
+    seconds = state.options.expiresAfterSeconds
+    if not seconds or state.endpointId is None:
+        return None
+    provider = providers.get(state.endpointType)
+    if not expiry.configured():
+        raise ProviderError("expiresAfterSeconds: this deployment has no expiry scheduler configured")
+    identity = provider.identity(Resource(kind=provider.endpoint_kind, id=state.endpointId))
+    try:
+        return expiry.schedule(
+            state.endpointType, identity, {provider.identifier: state.endpointId}, state.requestId, seconds
+        )
+    except Exception as exc:
+        raise translate(exc, "scheduler: create the expiry", []) from exc
+
+
+def _cancel_expiry(state: State) -> None:
+    """A deleted endpoint expires no more (the expiry's own delete included: it is gone anyway)."""
+    provider = providers.get(state.endpointType)
+    if state.endpointId is None or not expiry.configured():
+        return
+    identity = provider.identity(Resource(kind=provider.endpoint_kind, id=state.endpointId))
+    try:
+        expiry.cancel(state.endpointType, identity)
+    except Exception as exc:  # the endpoint is gone: a stray schedule then deletes nothing
+        logger.warning("could not remove the expiry schedule", extra={"error": str(exc)})
 
 
 def _retire_replaced(state: State) -> None:

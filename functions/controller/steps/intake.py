@@ -14,7 +14,7 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 
-from controller import catalog, clock, idempotency, ledger, metrics, providers, turns, waiting
+from controller import catalog, clock, expiry, idempotency, ledger, metrics, providers, turns, waiting
 from controller.aws import translate
 from controller.errors import (
     CONTRACT_CODES,
@@ -44,6 +44,7 @@ def validate(event: StepEvent) -> dict[str, Any]:
         raise InvalidRequest(
             f"request: not a readable EventBridge event ({exc})", fields=["request"]
         ) from exc
+    expired = _expiry_of(event.input, document)
     request, errors = read_common(document)
     if isinstance(document, dict):
         errors += _check_type_and_params(document, endpoint_type)
@@ -64,6 +65,7 @@ def validate(event: StepEvent) -> dict[str, Any]:
         startedAt=clock.iso(now),
         deadline=now + options.timeoutSeconds,
         endpointId=provider.endpoint_id(request.action, request.params),
+        expiredRequestId=expired,
     )
     state.wait = waiting.first_wait(options, event, state.deadline)
     logger.append_keys(request_id=state.requestId)
@@ -141,6 +143,18 @@ def take_turn(state: State, provider: Provider) -> dict[str, Any]:
     return state.model_dump(mode="json", exclude_none=True)
 
 
+def _expiry_of(envelope: Any, document: Any) -> str | None:
+    """The request whose endpoint expired, when this is the controller's own expiry delete (an
+    event from :data:`controller.expiry.SOURCE`); its reserved member is taken out of the
+    request, which is then read as any other."""
+    if not (
+        isinstance(envelope, dict) and envelope.get("source") == expiry.SOURCE and isinstance(document, dict)
+    ):
+        return None
+    original = document.pop(expiry.EXPIRED_REQUEST, None)
+    return original if isinstance(original, str) else None
+
+
 #: The most ``params`` may weigh, as JSON: the lifecycle's state carries them from step to step,
 #: and Step Functions fails an execution, uncatchably, when a state's input or output passes
 #: 256 KiB (https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html). The state
@@ -205,6 +219,8 @@ def _check_type_and_params(document: dict[str, Any], endpoint_type: str) -> list
     options = document.get("options")
     if isinstance(options, dict) and options.get("deleteReplacedConfig") and action != "update":
         errors.append(FieldError("options.deleteReplacedConfig", "applies to an update only"))
+    if isinstance(options, dict) and options.get("expiresAfterSeconds") is not None and action != "create":
+        errors.append(FieldError("options.expiresAfterSeconds", "applies to a create only"))
     identifier = catalog.get(endpoint_type).identifier
     value = document["params"].get(identifier) if isinstance(document["params"], dict) else None
     path = f"params.{identifier}"

@@ -1,0 +1,98 @@
+"""EventBridge Scheduler on the virtual clock: a one-time schedule (``at(...)``, as the controller's
+expiry makes them) fires when the clock reaches its moment, if it still exists then (a delete
+before it cancels it), and is deleted after it ran (``ActionAfterCompletion: DELETE``). Its
+EventBridge target (``EventBridgeParameters``) puts the event on the bus with the schedule's role,
+which IAM must allow (``events:PutEvents``); the runner then starts the state machine the bus's
+request rule would start, with the whole event as input.
+
+"A one-time schedule ... at(yyyy-mm-ddThh:mm:ss)", in ``ScheduleExpressionTimezone``
+(https://docs.aws.amazon.com/scheduler/latest/UserGuide/schedule-types.html); other expressions
+(rate, cron) are refused here rather than guessed, as nothing in the controller makes them.
+"""
+
+from __future__ import annotations
+
+import calendar
+import json
+import re
+import time
+import uuid
+from collections.abc import Callable
+from contextlib import ExitStack
+from typing import Any
+from unittest import mock
+
+from endpointctl.sim.virtual_clock import VirtualClock
+from endpointctl.template import ACCOUNT, REGION
+
+_AT = re.compile(r"^at\((\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})\)$")
+
+
+def moment(expression: str, timezone: str | None) -> float:
+    """The epoch second a one-time schedule fires at."""
+    found = _AT.match(expression)
+    if found is None or (timezone or "UTC") != "UTC":
+        raise ValueError(
+            f"the runner simulates one-time schedules in UTC only, not {expression!r} ({timezone})"
+        )
+    return float(calendar.timegm(time.strptime(found.group(1), "%Y-%m-%dT%H:%M:%S")))
+
+
+def install(
+    stack: ExitStack,
+    clock: VirtualClock,
+    may_put: Callable[[str, str], bool],
+    deliver: Callable[[dict[str, Any]], None],
+) -> None:
+    """``may_put(role_arn, bus_arn)``: IAM allows the schedule's role to put on the bus;
+    ``deliver(event)``: the event reaches the bus's rules."""
+    from moto.scheduler.models import EventBridgeSchedulerBackend
+
+    original_create = EventBridgeSchedulerBackend.create_schedule
+    original_update = EventBridgeSchedulerBackend.update_schedule
+
+    def arm(backend: Any, schedule: Any) -> None:
+        at = moment(schedule.schedule_expression, schedule.schedule_expression_timezone)
+        expression, group, name = schedule.schedule_expression, schedule.group_name, schedule.name
+
+        def fire() -> None:
+            try:
+                current = backend.get_schedule(group, name)
+            except Exception:
+                return  # deleted before its moment: cancelled
+            if current.schedule_expression != expression:
+                return  # moved: its new moment fires instead
+            target = current.target
+            if getattr(current, "action_after_completion", None) == "DELETE":
+                backend.delete_schedule(group, name)
+            parameters = target.get("EventBridgeParameters") or {}
+            if not may_put(str(target.get("RoleArn")), str(target.get("Arn"))):
+                return  # the invocation fails: Scheduler's own retries would fail alike
+            deliver(
+                {
+                    "version": "0",
+                    "id": str(uuid.uuid4()),
+                    "detail-type": parameters.get("DetailType"),
+                    "source": parameters.get("Source"),
+                    "account": ACCOUNT,
+                    "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(clock.now())),
+                    "region": REGION,
+                    "resources": [current.arn],
+                    "detail": json.loads(target.get("Input") or "{}"),
+                }
+            )
+
+        clock.call_at(at, fire)
+
+    def create(backend: Any, *args: Any, **kwargs: Any) -> Any:
+        schedule = original_create(backend, *args, **kwargs)
+        arm(backend, schedule)
+        return schedule
+
+    def update(backend: Any, *args: Any, **kwargs: Any) -> Any:
+        schedule = original_update(backend, *args, **kwargs)
+        arm(backend, schedule)
+        return schedule
+
+    stack.enter_context(mock.patch.object(EventBridgeSchedulerBackend, "create_schedule", create))
+    stack.enter_context(mock.patch.object(EventBridgeSchedulerBackend, "update_schedule", update))
