@@ -61,6 +61,8 @@ class UpdateDetail(BaseModel):
     reason: str | None = None
     replacedDeleted: str | None = None
     replacedKept: str | None = None
+    #: Variants whose autoscaling was taken off for the update and registered again.
+    scalingRestored: list[str] | None = None
 
 
 class Detail(BaseModel):

@@ -79,6 +79,9 @@ class Change(BaseModel):
     #: After success with ``deleteReplacedConfig``: what became of the replaced resource.
     replacedDeleted: str | None = None
     replacedKept: str | None = None
+    #: Scalable targets taken off for the update (``Provider.update``), and those put back.
+    scaling: list[dict[str, Any]] = []
+    scalingRestored: list[str] | None = None
 
 
 class State(BaseModel):

@@ -146,6 +146,34 @@ class SageMakerInfra(EndpointTypeInfra[SageMakerSettings]):
                 resources=[configs],
             )
         )
+        # Autoscaling survives updates (controller/providers/sagemaker/scaling.py): the variants in
+        # an update's way are deregistered and registered again; a delete deregisters them too,
+        # SageMaker calling it with the caller's permissions. Describe* have no resource type.
+        function.add_to_role_policy(
+            iam.PolicyStatement(
+                sid="ReadVariantScaling",
+                actions=[
+                    "application-autoscaling:DescribeScalableTargets",
+                    "application-autoscaling:DescribeScalingPolicies",
+                ],
+                resources=["*"],
+            )
+        )
+        function.add_to_role_policy(
+            iam.PolicyStatement(
+                sid="KeepVariantScaling",
+                actions=[
+                    "application-autoscaling:RegisterScalableTarget",
+                    "application-autoscaling:DeregisterScalableTarget",
+                    "application-autoscaling:PutScalingPolicy",
+                ],
+                resources=[
+                    stack.format_arn(
+                        service="application-autoscaling", resource="scalable-target", resource_name="*"
+                    )
+                ],
+            )
+        )
         # Even a bug cannot delete an endpoint or config the controller did not create.
         for sid, action, resource in (
             ("DeleteOnlyEndpointsTheControllerCreated", "sagemaker:DeleteEndpoint", endpoints),
@@ -237,6 +265,13 @@ class SageMakerInfra(EndpointTypeInfra[SageMakerSettings]):
                     "did not create, named by each request; only the delete step assumes this role, "
                     "never a rollback.",
                 )
+        nag.ack(
+            function.role,
+            f"IAM5[Resource::{arns.arn('application-autoscaling', 'scalable-target/*')}]",
+            "Scalable targets' ARNs carry ids Application Auto Scaling assigns, unknown until "
+            "registered: an update re-registers the variants it had to take off, a delete's "
+            "SageMaker deregisters them; only this account and region.",
+        )
         for kind in KINDS:
             nag.ack(
                 function.role,

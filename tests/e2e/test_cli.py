@@ -103,7 +103,11 @@ def test_array_runs_in_one_world_and_delete_reports_its_timing(local_run: Runner
     assert first["readyAfterSeconds"] == 120
     assert second["readyAfterSeconds"] == 75
     # The endpoint was the controller's; the config it ran on was not, so the delete keeps it.
-    assert second["remaining"]["sagemaker"] == {"endpoints": [], "endpointConfigs": ["churn-config-v3"]}
+    assert second["remaining"]["sagemaker"] == {
+        "endpoints": [],
+        "endpointConfigs": ["churn-config-v3"],
+        "scalableVariants": [],
+    }
 
 
 def test_parallel_requests_share_one_world(local_run: Runner) -> None:

@@ -47,7 +47,11 @@ def test_a_delete_of_someone_elses_endpoint_is_allowed_by_the_deployment(allowin
     assert (
         "sagemaker:DeleteEndpoint" in result["calls"] and "sagemaker:DeleteEndpointConfig" in result["calls"]
     )
-    assert result["remaining"]["sagemaker"] == {"endpoints": [], "endpointConfigs": []}
+    assert result["remaining"]["sagemaker"] == {
+        "endpoints": [],
+        "endpointConfigs": [],
+        "scalableVariants": [],
+    }
 
 
 def test_without_the_role_the_same_delete_is_denied_by_iam(allowing: dict[str, Any]) -> None:

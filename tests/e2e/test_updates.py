@@ -126,7 +126,11 @@ def test_an_automatic_rollback_is_update_rolled_back_and_the_new_config_is_remov
     }
     assert detail["rollback"]["deleted"] == ["endpoint-config churn-v2"]
     # the endpoint is kept, serving its previous config; the new owned config is gone
-    assert updated["remaining"]["sagemaker"] == {"endpoints": ["churn"], "endpointConfigs": ["churn-v1"]}
+    assert updated["remaining"]["sagemaker"] == {
+        "endpoints": ["churn"],
+        "endpointConfigs": ["churn-v1"],
+        "scalableVariants": [],
+    }
     assert "sagemaker:DeleteEndpoint" not in updated["calls"]
 
 
@@ -151,6 +155,7 @@ def test_a_failed_update_is_endpoint_update_failed_and_nothing_is_deleted(
     assert updated["remaining"]["sagemaker"] == {
         "endpoints": ["churn"],
         "endpointConfigs": ["churn-v1", "churn-v2"],
+        "scalableVariants": [],
     }
 
 
@@ -158,7 +163,11 @@ def test_an_absent_endpoint_is_endpoint_not_found_and_nothing_is_made(local_run:
     [updated] = local_run([update(requestId="u-absent")])
     assert updated["status"] == "FAILED" and updated["error"] == "EndpointNotFound"
     assert updated["calls"] == ["sagemaker:DescribeEndpoint"]
-    assert updated["remaining"]["sagemaker"] == {"endpoints": [], "endpointConfigs": []}
+    assert updated["remaining"]["sagemaker"] == {
+        "endpoints": [],
+        "endpointConfigs": [],
+        "scalableVariants": [],
+    }
     [(kind, detail)] = notifications(updated)
     assert kind == "Endpoint Failed" and "rollback" not in detail
 

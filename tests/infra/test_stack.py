@@ -170,6 +170,7 @@ def test_sagemaker_function_permissions_are_scoped(template: dict[str, Any]) -> 
                 "events:",
                 "sns:",
                 "scheduler:",
+                "application-autoscaling:",
             )
         )
         for a in actions

@@ -68,6 +68,13 @@ def _shared(service: str, operation: str, params: dict[str, Any], world: World) 
         )
     if service == "sts" and operation == "AssumeRole":
         return [("sts:AssumeRole", str(params.get("RoleArn")), {})]
+    if service == "application-autoscaling":
+        # Describe* have no resource type; the others are on the scalable target (its ARN holds
+        # an id the service assigns: the endpoint and variant stand in for it here).
+        if operation.startswith("Describe"):
+            return [(action, "*", {})]
+        endpoint, _, variant = str(params.get("ResourceId")).removeprefix("endpoint/").partition("/variant/")
+        return [(action, arn("application-autoscaling", f"scalable-target/{endpoint}-{variant}"), {})]
     if service == "scheduler":
         # Schedules are authorized on schedule/<group>/<name>; a schedule's role is passed to
         # Scheduler (https://docs.aws.amazon.com/scheduler/latest/UserGuide/setting-up.html).

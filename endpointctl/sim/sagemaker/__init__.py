@@ -24,7 +24,7 @@ from endpointctl.sim.base import SimulatorBase
 from endpointctl.sim.calls import CallLog
 from endpointctl.sim.faults import FaultPlan, ReadTimeoutPending, json_error
 from endpointctl.sim.iam import Authorization
-from endpointctl.sim.sagemaker import updates
+from endpointctl.sim.sagemaker import scaling, updates
 from endpointctl.sim.sagemaker.authorization import authorizations, resource_arn
 from endpointctl.sim.sagemaker.demo import DEMO
 from endpointctl.sim.sagemaker.events import state_change
@@ -107,6 +107,7 @@ class SageMakerSim(SimulatorBase):
         stack.enter_context(
             mock.patch.object(SageMakerResponse, "update_endpoint", update_endpoint, create=True)
         )
+        scaling.install(stack)
         backend_cls = sm_models.SageMakerModelBackend
         for name in _PATCHED:
             stack.enter_context(mock.patch.object(backend_cls, name, self._atomic(getattr(self, f"_{name}"))))
@@ -147,6 +148,8 @@ class SageMakerSim(SimulatorBase):
                 create_at=None, tags={tag["Key"]: tag["Value"] for tag in tags}
             )
 
+        scaling.seed(self.scenario.autoScaling)
+
     def prepare(self, request: Any) -> None:
         """Make the prerequisites a request names exist, unless ``missingPrerequisites``."""
         document = request_document(request)
@@ -182,8 +185,11 @@ class SageMakerSim(SimulatorBase):
 
     # -- IAM --------------------------------------------------------------------------------------
     def authorizations(self, operation: str, params: dict[str, Any]) -> list[Authorization]:
-        """SageMaker's authorization of its calls (``authorization.py``)."""
-        return authorizations(operation, params)
+        """SageMaker's authorization of its calls (``authorization.py``); deleting an endpoint
+        whose variants scale deregisters them with the caller's permissions (``scaling.py``)."""
+        name = str(params.get("EndpointName"))
+        extra = scaling.delete_authorizations(name) if operation == "DeleteEndpoint" else []
+        return authorizations(operation, params) + extra
 
     def resource_tags(self, arn: str) -> dict[str, str] | None:
         """An endpoint's or endpoint config's tags, by its ARN (moto keeps them on the resource)."""
@@ -242,7 +248,11 @@ class SageMakerSim(SimulatorBase):
     def remaining(self) -> dict[str, list[str]]:
         self.refresh_all()
         backend = self.backend()
-        return {"endpoints": sorted(backend.endpoints), "endpointConfigs": sorted(backend.endpoint_configs)}
+        return {
+            "endpoints": sorted(backend.endpoints),
+            "endpointConfigs": sorted(backend.endpoint_configs),
+            "scalableVariants": scaling.all_registered(),
+        }
 
     def terminal_times(self, execution: str) -> list[float]:
         """When resources this execution asked for reached a terminal status (creation first)."""
@@ -330,6 +340,7 @@ class SageMakerSim(SimulatorBase):
             raise ValidationError(
                 message=f'Cannot update in-progress endpoint "{resource_arn("endpoint", endpoint_name)}".'
             )
+        scaling.release_endpoint(endpoint_name)
         timeline = self.timelines.setdefault(endpoint_name, EndpointRecord(create_at=None))
         timeline.delete_at = self.clock.now()
         timeline.delete_execution = self.log.execution

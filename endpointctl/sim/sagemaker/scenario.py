@@ -56,6 +56,11 @@ class SageMakerUpdate(ScenarioModel):
     failureReason: str | None = None
 
 
+class ScalingLimits(ScenarioModel):
+    MinCapacity: int = 1
+    MaxCapacity: int = 1
+
+
 class SageMakerScenario(ServiceScenario):
     createSeconds: Seconds = 300
     deleteSeconds: Seconds = 60
@@ -67,3 +72,5 @@ class SageMakerScenario(ServiceScenario):
     duplicateEvents: bool = False
     existing: SageMakerExisting = SageMakerExisting()
     update: SageMakerUpdate = SageMakerUpdate()
+    #: ``{endpoint: {variant: limits}}``: variants registered with Application Auto Scaling.
+    autoScaling: dict[str, dict[str, ScalingLimits]] = {}

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from moto.sagemaker.exceptions import ValidationError
 
+from endpointctl.sim.sagemaker import scaling
 from endpointctl.sim.sagemaker.authorization import resource_arn
 from endpointctl.sim.sagemaker.scenario import EndpointRecord
 
@@ -43,6 +44,14 @@ def update_endpoint(sim: SageMakerSim, name: str, config_name: str) -> dict[str,
         raise ValidationError(
             message=f'Could not find endpoint configuration "{resource_arn("endpoint-config", config_name)}".'
         )
+    live = backend.endpoint_configs.get(endpoint.endpoint_config_name)
+    blocked = scaling.refusal(
+        name,
+        list(live.production_variants) if live is not None else [],
+        list(backend.endpoint_configs[config_name].production_variants),
+    )
+    if blocked:
+        raise ValidationError(message=blocked)
     timeline = sim.timelines.setdefault(name, EndpointRecord(create_at=None))
     timeline.update_at = sim.clock.now()
     timeline.update_from, timeline.update_to = endpoint.endpoint_config_name, config_name

@@ -86,6 +86,8 @@ class Change:
 
     previous: str | None
     requested: str
+    #: Scalable targets taken off for the update, to register again once it settled.
+    scaling: tuple[dict[str, Any], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -172,6 +174,11 @@ class Provider(ABC):
         makes, such as a new config, and only that is ever rolled back). Raises
         ``EndpointNotFound`` when there is no endpoint to update, before touching anything."""
         raise NotImplementedError(f"{self.endpoint_type} has no update")
+
+    def settled_update(self, endpoint_id: str, scaling: list[dict[str, Any]]) -> list[str]:
+        """An update has settled (succeeded, rolled back or failed): put back what was taken off
+        for it (``scaling``, as ``update`` recorded it); what was put back."""
+        return []
 
     def replaced(self, change: Change) -> Resource | None:
         """What a successful update replaced and ``deleteReplacedConfig`` may remove."""

@@ -54,7 +54,11 @@ def create(event: StepEvent) -> dict[str, Any]:
     state.created = list(created)
     state.endpointId = creation.endpoint_id
     if creation.change is not None:
-        state.change = Change(previous=creation.change.previous, requested=creation.change.requested)
+        state.change = Change(
+            previous=creation.change.previous,
+            requested=creation.change.requested,
+            scaling=list(creation.change.scaling),
+        )
     if creation.updated_in_place:
         state.notOwned = [
             f"{provider.endpoint_type} endpoint {creation.endpoint_id} (pre-existing, updated in place)"
@@ -167,6 +171,17 @@ def _judge_update(state: State, observation: Observation) -> bool:
     change = state.change
     assert change is not None
     endpoint = state.endpointId
+    settled = (observation.status is Status.READY and not observation.settling) or observation.status in (
+        Status.FAILED,
+        Status.ABSENT,
+        Status.DELETING,
+    )
+    if settled and change.scaling and change.scalingRestored is None and endpoint is not None:
+        provider = providers.get(state.endpointType)
+        try:
+            change.scalingRestored = provider.settled_update(endpoint, change.scaling)
+        except Exception as exc:
+            raise translate(exc, f"{provider.service}: restore autoscaling", []) from exc
     if observation.status is Status.READY and not observation.settling:
         if observation.serving in (None, change.requested):  # None: the service does not say
             state.verdict = "ready"

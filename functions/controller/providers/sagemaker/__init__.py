@@ -26,6 +26,7 @@ from controller.providers.base import (
     StateChange,
     Status,
 )
+from controller.providers.sagemaker import scaling as autoscaling
 from controller.providers.sagemaker import update as updating
 from controller.providers.sagemaker.rules import deployment_rules, tag_rules
 from controller.validation import FieldError, check_operation
@@ -198,6 +199,11 @@ class SageMakerProvider(Provider):
 
     def update(self, params: dict[str, Any], request_id: str, created: Creations) -> Creation:
         return updating.update(self, params, request_id, created)
+
+    def settled_update(self, endpoint_id: str, scaling: list[dict[str, Any]]) -> list[str]:
+        endpoint = self._described(endpoint_id)
+        variants = {str(v.get("VariantName")) for v in (endpoint or {}).get("ProductionVariants", [])}
+        return autoscaling.restore(scaling, variants, endpoint_id)
 
     def replaced(self, change: Change) -> Resource | None:
         return Resource(kind=CONFIG, id=change.previous) if change.previous else None

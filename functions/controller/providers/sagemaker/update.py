@@ -21,9 +21,10 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from controller import aws
+from controller import aws, clock, store
 from controller.errors import EndpointNotFound, InvalidRequest, PrerequisiteNotFound, TransientServiceError
 from controller.providers.base import Change, Creation, Observation, Resource, Status
+from controller.providers.sagemaker import scaling
 from controller.providers.sagemaker.rules import deployment_rules, tag_rules
 from controller.validation import FieldError, check_operation
 
@@ -138,6 +139,7 @@ def update(
     if status != "InService" or pending:
         # Another operation is under way (not this controller's: its own wait their turn).
         raise TransientServiceError(f"UpdateEndpoint: endpoint {name} is {status}, not InService yet")
+    scaling = _take_off_scaling(name, previous, new_config, created.execution_arn)
     if "EndpointConfig" in params:
         config = Resource(kind=CONFIG, id=config_name, endpoint=name)
         if not created.acquire(config, lambda: provider.config_arn(config_name) is not None):
@@ -153,7 +155,31 @@ def update(
                 f"UpdateEndpoint: endpoint configuration {config_name} not visible yet"
             ) from exc
         raise
-    return _sent(provider, name, endpoint, previous=previous, requested=config_name)
+    return _sent(provider, name, endpoint, previous=previous, requested=config_name, scaling=scaling)
+
+
+def _take_off_scaling(
+    name: str, previous: str | None, new_config: dict[str, Any], execution_arn: str
+) -> tuple[dict[str, Any], ...]:
+    """Deregister the variants SageMaker would refuse the update for (``scaling.py``), recorded
+    first in the requests table under this execution: a retried step (the targets already gone)
+    reads the record instead of finding nothing to put back."""
+    key = f"#scaling#{execution_arn}"
+    table = store.current()
+    held = table.get(key)
+    if held is not None:
+        return tuple(held.get("targets", []))
+    live: dict[str, Any] = {}
+    if previous:
+        try:
+            live = aws.client("sagemaker").describe_endpoint_config(EndpointConfigName=previous)
+        except ClientError as exc:
+            if "could not find" not in aws.error_message(exc).lower():
+                raise
+    targets = scaling.in_the_way(name, live, new_config)
+    table.put(key, {"targets": targets}, if_absent_or={}, expires_at=int(clock.now()) + 30 * 86400)
+    scaling.release(targets)
+    return tuple(targets)
 
 
 #: The members of an update request that ``UpdateEndpoint`` takes (the rest is the controller's).
@@ -168,7 +194,13 @@ UPDATE_FIELDS = (
 
 
 def _sent(
-    provider: SageMakerProvider, name: str, endpoint: dict[str, Any], *, previous: str | None, requested: str
+    provider: SageMakerProvider,
+    name: str,
+    endpoint: dict[str, Any],
+    *,
+    previous: str | None,
+    requested: str,
+    scaling: tuple[dict[str, Any], ...] = (),
 ) -> Creation:
     return Creation(
         name,
@@ -178,5 +210,5 @@ def _sent(
             arn=endpoint.get("EndpointArn"),
             url=provider.url(name),
         ),
-        change=Change(previous=previous, requested=requested),
+        change=Change(previous=previous, requested=requested, scaling=scaling),
     )
