@@ -9,7 +9,8 @@ service's terminal status to the end of the execution, which is when the notific
 last group of rows shows the event-driven types when every event is lost (the fallback looks
 alone). The request of each type is its simulator's ``sample_params``. It also measures the Lambda handler's import time
 against ``import boto3`` (as deployed: tracing on) and the wall time of a one-hour virtual
-lifecycle.
+lifecycle. Then, for each type with an update, the same figures for an update (the sample
+endpoint created, then updated; the update's deployment taking the row's time).
 """
 
 from __future__ import annotations
@@ -48,6 +49,44 @@ def _run(
     if result["status"] != "SUCCEEDED":
         raise RuntimeError(f"bench run failed: {result['error']}: {result['cause']}")
     return result
+
+
+def _run_update(template: dict[str, Any], endpoint_type: str, seconds: int, fixed: bool) -> dict[str, Any]:
+    """The sample endpoint created (in 5 minutes), then updated in ``seconds``: the update's result."""
+    from endpointctl.runner import run_requests
+
+    simulator = _simulators()[endpoint_type]
+    options: dict[str, Any] = {"timeoutSeconds": seconds + 3600}
+    if fixed:
+        options["pollIntervalSeconds"] = 30
+    create = {"endpointType": endpoint_type, "params": dict(simulator.sample_params)}
+    update = {
+        "endpointType": endpoint_type,
+        "action": "update",
+        "params": dict(simulator.sample_update or {}),
+        "options": options,
+    }
+    scenario = {endpoint_type: {"createSeconds": 300, "update": {"seconds": seconds}}}
+    _, [_, result] = run_requests(template, [create, update], scenario)
+    if result["status"] != "SUCCEEDED":
+        raise RuntimeError(f"bench update failed: {result['error']}: {result['cause']}")
+    return result
+
+
+def update_table(template: dict[str, Any], types: tuple[str, ...] | None = None) -> list[dict[str, Any]]:
+    """Per type with an update, and deployment time: the update's figures, default vs fixed loop."""
+    kinds = _simulators()
+    rows = []
+    for endpoint_type in types if types is not None else tuple(kinds):
+        if kinds[endpoint_type].sample_update is None:
+            continue
+        for minutes in DURATIONS_MINUTES:
+            adaptive = _figures(_run_update(template, endpoint_type, minutes * 60, fixed=False))
+            fixed = _figures(_run_update(template, endpoint_type, minutes * 60, fixed=True))
+            rows.append(
+                {"type": f"{endpoint_type} update", "minutes": minutes, "adaptive": adaptive, "fixed": fixed}
+            )
+    return rows
 
 
 def _figures(result: dict[str, Any]) -> tuple[int, int, int, float]:
@@ -132,7 +171,7 @@ def main(template: dict[str, Any], root: Path, *, quick: bool = False) -> str:
 
     first = next(iter(_simulators()))
     with quiet_stdout():
-        rows = lifecycle_table(template)
+        rows = lifecycle_table(template) + update_table(template)
         wall = one_hour_wall_seconds(template, first)
     imports = None if quick else import_times(root)
     return render(rows, imports, wall, first)

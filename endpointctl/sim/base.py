@@ -51,6 +51,9 @@ class Simulator(Protocol):
     Scenario: ClassVar[type[ScenarioModel]]
     #: The ``params`` of a small valid create request (``endpointctl bench``).
     sample_params: ClassVar[dict[str, Any]]
+    #: The ``params`` of an update of the ``sample_params`` endpoint (``endpointctl bench``);
+    #: ``None`` for a type without update.
+    sample_update: ClassVar[dict[str, Any] | None]
     #: Whether it publishes state-change events (then the scenario key ``emitEvents`` turns them off).
     emits_events: ClassVar[bool]
     #: ``endpointctl local demo``'s scenes for this type.
@@ -93,6 +96,7 @@ class SimulatorBase:
     local_context: ClassVar[dict[str, Any]] = {}
     Scenario: ClassVar[type[ScenarioModel]] = ScenarioModel
     emits_events: ClassVar[bool] = False
+    sample_update: ClassVar[dict[str, Any] | None] = None
     demo: ClassVar[tuple[DemoScene, ...]] = ()
 
     def __init__(self, scenario: Any, clock: VirtualClock, log: CallLog) -> None:

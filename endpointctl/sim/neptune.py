@@ -66,6 +66,7 @@ class NeptuneEmulator(Emulator):
     endpoint_type = "neptune"
     client_service = "neptunedata"
     sample_params = {"id": "bench", "mlModelTrainingJobId": "bench-job"}
+    sample_update = {"id": "bench", "mlModelTrainingJobId": "bench-job-v2"}
     demo = (
         DemoScene(
             "A Neptune ML endpoint becomes ready",

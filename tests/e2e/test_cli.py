@@ -154,6 +154,20 @@ def test_bench_compares_adaptive_polling_with_the_fixed_loop(
     assert "| neptune | 30 min |" in table and "ratio 1.50" in table
 
 
+def test_bench_reports_an_update_next_to_the_fixed_loop(
+    template: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from endpointctl import bench
+
+    monkeypatch.setattr(bench, "DURATIONS_MINUTES", (30,))
+    [row] = bench.update_table(template, ("sagemaker", "aml"))  # Amazon ML has no update: no row
+    adaptive, fixed = row["adaptive"], row["fixed"]
+    assert row["type"] == "sagemaker update"
+    assert adaptive[0] * 5 <= fixed[0]  # the event path: a fifth of the fixed loop's transitions at most
+    assert adaptive[3] <= 5 and fixed[3] <= 30  # detection latency
+    assert "| sagemaker update | 30 min |" in bench.render([row], None, None)
+
+
 def test_a_run_too_slow_for_the_runner_is_aborted_not_crashed(tmp_path: Path) -> None:
     # In its own process: the stopped execution's thread must not outlive the test's world.
     import os

@@ -43,6 +43,7 @@ class SageMakerSim(SimulatorBase):
     Scenario = SageMakerScenario
     emits_events = True
     sample_params = {"EndpointName": "bench", "EndpointConfigName": "bench-cfg"}
+    sample_update = {"EndpointName": "bench", "EndpointConfigName": "bench-cfg-v2"}
     demo = DEMO
 
     def __init__(self, scenario: Any, clock: VirtualClock, log: CallLog) -> None:
