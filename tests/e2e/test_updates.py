@@ -498,3 +498,25 @@ def test_the_update_sample_reads_as_a_person_would_want(capsys: pytest.CaptureFi
     assert "update sent: churn-config-v3 → churn-config-v4 (created endpoint-config churn-config-v4)" in out
     assert "rollback finished: deleted endpoint-config churn-config-v4" in out
     assert "UpdateRolledBack" in out and "canary's baking period" in out
+
+
+def test_deployment_events_come_twice_and_out_of_order_and_change_nothing(template: dict[str, Any]) -> None:
+    from endpointctl.runner import LocalRunner, quiet_stdout
+
+    with quiet_stdout(), LocalRunner(template, {"sagemaker": {"update": {"seconds": 1000}}}) as runner:
+        created = runner.start(CREATE)
+        runner.wait([created])
+        updated = runner.start(update(requestId="u-events"))
+        runner.wait([updated])
+        result = runner.result(updated)
+        phases = [
+            e["detail"]["PendingDeploymentSummary"]["ProductionVariants"][0]["VariantStatus"][0]["Status"]
+            for e in runner.bus.events
+            if e["detail-type"] == "SageMaker Endpoint Deployment State Change"
+        ]
+    # each phase twice; the first phase's copy after the second phase
+    assert sorted(phases) == sorted(["Creating", "ActivatingTraffic", "Baking"] * 2)
+    assert phases.index("ActivatingTraffic") < len(phases) - 1 - phases[::-1].index("Creating")
+    assert result["status"] == "SUCCEEDED", result["cause"]
+    assert [e["detail-type"] for e in result["notifications"]["events"]] == ["Endpoint Updated"]
+    assert result["readyAfterSeconds"] == pytest.approx(1000, abs=1)

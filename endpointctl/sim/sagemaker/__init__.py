@@ -27,7 +27,7 @@ from endpointctl.sim.iam import Authorization
 from endpointctl.sim.sagemaker import scaling, updates
 from endpointctl.sim.sagemaker.authorization import authorizations, resource_arn
 from endpointctl.sim.sagemaker.demo import DEMO
-from endpointctl.sim.sagemaker.events import state_change
+from endpointctl.sim.sagemaker.events import deployment_change, state_change
 from endpointctl.sim.sagemaker.scenario import EndpointRecord, ExistingEndpoint, SageMakerScenario, Tag
 from endpointctl.sim.scenario import request_document
 from endpointctl.sim.virtual_clock import VirtualClock
@@ -239,8 +239,10 @@ class SageMakerSim(SimulatorBase):
     def refresh(self, name: str) -> None:
         self._refresh(name)
 
-    def announce(self, name: str, timeline: EndpointRecord, status: str, *, at: float) -> None:
-        self._announce(name, timeline, status, at=at)
+    def announce(
+        self, name: str, timeline: EndpointRecord, status: str, *, at: float, phase: str | None = None
+    ) -> None:
+        self._announce(name, timeline, status, at=at, phase=phase)
 
     def refresh_all(self) -> None:
         for name in list(self.backend().endpoints):
@@ -306,9 +308,12 @@ class SageMakerSim(SimulatorBase):
         return endpoint
 
     # -- state-change events ------------------------------------------------------------------------
-    def _announce(self, name: str, timeline: EndpointRecord, status: str, *, at: float) -> None:
+    def _announce(
+        self, name: str, timeline: EndpointRecord, status: str, *, at: float, phase: str | None = None
+    ) -> None:
         """Publish ``SageMaker Endpoint State Change`` for ``name`` when the clock reaches ``at``
-        (plus the scenario's delay), if the endpoint is still that incarnation by then."""
+        (plus the scenario's delay), if the endpoint is still that incarnation by then; with
+        ``phase``, a ``SageMaker Endpoint Deployment State Change`` of an update in that phase."""
         if not self.emit_events:
             return
 
@@ -320,7 +325,11 @@ class SageMakerSim(SimulatorBase):
                 endpoint = self.backend().endpoints.get(name)
                 if endpoint is None:
                     return
-                event = state_change(endpoint, timeline, status, self.clock.now(), self.failure_reason)
+                now = self.clock.now()
+                if phase is not None:
+                    event = deployment_change(endpoint, timeline, phase, now)
+                else:
+                    event = state_change(endpoint, timeline, status, now, self.failure_reason)
             for _ in range(2 if self.duplicate_events else 1):
                 if self.publish is not None:
                     self.publish(event)

@@ -1,5 +1,10 @@
-"""The ``SageMaker Endpoint State Change`` event the simulated SageMaker publishes, shaped as the
-documented example (upper snake case statuses, tags as a map)."""
+"""The events the simulated SageMaker publishes, shaped as the documented examples
+(https://docs.aws.amazon.com/sagemaker/latest/dg/automating-sagemaker-with-eventbridge.html):
+``SageMaker Endpoint State Change`` (upper snake case statuses, tags as a map) and, during an
+update, ``SageMaker Endpoint Deployment State Change`` (the same detail with the
+``PendingDeploymentSummary`` and each new variant's ``VariantStatus``: ``Creating``,
+``ActivatingTraffic``, ``Baking``). "SageMaker AI may send multiple events to EventBridge for each
+state change" (same page): the simulator sends each deployment event twice, the copy late."""
 
 from __future__ import annotations
 
@@ -41,3 +46,22 @@ def state_change(
         "resources": [endpoint.arn],
         "detail": detail,
     }
+
+
+def deployment_change(
+    endpoint: Any, timeline: EndpointRecord, variant_status: str, now: float
+) -> dict[str, Any]:
+    """A ``SageMaker Endpoint Deployment State Change`` of an update in phase ``variant_status``."""
+    event = state_change(endpoint, timeline, "UPDATING", now, "")
+    event["detail-type"] = "SageMaker Endpoint Deployment State Change"
+    event["detail"]["PendingDeploymentSummary"] = {
+        "EndpointConfigName": timeline.update_to,
+        "StartTime": int((timeline.update_at or now) * 1000),
+        "ProductionVariants": [
+            {
+                "VariantName": "AllTraffic",
+                "VariantStatus": [{"Status": variant_status, "StartTime": int(now * 1000)}],
+            }
+        ],
+    }
+    return event

@@ -64,6 +64,12 @@ def update_endpoint(sim: SageMakerSim, name: str, config_name: str) -> dict[str,
     }
     plan = sim.scenario.update
     sim.announce(name, timeline, "UPDATING", at=timeline.update_at)
+    # The deployment's phases, each announced twice, the copy late (after the next phase's):
+    # "SageMaker AI may send multiple events to EventBridge for each state change".
+    for phase, share in (("Creating", 0.0), ("ActivatingTraffic", 0.3), ("Baking", 0.5)):
+        moment = timeline.update_at + share * plan.seconds
+        sim.announce(name, timeline, "UPDATING", at=moment, phase=phase)
+        sim.announce(name, timeline, "UPDATING", at=moment + 0.35 * plan.seconds, phase=phase)
     if plan.outcome == "RolledBack":
         sim.announce(name, timeline, "ROLLING_BACK", at=timeline.update_at + 0.8 * plan.seconds)
     final = "IN_SERVICE" if plan.outcome in ("InService", "RolledBack") else EVENT_STATUS[plan.outcome]
