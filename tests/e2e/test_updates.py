@@ -520,3 +520,24 @@ def test_deployment_events_come_twice_and_out_of_order_and_change_nothing(templa
     assert result["status"] == "SUCCEEDED", result["cause"]
     assert [e["detail-type"] for e in result["notifications"]["events"]] == ["Endpoint Updated"]
     assert result["readyAfterSeconds"] == pytest.approx(1000, abs=1)
+
+
+def test_a_polled_update_shows_its_deployment_phases(
+    tmp_path: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    from endpointctl import project_root
+    from endpointctl.cli import main
+
+    events = project_root() / "events"
+    request = json.loads((events / "sagemaker-update-canary.json").read_text())
+    request["options"]["pollIntervalSeconds"] = 300
+    path = tmp_path / "update.json"
+    path.write_text(json.dumps(request))
+    scenario = events / "scenarios" / "sagemaker-update-rolled-back.json"
+    assert main(["local", "run", str(path), "--scenario", str(scenario)]) == 1
+    out = capsys.readouterr().out
+    assert "check     Updating (ActivatingTraffic)" in out
+    assert "check     Updating (Baking)" in out
+    assert "UpdateRolledBack" in out

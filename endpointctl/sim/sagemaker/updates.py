@@ -30,6 +30,10 @@ EVENT_STATUS = {
 }
 
 
+#: The new fleet's phases (``VariantStatus``), from that share of the update's time on.
+PHASES = (("Creating", 0.0), ("ActivatingTraffic", 0.3), ("Baking", 0.5))
+
+
 def update_endpoint(sim: SageMakerSim, name: str, config_name: str) -> dict[str, Any]:
     backend = sim.backend()
     sim.refresh(name)
@@ -66,7 +70,7 @@ def update_endpoint(sim: SageMakerSim, name: str, config_name: str) -> dict[str,
     sim.announce(name, timeline, "UPDATING", at=timeline.update_at)
     # The deployment's phases, each announced twice, the copy late (after the next phase's):
     # "SageMaker AI may send multiple events to EventBridge for each state change".
-    for phase, share in (("Creating", 0.0), ("ActivatingTraffic", 0.3), ("Baking", 0.5)):
+    for phase, share in PHASES:
         moment = timeline.update_at + share * plan.seconds
         sim.announce(name, timeline, "UPDATING", at=moment, phase=phase)
         sim.announce(name, timeline, "UPDATING", at=moment + 0.35 * plan.seconds, phase=phase)
@@ -84,8 +88,19 @@ def refresh_update(sim: SageMakerSim, endpoint: Any, timeline: EndpointRecord) -
     plan = sim.scenario.update
     now, done_at = sim.clock.now(), timeline.update_at + plan.seconds
     if now < done_at:
-        rolling_back = plan.outcome == "RolledBack" and now >= timeline.update_at + 0.8 * plan.seconds
+        share = (now - timeline.update_at) / plan.seconds if plan.seconds else 1.0
+        rolling_back = plan.outcome == "RolledBack" and share >= 0.8
         endpoint.endpoint_status = "RollingBack" if rolling_back else "Updating"
+        phase = next(p for p, start in reversed(PHASES) if share >= start)
+        summary = endpoint.pending_deployment_summary or {}
+        summary["ProductionVariants"] = [
+            {
+                "VariantName": "AllTraffic",
+                "VariantStatus": [
+                    {"Status": phase, "StartTime": datetime.datetime.fromtimestamp(now, tz=datetime.UTC)}
+                ],
+            }
+        ]
         return
     reason = plan.failureReason or {
         "RolledBack": "simulated: an alarm fired during the deployment; it was rolled back",
