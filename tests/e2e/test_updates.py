@@ -289,6 +289,24 @@ def test_an_update_whose_answer_was_lost_is_not_sent_twice(local_run: Runner) ->
             "params.DeploymentConfig.BlueGreenUpdatePolicy.TerminationWaitInSeconds",
         ),
         (
+            {
+                "BlueGreenUpdatePolicy": {
+                    "TrafficRoutingConfiguration": {"Type": "ALL_AT_ONCE"},
+                    "MaximumExecutionTimeoutInSeconds": 28801,
+                }
+            },
+            "params.DeploymentConfig.BlueGreenUpdatePolicy.MaximumExecutionTimeoutInSeconds",
+        ),
+        (
+            {
+                "RollingUpdatePolicy": {
+                    "MaximumBatchSize": {"Type": "CAPACITY_PERCENT", "Value": 4},
+                    "WaitIntervalInSeconds": 60,
+                }
+            },
+            "params.DeploymentConfig.RollingUpdatePolicy.MaximumBatchSize.Value",
+        ),
+        (
             {"AutoRollbackConfiguration": {"Alarms": [{"AlarmName": f"a{i}"} for i in range(11)]}},
             "params.DeploymentConfig.AutoRollbackConfiguration.Alarms",
         ),
@@ -541,3 +559,39 @@ def test_a_polled_update_shows_its_deployment_phases(
     assert "check     Updating (ActivatingTraffic)" in out
     assert "check     Updating (Baking)" in out
     assert "UpdateRolledBack" in out
+
+
+@pytest.mark.parametrize("shape", ["serverless", "two-variants"])
+def test_a_rolling_update_of_a_serverless_or_multi_variant_endpoint_is_refused(
+    local_run: Runner, shape: str
+) -> None:
+    rolling = {
+        "RollingUpdatePolicy": {
+            "MaximumBatchSize": {"Type": "INSTANCE_COUNT", "Value": 1},
+            "WaitIntervalInSeconds": 60,
+        }
+    }
+    request = update(requestId=f"u-rolling-{shape}")
+    request["params"]["DeploymentConfig"] = rolling
+    if shape == "serverless":
+        variant = {
+            "VariantName": "AllTraffic",
+            "ModelName": "m2",
+            "ServerlessConfig": {"MemorySizeInMB": 2048, "MaxConcurrency": 5},
+        }
+        request["params"]["EndpointConfig"]["ProductionVariants"] = [variant]
+    else:
+        request["params"]["EndpointConfig"]["ProductionVariants"] = [
+            VARIANT,
+            {**VARIANT, "VariantName": "Shadow"},
+        ]
+    _, refused = local_run([CREATE, request])
+    assert refused["error"] == "InvalidRequest"
+    assert (
+        "params.DeploymentConfig.RollingUpdatePolicy"
+        in refused["notifications"]["events"][0]["detail"]["error"]["fields"]
+    )
+    assert (
+        "sagemaker:CreateEndpointConfig" not in refused["calls"]
+        and "sagemaker:UpdateEndpoint" not in refused["calls"]
+    )
