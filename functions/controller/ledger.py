@@ -143,7 +143,10 @@ def read(execution_arn: str) -> Ledger | None:
 
 
 def _resource(resource: Resource) -> dict[str, Any]:
-    return {"kind": resource.kind, "id": resource.id}
+    found = {"kind": resource.kind, "id": resource.id}
+    if resource.endpoint:  # a config made for an update: a teardown must know whose it is
+        found["endpoint"] = resource.endpoint
+    return found
 
 
 def record_claim(execution_arn: str, resource: Resource) -> None:

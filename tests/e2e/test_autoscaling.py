@@ -120,3 +120,31 @@ def test_a_delete_deregisters_the_endpoints_variants(local_run: Runner) -> None:
     assert deleted["status"] == "SUCCEEDED", deleted["cause"]
     assert deleted["remaining"]["sagemaker"]["scalableVariants"] == []
     assert deleted["remaining"]["sagemaker"]["endpoints"] == []
+
+
+def test_a_stopped_update_puts_the_scaling_back(local_run: Runner) -> None:
+    scenario = {
+        "sagemaker": {"createSeconds": 60, "autoScaling": SCALING, "update": {"seconds": 1000}},
+        "abortAtSeconds": 200,
+    }
+    created, stopped = local_run([CREATE, update("ml.m5.xlarge", "u-stopped")], scenario, until=4000)
+    assert created["status"] == "SUCCEEDED"
+    assert stopped["status"] == "ABORTED"
+    kinds = [
+        (e["detail-type"], (e["detail"].get("error") or {}).get("code"))
+        for e in stopped["notifications"]["events"]
+    ]
+    assert kinds == [("Endpoint Failed", "ExecutionAborted")]
+    assert stopped["remaining"]["sagemaker"]["scalableVariants"] == ["churn/AllTraffic"]
+    assert stopped["remaining"]["sagemaker"]["endpoints"] == ["churn"]
+
+
+def test_an_update_out_of_time_puts_the_scaling_back(local_run: Runner) -> None:
+    late = update("ml.m5.xlarge", "u-late")
+    late["options"] = {"timeoutSeconds": 300}
+    scenario = {"sagemaker": {"autoScaling": SCALING, "update": {"seconds": 1000}}}
+    _, result = local_run([CREATE, late], scenario, until=4000)
+    assert result["error"] == "EndpointTimeout", result["cause"]
+    # the new config is in use by the endpoint once the deployment finished: kept, and said so
+    assert "in use by endpoint churn" in " ".join(result["notifications"]["events"][0]["detail"]["rollback"]["skipped"])
+    assert result["remaining"]["sagemaker"]["scalableVariants"] == ["churn/AllTraffic"]

@@ -175,9 +175,10 @@ class Provider(ABC):
         ``EndpointNotFound`` when there is no endpoint to update, before touching anything."""
         raise NotImplementedError(f"{self.endpoint_type} has no update")
 
-    def settled_update(self, endpoint_id: str, scaling: list[dict[str, Any]]) -> list[str]:
-        """An update has settled (succeeded, rolled back or failed): put back what was taken off
-        for it (``scaling``, as ``update`` recorded it); what was put back."""
+    def settled_update(self, endpoint_id: str, execution_arn: str) -> list[str]:
+        """An update has settled (succeeded, rolled back or failed), or its execution ended without
+        seeing it settle (the clean-up): put back what ``update`` took off for it, as it recorded
+        it under ``execution_arn``, once; what was put back."""
         return []
 
     def replaced(self, change: Change) -> Resource | None:

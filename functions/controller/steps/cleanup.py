@@ -162,6 +162,12 @@ def _detail(found: ledger.Ledger, plan: Teardown, **fields: Any) -> Detail:
 def _finish(found: ledger.Ledger, plan: Teardown) -> None:
     """Everything is gone: the one notification the request is owed, then the records."""
     provider = providers.get(found.endpoint_type)
+    if found.action == "update" and found.endpoint_id:
+        # An update stopped before it settled: what it took off (autoscaling) goes back.
+        try:
+            provider.settled_update(found.endpoint_id, found.execution_arn)
+        except Exception as exc:  # the sweep's next round tries again only for leftovers
+            logger.warning("could not put back what the update took off", extra={"error": str(exc)})
     if found.phase == ledger.LEFTOVER:
         detail = _detail(
             found,

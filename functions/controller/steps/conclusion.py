@@ -68,6 +68,15 @@ def conclude(state: State) -> dict[str, Any]:
         status = "FAILED"
         failure = failure or Failure(code="ProviderError", message="the lifecycle ended early")
         rollback, failure = _rollback_outcome(state, failure, teardown_error)
+    change = state.change
+    if change is not None and change.scaling and change.scalingRestored is None and state.endpointId:
+        # An update that ended before it settled (out of time): what it took off goes back.
+        try:
+            change.scalingRestored = providers.get(state.endpointType).settled_update(
+                state.endpointId, state.executionArn
+            )
+        except Exception as exc:  # reported in the logs; the outcome stands
+            logger.warning("could not put back what the update took off", extra={"error": str(exc)})
     detail = Detail(
         requestId=state.expiredRequestId or state.requestId,
         action=state.action,

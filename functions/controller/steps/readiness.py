@@ -179,7 +179,7 @@ def _judge_update(state: State, observation: Observation) -> bool:
     if settled and change.scaling and change.scalingRestored is None and endpoint is not None:
         provider = providers.get(state.endpointType)
         try:
-            change.scalingRestored = provider.settled_update(endpoint, change.scaling)
+            change.scalingRestored = provider.settled_update(endpoint, state.executionArn)
         except Exception as exc:
             raise translate(exc, f"{provider.service}: restore autoscaling", []) from exc
     if observation.status is Status.READY and not observation.settling:

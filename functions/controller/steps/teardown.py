@@ -137,7 +137,7 @@ def rollback_targets(state: State, provider: Provider) -> list[Resource]:
     targets: list[Resource] = []
     for resource in candidates:
         if all((r.kind, r.id) != (resource.kind, resource.id) for r in targets):
-            targets.append(Resource(kind=resource.kind, id=resource.id))
+            targets.append(Resource(kind=resource.kind, id=resource.id, endpoint=resource.endpoint))
     return provider.in_teardown_order(targets)
 
 

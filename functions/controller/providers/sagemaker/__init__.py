@@ -214,10 +214,15 @@ class SageMakerProvider(Provider):
     def update(self, params: dict[str, Any], request_id: str, created: Creations) -> Creation:
         return updating.update(self, params, request_id, created)
 
-    def settled_update(self, endpoint_id: str, scaling: list[dict[str, Any]]) -> list[str]:
+    def settled_update(self, endpoint_id: str, execution_arn: str) -> list[str]:
+        targets = updating.taken_off(execution_arn)
+        if not targets:
+            return []
         endpoint = self._described(endpoint_id)
         variants = {str(v.get("VariantName")) for v in (endpoint or {}).get("ProductionVariants", [])}
-        return autoscaling.restore(scaling, variants, endpoint_id)
+        restored = autoscaling.restore(targets, variants, endpoint_id)
+        updating.put_back(execution_arn)
+        return restored
 
     def replaced(self, change: Change) -> Resource | None:
         return Resource(kind=CONFIG, id=change.previous) if change.previous else None

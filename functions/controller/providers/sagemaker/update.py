@@ -164,7 +164,7 @@ def _take_off_scaling(
     """Deregister the variants SageMaker would refuse the update for (``scaling.py``), recorded
     first in the requests table under this execution: a retried step (the targets already gone)
     reads the record instead of finding nothing to put back."""
-    key = f"#scaling#{execution_arn}"
+    key = _scaling_key(execution_arn)
     table = store.current()
     held = table.get(key)
     if held is not None:
@@ -180,6 +180,20 @@ def _take_off_scaling(
     table.put(key, {"targets": targets}, if_absent_or={}, expires_at=int(clock.now()) + 30 * 86400)
     scaling.release(targets)
     return tuple(targets)
+
+
+def _scaling_key(execution_arn: str) -> str:
+    return f"#scaling#{execution_arn}"
+
+
+def taken_off(execution_arn: str) -> list[dict[str, Any]]:
+    """The scalable targets this execution's update took off and has not put back."""
+    held = store.current().get(_scaling_key(execution_arn))
+    return list(held.get("targets", [])) if held is not None and not held.get("restored") else []
+
+
+def put_back(execution_arn: str) -> None:
+    store.current().update(_scaling_key(execution_arn), values={"restored": True})
 
 
 #: The members of an update request that ``UpdateEndpoint`` takes (the rest is the controller's).
