@@ -146,5 +146,7 @@ def test_an_update_out_of_time_puts_the_scaling_back(local_run: Runner) -> None:
     _, result = local_run([CREATE, late], scenario, until=4000)
     assert result["error"] == "EndpointTimeout", result["cause"]
     # the new config is in use by the endpoint once the deployment finished: kept, and said so
-    assert "in use by endpoint churn" in " ".join(result["notifications"]["events"][0]["detail"]["rollback"]["skipped"])
+    assert "in use by endpoint churn" in " ".join(
+        result["notifications"]["events"][0]["detail"]["rollback"]["skipped"]
+    )
     assert result["remaining"]["sagemaker"]["scalableVariants"] == ["churn/AllTraffic"]

@@ -44,7 +44,7 @@ UNTIL = 2400  # past the longest deadline (900 s), a creation (600 s), a deletio
 NAMES = ["a", "b", "c"]
 #: Lifecycles run per example (``test_the_property_test_ran_a_few_hundred_lifecycles`` counts them).
 LIFECYCLES: list[int] = []
-PRIMARY = {"Endpoint Ready", "Endpoint Failed", "Endpoint Deleted"}
+PRIMARY = {"Endpoint Ready", "Endpoint Updated", "Endpoint Failed", "Endpoint Deleted"}
 CODES = {
     "InvalidRequest",
     "PrerequisiteNotFound",
@@ -56,6 +56,9 @@ CODES = {
     "ProviderError",
     "ExecutionAborted",
     "EndpointBusy",
+    "EndpointNotFound",
+    "UpdateRolledBack",
+    "EndpointUpdateFailed",
 }
 OPERATIONS = {
     "sagemaker": ["CreateEndpoint", "CreateEndpointConfig", "DescribeEndpoint", "DeleteEndpoint"],
@@ -77,12 +80,30 @@ def endpoint_name(kind: str, name: str) -> str:
 def requests(draw: st.DrawFn, ids: list[str]) -> dict[str, Any]:
     kind = draw(st.sampled_from(["sagemaker", "sagemaker-inline", "aml", "neptune"]))
     name = draw(st.sampled_from(NAMES))
-    action = draw(st.sampled_from(["create"] * 4 + ["delete"]))
+    action = draw(st.sampled_from(["create"] * 4 + ["delete", "update"]))
+    if action == "update" and kind == "aml":
+        action = "create"  # Amazon ML has no update (its refusal has tests of its own)
     endpoint_type = kind.split("-")[0]
     identifier = endpoint_name(endpoint_type, name)
     if action == "delete":
         key = {"sagemaker": "EndpointName", "aml": "MLModelId", "neptune": "id"}[endpoint_type]
         params: dict[str, Any] = {key: identifier}
+    elif action == "update" and endpoint_type == "sagemaker":
+        version = draw(st.sampled_from(["v2", "v3"]))
+        params = {"EndpointName": identifier, "EndpointConfigName": f"{identifier}-{version}"}
+        params["EndpointConfig"] = {
+            "EndpointConfigName": f"{identifier}-{version}",
+            "ProductionVariants": [
+                {
+                    "VariantName": "AllTraffic",
+                    "ModelName": "m",
+                    "InstanceType": draw(st.sampled_from(["ml.m5.large", "ml.m5.xlarge"])),
+                    "InitialInstanceCount": 1,
+                }
+            ],
+        }
+    elif action == "update":
+        params = {"id": identifier, "mlModelTrainingJobId": "job-2"}
     elif endpoint_type == "sagemaker":
         params = {"EndpointName": identifier, "EndpointConfigName": f"{identifier}-cfg"}
         if kind == "sagemaker-inline":
@@ -154,6 +175,16 @@ def services(draw: st.DrawFn) -> dict[str, Any]:
             "outcome": draw(st.sampled_from([ready, ready, failed])),
             "faults": draw(faults(endpoint_type)),
         }
+        if endpoint_type != "aml":
+            outcomes = ["InService", "Failed"] + (
+                ["InService", "RolledBack", "UpdateRollbackFailed"] if endpoint_type == "sagemaker" else []
+            )
+            world[endpoint_type]["update"] = {
+                "seconds": draw(st.sampled_from([60, 400])),
+                "outcome": draw(st.sampled_from(outcomes)),
+            }
+    if draw(st.booleans()):
+        world["sagemaker"]["autoScaling"] = {"ep-a": {"AllTraffic": {"MinCapacity": 1, "MaxCapacity": 2}}}
         names = [endpoint_name(endpoint_type, n) for n in existing]
         key = {"sagemaker": "endpoints", "aml": "realtimeEndpoints", "neptune": "endpoints"}[endpoint_type]
         if names:
@@ -283,6 +314,17 @@ def check(world: World, runner: LocalRunner, runs: list[Any]) -> None:
                 + json.dumps(story(runner, runs, leaked), indent=1)
             )
         assert pre_existing[endpoint_type] <= left[endpoint_type], f"{endpoint_type}: pre-existing deleted"
+    # an update's config stays when the endpoint took it (UPDATED), when the update failed
+    # (nothing is deleted then), and when a rollback found it in use
+    for event in events:
+        detail = event["detail"]
+        change, code = detail.get("update"), (detail.get("error") or {}).get("code")
+        if change and (detail["status"] == "UPDATED" or code == "EndpointUpdateFailed"):
+            ready["configs"].add(change["requested"])
+        rollback = detail.get("rollback") or {}
+        for label in (rollback.get("skipped") or []) + (rollback.get("remaining") or []):
+            if label.startswith("endpoint-config "):
+                ready["configs"].add(label.split()[1])
     prepared = named_configs | {f"{n}-cfg" for n in pre_existing["sagemaker"]}
     assert left["configs"] <= prepared | ready["configs"], left["configs"]
     assert named_configs <= left["configs"], "a config the controller did not create was deleted"
