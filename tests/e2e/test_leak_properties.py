@@ -180,7 +180,7 @@ def services(draw: st.DrawFn) -> dict[str, Any]:
                 ["InService", "RolledBack", "UpdateRollbackFailed"] if endpoint_type == "sagemaker" else []
             )
             world[endpoint_type]["update"] = {
-                "seconds": draw(st.sampled_from([60, 400])),
+                "seconds": draw(st.sampled_from([60, 200])),
                 "outcome": draw(st.sampled_from(outcomes)),
             }
     if draw(st.booleans()):
