@@ -1,4 +1,4 @@
-"""The leak invariants over random worlds: random requests of the three types (creates and deletes,
+"""The leak invariants over random worlds: random requests of the three types (creates, updates and deletes,
 names that collide, request ids repeated and reused, pre-existing endpoints, short deadlines), random
 fault schedules (errors before and after the service acted, throttles, intermittent 5xx on looks)
 and stopped executions, all through the synthesized definitions, run on long past the last outcome
