@@ -92,7 +92,7 @@ class LocalRunner:
         self._names = itertools.count(1)
         self._runs: dict[str, Run] = {}
         #: Executions a schedule started (an expiry): their notifications belong to their request.
-        self._scheduled: set[str] = set()
+        self.scheduled: set[str] = set()
         self._lock = threading.Lock()
         #: The notifications as they were published (EventBridge entries, SNS messages).
         self.events: list[dict[str, Any]] = []
@@ -126,9 +126,7 @@ class LocalRunner:
             # moto logs every failed state (our failure paths are expected); warnings go too.
             for name in ("moto", "botocore", "aws_lambda_powertools"):
                 logging.getLogger(name).setLevel(logging.CRITICAL)
-            # Powertools' empty-metrics warning, also for invocations that outlive the world's
-            # filters (a sweep woken as the world ends): the handler module's own filter is lost
-            # when the first world's ``catch_warnings`` ends.
+            # Also for invocations outliving the world's filters (the handler module's is lost).
             warnings.filterwarnings("ignore", message="No application metrics to publish")
             stack.enter_context(warnings.catch_warnings())
             warnings.simplefilter("ignore")
@@ -146,7 +144,7 @@ class LocalRunner:
         self.limits.install(stack)
         moto_patches.lambda_in_process(stack, self._invoke, self._authorize_task)
         moto_patches.record_notifications(stack, self.events, self.sns)
-        scheduler.install(stack, self.clock, self._may_put, self._start_later)
+        scheduler.install(stack, self)
         boto3.setup_default_session()  # simulators may hook the SDK's default session
         stack.callback(boto3.setup_default_session)
         for simulator in self.simulators.values():
@@ -253,18 +251,6 @@ class LocalRunner:
             self.clock.finished()
         return run
 
-    def _may_put(self, role_arn: str, bus_arn: str) -> bool:
-        """A schedule's role may put its event on the bus (``events:PutEvents``)."""
-        params = {"Entries": [{"EventBusName": bus_arn}]}
-        return self.authorizer.check(role_arn, "events", "PutEvents", params) is None
-
-    def _start_later(self, event: dict[str, Any]) -> None:
-        """An event for the request rules, put on the bus by a schedule: its execution starts now
-        and is waited for in the background (its outcome belongs to the world, as a sweep's)."""
-        run = self.start(event)
-        self._scheduled.add(run.execution_arn)
-        threading.Thread(target=self.wait, args=([run],), name="scheduled-request", daemon=True).start()
-
     def _end(self, run: Run, how: str) -> None:
         """Stop the execution as an operator would (``StopExecution``), or time it out as its
         state machine's ``TimeoutSeconds`` does: at once, with no ``Catch``."""
@@ -353,7 +339,7 @@ class LocalRunner:
 
     def runs(self) -> list[Run]:
         """The requests' runs (not what a schedule started: that speaks for its request)."""
-        return [run for arn, run in self._runs.items() if arn not in self._scheduled]
+        return [run for arn, run in self._runs.items() if arn not in self.scheduled]
 
     def result(self, run: Run, *, later: bool = False) -> dict[str, Any]:
         """The ``--json`` object of CONTRACT §3 for one run; ``later``: its notifications also hold
@@ -369,7 +355,7 @@ class LocalRunner:
             now=self.clock.now(),
             remaining=self.remaining(),
             later=results.request_id(run, self.events) if later else None,
-            runs=set(self._runs) - self._scheduled,  # a schedule's execution speaks for its request
+            runs=set(self._runs) - self.scheduled,  # a schedule's execution speaks for its request
         )
 
     def keep_running(self, until: float) -> None:

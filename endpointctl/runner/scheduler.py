@@ -15,15 +15,17 @@ from __future__ import annotations
 import calendar
 import json
 import re
+import threading
 import time
 import uuid
-from collections.abc import Callable
 from contextlib import ExitStack
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from unittest import mock
 
-from endpointctl.sim.virtual_clock import VirtualClock
 from endpointctl.template import ACCOUNT, REGION
+
+if TYPE_CHECKING:
+    from endpointctl.runner.local_runner import LocalRunner
 
 _AT = re.compile(r"^at\((\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})\)$")
 
@@ -38,15 +40,22 @@ def moment(expression: str, timezone: str | None) -> float:
     return float(calendar.timegm(time.strptime(found.group(1), "%Y-%m-%dT%H:%M:%S")))
 
 
-def install(
-    stack: ExitStack,
-    clock: VirtualClock,
-    may_put: Callable[[str, str], bool],
-    deliver: Callable[[dict[str, Any]], None],
-) -> None:
-    """``may_put(role_arn, bus_arn)``: IAM allows the schedule's role to put on the bus;
-    ``deliver(event)``: the event reaches the bus's rules."""
+def install(stack: ExitStack, runner: LocalRunner) -> None:
+    """Schedules fire on ``runner``'s clock; the execution a schedule's event starts is the
+    runner's, waited for in the background (its outcome belongs to the world, as a sweep's)."""
     from moto.scheduler.models import EventBridgeSchedulerBackend
+
+    clock = runner.clock
+
+    def may_put(role_arn: str, bus_arn: str) -> bool:
+        """IAM allows the schedule's role to put its event on the bus (``events:PutEvents``)."""
+        params = {"Entries": [{"EventBusName": bus_arn}]}
+        return runner.authorizer.check(role_arn, "events", "PutEvents", params) is None
+
+    def deliver(event: dict[str, Any]) -> None:
+        run = runner.start(event)
+        runner.scheduled.add(run.execution_arn)
+        threading.Thread(target=runner.wait, args=([run],), name="scheduled-request", daemon=True).start()
 
     original_create = EventBridgeSchedulerBackend.create_schedule
     original_update = EventBridgeSchedulerBackend.update_schedule

@@ -59,20 +59,6 @@ def _spelled(raw: str) -> str:
     return raw
 
 
-def _phase(pending: Any) -> str:
-    """An update's phase as ``DescribeEndpoint`` shows it (its new variants' ``VariantStatus``:
-    ``Creating``, ``ActivatingTraffic``, ``Baking``, ...), for people following it: `` (Baking)``."""
-    if not isinstance(pending, dict):
-        return ""
-    phases = [
-        str(status.get("Status"))
-        for variant in pending.get("ProductionVariants") or []
-        for status in (variant.get("VariantStatus") or [])[:1]
-        if status.get("Status")
-    ]
-    return f" ({', '.join(dict.fromkeys(phases))})" if phases else ""
-
-
 def _is_missing(exc: ClientError) -> bool:
     # SageMaker answers a missing endpoint or config with a ValidationException whose message is
     # the only documented signal ("Could not find endpoint ...").
@@ -302,7 +288,7 @@ class SageMakerProvider(Provider):
         status = str(endpoint["EndpointStatus"])
         return Observation(
             status=normalize(status),
-            provider_status=status + _phase(endpoint.get("PendingDeploymentSummary")),
+            provider_status=status + updating.deployment_phase(endpoint.get("PendingDeploymentSummary")),
             arn=endpoint.get("EndpointArn"),
             url=self._url(resource.id),
             reason=endpoint.get("FailureReason"),

@@ -226,3 +226,17 @@ def _sent(
         ),
         change=Change(previous=previous, requested=requested, scaling=scaling),
     )
+
+
+def deployment_phase(pending: Any) -> str:
+    """An update's phase as ``DescribeEndpoint`` shows it (its new variants' ``VariantStatus``:
+    ``Creating``, ``ActivatingTraffic``, ``Baking``, ...), for people following it: `` (Baking)``."""
+    if not isinstance(pending, dict):
+        return ""
+    phases = [
+        str(status.get("Status"))
+        for variant in pending.get("ProductionVariants") or []
+        for status in (variant.get("VariantStatus") or [])[:1]
+        if status.get("Status")
+    ]
+    return f" ({', '.join(dict.fromkeys(phases))})" if phases else ""
