@@ -14,7 +14,7 @@ and stopped executions, all through the synthesized definitions, run on long pas
 4. every execution ends, and a failure names a contract code.
 
 Each example is one simulated world (a first batch of requests stopped at a random moment, then a
-second batch in parallel). ``ENDPOINTCTL_PROPERTY_EXAMPLES`` sets the number of examples: 26 by
+second batch in parallel). ``ENDPOINTCTL_PROPERTY_EXAMPLES`` sets the number of examples: 24 by
 default (over 300 lifecycles, about a minute on one core), more for a deeper search
 (``ENDPOINTCTL_PROPERTY_EXAMPLES=60 pytest tests/e2e/test_leak_properties.py``: about 800).
 ``ENDPOINTCTL_PROPERTY_TRACE=FILE`` appends each world as JSON, to replay one that failed.
@@ -38,7 +38,7 @@ from endpointctl.runner import LocalRunner, quiet_stdout
 
 pytestmark = pytest.mark.slow
 
-DEFAULT_EXAMPLES = 26
+DEFAULT_EXAMPLES = 24
 EXAMPLES = int(os.environ.get("ENDPOINTCTL_PROPERTY_EXAMPLES", str(DEFAULT_EXAMPLES)))
 UNTIL = 2400  # past the longest deadline (900 s), a creation (600 s), a deletion and two sweeps
 NAMES = ["a", "b", "c"]
