@@ -11,8 +11,8 @@ from endpointctl.runner.results import Run
 def _describe_step(step: str, state: dict[str, Any]) -> str:
     if step in ("validate", "turn") and state.get("verdict") in ("queued", "busy"):
         if state["verdict"] == "busy":
-            return "the endpoint is still busy with another request: EndpointBusy"
-        return f"waiting its turn: another request is at work on {state.get('endpointId')}"
+            return "the endpoint is still busy with another operation: EndpointBusy"
+        return f"waiting its turn: another operation is under way on {state.get('endpointId')}"
     if step == "validate":
         return f"request {state.get('requestId')} accepted: {state.get('action')} {state.get('endpointId')}"
     if step == "turn":

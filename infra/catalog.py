@@ -33,14 +33,32 @@ def rows() -> dict[str, dict[str, Any]]:
     return dict(_ROWS)
 
 
+def state_change_events(row: dict[str, Any]) -> tuple[str, tuple[str, ...]] | None:
+    """A row's ``stateChanges``: its source and detail-types (``detailTypes``, or one
+    ``detailType``), as ``controller.catalog.StateChanges`` reads them; ``None`` without any."""
+    changes = row.get("stateChanges")
+    if not changes:
+        return None
+    given = changes.get("detailTypes", [changes.get("detailType")])
+    kinds = tuple(str(kind) for kind in given if kind)
+    if not kinds:
+        raise ValueError(f"endpoint type {row['name']}: stateChanges without detailTypes")
+    return str(changes["source"]), kinds
+
+
 def register(row: dict[str, Any]) -> None:
     """Add a row at synth time (a test's own endpoint type); ``unregister`` removes it. As in the
     functions' reader, a type's state-change events must not be another type's."""
     if row["name"] in _ROWS:
         raise ValueError(f"endpoint type {row['name']} is already in the catalog")
-    changes = row.get("stateChanges")
-    if changes and any(other.get("stateChanges") == changes for other in _ROWS.values()):
-        raise ValueError(f"{changes['detailType']} events already belong to another endpoint type")
+    changes = state_change_events(row)
+    if changes is not None:
+        source, kinds = changes
+        for other in _ROWS.values():
+            theirs = state_change_events(other)
+            taken = set(kinds) & set(theirs[1]) if theirs and theirs[0] == source else set()
+            if taken:
+                raise ValueError(f"{sorted(taken)[0]} events already belong to another endpoint type")
     _ROWS[row["name"]] = row
 
 

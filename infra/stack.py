@@ -359,13 +359,17 @@ class ControllerStack(Stack):
         function: lambda_.Function,
         lifecycle: LifecycleStateMachine,
     ) -> None:
-        """The service's state-change events (default bus) resume the lifecycle's waiting task."""
+        """The service's state-change events (default bus) resume the lifecycle's waiting task: one
+        rule for all of the type's detail-types (the type's detail filter says which of them count,
+        an ``$or`` where they differ), so each event reaches the function at most once."""
         events.Rule(
             self,
             f"{name}StateChanges",
-            description=f"{changes.detail_type} of the controller's endpoints resume their lifecycle",
+            description=f"{' and '.join(changes.detail_types)} of the controller's endpoints resume their lifecycle",
             event_pattern=events.EventPattern(
-                source=[changes.source], detail_type=[changes.detail_type], detail=changes.detail or None
+                source=[changes.source],
+                detail_type=list(changes.detail_types),
+                detail=changes.detail or None,
             ),
             targets=[
                 targets.LambdaFunction(

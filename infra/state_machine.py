@@ -244,8 +244,11 @@ class LifecycleStateMachine(Construct):
             .otherwise(succeeded)
         )
         wait_first.next(replay)
-        # One operation per endpoint: a request whose endpoint is busy waits its turn (reading only
-        # the controller's table), or ends EndpointBusy at its deadline, having touched nothing.
+        # One operation per endpoint: a request whose endpoint is busy waits its turn, or ends
+        # EndpointBusy at its deadline, having touched nothing. Busy: another execution holds the
+        # endpoint's lease (the controller's table), or, for an update, the service shows an
+        # operation that is not the controller's (one read in Validate/Turn: the service would
+        # refuse the update). The free path goes straight on: no state added.
         act = (
             sfn.Choice(self, "Action?")
             .when(sfn.Condition.is_present("$.duplicateOf"), replay, comment="a repeat of a request")

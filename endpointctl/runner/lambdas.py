@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from endpointctl.runner.iam.calls import World
 from endpointctl.runner.invoke import call_handler, encode
+from endpointctl.sim.iam import role_exists
 from endpointctl.template import ACCOUNT
 
 if TYPE_CHECKING:
@@ -31,7 +32,8 @@ def invoke(
     state = state if isinstance(state, dict) else {}
     context = context if isinstance(context, dict) else {}
     execution = state.get("executionArn") or context.get("Id")
-    run = runner._runs.get(str(execution))
+    with runner.registering:  # an execution's first task may come before its start returned
+        run = runner._runs.get(str(execution))
     if str(execution) in runner.limits.failures:
         # The service failed the execution (a limit): its task is not invoked.
         response_headers["x-amz-function-error"] = "Unhandled"
@@ -114,6 +116,7 @@ def iam_world(runner: LocalRunner) -> World:
         machine_of_token=machine_of_token,
         key_of_topic=lambda topic: runner.authorizer.policies.keys.get(topic),
         resource_policy=lambda arn: runner.authorizer.policies.resource_policy(arn),
+        role_exists=role_exists,
     )
 
 

@@ -94,6 +94,8 @@ class LocalRunner:
         #: Executions a schedule started (an expiry): their notifications belong to their request.
         self.scheduled: set[str] = set()
         self._lock = threading.Lock()
+        #: Held from StartExecution until the run is registered (its first task may come sooner).
+        self.registering = threading.RLock()
         #: The notifications as they were published (EventBridge entries, SNS messages).
         self.events: list[dict[str, Any]] = []
         self.sns: list[dict[str, Any]] = []
@@ -236,11 +238,12 @@ class LocalRunner:
         try:
             started = self.clock.now()
             machine = machine or self.machine_for(request)
-            arn = self.sfn.start_execution(stateMachineArn=machine, name=name, input=json.dumps(request))[
-                "executionArn"
-            ]
-            run = Run(request=request, execution_arn=arn, started_at=started)
-            self._runs[arn] = run
+            with self.registering:
+                arn = self.sfn.start_execution(stateMachineArn=machine, name=name, input=json.dumps(request))[
+                    "executionArn"
+                ]
+                run = Run(request=request, execution_arn=arn, started_at=started)
+                self._runs[arn] = run
             self._announce(run, "RUNNING")
             timeout = self.timeouts.get(machine)
             if isinstance(timeout, int | float):

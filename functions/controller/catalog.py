@@ -21,10 +21,24 @@ CATALOG_FILE = Path(__file__).with_name("catalog.json")
 
 @dataclass(frozen=True)
 class StateChanges:
-    """The EventBridge events a service publishes when an endpoint's status changes."""
+    """The EventBridge events a service publishes when an endpoint's status changes: one source,
+    and one or more detail-types (a service may announce a deployment's progress apart from the
+    endpoint's status; the row's ``detailTypes``, or a single ``detailType``)."""
 
     source: str
-    detail_type: str
+    detail_types: tuple[str, ...]
+
+    @classmethod
+    def from_row(cls, changes: dict[str, Any]) -> StateChanges:
+        given = changes.get("detailTypes", [changes.get("detailType")])
+        kinds = tuple(str(kind) for kind in given if kind)
+        if not kinds:
+            raise ValueError(f"stateChanges of {changes.get('source')}: no detailTypes")
+        return cls(str(changes["source"]), kinds)
+
+    def matches(self, source: Any, detail_type: Any) -> bool:
+        """An event of this source and detail-type is one of these."""
+        return source == self.source and detail_type in self.detail_types
 
 
 @dataclass(frozen=True)
@@ -47,9 +61,7 @@ class EndpointType:
             name=str(row["name"]),
             title=str(row["title"]),
             identifier=str(row["identifier"]),
-            state_changes=StateChanges(str(changes["source"]), str(changes["detailType"]))
-            if changes
-            else None,
+            state_changes=StateChanges.from_row(changes) if changes else None,
         )
 
 
@@ -118,7 +130,7 @@ def by_event(source: Any, detail_type: Any) -> EndpointType | None:
     """The endpoint type whose service publishes events of this source and detail-type."""
     for row in _TYPES.values():
         changes = row.state_changes
-        if changes is not None and (changes.source, changes.detail_type) == (source, detail_type):
+        if changes is not None and changes.matches(source, detail_type):
             return row
     return None
 
@@ -129,8 +141,10 @@ def register(row: dict[str, Any]) -> EndpointType:
     if entry.name in _TYPES:
         raise ValueError(f"endpoint type {entry.name} is already in the catalog")
     changes = entry.state_changes
-    if changes is not None and by_event(changes.source, changes.detail_type) is not None:
-        raise ValueError(f"{changes.detail_type} events already belong to another endpoint type")
+    if changes is not None:
+        for kind in changes.detail_types:
+            if by_event(changes.source, kind) is not None:
+                raise ValueError(f"{kind} events already belong to another endpoint type")
     _TYPES[entry.name] = entry
     return entry
 

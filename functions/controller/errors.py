@@ -96,8 +96,10 @@ class EndpointUpdateFailed(ControllerError):
 
 
 class EndpointBusy(ControllerError):
-    """Another operation of this controller on the same endpoint was still under way when this
-    request's deadline passed: nothing was touched."""
+    """Another operation on the same endpoint was still under way when this request's deadline
+    passed: one of this controller's (its lease, ``controller.turns``), or one that is not (the
+    service showed the endpoint busy, ``Provider.occupied``, e.g. an update made in the console).
+    Nothing was touched."""
 
 
 class TransientServiceError(ControllerError):

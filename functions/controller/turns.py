@@ -3,11 +3,17 @@
 An accepted request takes its endpoint's lease before it acts (``steps.intake``). While another
 execution of this controller holds it and is still at work (its ledger ``running`` or
 ``cleaning``), the request waits its turn in the state machine (a Wait state, then ``turn``
-again: it reads only the controller's own table, never the service), and proceeds once the lease
-is free; past its own deadline it ends ``EndpointBusy``, having touched nothing. The lease goes
-with the holder's outcome (``steps.conclusion``) or clean-up (``steps.cleanup``); one whose
-holder ended without either (its ledger closed) is stale and taken over, conditionally on the
-old holder, so two waiters cannot both take it.
+again), and proceeds once the lease is free; past its own deadline it ends ``EndpointBusy``,
+having touched nothing. The lease itself is read from the controller's own table only.
+
+The table knows nothing of operations that are not the controller's (someone updating the
+endpoint in the console or with another tool), and the service refuses an update of an endpoint
+that is busy with one. So once a request holds the lease, its provider may look at the service
+(``Provider.occupied``: one read, for the actions that need it, an update) and the request waits
+for such an operation in the same way, keeping the lease meanwhile, and ends ``EndpointBusy``
+likewise. The lease goes with the holder's outcome (``steps.conclusion``) or clean-up
+(``steps.cleanup``); one whose holder ended without either (its ledger closed) is stale and
+taken over, conditionally on the old holder, so two waiters cannot both take it.
 """
 
 from __future__ import annotations

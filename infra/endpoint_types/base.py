@@ -10,7 +10,7 @@ the infrastructure needs:
 - its cdk-nag acknowledgments (the wildcard resources its grants need, each with its reason);
 - its own slice of the CDK context (a :class:`TypeSettings`), read and checked.
 
-What every type shares is not here: the name, title and state-change source / detail-type come
+What every type shares is not here: the name, title and state-change source / detail-types come
 from its catalog row (``infra/catalog.py``); the generic context keys ``<type>TimeoutSeconds`` and
 ``<type>FirstCheckSeconds`` are read once, for every type, by ``infra/config.py``; the function,
 the state machine, the rules and the alarms are built alike for every type by ``infra/stack.py``.
@@ -69,12 +69,14 @@ class Network:
 
 @dataclass(frozen=True)
 class StateChangeEvents:
-    """A service's status-change events on the default bus, as a rule matches them: its source and
-    detail-type, and the type's detail filter (a status that ends a create). Whose endpoint it is
-    the function decides: it resumes only a lifecycle of its own that waits for that endpoint."""
+    """A service's status-change events on the default bus, as one rule matches them: its source,
+    its detail-types (one or more: a service may announce a deployment's progress apart from the
+    endpoint's status) and the type's detail filter (a status that ends a wait, or a deployment
+    phase worth recording). Whose endpoint it is the function decides: it resumes only a lifecycle
+    of its own that waits for that endpoint."""
 
     source: str
-    detail_type: str
+    detail_types: tuple[str, ...]
     detail: dict[str, Any]
 
 
@@ -95,8 +97,9 @@ class EndpointTypeInfra(ABC, Generic[S]):
     settings_type: ClassVar[type[TypeSettings]] = TypeSettings
     #: When its lifecycle looks at a new endpoint (``infra/polling.py``); context may override it.
     poll_policy: ClassVar[PollPolicy]
-    #: The ``detail`` of its state-change rule's pattern; used only if its catalog row has
-    #: ``stateChanges`` (the rule's source and detail-type).
+    #: The ``detail`` of its state-change rule's pattern, for all of the row's detail-types (an
+    #: ``$or`` when they differ); used only if its catalog row has ``stateChanges`` (the rule's
+    #: source and detail-types).
     state_change_detail: ClassVar[dict[str, Any] | None] = None
 
     def __init__(self, *, settings: S | None = None) -> None:
@@ -117,13 +120,12 @@ class EndpointTypeInfra(ABC, Generic[S]):
     @property
     def state_changes(self) -> StateChangeEvents | None:
         """The service announces status changes: creates wait for them instead of polling."""
-        changes = self.row.get("stateChanges")
-        if not changes:
+        changes = catalog.state_change_events(self.row)
+        if changes is None:
             return None
+        source, detail_types = changes
         return StateChangeEvents(
-            source=str(changes["source"]),
-            detail_type=str(changes["detailType"]),
-            detail=dict(self.state_change_detail or {}),
+            source=source, detail_types=detail_types, detail=dict(self.state_change_detail or {})
         )
 
     @abstractmethod

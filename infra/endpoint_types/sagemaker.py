@@ -2,8 +2,9 @@
 
 Its function may create, describe and tag endpoints and endpoint configs of this account and
 region, and delete only those carrying the controller's ownership tag. SageMaker announces
-endpoint status changes, so a create waits for them (the rule's source and detail-type are the
-catalog row's; the detail filter is here) rather than polling.
+endpoint status changes (and an update's deployment phases), so a create or an update waits for
+them (the rule's source and detail-types are the catalog row's; the detail filter is here) rather
+than polling.
 
 A request may carry an inline ``EndpointConfig`` (a whole CreateEndpointConfig request), whose
 ``ExecutionRoleArn`` the function passes to SageMaker and whose ``KmsKeyId`` SageMaker uses on its
@@ -33,6 +34,9 @@ from infra.polling import backoff_after
 
 #: The resource kinds the function creates, as their ARNs name them.
 KINDS = ("endpoint", "endpoint-config")
+#: Application Auto Scaling's service-linked role for SageMaker variants, and the principal it trusts.
+SCALING_SERVICE = "sagemaker.application-autoscaling.amazonaws.com"
+SCALING_ROLE = "AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint"
 #: An IAM role ARN, as CreateEndpointConfig's ExecutionRoleArn takes it (botocore's RoleArn
 #: pattern), a trailing ``*`` allowed in the name (a path or prefix of roles).
 _ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[A-Za-z0-9+=,.@_/*-]+$")
@@ -92,23 +96,37 @@ class SageMakerInfra(EndpointTypeInfra[SageMakerSettings]):
     # Real-time endpoints provision instances and pull a container: not ready in under 2 min.
     # (Used only when events are off, i.e. never by default; kept for symmetry.)
     poll_policy = backoff_after(120)
-    # Source and detail-type (the catalog row's) and a status that ends a create, nothing more. Not
-    # the tags: SageMaker's events carry them as a map in the documented example, but other shapes
-    # (a Key/Value list) and events without the controller's tag (crowded out by the user's 50) would
-    # be dropped, and a create would wait for its fallback look instead. The function ignores every
-    # endpoint no lifecycle of its own waits for: functions/controller/steps/readiness.py ``resume``
-    # looks the parked task token up by endpoint, and an event without one changes nothing (it only
-    # counts StateChangeEventsIgnored). Upper snake case in the events; DescribeEndpoint's spelling
-    # tolerated too. Other changes (an endpoint deleted under a waiting create, say) are caught by
-    # the fallback look.
+    # Source and detail-types (the catalog row's: ``SageMaker Endpoint State Change`` and, during an
+    # update, ``SageMaker Endpoint Deployment State Change``, https://docs.aws.amazon.com/sagemaker/
+    # latest/dg/automating-sagemaker-with-eventbridge.html), and of those only what a waiting
+    # lifecycle acts on: a status that ends a wait, or an update's phase worth recording in its
+    # execution history (``endpointctl watch`` shows it): a deployment's new phase (the events'
+    # ``PendingDeploymentSummary``, whose variants' ``VariantStatus`` say Creating, ActivatingTraffic,
+    # Baking; the summary always names its target config, a scalar moto's matcher reads too), or
+    # the update's ``ROLLING_BACK``. A create's ``CREATING`` (and an update's bare ``UPDATING``) are
+    # dropped here: creates pay no invocation for them. Not the tags: SageMaker's events carry them
+    # as a map in the documented example, but other shapes (a Key/Value list) and events without the
+    # controller's tag (crowded out by the user's 50) would be dropped, and a wait would last until
+    # its fallback look instead. The function ignores every endpoint no lifecycle of its own waits
+    # for: functions/controller/steps/readiness.py ``resume`` looks the parked task token up by
+    # endpoint, and an event without one changes nothing (it only counts StateChangeEventsIgnored).
+    # Upper snake case in the events; DescribeEndpoint's spelling tolerated too. Other changes (an
+    # endpoint deleted under a waiting create, say) are caught by the fallback look.
     state_change_detail = {
-        "EndpointStatus": [
-            "IN_SERVICE",
-            "FAILED",
-            "UPDATE_ROLLBACK_FAILED",
-            "InService",
-            "Failed",
-            "UpdateRollbackFailed",
+        "$or": [
+            {
+                "EndpointStatus": [
+                    "IN_SERVICE",
+                    "FAILED",
+                    "UPDATE_ROLLBACK_FAILED",
+                    "ROLLING_BACK",
+                    "InService",
+                    "Failed",
+                    "UpdateRollbackFailed",
+                    "RollingBack",
+                ]
+            },
+            {"PendingDeploymentSummary": {"EndpointConfigName": [{"exists": True}]}},
         ]
     }
 
@@ -172,6 +190,27 @@ class SageMakerInfra(EndpointTypeInfra[SageMakerSettings]):
                         service="application-autoscaling", resource="scalable-target", resource_name="*"
                     )
                 ],
+            )
+        )
+        # Registering a target again needs Application Auto Scaling's service-linked role, which it
+        # creates on the caller's behalf if it is gone ("Application Auto Scaling requires
+        # permissions to create a service-linked role the first time any user in your AWS account
+        # calls RegisterScalableTarget for a given service",
+        # https://docs.aws.amazon.com/autoscaling/application/userguide/application-auto-scaling-service-linked-roles.html):
+        # only that role, only for that service.
+        function.add_to_role_policy(
+            iam.PolicyStatement(
+                sid="ScalingServiceLinkedRole",
+                actions=["iam:CreateServiceLinkedRole"],
+                resources=[
+                    stack.format_arn(
+                        service="iam",
+                        region="",
+                        resource="role",
+                        resource_name=f"aws-service-role/{SCALING_SERVICE}/{SCALING_ROLE}",
+                    )
+                ],
+                conditions={"StringEquals": {"iam:AWSServiceName": SCALING_SERVICE}},
             )
         )
         # Even a bug cannot delete an endpoint or config the controller did not create.

@@ -218,3 +218,64 @@ def test_an_inline_config_with_a_key_and_an_execution_role_is_created_under_iam(
     assert result["status"] == "SUCCEEDED", result.get("cause")
     assert {"sagemaker:CreateEndpointConfig", "sagemaker:CreateEndpoint"} <= set(result["calls"])
     assert result["remaining"]["sagemaker"]["endpoints"] == ["keyed"]
+
+
+def test_registering_a_variant_again_may_create_only_its_service_linked_role(runner: LocalRunner) -> None:
+    """Application Auto Scaling creates its service-linked role on the first RegisterScalableTarget
+    of a namespace, with the caller's iam:CreateServiceLinkedRole: the runner asks for it while the
+    role does not exist (as AWS does), and the grant allows that role for that service only."""
+    from endpointctl.sim.iam import role_exists, scaling_role
+
+    role = role_of(runner, "SageMaker")
+    target = {
+        "ServiceNamespace": "sagemaker",
+        "ResourceId": "endpoint/churn/variant/AllTraffic",
+        "ScalableDimension": "sagemaker:variant:DesiredInstanceCount",
+    }
+    linked = scaling_role("sagemaker")
+    assert linked is not None
+    assert not role_exists(linked[0])
+    needed = [r.action for r in _requests(runner, role, "RegisterScalableTarget", target)]
+    assert needed == ["application-autoscaling:RegisterScalableTarget", "iam:CreateServiceLinkedRole"]
+    assert allowed(runner, role, "application-autoscaling", "RegisterScalableTarget", **target)
+    # Once registered, the role exists and is not asked for again.
+    import boto3
+
+    boto3.client("application-autoscaling", region_name="us-east-1").register_scalable_target(
+        **target, MinCapacity=1, MaxCapacity=2
+    )
+    assert role_exists(linked[0])
+    needed = [r.action for r in _requests(runner, role, "RegisterScalableTarget", target)]
+    assert needed == ["application-autoscaling:RegisterScalableTarget"]
+
+
+def _requests(runner: LocalRunner, role: str, operation: str, params: dict[str, Any]) -> list[Any]:
+    from endpointctl.runner.iam.calls import requests_for
+
+    return requests_for("application-autoscaling", operation, params, role, runner.authorizer.world)
+
+
+def test_the_service_linked_role_grant_is_that_role_for_that_service_only(runner: LocalRunner) -> None:
+    from endpointctl.runner.iam.evaluator import IamRequest
+    from endpointctl.sim.iam import scaling_role
+
+    role = role_of(runner, "SageMaker")
+    linked = scaling_role("sagemaker")
+    assert linked is not None
+    arn, principal = linked
+
+    def may(resource: str, service: str, who: str = role) -> bool:
+        request = IamRequest(
+            principal=who,
+            action="iam:CreateServiceLinkedRole",
+            resource=resource,
+            context=(("aws:SecureTransport", "true"), ("iam:AWSServiceName", service)),
+            resource_policy=None,
+        )
+        return runner.authorizer.allowed_request(request, runner.authorizer.policies.of_role(who))
+
+    assert may(arn, principal)
+    assert not may(arn, "elasticmapreduce.amazonaws.com")
+    other = "arn:aws:iam::123456789012:role/aws-service-role/ecs.application-autoscaling.amazonaws.com/x"
+    assert not may(other, "ecs.application-autoscaling.amazonaws.com")
+    assert not may(arn, principal, who=role_of(runner, "Aml"))

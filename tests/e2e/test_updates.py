@@ -162,7 +162,8 @@ def test_a_failed_update_is_endpoint_update_failed_and_nothing_is_deleted(
 def test_an_absent_endpoint_is_endpoint_not_found_and_nothing_is_made(local_run: Runner) -> None:
     [updated] = local_run([update(requestId="u-absent")])
     assert updated["status"] == "FAILED" and updated["error"] == "EndpointNotFound"
-    assert updated["calls"] == ["sagemaker:DescribeEndpoint"]
+    # the turn's look for an operation under way on it (there is no endpoint), then the update's own
+    assert updated["calls"] == ["sagemaker:DescribeEndpoint"] * 2
     assert updated["remaining"]["sagemaker"] == {
         "endpoints": [],
         "endpointConfigs": [],

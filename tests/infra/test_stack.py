@@ -175,7 +175,16 @@ def test_sagemaker_function_permissions_are_scoped(template: dict[str, Any]) -> 
         )
         for a in actions
     )
-    assert {a for a in actions if a.startswith("iam:")} == {"iam:PassRole"}
+    assert {a for a in actions if a.startswith("iam:")} == {"iam:PassRole", "iam:CreateServiceLinkedRole"}
+    # Application Auto Scaling's service-linked role for SageMaker variants, for that service only.
+    [linked] = [s for s in statements if s.get("Action") == "iam:CreateServiceLinkedRole"]
+    assert linked["Condition"] == {
+        "StringEquals": {"iam:AWSServiceName": "sagemaker.application-autoscaling.amazonaws.com"}
+    }
+    assert json.dumps(linked["Resource"]).endswith(
+        ":role/aws-service-role/sagemaker.application-autoscaling.amazonaws.com/"
+        'AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint"]]}'
+    )
     # Resuming a waiting lifecycle: only its own state machine's task tokens.
     resume = [s for s in statements if str(s["Action"]).count("states:")]
     assert len(resume) == 1 and sorted(resume[0]["Action"]) == [
@@ -505,17 +514,26 @@ def test_sagemaker_state_changes_of_the_controllers_endpoints_resume_the_lifecyc
     properties = rule["Properties"]
     assert "EventBusName" not in properties  # AWS services publish on the default bus
     pattern = properties["EventPattern"]
-    assert pattern["detail-type"] == ["SageMaker Endpoint State Change"]
-    assert set(pattern["detail"]["EndpointStatus"]) == {
+    # one rule for both detail-types: the endpoint's status, and an update's deployment phases
+    assert pattern["detail-type"] == [
+        "SageMaker Endpoint State Change",
+        "SageMaker Endpoint Deployment State Change",
+    ]
+    # a status that ends a wait (or an update's rollback), or a deployment phase; nothing else
+    [statuses, phases] = pattern["detail"]["$or"]
+    assert set(statuses["EndpointStatus"]) == {
         "IN_SERVICE",
         "FAILED",
         "UPDATE_ROLLBACK_FAILED",
+        "ROLLING_BACK",
         "InService",
         "Failed",
         "UpdateRollbackFailed",
+        "RollingBack",
     }
+    assert phases == {"PendingDeploymentSummary": {"EndpointConfigName": [{"exists": True}]}}
     # no Tags filter: the function sorts out whose endpoint it is (tests/infra/test_real_aws.py)
-    assert set(pattern["detail"]) == {"EndpointStatus"}
+    assert set(pattern["detail"]) == {"$or"}
     [target] = properties["Targets"]
     assert target["Arn"] == {"Fn::GetAtt": [_logical_id(template, "SageMakerFunction"), "Arn"]}
     assert target["RetryPolicy"]["MaximumRetryAttempts"] == 8 and "DeadLetterConfig" in target
@@ -538,7 +556,10 @@ def test_only_sagemaker_waits_for_a_task_token(template: dict[str, Any]) -> None
         ("IN_SERVICE", {"ml-endpoint-controller:managed-by": "ml-endpoint-controller"}, True),
         ("InService", {"ml-endpoint-controller:managed-by": "ml-endpoint-controller"}, True),
         ("FAILED", {"ml-endpoint-controller:managed-by": "ml-endpoint-controller"}, True),
+        ("ROLLING_BACK", {"ml-endpoint-controller:managed-by": "ml-endpoint-controller"}, True),
+        # a create's Creating and an update's bare Updating cost no invocation
         ("CREATING", {"ml-endpoint-controller:managed-by": "ml-endpoint-controller"}, False),
+        ("UPDATING", {"ml-endpoint-controller:managed-by": "ml-endpoint-controller"}, False),
         # someone else's endpoint, or one whose tags the event does not carry: the rule passes it, and
         # the function finds no lifecycle of its own waiting for it (steps/readiness.py resume)
         ("IN_SERVICE", {"team": "other"}, True),
@@ -561,4 +582,35 @@ def test_the_state_change_rule_matches_settled_endpoints(
         "detail-type": "SageMaker Endpoint State Change",
         "detail": {"EndpointName": "e", "EndpointStatus": status, "Tags": tags},
     }
+    assert EventPattern.load(json.dumps(rule["EventPattern"])).matches_event(event) is matches
+
+
+@pytest.mark.parametrize(
+    ("detail_type", "pending", "matches"),
+    [
+        # the documented deployment event (automating-sagemaker-with-eventbridge.html): a phase
+        ("SageMaker Endpoint Deployment State Change", True, True),
+        ("SageMaker Endpoint Deployment State Change", False, False),  # no deployment: a capacity change
+        ("SageMaker Endpoint State Change", True, True),
+        ("SageMaker Endpoint Config State Change", True, False),
+    ],
+)
+def test_the_state_change_rule_matches_an_update_s_deployment_phases(
+    template: dict[str, Any], detail_type: str, pending: bool, matches: bool
+) -> None:
+    from moto.events.models import EventPattern  # the matcher the local runner delivers with
+
+    [rule] = [
+        r["Properties"]
+        for r in template["Resources"].values()
+        if r["Type"] == "AWS::Events::Rule"
+        and "aws.sagemaker" in json.dumps(r["Properties"].get("EventPattern"))
+    ]
+    detail: dict[str, Any] = {"EndpointName": "e", "EndpointStatus": "UPDATING", "Tags": {}}
+    if pending:
+        detail["PendingDeploymentSummary"] = {
+            "EndpointConfigName": "e-v2",
+            "ProductionVariants": [{"VariantName": "AllTraffic", "VariantStatus": [{"Status": "Baking"}]}],
+        }
+    event = {"source": "aws.sagemaker", "detail-type": detail_type, "detail": detail}
     assert EventPattern.load(json.dumps(rule["EventPattern"])).matches_event(event) is matches

@@ -58,8 +58,46 @@ def test_both_spellings_of_a_status_are_read(raw: str, status: Status, spelled: 
 
 def test_other_events_are_not_state_changes() -> None:
     assert read_state_change({**event(), "source": "aws.ec2"}) is None
-    assert read_state_change({**event(), "detail-type": "SageMaker Endpoint Deployment State Change"}) is None
+    assert read_state_change({**event(), "detail-type": "SageMaker Endpoint Config State Change"}) is None
     assert read_state_change({**event(), "detail": {"EndpointStatus": "IN_SERVICE"}}) is None
+
+
+@pytest.mark.parametrize("raw", ["Baking", "BAKING"])
+def test_a_deployment_event_reads_as_the_update_s_phase(raw: str) -> None:
+    # The documented example (automating-sagemaker-with-eventbridge.html) spells it "Baking".
+    change = read_state_change(deployment_event(raw))
+    assert change is not None
+    assert (change.endpoint_id, change.status, change.provider_status) == (
+        NAME,
+        Status.CREATING,
+        "Updating (Baking)",
+    )
+
+
+def deployment_event(phase: str) -> dict[str, Any]:
+    """A ``SageMaker Endpoint Deployment State Change`` of an update in ``phase``."""
+    base = event("UPDATING")
+    pending = {
+        "EndpointConfigName": "cfg-v2",
+        "ProductionVariants": [{"VariantName": "v", "VariantStatus": [{"Status": phase}]}],
+    }
+    detail = {**base["detail"], "PendingDeploymentSummary": pending}
+    return {**base, "detail-type": "SageMaker Endpoint Deployment State Change", "detail": detail}
+
+
+def deploying(world: dict[str, Any], phase: str) -> None:
+    """The endpoint updating to ``cfg-v2``, its new fleet in ``phase``."""
+    world["endpoint"].endpoint_status = "Updating"
+    world["endpoint"].pending_deployment_summary = {
+        "EndpointConfigName": "cfg-v2",
+        "ProductionVariants": [{"VariantName": "v", "VariantStatus": [{"Status": phase}]}],
+    }
+
+
+def updating(**overrides: Any) -> dict[str, Any]:
+    """The waiting state of an update of the endpoint to ``cfg-v2``."""
+    change = {"previous": "cfg", "requested": "cfg-v2"}
+    return {"action": "update", "change": change, "created": [], **overrides}
 
 
 # -- resume ----------------------------------------------------------------------------------------
@@ -121,6 +159,86 @@ def test_a_failed_event_resumes_toward_the_rollback(world: dict[str, Any]) -> No
         output["failure"]["code"] == "EndpointCreationFailed"
         and "ping failed" in output["failure"]["message"]
     )
+
+
+# -- an update's phases -------------------------------------------------------------------------------
+def test_a_new_phase_resumes_the_waiting_update_with_wait_after_one_look(world: dict[str, Any]) -> None:
+    deploying(world, "Baking")
+    key = park(**updating(providerStatus="Updating (ActivatingTraffic)", wait=900))
+    result = invoke(deployment_event("Baking"))
+    assert result == {
+        "resumed": EXECUTION,
+        "by": "event",
+        "providerStatus": "Updating (Baking)",
+        "verdict": "wait",
+    }
+    [(token, output)] = world["resumed"]
+    assert token == "token-1" and task_tokens.lookup(key) is None
+    # the same state, its new phase, and the event fallback's period before the next look
+    assert output["verdict"] == "wait" and output["providerStatus"] == "Updating (Baking)"
+    assert output["wait"] == 900 and output["change"]["requested"] == "cfg-v2"
+    assert "detail" not in output and "failure" not in output
+
+
+def test_a_duplicate_of_the_recorded_phase_changes_nothing_without_a_look(world: dict[str, Any]) -> None:
+    world["endpoint"].endpoint_status = "InService"  # a look would find the update settled
+    key = park(**updating(providerStatus="Updating (Baking)"))
+    assert invoke(deployment_event("Baking")) == {"ignored": "Updating (Baking) is recorded"}
+    assert world["resumed"] == [] and task_tokens.lookup(key) is not None
+
+
+def test_a_late_copy_of_an_earlier_phase_changes_nothing(world: dict[str, Any]) -> None:
+    deploying(world, "Baking")
+    key = park(**updating(providerStatus="Updating (Baking)"))
+    assert invoke(deployment_event("Creating")) == {"ignored": f"{NAME} is still Updating (Baking)"}
+    assert world["resumed"] == [] and task_tokens.lookup(key) is not None
+
+
+def test_the_wait_after_a_new_phase_is_cut_to_the_deadline(world: dict[str, Any]) -> None:
+    deploying(world, "Baking")
+    park(**updating(providerStatus="Updating (Creating)", deadline=clock.now() + 100))
+    invoke(deployment_event("Baking"))
+    [(_, output)] = world["resumed"]
+    assert output["verdict"] == "wait" and 99 <= output["wait"] <= 100
+
+
+def test_a_phase_event_of_a_finished_update_resumes_with_the_outcome(world: dict[str, Any]) -> None:
+    world["endpoint"].endpoint_config_name = "cfg-v2"  # InService on the requested config
+    park(**updating(providerStatus="Updating (ActivatingTraffic)"))
+    invoke(deployment_event("Baking"))  # delivered late: the update has settled since
+    [(_, output)] = world["resumed"]
+    assert output["verdict"] == "ready" and output["detailType"] == "Endpoint Updated"
+
+
+def test_a_rolling_back_event_is_a_phase_of_the_update(world: dict[str, Any]) -> None:
+    deploying(world, "Baking")
+    world["endpoint"].endpoint_status = "RollingBack"
+    park(**updating(providerStatus="Updating (Baking)"))
+    result = invoke(event("ROLLING_BACK"))
+    assert result["verdict"] == "wait" and result["providerStatus"] == "RollingBack (Baking)"
+
+
+def test_await_records_a_phase_its_input_has_not_seen(world: dict[str, Any]) -> None:
+    deploying(world, "Creating")
+    result = invoke({"step": "await", "state": state(**updating(providerStatus="Updating")), "token": "t-5"})
+    assert result == {
+        "resumed": EXECUTION,
+        "by": "look",
+        "providerStatus": "Updating (Creating)",
+        "verdict": "wait",
+    }
+    [(token, output)] = world["resumed"]
+    assert token == "t-5" and output["providerStatus"] == "Updating (Creating)" and output["wait"] == 900
+    assert task_tokens.lookup(task_tokens.key("sagemaker", NAME)) is None
+
+
+def test_await_in_a_recorded_phase_parks_and_waits(world: dict[str, Any]) -> None:
+    deploying(world, "Baking")
+    result = invoke(
+        {"step": "await", "state": state(**updating(providerStatus="Updating (Baking)")), "token": "t-6"}
+    )
+    assert result == {"waiting": EXECUTION, "providerStatus": "Updating (Baking)", "verdict": "wait"}
+    assert world["resumed"] == []
 
 
 def test_a_token_that_timed_out_meanwhile_is_left_to_the_retry(world: dict[str, Any]) -> None:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from endpointctl.runner.iam.evaluator import IamRequest
-from endpointctl.sim.iam import Authorization, arn
+from endpointctl.sim.iam import Authorization, arn, scaling_role
 from endpointctl.template import REGION
 
 #: Operation → IAM action, where the reference does not spell it as the operation.
@@ -44,6 +44,8 @@ class World:
     key_of_topic: Callable[[str], str | None]
     #: A resource's own policy.
     resource_policy: Callable[[str], str | None]
+    #: Whether an IAM role (by ARN) exists in the simulated account (a service-linked role, say).
+    role_exists: Callable[[str], bool] = lambda arn: True
 
 
 def _shared(service: str, operation: str, params: dict[str, Any], world: World) -> list[Authorization]:
@@ -74,7 +76,11 @@ def _shared(service: str, operation: str, params: dict[str, Any], world: World) 
         if operation.startswith("Describe"):
             return [(action, "*", {})]
         endpoint, _, variant = str(params.get("ResourceId")).removeprefix("endpoint/").partition("/variant/")
-        return [(action, arn("application-autoscaling", f"scalable-target/{endpoint}-{variant}"), {})]
+        found = [(action, arn("application-autoscaling", f"scalable-target/{endpoint}-{variant}"), {})]
+        linked = scaling_role(str(params.get("ServiceNamespace")))
+        if operation == "RegisterScalableTarget" and linked and not world.role_exists(linked[0]):
+            found.append(("iam:CreateServiceLinkedRole", linked[0], {"iam:AWSServiceName": linked[1]}))
+        return found
     if service == "scheduler":
         # Schedules are authorized on schedule/<group>/<name>; a schedule's role is passed to
         # Scheduler (https://docs.aws.amazon.com/scheduler/latest/UserGuide/setting-up.html).

@@ -12,7 +12,7 @@ from contextlib import ExitStack
 from typing import Any
 from unittest import mock
 
-from endpointctl.sim.iam import Authorization, arn
+from endpointctl.sim.iam import Authorization, arn, ensure_scaling_role
 from endpointctl.template import ACCOUNT, REGION
 
 NAMESPACE = "sagemaker"
@@ -29,6 +29,11 @@ def install(stack: ExitStack) -> None:
     from moto.applicationautoscaling.models import ApplicationAutoscalingBackend
 
     original = ApplicationAutoscalingBackend.deregister_scalable_target
+    register = ApplicationAutoscalingBackend.register_scalable_target
+
+    def registered(self: Any, namespace: str, *args: Any, **kwargs: Any) -> Any:
+        ensure_scaling_role(namespace)  # the service-linked role comes with the first target
+        return register(self, namespace, *args, **kwargs)
 
     def deregister(self: Any, namespace: str, r_id: str, dimension: str) -> None:
         original(self, namespace, r_id, dimension)
@@ -39,6 +44,9 @@ def install(stack: ExitStack) -> None:
 
     stack.enter_context(
         mock.patch.object(ApplicationAutoscalingBackend, "deregister_scalable_target", deregister)
+    )
+    stack.enter_context(
+        mock.patch.object(ApplicationAutoscalingBackend, "register_scalable_target", registered)
     )
 
 

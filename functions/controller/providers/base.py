@@ -181,6 +181,15 @@ class Provider(ABC):
         it under ``execution_arn``, once; what was put back."""
         return []
 
+    def occupied(self, action: str, endpoint_id: str) -> str | None:
+        """The endpoint's service status (``Updating``, ``Creating``, ...) when the service shows an
+        operation under way on it that ``action`` must wait for before it acts: one that is not
+        this controller's (the console, another tool), since its own are ordered by its lease
+        (``controller.turns``), which the caller already holds. ``None`` when there is none, when
+        the endpoint does not exist (the action itself says so), and by default, without a call:
+        only an action the service would refuse on a busy endpoint needs to ask."""
+        return None
+
     def replaced(self, change: Change) -> Resource | None:
         """What a successful update replaced and ``deleteReplacedConfig`` may remove."""
         return None

@@ -116,7 +116,8 @@ class NeptuneProvider(Provider):
         """``GetMLEndpoint`` reports no model of the endpoint, so success is ``InService`` after
         the update; a failure is reported and the endpoint never deleted (it is not this
         request's). An endpoint already on its way (``Updating``) is taken for this request's own
-        earlier attempt, whose answer was lost."""
+        earlier attempt, whose answer was lost: what was under way before the request's turn, it
+        waited out there (``occupied``)."""
         endpoint = Resource(kind=ENDPOINT, id=str(params["id"]))
         observation = self.describe(endpoint)
         if observation.status is Status.ABSENT:
@@ -138,6 +139,18 @@ class NeptuneProvider(Provider):
             Observation(status=Status.CREATING, provider_status="Updating", arn=response.get("arn")),
             change=change,
         )
+
+    def occupied(self, action: str, endpoint_id: str) -> str | None:
+        """An update waits while ``GetMLEndpoint`` shows the endpoint on its way (``Creating``,
+        ``Updating``: someone else's create or update) or ``Deleting``: ``update`` would take an
+        update under way for its own lost attempt, and the service refuses an update of a busy
+        endpoint. ``InService`` and ``Failed`` are for ``update`` to meet (it fails on the latter)."""
+        if action != "update":
+            return None
+        observation = self.describe(Resource(kind=ENDPOINT, id=endpoint_id))
+        if observation.status in (Status.CREATING, Status.DELETING):
+            return observation.provider_status
+        return None
 
     def _job_exists(self, params: dict[str, Any]) -> None:
         neptune = _client()

@@ -116,31 +116,51 @@ def turn(event: StepEvent) -> dict[str, Any]:
 def take_turn(state: State, provider: Provider) -> dict[str, Any]:
     """One operation per endpoint (``controller.turns``): take the endpoint's lease and go on
     (``verdict: wait``), or wait for the operation under way (``queued``), or, past the deadline,
-    end ``EndpointBusy`` (``busy``) without having touched anything."""
+    end ``EndpointBusy`` (``busy``) without having touched anything.
+
+    Two operations make a request wait, the same way: another execution of this controller
+    holding the lease (seen in the controller's own table), and, once the lease is this
+    request's, one the service shows under way on the endpoint that is not the controller's
+    (``Provider.occupied``: someone updating it in the console, say), which the service would
+    refuse this request's own call for. The lease is kept while waiting on the latter, so the
+    controller's later requests queue behind this one. Only that one read of the service is
+    added, inside this step, and only where the type says the action needs it (an update)."""
     if state.endpointId is not None:
-        try:
-            holder = turns.take(turns.key(provider, state.endpointId), state.executionArn)
-        except Exception as exc:
-            raise translate(exc, "turn", []) from exc
-        if holder is not None:
+        under_way = _under_way(state, provider, state.endpointId)
+        if under_way is not None:
             left = state.deadline - clock.now()
             if left <= 0:
                 state.verdict = "busy"
                 state.failure = Failure.of(
-                    EndpointBusy(
-                        f"{state.endpointId}: another operation of this controller ({holder}) was still "
-                        f"under way after {state.options.timeoutSeconds} s"
-                    )
+                    EndpointBusy(f"{under_way} after {state.options.timeoutSeconds} s")
                 )
             else:
                 state.verdict = "queued"
                 state.firstWait = state.firstWait or state.wait
                 state.wait = max(1, min(turns.TURN_SECONDS, math.ceil(left)))
-                logger.info("waiting for the operation under way", extra={"holder": holder})
+                logger.info("waiting for the operation under way", extra={"under_way": under_way})
             return state.model_dump(mode="json", exclude_none=True)
     if state.verdict == "queued":
         state.verdict, state.wait = "wait", state.firstWait or state.wait
     return state.model_dump(mode="json", exclude_none=True)
+
+
+def _under_way(state: State, provider: Provider, endpoint_id: str) -> str | None:
+    """What this request must wait for before it acts on ``endpoint_id``, said as its
+    ``EndpointBusy`` would say it; ``None`` once the lease is its own and nothing else is under way."""
+    try:
+        holder = turns.take(turns.key(provider, endpoint_id), state.executionArn)
+    except Exception as exc:
+        raise translate(exc, "turn", []) from exc
+    if holder is not None:
+        return f"{endpoint_id}: another operation of this controller ({holder}) was still under way"
+    try:
+        status = provider.occupied(state.action, endpoint_id)
+    except Exception as exc:
+        raise translate(exc, f"turn: {provider.service} status of {endpoint_id}", []) from exc
+    if status is not None:
+        return f"{endpoint_id} is {status} with an operation that is not this controller's, still under way"
+    return None
 
 
 def _expiry_of(envelope: Any, document: Any) -> str | None:

@@ -233,6 +233,9 @@ def await_endpoint(event: StepEvent) -> dict[str, Any]:
     same timeout (``state.wait``); an attempt that would outlive the deadline by more than a second
     instead looks as ``check`` does and resumes its own token at once with that verdict and a wait
     cut to the deadline (past it, the "timeout" verdict), and the state machine waits again.
+
+    An update whose look finds a phase its input has not recorded (the first look after
+    ``UpdateEndpoint``, or one after a lost event) resumes itself with it too (:func:`_phase`).
     """
     state = event.lifecycle()
     token = str(event.token)
@@ -245,9 +248,13 @@ def await_endpoint(event: StepEvent) -> dict[str, Any]:
                 task_tokens.resume(token, verdict)
             return {"resumed": state.executionArn, "by": "deadline", "verdict": verdict.get("verdict")}
         metrics.count("Polls", state.endpointType)
+        recorded = state.providerStatus
         settled = _look(state)  # a failed look leaves the token parked: the fallback looks again
         if settled and task_tokens.take(waiter, token):
             task_tokens.resume(token, _settled(state))
+            return {"resumed": state.executionArn, "by": "look", **_seen(state)}
+        if not settled and _new_phase(state, recorded) and task_tokens.take(waiter, token):
+            task_tokens.resume(token, _phase(state))
             return {"resumed": state.executionArn, "by": "look", **_seen(state)}
     except ControllerError:
         raise
@@ -266,31 +273,61 @@ def event_type(event: dict[str, Any]) -> str | None:
 def resume(event: dict[str, Any]) -> dict[str, Any]:
     """A service's state-change event: resume the lifecycle waiting for that endpoint, if any.
 
-    Only a status that ends a create counts, and only once the service confirms it (a describe):
-    a stale or out-of-order event then finds the endpoint still on its way and changes nothing.
+    A status that ends the wait counts only once the service confirms it (a describe): a stale or
+    out-of-order event then finds the endpoint still on its way and changes nothing. While an
+    update deploys, an event reporting a phase the waiting state has not recorded (a
+    ``providerStatus`` such as ``Updating (Baking)``) gets the same one look; if the update is
+    still on its way in a phase not recorded yet, the waiting task is resumed with the verdict
+    ``wait`` (:func:`_phase`), so the phase is in the execution's history (``endpointctl watch``),
+    and the state machine waits again. Duplicates of a recorded phase change nothing, without a
+    look; late copies of an earlier phase, after one look. A create's own ``Creating`` changes
+    nothing.
     """
     endpoint_type = event_type(event)
     change = providers.get(endpoint_type).read_state_change(event) if endpoint_type else None
-    if endpoint_type is None or change is None or change.status is Status.CREATING:
-        return _ignored(endpoint_type, "not a status that ends a create")
+    if endpoint_type is None or change is None:
+        return _ignored(endpoint_type, "not a state-change event")
     waiter = task_tokens.key(endpoint_type, change.endpoint_id)
     parked = task_tokens.lookup(waiter)
     if parked is None:
         return _ignored(endpoint_type, f"no lifecycle waits for {change.endpoint_id}")
     state = State.model_validate(parked.state)
     logger.append_keys(execution_arn=state.executionArn, request_id=state.requestId)
+    recorded = state.providerStatus
+    if change.status is Status.CREATING and (state.change is None or change.provider_status == recorded):
+        why = "not a status that ends a create" if state.change is None else f"{recorded} is recorded"
+        return _ignored(endpoint_type, why)
     if change.owner is not None and state.action != "update" and change.owner != state.requestId:
         # (an update's endpoint carries the tag of the request that created it)
         return _ignored(endpoint_type, f"{change.endpoint_id} belongs to request {change.owner}")
-    if not _assess(state):
+    if _assess(state):
+        output = _settled(state)
+    elif _new_phase(state, recorded):
+        output = _phase(state)
+    else:
         return _ignored(endpoint_type, f"{change.endpoint_id} is still {state.providerStatus}")
     if not task_tokens.take(waiter, parked.token):
         return _ignored(endpoint_type, "already resumed")
-    if not task_tokens.resume(parked.token, _settled(state)):
+    if not task_tokens.resume(parked.token, output):
         return _ignored(endpoint_type, "the waiting task timed out; its retry looks for itself")
     logger.info("resumed by a state-change event", extra={"status": change.provider_status})
     metrics.count("ResumedByEvent", endpoint_type)
     return {"resumed": state.executionArn, "by": "event", **_seen(state)}
+
+
+def _new_phase(state: State, recorded: str | None) -> bool:
+    """A look found an update still on its way (``_assess`` said so) in a phase the waiting state
+    had not recorded."""
+    return state.change is not None and state.verdict == "wait" and state.providerStatus != recorded
+
+
+def _phase(state: State) -> dict[str, Any]:
+    """The waiting task's output for an update in a new phase: the same state with its new
+    ``providerStatus``, the verdict ``wait`` and, as ``check`` sets it on the event path, a wait of
+    the event fallback's period cut to the deadline: ``EndpointReady?`` sends it back to
+    ``AwaitEndpoint``, which parks a new token and looks once (a change in between is not lost)."""
+    state.wait = waiting.next_wait(state.options.eventFallbackSeconds, state.deadline)
+    return state.model_dump(mode="json", exclude_none=True)
 
 
 def _ignored(endpoint_type: str | None, why: str) -> dict[str, Any]:

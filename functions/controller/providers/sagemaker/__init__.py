@@ -28,6 +28,7 @@ from controller.providers.base import (
 )
 from controller.providers.sagemaker import scaling as autoscaling
 from controller.providers.sagemaker import update as updating
+from controller.providers.sagemaker.events import reported_status, spelled
 from controller.providers.sagemaker.rules import deployment_rules, tag_rules
 from controller.validation import FieldError, check_operation
 
@@ -49,14 +50,6 @@ _STATUS = {
 def normalize(endpoint_status: str) -> Status:
     """The normalized status of a ``DescribeEndpoint`` ``EndpointStatus``."""
     return _STATUS.get(endpoint_status, Status.CREATING)
-
-
-def _spelled(raw: str) -> str:
-    """``DescribeEndpoint``'s spelling of a state-change event's status: the events spell it in
-    upper snake case (``IN_SERVICE`` → ``InService``, ``UPDATE_ROLLBACK_FAILED``); either is read."""
-    if raw.isupper() or "_" in raw:
-        return "".join(word.title() for word in raw.split("_"))
-    return raw
 
 
 def _is_missing(exc: ClientError) -> bool:
@@ -210,6 +203,10 @@ class SageMakerProvider(Provider):
         updating.put_back(execution_arn)
         return restored
 
+    def occupied(self, action: str, endpoint_id: str) -> str | None:
+        # An update waits out someone else's operation (UpdateEndpoint would be refused).
+        return updating.under_way(self._described(endpoint_id)) if action == "update" else None
+
     def replaced(self, change: Change) -> Resource | None:
         return Resource(kind=CONFIG, id=change.previous) if change.previous else None
 
@@ -360,28 +357,24 @@ class SageMakerProvider(Provider):
         config = endpoint.get("EndpointConfigName") if endpoint else None
         return str(config) if config else None
 
-    # -- state-change events ----------------------------------------------------------------------
+    # -- state-change events (providers/sagemaker/events.py) -------------------------------------
     def read_state_change(self, event: dict[str, Any]) -> StateChange | None:
-        """The endpoint and status a ``SageMaker Endpoint State Change`` event reports (either
-        casing); ``None`` for any other event."""
+        """The endpoint and status a ``SageMaker Endpoint State Change`` or ``SageMaker Endpoint
+        Deployment State Change`` event reports (either casing; a deployment's phase as
+        ``DescribeEndpoint``'s reads: ``Updating (Baking)``); ``None`` for any other event."""
         changes = catalog.get(self.endpoint_type).state_changes
-        if changes is None or (event.get("source"), event.get("detail-type")) != (
-            changes.source,
-            changes.detail_type,
-        ):
+        if changes is None or not changes.matches(event.get("source"), event.get("detail-type")):
             return None
         detail = event.get("detail")
         if not isinstance(detail, dict) or not isinstance(detail.get("EndpointName"), str):
             return None
-        raw = str(detail.get("EndpointStatus") or "")
-        spelled = _spelled(raw)
-        status = Status.ABSENT if spelled == "Deleted" else normalize(spelled)
+        status = spelled(str(detail.get("EndpointStatus") or ""))
         tags = detail.get("Tags")
         owner = tags.get(OWNER_TAG) if isinstance(tags, dict) else None
         return StateChange(
             endpoint_id=detail["EndpointName"],
-            status=status,
-            provider_status=spelled,
+            status=Status.ABSENT if status == "Deleted" else normalize(status),
+            provider_status=reported_status(detail),
             owner=str(owner) if owner is not None else None,
         )
 

@@ -6,8 +6,9 @@ CreateEndpoint's: one policy, canary at most 50 % of capacity, linear steps 10-5
 batches 5-50 %, in ``rules.py``). What needs the live endpoint is checked before anything is made:
 the endpoint exists (``EndpointNotFound``) and is ``InService`` ("When SageMaker receives the
 request, it sets the endpoint status to Updating", https://docs.aws.amazon.com/sagemaker/latest/
-APIReference/API_UpdateEndpoint.html: an endpoint already updating refuses another), the new
-config keeps the endpoint's variant names (deployment guardrails shift traffic variant by
+APIReference/API_UpdateEndpoint.html: an endpoint already updating refuses another; the Turn step
+has waited out what was under way, ``under_way``, so this meets only an operation begun since), the
+new config keeps the endpoint's variant names (deployment guardrails shift traffic variant by
 variant, "Blue/Green Deployments", https://docs.aws.amazon.com/sagemaker/latest/dg/
 deployment-guardrails-blue-green.html), and a rolling update is refused for serverless and
 multi-variant endpoints ("Rolling deployments", https://docs.aws.amazon.com/sagemaker/latest/dg/
@@ -71,6 +72,27 @@ def validate_update(params: Any) -> list[FieldError]:
                     )
                 )
     return errors
+
+
+#: ``DescribeEndpoint`` statuses of an operation under way that ends by itself and during which
+#: SageMaker refuses ``UpdateEndpoint`` ("Cannot update in-progress endpoint"): an update waits
+#: them out in its Turn (``Provider.occupied``) as it waits for the controller's own operations.
+#: ``InService`` is free; ``Failed``, ``UpdateRollbackFailed`` and ``OutOfService`` are no
+#: operation that waiting would end: the update goes on and meets them as it always did.
+UNDER_WAY = frozenset({"Creating", "Updating", "SystemUpdating", "RollingBack", "Deleting"})
+
+
+def under_way(endpoint: dict[str, Any] | None) -> str | None:
+    """The status (with the deployment's phase) of an endpoint an update must wait for, as
+    ``DescribeEndpoint`` shows it (``None``: no such endpoint, or nothing under way). A
+    ``PendingDeploymentSummary`` is a deployment still settling, whatever the status says."""
+    if endpoint is None:
+        return None  # update() answers EndpointNotFound
+    status = str(endpoint.get("EndpointStatus"))
+    pending = endpoint.get("PendingDeploymentSummary")
+    if status in UNDER_WAY or pending:
+        return status + (deployment_phase(pending) or (" (a deployment pending)" if pending else ""))
+    return None
 
 
 def _variants(config: dict[str, Any]) -> list[dict[str, Any]]:
@@ -137,7 +159,9 @@ def update(
         raise InvalidRequest("; ".join(str(e) for e in errors), fields=[e.field for e in errors])
     status = str(endpoint.get("EndpointStatus"))
     if status != "InService" or pending:
-        # Another operation is under way (not this controller's: its own wait their turn).
+        # The Turn step waited out what was under way (``under_way``); this is an operation begun
+        # by someone else since (a race between Turn and Create), or a status no waiting ends
+        # (OutOfService, Failed): retried, then ProviderError, before anything was made.
         raise TransientServiceError(f"UpdateEndpoint: endpoint {name} is {status}, not InService yet")
     scaling = _take_off_scaling(name, previous, new_config, created.execution_arn)
     if "EndpointConfig" in params:
