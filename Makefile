@@ -2,7 +2,8 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+# jsii's end-of-life banner for the Node major version in use (quiet on any Node).
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := $(shell node -p 'process.versions.node.split(".")[0]' 2>/dev/null)
 
 .PHONY: demo test lint synth clean
 
@@ -13,9 +14,12 @@ $(BIN)/.installed: pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	touch $@
 
+# The pinned CDK CLI (package.json's aws-cdk), installed by whatever needs it, with a line saying so.
+CDK_VERSION := $(shell sed -n 's/.*"aws-cdk": *"\([^"]*\)".*/\1/p' package.json)
 node_modules/.installed: package.json package-lock.json
-	npm ci --no-audit --no-fund --loglevel=error
-	touch $@
+	@echo "installing the pinned CDK CLI (aws-cdk $(CDK_VERSION)) with npm ci …"
+	@npm ci --no-audit --no-fund --loglevel=error > /dev/null
+	@touch $@
 
 ## make demo: set up, then run `endpointctl local demo` (no AWS account needed)
 demo: $(BIN)/.installed node_modules/.installed
@@ -30,9 +34,9 @@ lint: $(BIN)/.installed
 	$(BIN)/ruff format --check functions infra endpointctl app.py
 	$(BIN)/mypy
 
-## make synth: the CloudFormation template, as `npx cdk synth` writes it
+## make synth: the CloudFormation template in cdk.out/, as the pinned CDK CLI writes it
 synth: $(BIN)/.installed node_modules/.installed
-	PATH="$(CURDIR)/$(BIN):$$PATH" npx cdk synth --quiet
+	PATH="$(CURDIR)/$(BIN):$$PATH" node_modules/.bin/cdk synth --quiet
 
 clean:
 	rm -rf $(VENV) node_modules cdk.out .endpointctl-cache .pytest_cache .mypy_cache .ruff_cache

@@ -4,12 +4,16 @@
 from __future__ import annotations
 
 import os
+import sys
 
 import aws_cdk as cdk
 
 from infra import nag
-from infra.config import Config
+from infra.config import Config, ConfigError
 from infra.stack import ControllerStack
+
+#: The exit code of a synth refused for its context (as ``endpointctl``'s for unusable arguments).
+EXIT_BAD_CONTEXT = 2
 
 
 def build(app: cdk.App) -> ControllerStack:
@@ -26,7 +30,18 @@ def build(app: cdk.App) -> ControllerStack:
     return stack
 
 
-if __name__ == "__main__":
+def main() -> int:
     application = cdk.App()
-    build(application)
+    try:
+        build(application)
+    except ConfigError as exc:
+        # One line per problem, each naming its key and how to fix it: no traceback to read.
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        return EXIT_BAD_CONTEXT
     application.synth()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -10,18 +10,25 @@ last group of rows shows the event-driven types when every event is lost (the fa
 alone). The request of each type is its simulator's ``sample_params``. It also measures the Lambda handler's import time
 against ``import boto3`` (as deployed: tracing on) and the wall time of a one-hour virtual
 lifecycle. Then, for each type with an update, the same figures for an update (the sample
-endpoint created, then updated; the update's deployment taking the row's time).
+endpoint created, then updated; the update's deployment taking the row's time). Each row is printed
+as soon as it is measured.
+
+Without ``--quick`` it also times the runner's start-up in fresh processes (:func:`runner_times`):
+a cached ``endpointctl local run`` of the first type's sample request, and the imports of one.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 DURATIONS_MINUTES = (2, 10, 30, 60)
 
@@ -73,7 +80,13 @@ def _run_update(template: dict[str, Any], endpoint_type: str, seconds: int, fixe
     return result
 
 
-def update_table(template: dict[str, Any], types: tuple[str, ...] | None = None) -> list[dict[str, Any]]:
+#: Called with each row as soon as it is measured.
+OnRow = Callable[[dict[str, Any]], None]
+
+
+def update_table(
+    template: dict[str, Any], types: tuple[str, ...] | None = None, on_row: OnRow | None = None
+) -> list[dict[str, Any]]:
     """Per type with an update, and deployment time: the update's figures, default vs fixed loop."""
     kinds = _simulators()
     rows = []
@@ -86,6 +99,8 @@ def update_table(template: dict[str, Any], types: tuple[str, ...] | None = None)
             rows.append(
                 {"type": f"{endpoint_type} update", "minutes": minutes, "adaptive": adaptive, "fixed": fixed}
             )
+            if on_row is not None:
+                on_row(rows[-1])
     return rows
 
 
@@ -94,7 +109,9 @@ def _figures(result: dict[str, Any]) -> tuple[int, int, int, float]:
     return result["stateTransitions"], result["lambdaInvocations"], len(result["calls"]), round(latency, 1)
 
 
-def lifecycle_table(template: dict[str, Any], types: tuple[str, ...] | None = None) -> list[dict[str, Any]]:
+def lifecycle_table(
+    template: dict[str, Any], types: tuple[str, ...] | None = None, on_row: OnRow | None = None
+) -> list[dict[str, Any]]:
     """Per type (default: every one) and creation time, the default vs the fixed 30-s loop; then,
     for each type whose service announces status changes, the same with every event lost."""
     kinds = _simulators()
@@ -107,6 +124,8 @@ def lifecycle_table(template: dict[str, Any], types: tuple[str, ...] | None = No
             adaptive = _figures(_run(template, endpoint_type, minutes * 60, fixed=False, events=events))
             fixed = _figures(_run(template, endpoint_type, minutes * 60, fixed=True, events=events))
             rows.append({"type": label, "minutes": minutes, "adaptive": adaptive, "fixed": fixed})
+            if on_row is not None:
+                on_row(rows[-1])
     return rows
 
 
@@ -131,6 +150,48 @@ def import_times(root: Path, repeat: int = 11) -> dict[str, float]:
     return {name: statistics.median(values) - base for name, values in samples.items()}
 
 
+def runner_times(root: Path, endpoint_type: str, repeat: int = 7) -> dict[str, float]:
+    """Median seconds over fresh processes (interleaved, after one run that fills the caches):
+    ``python -c pass`` (``python``, wall), a cached ``endpointctl local run REQUEST --json`` of
+    the type's sample request (``run``, wall: its ``events/<type>-create.json``, else the
+    simulator's ``sample_params``) and the imports of that run (``imports``: what
+    ``python -X importtime`` counts, in another run)."""
+    request = root / "events" / f"{endpoint_type}-create.json"
+    with tempfile.TemporaryDirectory(prefix="endpointctl-bench-") as folder:
+        if not request.is_file():
+            request = Path(folder) / "request.json"
+            params = dict(_simulators()[endpoint_type].sample_params)
+            request.write_text(json.dumps({"endpointType": endpoint_type, "params": params}))
+        env = {k: v for k, v in os.environ.items() if k != "ENDPOINTCTL_VERBOSE"}
+        run = ["-m", "endpointctl", "local", "run", str(request), "--json"]
+
+        def timed(*args: str) -> tuple[float, str]:
+            start = time.perf_counter()
+            done = subprocess.run(
+                [sys.executable, *args], cwd=root, env=env, check=True, capture_output=True, text=True
+            )
+            return time.perf_counter() - start, done.stderr
+
+        timed(*run)  # fills the caches (template, parsed definitions, models, IAM decisions)
+        samples: dict[str, list[float]] = {"python": [], "run": [], "imports": []}
+        for _ in range(repeat):
+            samples["python"].append(timed("-c", "pass")[0])
+            samples["run"].append(timed(*run)[0])
+            samples["imports"].append(_import_seconds(timed("-X", "importtime", *run)[1]))
+    return {name: statistics.median(values) for name, values in samples.items()}
+
+
+def _import_seconds(report: str) -> float:
+    """The imports' total in a ``-X importtime`` report (the top-level imports' cumulative times)."""
+    total = 0
+    for line in report.splitlines():
+        parts = line.split("|")
+        top_level = len(parts) == 3 and not parts[2].startswith("  ")  # one space, then the name
+        if line.startswith("import time:") and top_level and parts[1].strip().isdigit():
+            total += int(parts[1])
+    return total / 1e6
+
+
 def one_hour_wall_seconds(template: dict[str, Any], endpoint_type: str) -> float:
     _run(template, endpoint_type, 60, fixed=False)  # warm: imports and first world
     start = time.perf_counter()
@@ -138,40 +199,75 @@ def one_hour_wall_seconds(template: dict[str, Any], endpoint_type: str) -> float
     return time.perf_counter() - start
 
 
-def render(
-    rows: list[dict[str, Any]], imports: dict[str, float] | None, wall: float | None, wall_type: str = ""
+HEADER = (
+    "| type | creation | transitions | Lambda invocations | service calls | detection latency (s) |",
+    "| --- | --- | --- | --- | --- | --- |",
+)
+
+
+def row_line(row: dict[str, Any]) -> str:
+    a, f = row["adaptive"], row["fixed"]
+    cells = [f"{a[i]} vs {f[i]}" for i in range(4)]
+    return f"| {row['type']} | {row['minutes']} min | " + " | ".join(cells) + " |"
+
+
+def footer(
+    imports: dict[str, float] | None,
+    wall: float | None,
+    wall_type: str = "",
+    runner: dict[str, float] | None = None,
 ) -> str:
+    """What follows the table: its legend, then the timings that were measured."""
     lines = [
-        "| type | creation | transitions | Lambda invocations | service calls | detection latency (s) |",
-        "| --- | --- | --- | --- | --- | --- |",
-    ]
-    for row in rows:
-        a, f = row["adaptive"], row["fixed"]
-        cells = [f"{a[i]} vs {f[i]}" for i in range(4)]
-        lines.append(f"| {row['type']} | {row['minutes']} min | " + " | ".join(cells) + " |")
-    lines.append("")
-    lines.append(
+        "",
         "Each cell: the default (state-change events where the service announces them, else adaptive"
-        " polling) vs the fixed 30-s loop, in the same run."
-    )
+        " polling) vs the fixed 30-s loop, in the same run.",
+    ]
     if imports:
         ratio = imports["controller.handlers"] / imports["boto3"] if imports["boto3"] else float("nan")
         lines.append(
             f"Cold start (tracing on, as deployed): import controller.handlers "
             f"{imports['controller.handlers']:.3f} s, import boto3 {imports['boto3']:.3f} s (ratio {ratio:.2f})."
         )
+    kind = wall_type or next(iter(_simulators()))
     if wall is not None:
-        kind = wall_type or next(iter(_simulators()))
         lines.append(f"Runner: a one-hour virtual {kind} lifecycle took {wall:.2f} s of wall time.")
+    if runner:
+        lines.append(
+            f"Runner start-up (fresh processes, medians): a cached `endpointctl local run` of the {kind} "
+            f"sample request took {runner['run']:.2f} s of wall time, {runner['imports']:.2f} s of it "
+            f"imports (`python -X importtime`); `python -c pass` took {runner['python']:.2f} s."
+        )
     return "\n".join(lines)
 
 
-def main(template: dict[str, Any], root: Path, *, quick: bool = False) -> str:
+def render(
+    rows: list[dict[str, Any]],
+    imports: dict[str, float] | None,
+    wall: float | None,
+    wall_type: str = "",
+    runner: dict[str, float] | None = None,
+) -> str:
+    return "\n".join([*HEADER, *(row_line(row) for row in rows), footer(imports, wall, wall_type, runner)])
+
+
+def main(template: dict[str, Any], root: Path, *, quick: bool = False, out: TextIO | None = None) -> str:
+    """Print the table's header and each row as it is measured (on ``out``, standard output by
+    default, flushed), then return what follows the table."""
     from endpointctl.runner import quiet_stdout
 
+    out = out or sys.stdout
+
+    def say(line: str) -> None:
+        print(line, file=out, flush=True)
+
     first = next(iter(_simulators()))
-    with quiet_stdout():
-        rows = lifecycle_table(template) + update_table(template)
+    for line in HEADER:
+        say(line)
+    with quiet_stdout():  # the handlers' logs; the rows go to ``out``, which is not redirected
+        lifecycle_table(template, on_row=lambda row: say(row_line(row)))
+        update_table(template, on_row=lambda row: say(row_line(row)))
         wall = one_hour_wall_seconds(template, first)
     imports = None if quick else import_times(root)
-    return render(rows, imports, wall, first)
+    runner = None if quick else runner_times(root, first)
+    return footer(imports, wall, first, runner)

@@ -2,18 +2,60 @@
 
 ``endpointctl local run REQUEST.json [--scenario S] [--json] [--parallel]`` runs the synthesized
 state machine in-process (CONTRACT §3); ``endpointctl local demo`` is a short tour;
-``endpointctl diagram`` prints the state machine as Mermaid.
+``endpointctl validate`` checks requests offline; ``endpointctl diagram`` prints the state machine
+as Mermaid.
+
+Nothing a user can type ends in a traceback: unusable arguments or files are one line each on
+stderr (exit 2, :class:`~endpointctl.errors.UsageError`), argparse's own complaints included
+(:class:`Parser`); a reader that stops reading (``| head``) ends the command quietly; anything
+unforeseen is one line too (``ENDPOINTCTL_DEBUG=1`` shows its traceback).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import re
 import sys
-import time
-from typing import Any
+from typing import Any, NoReturn
 
 from endpointctl.errors import EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, read_json
+
+#: The exit code after the reader of the output went away (``| head``): a shell's for SIGPIPE.
+EXIT_PIPE = 141
+#: The exit code after Ctrl-C (a shell's for SIGINT).
+EXIT_INTERRUPTED = 130
+
+DESCRIPTION = (
+    "The ML endpoint controller's command line: run requests through the synthesized state machines "
+    "locally, with no AWS account (endpointctl local), check them offline (validate), or send them to "
+    "a deployed stack and follow them (submit, watch, list)."
+)
+EPILOG = (
+    "exit codes: 0 success; 1 an execution failed, a request is invalid or an AWS call failed; "
+    "2 unusable arguments or files (one line on stderr each); 141 the output's reader stopped "
+    "reading (| head). ENDPOINTCTL_DEBUG=1 shows the traceback of an unexpected error."
+)
+
+
+def plain(text: str) -> str:
+    """Docstring markup as help text shows it: ``x`` and :func:`x` become x, `x` becomes 'x'."""
+    text = re.sub(r":\w+:`~?([^`]*)`", r"\1", text)
+    text = re.sub(r"``([^`]*)``", r"\1", text)
+    return re.sub(r"`([^`]*)`", r"'\1'", text)
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, with its complaints in one line (``endpointctl local run: the following arguments
+    are required: REQUEST.json (see endpointctl local run --help)``), exit code 2, and help text
+    without docstring markup."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+    def format_help(self) -> str:
+        return plain(super().format_help())
 
 
 def _context(pairs: list[str]) -> dict[str, Any]:
@@ -35,16 +77,32 @@ def _template(args: argparse.Namespace) -> dict[str, Any]:
 
     try:
         return synthesize(project_root(), _context(args.context), use_cache=not args.no_cache)
-    except (SynthError, RuntimeError) as exc:
+    except SynthError as exc:
+        raise UsageError(synth_problem(str(exc))) from None
+    except RuntimeError as exc:
         raise UsageError(str(exc)) from None
+
+
+def synth_problem(message: str) -> str:
+    """What a failed synth says, one problem per line: ``app.py`` names each bad context key on a
+    line of its own (``context logRetentionDays=999: 1 to 365 days``); for any other failure, the
+    last line of its error (``python app.py`` shows the whole of it)."""
+    lines = [line.strip() for line in message.splitlines()[1:] if line.strip()]
+    context = [line for line in lines if line.startswith("context ")]
+    if context:
+        return "\n".join(context)
+    last = lines[-1] if lines else message
+    return f"synth failed: {last} (python app.py shows the whole error)"
 
 
 def _check_scenario(scenario: Any) -> None:
     """A bad scenario is refused before anything is synthesized or started."""
-    from endpointctl.runner.local_runner import read_scenario
-    from endpointctl.sim.scenario import ScenarioError
+    from endpointctl.runner.local_runner import RUNNER_KEYS, read_scenario
+    from endpointctl.sim import simulators
+    from endpointctl.sim.scenario import ScenarioError, unknown_keys
 
     try:
+        unknown_keys(scenario or {}, [*simulators(), *RUNNER_KEYS])
         read_scenario(scenario)
     except ScenarioError as exc:
         raise UsageError(f"scenario: {exc}") from None
@@ -70,8 +128,8 @@ def cmd_local_run(args: argparse.Namespace) -> int:
     else:
         from endpointctl.report import render
 
-        for run, result in zip(runs, results, strict=True):
-            print(render(run, result))
+        for index, (run, result) in enumerate(zip(runs, results, strict=True)):
+            print(render(run, result, index if many else None))
             print()
     return EXIT_OK if all(r["status"] == "SUCCEEDED" for r in results) else EXIT_FAILED
 
@@ -85,75 +143,44 @@ def demo_scenes() -> list[Any]:
 
 
 def cmd_local_demo(args: argparse.Namespace) -> int:
-    from endpointctl.report import render
+    from endpointctl.report import notification, render
     from endpointctl.runner import run_requests
 
     template = _template(args)
-    for scene in demo_scenes():
+    scenes = demo_scenes()
+    for number, scene in enumerate(scenes, 1):
         runs, results = run_requests(template, [scene.request], scene.scenario)
-        print(f"## {scene.title}")
+        print(f"{number}/{len(scenes)}. {scene.title}")
         print(render(runs[0], results[0]))
-        event = (results[0]["notifications"]["events"] or [{}])[0]
-        detail = event.get("detail", {})
-        shown = {k: detail[k] for k in ("endpointId", "endpointUrl", "error", "rollback") if k in detail}
-        print(f"notification: {event.get('detail-type')} {json.dumps(shown)}")
-
-        print()
+        print(f"  {notification(results[0])}")
+        print(flush=True)
     return EXIT_OK
 
 
 def cmd_diagram(args: argparse.Namespace) -> int:
+    from controller import catalog
+    from controller.phrasing import suggestion
     from endpointctl.diagram import mermaid
     from endpointctl.template import state_machines
 
+    known = catalog.names()
+    if args.type is not None and args.type not in known:  # before the synth: said at once
+        raise UsageError(
+            f"diagram --type {args.type}: not an endpoint type; one of {', '.join(known)}"
+            + suggestion(args.type, known)
+        )
     machines = state_machines(_template(args))
-    print(mermaid(machines[args.type or next(iter(machines))].definition))
+    kind = args.type or next(iter(machines))
+    if kind not in machines:
+        raise UsageError(f"diagram --type {kind}: this synth has no {kind} state machine (-c endpointTypes)")
+    print(mermaid(machines[kind].definition))
     return EXIT_OK
 
 
 def cmd_local_deploy(args: argparse.Namespace) -> int:
-    from controller import catalog
-    from endpointctl import deploy, project_root
+    from endpointctl.served.commands import cmd_deploy
 
-    root = project_root()
-    context = _context(args.context)
-    try:
-        server = deploy.start_server(args.port)
-    except deploy.DeployError as exc:
-        raise UsageError(str(exc)) from None
-    keep = False
-    try:
-        env = deploy.environment(server)
-        print(f"moto server: {server.url} (pid {server.pid})", flush=True)
-        started = time.monotonic()
-        print("cdk bootstrap ...", flush=True)
-        deploy.bootstrap(root, env)
-        print("cdk deploy ...", flush=True)
-        outputs = deploy.deploy(root, env, context)
-        print(f"deployed in {time.monotonic() - started:.0f} s; stack outputs:")
-        for key, value in sorted(outputs.items()):
-            print(f"  {key} = {value}")
-        keep = args.keep
-        if keep:
-            print()
-            print(
-                f"The server keeps running (pid {server.pid}). Point the AWS CLI, boto3 and endpointctl at it:"
-            )
-            print(f"  {deploy.shell_exports(server)}")
-            print("  aws stepfunctions list-state-machines")
-            print(f"  endpointctl submit --direct events/{next(iter(catalog.names()))}-create.json")
-            print(f"Stop it with: kill {server.pid}")
-        return EXIT_OK
-    except deploy.DeployError as exc:
-        print(f"endpointctl: {exc}", file=sys.stderr)
-        print(f"(the moto server's log: {server.log})", file=sys.stderr)
-        return EXIT_FAILED
-    except KeyboardInterrupt:
-        print("interrupted: stopping the moto server", file=sys.stderr)
-        return EXIT_FAILED
-    finally:
-        if not keep:
-            server.stop()
+    return cmd_deploy(args, _context(args.context))
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
@@ -168,16 +195,36 @@ def _virtual_seconds(text: str) -> float:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if value != value or value in (float("inf"), float("-inf")):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds")
     if value < 0:
         raise argparse.ArgumentTypeError("must not be negative")
     return value
 
 
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 1 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"{value} is not a port number (1 to 65535)")
+    return value
+
+
+def _version() -> str:
+    from importlib import metadata
+
+    try:
+        return metadata.version("ml-endpoint-controller")
+    except metadata.PackageNotFoundError:
+        return "unknown (not installed: pip install -e .)"
+
+
 def parser() -> argparse.ArgumentParser:
-    top = argparse.ArgumentParser(
-        prog="endpointctl", description=__doc__.splitlines()[0] if __doc__ else None
-    )
-    commands = top.add_subparsers(dest="command", required=True)
+    top = Parser(prog="endpointctl", description=DESCRIPTION, epilog=EPILOG)
+    top.add_argument("--version", action="version", version=f"endpointctl {_version()}")
+    commands = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def common(p: argparse.ArgumentParser) -> None:
         p.add_argument(
@@ -192,10 +239,27 @@ def parser() -> argparse.ArgumentParser:
             "--no-cache", action="store_true", help="synthesize again even if the cached template is current"
         )
 
-    local = commands.add_parser("local", help="run the synthesized state machines in-process").add_subparsers(
-        dest="local", required=True
+    local = commands.add_parser(
+        "local",
+        help="the controller without an AWS account: run, demo, deploy (and serve, destroy)",
+        description=(
+            "The controller without an AWS account. 'run' runs requests through the synthesized state "
+            "machines in-process, against simulated services on a virtual clock; 'demo' is a short tour "
+            "of it; 'deploy' deploys the stack with the real CDK CLI into a simulated account on "
+            "127.0.0.1 ('serve' and 'destroy' manage that account), where submit, watch and list work "
+            "as against AWS."
+        ),
+    ).add_subparsers(dest="local", required=True, metavar="COMMAND")
+    run = local.add_parser(
+        "run",
+        help="run REQUEST.json (one request or an array) through its state machine",
+        description=(
+            "Run REQUEST.json (a request, an EventBridge event whose detail is one, or a JSON array of "
+            "them, run one after another in one simulated world) through its synthesized state machine, "
+            "in-process. Exit codes: 0 every execution succeeded, 1 one did not, 2 unusable arguments "
+            "or files."
+        ),
     )
-    run = local.add_parser("run", help="run REQUEST.json (one request or an array) through its state machine")
     run.add_argument("request", metavar="REQUEST.json")
     run.add_argument("--scenario", metavar="SCENARIO.json", help="how the simulated services behave")
     run.add_argument("--json", action="store_true", help="print the result object(s) as JSON")
@@ -208,7 +272,11 @@ def parser() -> argparse.ArgumentParser:
     )
     common(run)
     run.set_defaults(func=cmd_local_run)
-    demo = local.add_parser("demo", help="a short tour: endpoints becoming ready and failing with rollback")
+    demo = local.add_parser(
+        "demo",
+        help="a short tour: endpoints becoming ready and failing with rollback",
+        description="A short tour: each endpoint type's endpoint becoming ready, and failing with rollback.",
+    )
     common(demo)
     demo.set_defaults(func=cmd_local_demo)
     bench = commands.add_parser("bench", help="measure waiting: transitions, invocations, calls, latency")
@@ -216,14 +284,19 @@ def parser() -> argparse.ArgumentParser:
     common(bench)
     bench.set_defaults(func=cmd_bench)
     diagram = commands.add_parser("diagram", help="print a lifecycle state machine as a Mermaid diagram")
-    diagram.add_argument("--type", default=None, help="an endpoint type (default: the first one)")
+    diagram.add_argument(
+        "--type", default=None, help="an endpoint type: sagemaker, aml, ... (default: the first)"
+    )
     common(diagram)
     diagram.set_defaults(func=cmd_diagram)
     deploy = local.add_parser(
-        "deploy", help="cdk bootstrap + deploy into a moto server on 127.0.0.1 (no AWS account needed)"
+        "deploy",
+        help="cdk bootstrap + deploy into a simulated account on 127.0.0.1 (no AWS account needed)",
     )
-    deploy.add_argument("--keep", action="store_true", help="leave the server running and say how to use it")
-    deploy.add_argument("--port", type=int, default=None, help="the server's port (default: a free one)")
+    deploy.add_argument(
+        "--keep", action="store_true", help="leave the server running the stack and say how to use it"
+    )
+    deploy.add_argument("--port", type=_port, default=None, help="the server's port (default: a free one)")
     deploy.add_argument(
         "-c",
         "--context",
@@ -233,8 +306,12 @@ def parser() -> argparse.ArgumentParser:
         help="CDK context, as with cdk deploy -c",
     )
     deploy.set_defaults(func=cmd_local_deploy)
-    from endpointctl import ops
+    from endpointctl import served
 
+    served.register(local, deploy)  # local deploy --scenario, local serve, local destroy
+    from endpointctl import ops, validate
+
+    validate.register(commands)
     ops.register(commands)
     return top
 
@@ -244,17 +321,38 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.func(args))
     except UsageError as exc:
-        print(f"endpointctl: {exc}", file=sys.stderr)
+        for line in str(exc).splitlines() or [""]:
+            print(f"endpointctl: {line}", file=sys.stderr)
         return EXIT_USAGE
 
 
 def run() -> None:
-    """The console script: exit with ``main``'s code even if a stopped execution's thread lingers."""
-    import os
+    """The console script: exit with ``main``'s code even if a stopped execution's thread lingers;
+    quietly when the output's reader went away; in one line when something unforeseen broke."""
     import threading
 
-    code = main()
-    sys.stdout.flush()
+    try:
+        code = main()
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # `endpointctl … | head`: the reader has what it wanted. Later writes (the interpreter's
+        # own flush at exit) go nowhere instead of raising again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        code = EXIT_PIPE
+    except KeyboardInterrupt:
+        print("endpointctl: interrupted", file=sys.stderr)
+        code = EXIT_INTERRUPTED
+    except Exception as exc:
+        if os.environ.get("ENDPOINTCTL_DEBUG"):
+            raise
+        detail = str(exc).splitlines()[0] if str(exc) else ""
+        print(
+            f"endpointctl: unexpected error: {type(exc).__name__}"
+            + (f": {detail}" if detail else "")
+            + " (ENDPOINTCTL_DEBUG=1 shows where)",
+            file=sys.stderr,
+        )
+        code = EXIT_FAILED
     sys.stderr.flush()
     if threading.active_count() > 1:
         os._exit(code)  # a daemon thread at interpreter shutdown could lose buffered output

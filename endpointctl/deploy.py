@@ -1,13 +1,12 @@
-"""``endpointctl local deploy``: the real CDK CLI deploys the stack into a moto server on loopback.
+"""``endpointctl local deploy``: the real CDK CLI deploys the stack into a simulated account on loopback.
 
-No AWS account: a moto server (``moto[server]``) runs on 127.0.0.1 on an ephemeral port, and the
-pinned CDK CLI (``node_modules/.bin/cdk``) bootstraps and deploys into it with the standard
-``AWS_ENDPOINT_URL``. The server is this command's own child process: it is stopped on exit or
-Ctrl-C (that process, nothing broader), unless ``--keep`` leaves it running.
-
-What moto holds afterwards is the deployed stack: functions with the real asset, state machines
-with resolved definitions, the bus, rules, topics, alarms and outputs. (State machines created
-through moto's CloudFormation do not execute; the local runner proves behaviour.)
+No AWS account: the served world (``endpointctl.served``: moto's API with the state machines
+executing, the project's handlers running in-process and the simulated endpoint services) runs on
+127.0.0.1 on an ephemeral port, and the pinned CDK CLI (``node_modules/.bin/cdk``, installed with
+``npm ci`` on first use) bootstraps and deploys into it with the standard ``AWS_ENDPOINT_URL``.
+The server is this command's own child process: it is stopped on exit or Ctrl-C (that process,
+nothing broader) and its temporary folder removed, unless ``--keep`` leaves it running; then it
+removes its folder itself when it stops (``endpointctl local destroy``, or a signal).
 """
 
 from __future__ import annotations
@@ -16,16 +15,20 @@ import contextlib
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
+
+from endpointctl import cdk_cli
+from endpointctl.cdk_cli import node_environment, quiet
 
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
@@ -35,19 +38,39 @@ CREDENTIALS = {
     "AWS_REGION": REGION,
     "AWS_DEFAULT_REGION": REGION,
 }
+#: Where a kept server is recorded (``local destroy`` reads it); the variable overrides the path.
+STATE_VARIABLE = "ENDPOINTCTL_LOCAL_STATE"
+#: The served world's module (``python -m``): also how a recorded pid is recognized as ours.
+SERVED_MODULE = "endpointctl.served"
+#: How long the server may take to answer after it starts.
+START_SECONDS = 60
 
 
 class DeployError(RuntimeError):
     """A step of the local deploy failed; the message says which and carries the CLI's output."""
 
 
+def ensure_cdk(root: Path, emit: Callable[[str], None] = print) -> bool:
+    """:func:`endpointctl.cdk_cli.ensure_cdk`, its failure a :class:`DeployError`."""
+    try:
+        return cdk_cli.ensure_cdk(root, emit)
+    except cdk_cli.CliError as exc:
+        raise DeployError(str(exc)) from None
+
+
+# -- the server -----------------------------------------------------------------------------------
 @dataclass
 class MotoServer:
-    """A moto server process on 127.0.0.1 (an ephemeral port unless one is given)."""
+    """The served world's process on 127.0.0.1 (an ephemeral port unless one is given), and the
+    temporary folder it owns (its log, the CDK CLI's cache)."""
 
     port: int
-    process: subprocess.Popen[bytes]
+    process: subprocess.Popen[bytes] | None
     log: Path
+
+    @property
+    def folder(self) -> Path:
+        return self.log.parent
 
     @property
     def url(self) -> str:
@@ -56,16 +79,26 @@ class MotoServer:
 
     @property
     def pid(self) -> int:
+        assert self.process is not None
         return self.process.pid
 
     def stop(self) -> None:
-        if self.process.poll() is None:
+        if self.process is not None and self.process.poll() is None:
             self.process.terminate()
             try:
                 self.process.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(timeout=10)
+
+    def remove(self) -> None:
+        """Remove its folder (the server removes it too when it stops; this covers a crash)."""
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+    def log_tail(self, lines: int = 20) -> str:
+        with contextlib.suppress(OSError):
+            return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
+        return ""
 
 
 def free_port() -> int:
@@ -74,22 +107,35 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_server(port: int | None = None, log_dir: Path | None = None) -> MotoServer:
-    """Start moto's server and wait until it answers."""
+def start_server(
+    port: int | None = None, *, scenario: Path | None = None, state: Path | None = None
+) -> MotoServer:
+    """Start the served world in a temporary folder of its own and wait until it answers."""
     port = port or free_port()
-    log_dir = log_dir or Path(tempfile.mkdtemp(prefix="endpointctl-moto-"))
-    log = log_dir / f"moto-{port}.log"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-        stdout=log.open("wb"),
-        stderr=subprocess.STDOUT,
-        start_new_session=True,  # Ctrl-C reaches endpointctl, which stops the server itself
-    )
+    folder = Path(tempfile.mkdtemp(prefix="endpointctl-moto-"))
+    log = folder / f"server-{port}.log"
+    command = [sys.executable, "-m", SERVED_MODULE, "--port", str(port), "--dir", str(folder)]
+    if scenario is not None:
+        command += ["--scenario", str(scenario.resolve())]
+    if state is not None:
+        command += ["--state", str(state)]
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    with log.open("wb") as sink:
+        process = subprocess.Popen(
+            command,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env=env,
+            start_new_session=True,  # Ctrl-C reaches endpointctl, which stops the server itself
+        )
     server = MotoServer(port=port, process=process, log=log)
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + START_SECONDS
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise DeployError(f"the moto server exited at once:\n{log.read_text()[-2000:]}")
+            tail = server.log_tail(40)
+            server.remove()
+            raise DeployError(f"the server exited at once:\n{tail}")
         with (
             contextlib.suppress(OSError),
             urllib.request.urlopen(f"http://127.0.0.1:{port}/moto-api/", timeout=2),
@@ -97,7 +143,8 @@ def start_server(port: int | None = None, log_dir: Path | None = None) -> MotoSe
             return server
         time.sleep(0.2)
     server.stop()
-    raise DeployError(f"the moto server did not answer on port {port} within 30 s")
+    server.remove()
+    raise DeployError(f"the server did not answer on port {port} within {START_SECONDS} s")
 
 
 @contextlib.contextmanager
@@ -108,34 +155,37 @@ def running_server(port: int | None = None, *, keep: bool = False) -> Iterator[M
     finally:
         if not keep:
             server.stop()
+            server.remove()
 
 
 def environment(server: MotoServer) -> dict[str, str]:
-    """What the CDK CLI (and boto3) need to talk to the moto server instead of AWS."""
+    """What the CDK CLI (and boto3) need to talk to the server instead of AWS."""
     venv_bin = str(Path(sys.executable).parent)
-    home = server.log.parent / "cdk-home"  # the CLI's cache and notices: per server, not ~/.cdk
+    home = server.folder / "cdk-home"  # the CLI's cache and notices: per server, not ~/.cdk
     home.mkdir(parents=True, exist_ok=True)
     env = {
         **os.environ,
         **CREDENTIALS,
+        **node_environment(),
         "AWS_ENDPOINT_URL": server.url,
         "CDK_DISABLE_VERSION_CHECK": "1",
         "CDK_HOME": str(home),
-        "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
-        "JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION": "1",
         # cdk.json runs `python3 app.py`: this interpreter's venv must come first.
         "PATH": f"{venv_bin}{os.pathsep}{os.environ.get('PATH', '')}",
     }
     for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "CDK_DEFAULT_ACCOUNT"):
         env.pop(name, None)
+    for name in [n for n in env if n.startswith("AWS_ENDPOINT_URL_")]:
+        env.pop(name)  # a per-service endpoint would bypass the server
     return env
 
 
+# -- the CDK CLI's steps --------------------------------------------------------------------------
 def cdk_command(root: Path) -> list[str]:
     local = root / "node_modules" / ".bin" / "cdk"
     if local.exists():
         return [str(local)]
-    raise DeployError("the pinned CDK CLI is not installed: run `npm ci` (or `make test`) first")
+    raise DeployError("the pinned CDK CLI is not installed: run `npm ci` (or `make synth`) first")
 
 
 def context_args(context: dict[str, Any]) -> list[str]:
@@ -147,24 +197,49 @@ def context_args(context: dict[str, Any]) -> list[str]:
 
 
 def cdk(root: Path, env: dict[str, str], *args: str, step: str) -> str:
-    """Run the pinned CDK CLI; its combined output, or ``DeployError`` naming ``step``."""
+    """Run the pinned CDK CLI; its combined output (Node's noise left out), or ``DeployError``
+    naming ``step``."""
     done = subprocess.run(
         [*cdk_command(root), *args], cwd=root, env=env, capture_output=True, text=True, check=False
     )
-    output = done.stdout + done.stderr
+    output = quiet(done.stdout + done.stderr)
     if done.returncode != 0:
         raise DeployError(f"cdk {step} failed (exit {done.returncode}):\n{output.strip()[-4000:]}")
     return output
 
 
 def bootstrap(root: Path, env: dict[str, str]) -> None:
-    cdk(root, env, "bootstrap", f"aws://{ACCOUNT}/{REGION}", step="bootstrap")
+    """``cdk bootstrap`` of the simulated account. Its own ``--output``: the CLI locks its output
+    folder (``cdk.out`` by default), and two deploys at once (tests under ``-n 2``) would find
+    "Another CLI ... is currently synthing to cdk.out"."""
+    with tempfile.TemporaryDirectory(prefix="endpointctl-bootstrap-") as out:
+        cdk(root, env, "bootstrap", f"aws://{ACCOUNT}/{REGION}", "--output", out, step="bootstrap")
 
 
-def deploy(root: Path, env: dict[str, str], context: dict[str, Any]) -> dict[str, str]:
-    """``cdk deploy`` (direct: moto's change-set path loses outputs); the stack's outputs."""
+def synth(root: Path, env: dict[str, str], context: dict[str, Any], assembly: Path) -> None:
+    """``cdk synth`` into ``assembly`` (it needs no account: it can run while the bootstrap does)."""
+    cdk(root, env, "synth", "--quiet", "--output", str(assembly), *context_args(context), step="synth")
+
+
+def deploy(
+    root: Path,
+    env: dict[str, str],
+    context: dict[str, Any],
+    *,
+    assembly: Path | None = None,
+    synthesized: bool = False,
+) -> dict[str, str]:
+    """``cdk deploy`` (direct: moto's change-set path loses outputs); the stack's outputs.
+
+    ``assembly``: where the cloud assembly goes and stays (for a later ``destroy`` without
+    synthesizing), by default a temporary folder; ``synthesized``: :func:`synth` already wrote it
+    there, so the CLI deploys it as it is (``--app``)."""
     with tempfile.TemporaryDirectory(prefix="endpointctl-deploy-") as work:
         outputs_file = Path(work) / "outputs.json"
+        if synthesized and assembly is not None:
+            source = ["--app", str(assembly)]
+        else:
+            source = ["--output", str(assembly or Path(work) / "cdk.out"), *context_args(context)]
         cdk(
             root,
             env,
@@ -176,18 +251,23 @@ def deploy(root: Path, env: dict[str, str], context: dict[str, Any]) -> dict[str
             "never",
             "--progress",
             "events",
-            "--output",
-            str(Path(work) / "cdk.out"),
+            *source,
             "--outputs-file",
             str(outputs_file),
-            *context_args(context),
             step="deploy",
         )
         outputs = json.loads(outputs_file.read_text()) if outputs_file.exists() else {}
     return {key: str(value) for stack in outputs.values() for key, value in stack.items()}
 
 
-def destroy(root: Path, env: dict[str, str], context: dict[str, Any]) -> None:
+def destroy(
+    root: Path, env: dict[str, str], context: dict[str, Any], *, assembly: Path | None = None
+) -> None:
+    """``cdk destroy``; from ``assembly`` (a deploy's cloud assembly) when it is there, which
+    spares synthesizing the app again."""
+    if assembly is not None and (assembly / "manifest.json").is_file():
+        cdk(root, env, "destroy", "--app", str(assembly), "--all", "--force", step="destroy")
+        return
     with tempfile.TemporaryDirectory(prefix="endpointctl-destroy-") as work:
         cdk(
             root,
@@ -202,11 +282,84 @@ def destroy(root: Path, env: dict[str, str], context: dict[str, Any]) -> None:
         )
 
 
-def shell_exports(server: MotoServer) -> str:
-    """How to point the AWS CLI, boto3 and ``endpointctl`` at a kept server."""
-    pairs = {**CREDENTIALS, "AWS_ENDPOINT_URL": server.url}
+def shell_exports(server: MotoServer | str) -> str:
+    """How to point the AWS CLI, boto3 and ``endpointctl`` at a kept server (or at ``url``)."""
+    pairs = {**CREDENTIALS, "AWS_ENDPOINT_URL": server if isinstance(server, str) else server.url}
     return "export " + " ".join(f"{key}={value}" for key, value in pairs.items())
 
 
 def node_available() -> bool:
     return shutil.which("node") is not None
+
+
+# -- a kept server --------------------------------------------------------------------------------
+@dataclass
+class Kept:
+    """A server ``local deploy --keep`` left running, as recorded for ``local destroy``."""
+
+    pid: int
+    port: int
+    folder: str
+    context: dict[str, Any]
+
+    @property
+    def url(self) -> str:
+        return f"http://localhost:{self.port}"
+
+    @property
+    def assembly(self) -> Path:
+        return Path(self.folder) / "cdk.out"
+
+    def server(self) -> MotoServer:
+        return MotoServer(port=self.port, process=None, log=Path(self.folder) / f"server-{self.port}.log")
+
+
+def state_file(root: Path) -> Path:
+    from endpointctl.synth import CACHE_DIR_NAME
+
+    given = os.environ.get(STATE_VARIABLE)
+    return Path(given) if given else root / CACHE_DIR_NAME / "local-deploy.json"
+
+
+def record(root: Path, server: MotoServer, context: dict[str, Any]) -> Path:
+    path = state_file(root)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    kept = Kept(pid=server.pid, port=server.port, folder=str(server.folder), context=context)
+    path.write_text(json.dumps(asdict(kept), indent=2))
+    return path
+
+
+def recorded(root: Path) -> Kept | None:
+    """The kept server on record (whether or not it still runs); None if there is none."""
+    with contextlib.suppress(OSError, ValueError, TypeError, KeyError):
+        data = json.loads(state_file(root).read_text())
+        return Kept(
+            pid=int(data["pid"]), port=int(data["port"]), folder=str(data["folder"]), context=data["context"]
+        )
+    return None
+
+
+def serving(pid: int) -> bool:
+    """``pid`` is a running served world (not a process that reused the number)."""
+    try:
+        command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ")
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.kill(pid, 0)
+            return True  # no /proc: trust the record
+        return False
+    return SERVED_MODULE.encode() in command
+
+
+def stop_recorded(kept: Kept, timeout: float = 15) -> None:
+    """Stop a kept server (SIGTERM: it removes its folder and the record), then make sure both are gone."""
+    if serving(kept.pid):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(kept.pid, signal.SIGTERM)
+        deadline = time.monotonic() + timeout
+        while serving(kept.pid) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        if serving(kept.pid):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(kept.pid, signal.SIGKILL)
+    shutil.rmtree(kept.folder, ignore_errors=True)

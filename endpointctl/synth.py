@@ -27,8 +27,9 @@ from typing import Any
 CACHE_DIR_NAME = ".endpointctl-cache"
 #: The catalog of endpoint types, in the project.
 CATALOG_FILE = Path("functions") / "controller" / "catalog.json"
-#: Templates kept in the cache, newest first (one per context a user or a test switches between).
-CACHE_KEEP = 8
+#: Templates kept in the cache, the most recently used (one per context a user or a test switches
+#: between: the test suite alone synthesizes about a dozen, and a synth costs 5-15 s).
+CACHE_KEEP = 24
 
 
 class SynthError(RuntimeError):
@@ -122,17 +123,21 @@ def synthesize(
 
 
 def _read_cached(cache: Path) -> dict[str, Any] | None:
-    """The cached template, or None if there is none (or another process just replaced it)."""
+    """The cached template, or None if there is none (or another process just replaced it). A
+    template read is marked as used (its modification time), so eviction keeps the ones in use."""
     try:
-        return dict(json.loads(cache.read_text()))
+        template = dict(json.loads(cache.read_text()))
     except (OSError, ValueError):
         return None
+    with contextlib.suppress(OSError):
+        os.utime(cache)
+    return template
 
 
 def _write_cached(cache: Path, template: dict[str, Any]) -> None:
     """Write atomically, so a concurrent run reads the old file or the new one, never half of one.
 
-    The newest few templates stay (tests and users switch between contexts); older ones go.
+    The most recently used templates stay (tests and users switch between contexts); others go.
     """
     cache.parent.mkdir(parents=True, exist_ok=True)
     fd, partial = tempfile.mkstemp(prefix=".template-", dir=cache.parent)

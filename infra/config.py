@@ -11,16 +11,25 @@ default lists one) says which types the stack builds; absent, every catalog type
 does not have fails the synth, naming it, and so does a listed type whose own required settings
 are missing (its ``TypeSettings.require``). A type registered from code (``infra.endpoint_types
 .register``, a test's own type) is built whenever it is registered: registering it is that choice.
+
+Reading the context reports every problem at once, one line each (:class:`ConfigError`'s
+``problems``), including a key of this app's style (``camelCase``) that it does not read: a typo
+such as ``logRetentionDay`` would otherwise be ignored in silence, so it fails the synth with the
+key it resembles. Keys with ``:``, ``@``, ``/`` or ``-`` belong to the CDK and its libraries.
 """
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from functools import partial
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from constructs import Node
+if TYPE_CHECKING:
+    from constructs import Node
 
 from infra import endpoint_types as registry
 from infra.endpoint_types.base import TypeSettings
@@ -46,7 +55,23 @@ class TypeDefaults:
 
 
 class ConfigError(ValueError):
-    """A context value is missing or malformed; the message says which and how to fix it."""
+    """Context values are missing or malformed; the message says which and how to fix each, one
+    problem per line (``problems``)."""
+
+    def __init__(self, message: str, problems: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.problems = problems or [message]
+
+    @classmethod
+    def of(cls, problems: list[str]) -> ConfigError:
+        return cls("\n".join(problems), problems)
+
+
+T = TypeVar("T")
+
+#: A context key in this app's style; others (``@aws-cdk/...``, ``aws:cdk:...``, ``cli-telemetry``)
+#: belong to the CDK and its libraries.
+_OWN_KEY = re.compile(r"^[a-z][A-Za-z0-9]*$")
 
 
 def _all_types() -> tuple[str, ...]:
@@ -89,40 +114,62 @@ class Config:
 
     @classmethod
     def from_context(cls, node: Node) -> Config:
+        """The configuration the context asks for; a :class:`ConfigError` naming every problem."""
+        problems: list[str] = []
+        read = {"endpointTypes"}
+
         def get(key: str, default: Any = None) -> Any:
+            read.add(key)
             value = node.try_get_context(key)
             return default if value in (None, "") else value
 
+        def attempt(reading: Callable[[], T], fallback: T) -> T:
+            try:
+                return reading()
+            except ConfigError as exc:
+                problems.extend(exc.problems)
+                return fallback
+
+        def whole(key: str, default: int) -> int:
+            return attempt(lambda: _int(get(key, default), key), default)
+
+        def optional(key: str) -> int | None:
+            return attempt(lambda: _optional_int(get(key), key), None)
+
         types = registry.names()
-        deployed = _endpoint_types(node.try_get_context("endpointTypes"))
+        nothing: tuple[str, ...] = ()  # a bad endpointTypes builds no type (so requires nothing)
+        deployed = attempt(lambda: _endpoint_types(node.try_get_context("endpointTypes")), nothing)
         stack_name = str(get("stackName", cls.stack_name))
+        settings: dict[str, TypeSettings] = {}
+        for name in types:
+            kind: type[TypeSettings] = registry.get(name).settings_type
+            settings[name] = attempt(partial(kind.from_context, get), kind())
         config = cls(
             stack_name=stack_name,
             bus_name=str(get("busName", kebab(stack_name))),
-            log_retention_days=_int(get("logRetentionDays", cls.log_retention_days), "logRetentionDays"),
-            powertools_layer_version=_int(
-                get("powertoolsLayerVersion", cls.powertools_layer_version), "powertoolsLayerVersion"
-            ),
+            log_retention_days=whole("logRetentionDays", cls.log_retention_days),
+            powertools_layer_version=whole("powertoolsLayerVersion", cls.powertools_layer_version),
             endpoint_types=deployed,
-            settings={t: registry.get(t).settings_type.from_context(get) for t in types},
+            settings=settings,
             notification_email=get("notificationEmail"),
             alarm_email=get("alarmEmail"),
             defaults={
                 t: TypeDefaults(
-                    timeout_seconds=_optional_int(get(f"{t}TimeoutSeconds"), f"{t}TimeoutSeconds"),
-                    first_check_seconds=_optional_int(get(f"{t}FirstCheckSeconds"), f"{t}FirstCheckSeconds"),
+                    timeout_seconds=optional(f"{t}TimeoutSeconds"),
+                    first_check_seconds=optional(f"{t}FirstCheckSeconds"),
                 )
                 for t in types
             },
-            max_poll_interval_seconds=_int(
-                get("maxPollIntervalSeconds", cls.max_poll_interval_seconds), "maxPollIntervalSeconds"
+            max_poll_interval_seconds=whole("maxPollIntervalSeconds", cls.max_poll_interval_seconds),
+            event_fallback_seconds=whole("eventFallbackSeconds", cls.event_fallback_seconds),
+            allow_unmanaged_deletes=attempt(
+                lambda: _bool(get("allowUnmanagedDeletes", False), "allowUnmanagedDeletes"), False
             ),
-            event_fallback_seconds=_int(
-                get("eventFallbackSeconds", cls.event_fallback_seconds), "eventFallbackSeconds"
-            ),
-            allow_unmanaged_deletes=_bool(get("allowUnmanagedDeletes", False), "allowUnmanagedDeletes"),
         )
-        config.check()
+        problems += config.problems()
+        problems += unknown_keys(node.get_all_context() or {}, read | _settings_keys(types))
+        if problems:
+            raise ConfigError.of(problems)
         return config
 
     def type_defaults(self, endpoint_type: str) -> TypeDefaults:
@@ -134,41 +181,79 @@ class Config:
         return given if given is not None else registry.get(endpoint_type).settings_type()
 
     def check(self) -> None:
+        """A :class:`ConfigError` naming every problem, if there is any."""
+        problems = self.problems()
+        if problems:
+            raise ConfigError.of(problems)
+
+    def problems(self) -> list[str]:
+        """Every value out of its bounds, one line each (a type's own settings: its first problem)."""
+        found: list[str] = []
         for key, email in (("notificationEmail", self.notification_email), ("alarmEmail", self.alarm_email)):
             if email is not None and not _EMAIL.match(str(email)):
-                raise ConfigError(f"context {key}={email!r}: one e-mail address (ops@example.com)")
+                found.append(f"context {key}={email!r}: one e-mail address (ops@example.com)")
         for endpoint_type, given in self.defaults.items():
             if given.timeout_seconds is not None and not 60 <= given.timeout_seconds <= 86400:
-                raise ConfigError(
+                found.append(
                     f"context {endpoint_type}TimeoutSeconds={given.timeout_seconds}: 60 to 86400 seconds"
                 )
             if given.first_check_seconds is not None and not 1 <= given.first_check_seconds <= 3600:
-                raise ConfigError(
+                found.append(
                     f"context {endpoint_type}FirstCheckSeconds={given.first_check_seconds}: 1 to 3600 seconds"
                 )
         if not 5 <= self.max_poll_interval_seconds <= 300:
-            raise ConfigError(
+            found.append(
                 f"context maxPollIntervalSeconds={self.max_poll_interval_seconds}: 5 to 300 seconds "
                 "(it bounds how late a ready endpoint is noticed)"
             )
         if not 60 <= self.event_fallback_seconds <= 86400:
-            raise ConfigError(
-                f"context eventFallbackSeconds={self.event_fallback_seconds}: 60 to 86400 seconds"
-            )
+            found.append(f"context eventFallbackSeconds={self.event_fallback_seconds}: 60 to 86400 seconds")
         if not 1 <= self.log_retention_days <= 365:
-            raise ConfigError(f"context logRetentionDays={self.log_retention_days}: 1 to 365 days")
+            found.append(f"context logRetentionDays={self.log_retention_days}: 1 to 365 days")
         if not _BUS_NAME.match(self.bus_name) or self.bus_name == "default":
-            raise ConfigError(
+            found.append(
                 f"context busName={self.bus_name!r}: use 1-256 of A-Z a-z 0-9 . _ - / (not 'default')"
             )
         if not re.match(r"^[A-Za-z][A-Za-z0-9-]{0,127}$", self.stack_name):
-            raise ConfigError(
-                f"context stackName={self.stack_name!r}: start with a letter; letters, digits, -"
-            )
+            found.append(f"context stackName={self.stack_name!r}: start with a letter; letters, digits, -")
         for settings in self.settings.values():
-            settings.check()
+            found += _problems_of(settings.check)
         for endpoint_type in self.endpoint_types:
-            self.type_settings(endpoint_type).require()
+            found += _problems_of(self.type_settings(endpoint_type).require)
+        return found
+
+
+def _problems_of(check: Callable[[], None]) -> list[str]:
+    try:
+        check()
+    except ConfigError as exc:
+        return exc.problems
+    return []
+
+
+def _settings_keys(types: Iterable[str]) -> set[str]:
+    """The context keys the types' own settings read (each type's ``from_context``, given nothing)."""
+    keys: set[str] = set()
+
+    def record(key: str, default: Any = None) -> Any:
+        keys.add(key)
+        return default
+
+    for name in types:
+        registry.get(name).settings_type.from_context(record)
+    return keys
+
+
+def unknown_keys(context: dict[str, Any], known: Iterable[str]) -> list[str]:
+    """A line for each key of this app's style that it does not read, with the key it resembles."""
+    known = sorted(set(known))
+    found = []
+    for key in context:
+        if _OWN_KEY.match(key) and key not in known:
+            close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+            hint = f"; did you mean {close[0]}?" if close else " (docs/configuration.md lists them)"
+            found.append(f"context {key}: not a context key of this app{hint}")
+    return found
 
 
 def _endpoint_types(value: Any) -> tuple[str, ...]:

@@ -1,5 +1,5 @@
 """Alarms that tell on-call something needs a person, published to one alarm topic, and the
-stack's dashboard (one section per endpoint type). The runbook (README) says what each means.
+stack's dashboard (one section per endpoint type). The runbook (docs/runbook.md) says what each means.
 
 It owns the alarms and the dashboard, alike for every endpoint type; the metrics' namespace and
 service, and the contract's error codes, come from the catalog (``infra/catalog.py``).
@@ -29,7 +29,7 @@ ERROR_CODES: tuple[str, ...] = tuple(catalog.CONTROLLER["errorCodes"])
 #: The codes of a refused request (the requester's error): not an on-call matter.
 REFUSAL_CODES: tuple[str, ...] = tuple(catalog.CONTROLLER["refusalCodes"])
 #: The other EMF metrics of the lifecycle steps (functions/controller/lifecycle.py, handlers.py).
-OUTCOMES = ("EndpointReady", "EndpointFailed", "EndpointDeleted", "Rollbacks")
+OUTCOMES = ("EndpointReady", "EndpointUpdated", "EndpointFailed", "EndpointDeleted", "Rollbacks")
 LOOKS = ("Polls", "ResumedByEvent", "StateChangeEventsIgnored")
 TIME_TO_READY = "TimeToReadySeconds"
 HANDLED_ERRORS = "HandledErrors"
@@ -97,7 +97,7 @@ class Monitoring(Construct):
                 markdown=f"# ml-endpoint-controller ({Stack.of(self).stack_name})\n"
                 "Per endpoint type: its state machine's executions, the outcomes and error codes "
                 f"its function counts (namespace `{NAMESPACE}`), its looks at the endpoint, time to "
-                "ready, and its function. Alarms go to the alarm topic; see the README's Runbook.",
+                "ready, and its function. Alarms go to the alarm topic; see docs/runbook.md.",
                 width=24,
                 height=2,
             )

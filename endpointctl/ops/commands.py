@@ -50,11 +50,19 @@ def aws_errors() -> Iterator[None]:
             message = "the endpoint answered with an HTML error page"
         hint = ""
         if operation == "PutEvents" and code.startswith("5") and "AWS_ENDPOINT_URL" in os.environ:
-            # moto's EventBridge cannot deliver to Step Functions targets: it fails the put.
-            hint = " (a local moto deploy cannot start executions from the bus: use submit --direct)"
+            # A stock moto server's EventBridge cannot deliver to Step Functions targets: it fails
+            # the put. The server of `endpointctl local deploy --keep` delivers.
+            hint = (
+                " (a stock moto server cannot start executions from the bus: "
+                "deploy with `endpointctl local deploy --keep`, whose server can)"
+            )
         raise OperationFailed(f"{operation}: {code}: {message}{hint}") from None
     except BotoCoreError as exc:
         raise OperationFailed(str(exc)) from None
+    except ValueError as exc:
+        if not str(exc).startswith("Invalid endpoint"):  # botocore's word for a malformed URL
+            raise
+        raise UsageError(f"{exc}: AWS_ENDPOINT_URL must be a URL (http://127.0.0.1:5000)") from None
 
 
 def _run(body: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
@@ -73,16 +81,22 @@ def _run(body: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namesp
 
 
 def _positive(text: str) -> int:
-    value = int(text)
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
     if value < 1:
         raise argparse.ArgumentTypeError("must be at least 1")
     return value
 
 
 def _seconds(text: str) -> float:
-    value = float(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError("must not be negative")
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not 0 <= value < float("inf"):  # also nan
+        raise argparse.ArgumentTypeError("must be a number of seconds, not negative")
     return value
 
 

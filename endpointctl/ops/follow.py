@@ -272,8 +272,43 @@ def final_lines(described: dict[str, Any]) -> list[str]:
     return lines
 
 
+def not_executing(sfn: Any, execution: str) -> str | None:
+    """Why ``execution`` never ends, when its endpoint shows it: a moto server (not AWS) whose Step
+    Functions does not execute state machines, as a stock ``moto_server``'s does not: it keeps
+    every execution RUNNING and answers its history with a canned one, dated 2020-01-01, before
+    the execution started. None for AWS, and whenever the history is the execution's own."""
+    import urllib.request
+    from urllib.parse import urlsplit
+
+    url = str(getattr(sfn.meta, "endpoint_url", "") or "")
+    host = urlsplit(url).hostname or ""
+    if not host or host.endswith((".amazonaws.com", ".amazonaws.com.cn", ".api.aws")):
+        return None
+    try:
+        with urllib.request.urlopen(url.rstrip("/") + "/moto-api/", timeout=2):
+            pass  # a moto server
+        described = describe(sfn, execution)
+        events = sfn.get_execution_history(executionArn=execution, maxResults=1).get("events", [])
+    except Exception:  # not a moto server, or it cannot say: no claim
+        return None
+    started, first = described.get("startDate"), (events[0].get("timestamp") if events else None)
+    if described.get("status") != "RUNNING" or not isinstance(started, datetime):
+        return None
+    if isinstance(first, datetime) and (started - first).total_seconds() > 86400:
+        return (
+            f"{url} is a moto server that does not execute state machines (its executions stay RUNNING, "
+            "with a canned history); `endpointctl local deploy --keep` serves the stack in one that runs them"
+        )
+    return None
+
+
 def watch_result(sfn: Any, execution: str, args: argparse.Namespace) -> int:
-    """Follow an execution, printing its progress and its end; exit 0 if it succeeded, else 1."""
+    """Follow an execution, printing its progress and its end; exit 0 if it succeeded, else 1
+    (at once, without following, when its endpoint never runs executions: :func:`not_executing`)."""
+    problem = not_executing(sfn, execution)
+    if problem is not None:
+        print(f"endpointctl: execution {execution} will not end: {problem}", file=sys.stderr)
+        return EXIT_FAILED
     stream = sys.stderr if args.json else sys.stdout  # --json: stdout holds only the object
 
     def emit(line: str) -> None:

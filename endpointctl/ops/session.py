@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -62,8 +63,11 @@ class Aws:
         import boto3
         from botocore.exceptions import ProfileNotFound
 
+        # boto3 reads AWS_DEFAULT_REGION; AWS_REGION (what the AWS CLI and the other SDKs read, and
+        # what the "no AWS region" message suggests) is honoured too.
+        default_region = region or os.environ.get("AWS_REGION") or None
         try:
-            self.session = boto3.Session(profile_name=profile, region_name=region)
+            self.session = boto3.Session(profile_name=profile, region_name=default_region)
         except ProfileNotFound as exc:
             raise UsageError(str(exc)) from None
         self.region = region

@@ -1,8 +1,8 @@
 """Submitting requests: put one on the controller's bus, or start its type's state machine.
 
-What a request is checked for here is only where it goes (its ``endpointType``, from the shared
-catalog); the controller validates the rest. A whole EventBridge event is read as the controller
-reads it (:func:`controller.request.peek`). ``cmd_submit`` is the ``submit`` command.
+A request is checked first as the controller's Validate step checks it (``endpointctl validate``,
+offline): one the controller would refuse is not sent. A whole EventBridge event is read as the
+controller reads it (:func:`controller.request.peek`). ``cmd_submit`` is the ``submit`` command.
 """
 
 from __future__ import annotations
@@ -136,6 +136,10 @@ def find_execution(sfn: Any, machine: str, event_id: str, *, timeout: float, int
 
 def cmd_submit(args: argparse.Namespace) -> int:
     request = request_of(read_json(args.request, "request"), f"request {args.request}")
+    refused = refusal(request, args.request)
+    if refused:  # the controller would refuse it: send nothing (endpointctl validate says the same)
+        print("\n".join(refused), file=sys.stderr)
+        return EXIT_FAILED
     kind = request["endpointType"]
     aws = aws_of(args)
     explicit = [args.state_machine] if args.state_machine else None
@@ -198,6 +202,18 @@ def cmd_submit(args: argparse.Namespace) -> int:
     if not args.json:
         print(f"execution {found}")
     return watch_result(sfn, found, args)
+
+
+def refusal(request: dict[str, Any], path: str) -> list[str]:
+    """Why the controller's Validate step would refuse ``request`` (checked offline, with its own
+    code: ``endpointctl validate``), one line per broken field; nothing when it is valid."""
+    from endpointctl.validate import check, deployment_defaults
+
+    verdict = check(request, deployment_defaults())
+    if verdict.valid:
+        return []
+    head = f"endpointctl: request {path} is invalid, not sent ({verdict.summary}):"
+    return [head, *(f"  {field}: {problem}" for field, problem in verdict.broken)]
 
 
 def _print_started(record: dict[str, Any], args: argparse.Namespace, *, direct: bool) -> None:

@@ -4,7 +4,8 @@
   simulator per endpoint type, a virtual clock) that runs requests;
 - ``moto_patches``: what makes moto's interpreter run in virtual time with the real handlers;
 - ``staging``: the template's resources created in moto; ``delivery``: the default bus's rules;
-- ``invoke``: the handler called as Lambda calls it; ``results``: the ``--json`` object.
+- ``invoke``: the handler called as Lambda calls it; ``results``: the ``--json`` object;
+- ``warm``: what a run would repeat, done once per process or kept on disk.
 
 The virtual clock every wait reads is the simulation's (``endpointctl.sim.virtual_clock``).
 """
@@ -19,8 +20,13 @@ from collections.abc import Iterator
 from typing import Any
 
 from endpointctl.errors import UsageError
-from endpointctl.runner.local_runner import LocalRunner
-from endpointctl.runner.results import Run
+from endpointctl.runner import warm
+
+warm.quick_exit()
+warm.fewer_collections()
+
+from endpointctl.runner.local_runner import LocalRunner  # noqa: E402
+from endpointctl.runner.results import Run  # noqa: E402
 
 __all__ = ["LocalRunner", "Run", "quiet_stdout", "run_requests"]
 

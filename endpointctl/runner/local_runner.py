@@ -9,6 +9,7 @@ retry, task-token wait, simulated service and deadline check reads.
 from __future__ import annotations
 
 import itertools
+import json
 import logging
 import os
 import random
@@ -24,7 +25,7 @@ from unittest import mock
 from controller.request import peek
 from endpointctl.diagram import flatten
 from endpointctl.errors import UsageError
-from endpointctl.runner import lambdas, moto_patches, results, scheduler
+from endpointctl.runner import lambdas, moto_patches, results, scheduler, warm
 from endpointctl.runner.delivery import DefaultBus, execution_status_change
 from endpointctl.runner.iam import evaluator
 from endpointctl.runner.iam.authorizer import Authorizer
@@ -117,6 +118,7 @@ class LocalRunner:
         self._stack.close()
 
     def _enter(self, stack: ExitStack) -> None:
+        warm.defer_moto_imports()  # before moto's interpreter is imported
         import boto3
         from moto import mock_aws
 
@@ -141,7 +143,7 @@ class LocalRunner:
         )
         moto_patches.serialize_requests(stack)
         moto_patches.parse_once(stack)
-        moto_patches.memoize_lookups(stack)
+        moto_patches.spare_work(stack)
         moto_patches.virtual_time(stack, self.clock)
         self.limits.install(stack)
         moto_patches.lambda_in_process(stack, self._invoke, self._authorize_task)
@@ -223,8 +225,6 @@ class LocalRunner:
         """Start one execution (``registered``: the clock already counts it as running;
         ``machine``: on this state machine, as a rule that matched the request would, rather than
         its type's)."""
-        import json
-
         problem = input_problem(request)
         if problem is not None:
             raise UsageError(f"a request cannot start: {problem}")
@@ -272,8 +272,6 @@ class LocalRunner:
             self.limits.wake(run.execution_arn, self.clock.wake)
 
     def wait(self, runs: list[Run]) -> None:
-        import json
-
         from moto.stepfunctions.parser.models import stepfunctions_parser_backends
 
         deadline = time.monotonic() + EXECUTION_LIMIT_SECONDS * max(1, len(runs))

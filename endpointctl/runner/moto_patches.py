@@ -49,26 +49,35 @@ def shared_models(stack: ExitStack) -> None:
     default session, moto's and the interpreter's clients would otherwise each read and decode
     the services' JSON models again (SageMaker's alone is several MB)."""
     from botocore import session
+    from moto.core import utils
 
-    stack.enter_context(mock.patch.object(session, "create_loader", _loader))
+    from endpointctl.runner.warm import moto_loader, shared_loader
+
+    stack.enter_context(mock.patch.object(session, "create_loader", shared_loader))
+    stack.enter_context(mock.patch.object(utils, "create_loader", moto_loader))
 
 
-@functools.cache
-def _loader(search_path_string: str | None = None) -> Any:
-    from botocore.loaders import create_loader
-
-    return create_loader(search_path_string)
+def spare_work(stack: ExitStack) -> None:
+    """What moto would do again and again (:func:`memoize_lookups`), or for nothing
+    (:func:`lazy_key_material`)."""
+    memoize_lookups(stack)
+    lazy_key_material(stack)
 
 
 def memoize_lookups(stack: ExitStack) -> None:
-    """Two pure lookups moto repeats on every request or state: the JSONPath parser (a fresh
-    PLY parser for each ``$.x`` of each state, at every step) and the list of a response class's
-    methods (``inspect.getmembers`` at every API call). Both are cached for the run."""
+    """Three pure lookups moto repeats on every request or state: the JSONPath parsers (a fresh
+    PLY parse for each ``$.x`` of each state at every step: the interpreter's own, and the one its
+    ``ResultPath`` calls) and the list of a response class's methods (``inspect.getmembers`` at
+    every API call). Each is cached for the run (a parsed path is not changed by its use)."""
     from moto.core import responses
+    from moto.stepfunctions.parser.asl.component.common.path import result_path
     from moto.stepfunctions.parser.asl.utils import json_path
 
     stack.enter_context(
         mock.patch.object(json_path, "parse", functools.lru_cache(maxsize=4096)(json_path.parse))
+    )
+    stack.enter_context(
+        mock.patch.object(result_path, "parse", functools.lru_cache(maxsize=4096)(result_path.parse))
     )
     stack.enter_context(
         mock.patch.object(
@@ -85,25 +94,36 @@ _PARSING = threading.Lock()
 def parse_once(stack: ExitStack) -> None:
     """moto's interpreter parses a definition (an ANTLR grammar, ~0.3 s for one of ours) at
     ``CreateStateMachine`` and again at every ``StartExecution``: here each definition is parsed
-    once per process and its evaluation tree shared by the executions.
+    once (``endpointctl.runner.warm.parsed_definition`` keeps the evaluation tree on disk for the
+    next process) and its evaluation tree shared by the executions.
 
     Sharing is safe for the states our definitions use (no ``Parallel`` or ``Map``, whose
     components keep per-run counters): an execution's state lives in its ``Environment`` (the
     retriers' attempt numbers in ``env.heap``, under each component's ``heap_key``). The one
     lazily set attribute, ``heap_key``, is set on every component here before any execution
     shares the tree, so two executions cannot race to give one component two keys.
+
+    What moto does with the result: ``CreateStateMachine`` checks that it parses, an execution
+    evaluates its first element (the evaluation tree); the ANTLR parse tree, the second element,
+    only moto's static analysers read, which its mock does not run: it is ``None`` here.
     """
     from moto.stepfunctions.parser.asl.component.eval_component import EvalComponent
     from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
 
+    from endpointctl.runner.warm import parsed_definition
+
     original = AmazonStateLanguageParser.parse
+
+    def evaluation_tree(definition: str) -> Any:
+        program = original(definition)[0]
+        _warm_heap_keys(program, EvalComponent, set())
+        return program
 
     def parse(definition: str) -> Any:
         with _PARSING:
             if definition not in _PARSED:
-                parsed = original(definition)
-                _warm_heap_keys(parsed[0], EvalComponent, set())
-                _PARSED[definition] = parsed
+                # A tree read from disk was stored with its keys set.
+                _PARSED[definition] = (parsed_definition(definition, evaluation_tree), None)
             return _PARSED[definition]
 
     stack.enter_context(mock.patch.object(AmazonStateLanguageParser, "parse", staticmethod(parse)))
@@ -237,3 +257,28 @@ def record_notifications(stack: ExitStack, events: list[dict[str, Any]], sns: li
 
     stack.enter_context(mock.patch.object(EventsBackend, "put_events", put_events))
     stack.enter_context(mock.patch.object(SNSBackend, "publish", publish))
+
+
+def lazy_key_material(stack: ExitStack) -> None:
+    """moto's ``CreateKey`` generates an RSA key pair for every key, a symmetric one too (~0.1 s),
+    which only ``Sign``, ``Verify`` and ``GetPublicKey`` of an asymmetric key read: here it is
+    generated when first read."""
+    from moto.kms import models
+
+    original = models.generate_private_key
+
+    class _Later:
+        def __init__(self, key_spec: str) -> None:
+            self._key_spec = key_spec
+            self._key: Any = None
+            self._made = threading.Lock()
+
+        def __getattr__(self, name: str) -> Any:
+            if name.startswith("__") or name in ("_key", "_key_spec", "_made"):
+                raise AttributeError(name)
+            with self._made:
+                if self._key is None:
+                    self._key = original(self._key_spec)
+            return getattr(self._key, name)
+
+    stack.enter_context(mock.patch.object(models, "generate_private_key", _Later))

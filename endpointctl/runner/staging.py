@@ -9,11 +9,16 @@ definitions resolved against what was just created.
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import io
 import os
+import uuid
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
+from unittest import mock
 
 from controller import catalog
 from endpointctl.errors import UsageError
@@ -63,6 +68,19 @@ def bus_name(rule: dict[str, Any], resolve: Resolver) -> str | None:
     return None if name == "default" else name
 
 
+@contextlib.contextmanager
+def _key_id(logical_id: str) -> Iterator[None]:
+    """The key KMS creates now gets an ID derived from its logical ID (a UUID, as KMS's are), not
+    a random one: the same in every world, so the policies that name it, and the IAM decisions
+    about them, are the same in every run (``endpointctl.runner.iam.evaluator.Decisions``)."""
+    from moto.kms import models
+
+    digest = hashlib.sha256(f"{ACCOUNT}:{REGION}:{logical_id}".encode()).digest()
+    stable = str(uuid.UUID(bytes=digest[:16], version=4))
+    with mock.patch.object(models, "generate_key_id", lambda multi_region=False: stable):
+        yield
+
+
 def stage(template: dict[str, Any]) -> Staged:
     """Create the template's functions, buses, topics, tables and state machines in moto."""
     import boto3
@@ -80,7 +98,8 @@ def stage(template: dict[str, Any]) -> Staged:
         )
     kms = boto3.client("kms", region_name=REGION)
     for lid in resources(template, "AWS::KMS::Key"):
-        key = kms.create_key(Description=lid)["KeyMetadata"]
+        with _key_id(lid):
+            key = kms.create_key(Description=lid)["KeyMetadata"]
         refs[lid], attributes[(lid, "Arn")], attributes[(lid, "KeyId")] = (
             key["KeyId"],
             key["Arn"],

@@ -4,11 +4,15 @@ A scenario file is an object whose keys are endpoint types (each simulator's own
 subclass of :class:`ServiceScenario`) and the runner's own keys (``abortAtSeconds``). A value of
 the wrong type or a key that is not a scenario key, at any depth, is a :class:`ScenarioError`
 naming its path (``sagemaker.faults[0].count: must be a whole number``): ``"false"`` is not
-false, and ``"abc"`` is not a list of endpoints.
+false, and ``"abc"`` is not a list of endpoints. An unknown key names the key it resembles
+(``sagemaker.createSecond: is not a scenario key; did you mean createSeconds?``).
 """
 
 from __future__ import annotations
 
+import difflib
+import typing
+from collections.abc import Iterable
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -67,8 +71,53 @@ def read(model: type[ScenarioModel], value: Any, where: str) -> Any:
     except ValidationError as exc:
         found: dict[str, list[tuple[str, Any]]] = {}
         for error in exc.errors():
-            found.setdefault(_path(where, error["loc"]), []).append(_problem(error))
+            problem, given = _problem(error)
+            if error["type"] == "extra_forbidden":
+                problem += _suggestion(str(error["loc"][-1]), _keys_at(model, tuple(error["loc"][:-1])))
+            found.setdefault(_path(where, error["loc"]), []).append((problem, given))
         raise ScenarioError("; ".join(_merged(path, problems) for path, problems in found.items())) from None
+
+
+def unknown_keys(scenario: dict[str, Any], known: Iterable[str]) -> None:
+    """A :class:`ScenarioError` for top-level keys that are not ``known`` (endpoint types and the
+    runner's own keys), each with the key it resembles."""
+    known = list(known)
+    unknown = [key for key in scenario if key not in known]
+    if unknown:
+        named = ", ".join(f"{key}{_suggestion(key, known, ' (did you mean {}?)')}" for key in sorted(unknown))
+        raise ScenarioError(f"unknown scenario keys: {named} (known: {', '.join(known)})")
+
+
+def _suggestion(key: str, known: Iterable[str], form: str = "; did you mean {}?") -> str:
+    close = difflib.get_close_matches(key, list(known), n=1, cutoff=0.6)
+    return form.format(close[0]) if close else ""
+
+
+def _keys_at(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
+    """The keys of the scenario object at ``loc`` under ``model``: the fields of the model found by
+    following the path (list items and optional values included)."""
+    current: Any = model
+    for part in loc:
+        if isinstance(part, int):
+            continue  # a list's item: the same annotation's model, found below
+        fields = getattr(current, "model_fields", {})
+        if part not in fields:
+            return []
+        current = _model_in(fields[part].annotation)
+        if current is None:
+            return []
+    return list(getattr(current, "model_fields", {}))
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    """The model an annotation holds (``Model``, ``list[Model]``, ``Model | None``, ``Annotated``)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for inner in typing.get_args(annotation):
+        found = _model_in(inner)
+        if found is not None:
+            return found
+    return None
 
 
 def seconds(value: Any, where: str) -> float | None:
@@ -121,10 +170,10 @@ def _problem(error: Any) -> tuple[str, Any]:
     """What is wrong, and the value given (``_NOTHING`` when showing it would not help)."""
     kind = str(error["type"])
     given = error.get("input")
-    if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
-        return error["msg"].lower(), given
-    if kind == "literal_error":
-        return error["msg"].replace("Input should be", "must be"), given
+    if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than", "literal_error"):
+        from controller.phrasing import pydantic_problem  # the request's wording: "must be at least 0"
+
+        return pydantic_problem(error).rsplit(" (got ", 1)[0], given
     problem = _PROBLEMS.get(kind, str(error["msg"]))
     return problem, (_NOTHING if kind in ("extra_forbidden", "missing") else given)
 

@@ -23,6 +23,7 @@ from pydantic import (
 )
 
 from controller.errors import InvalidRequest
+from controller.phrasing import given, merge, pydantic_problem
 from controller.validation import FieldError
 
 #: Longest poll interval and timeout accepted. These alone do not keep an execution under Step
@@ -101,28 +102,39 @@ def is_event(document: Any) -> bool:
 
 def unwrap(document: Any) -> tuple[Any, str | None]:
     """The request inside ``document`` and the event id, if it came as an EventBridge event."""
+    detail, event_id, errors = read_envelope(document)
+    raise_invalid(errors)
+    return detail, event_id
+
+
+def read_envelope(document: Any) -> tuple[Any, str | None, list[FieldError]]:
+    """Like :func:`unwrap`, but every problem of the envelope as field errors (then the detail is
+    whatever could be read of it)."""
     if not is_event(document):
-        return document, None
+        return document, None, []
     try:
         event = RequestEvent.model_validate(document)
     except ValidationError as exc:
-        raise_invalid([FieldError(f"event.{e.field}", e.problem) for e in pydantic_errors(exc)])
-        raise
+        errors = [FieldError(f"event.{e.field}", e.problem) for e in pydantic_errors(exc, RequestEvent)]
+        return document.get("detail"), None, errors
     detail = event.detail
     if isinstance(detail, str):
         try:
             detail = json.loads(detail)
-        except ValueError as exc:
-            raise InvalidRequest("detail: is not valid JSON", fields=["detail"]) from exc
-    return detail, event.id
+        except json.JSONDecodeError as exc:
+            problem = f"is not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})"
+            return detail, event.id, [FieldError("detail", problem)]
+        except (ValueError, RecursionError):
+            return detail, event.id, [FieldError("detail", "is not valid JSON (or is nested too deeply)")]
+    return detail, event.id, []
 
 
 def peek(document: Any) -> Any:
     """The request inside ``document`` as far as it can be read, never raising: for routing and
     display (``endpointctl``, a rejection's notification). :func:`unwrap` is the strict reading."""
     try:
-        return unwrap(document)[0]
-    except InvalidRequest:
+        return read_envelope(document)[0]
+    except Exception:  # an envelope no model reads: its detail as it stands
         return document.get("detail") if isinstance(document, dict) else document
 
 
@@ -133,16 +145,34 @@ def _location(loc: tuple[int | str, ...]) -> str:
     return path or "request"
 
 
-def pydantic_errors(exc: ValidationError) -> list[FieldError]:
-    """Field errors from a pydantic validation error, with contract field paths."""
+def _members(model: type[BaseModel], loc: tuple[int | str, ...]) -> list[str]:
+    """The member names of the object at ``loc`` under ``model`` (for an unknown member's
+    suggestion): a nested model's fields, found by following the path's field annotations."""
+    current: Any = model
+    for part in loc:
+        field = current.model_fields.get(part) if isinstance(part, str) else None
+        if field is None:
+            return []
+        current = next(
+            (t for t in (field.annotation, *getattr(field.annotation, "__args__", ())) if _is_model(t)), None
+        )
+        if current is None:
+            return []
+    return [info.alias or name for name, info in current.model_fields.items()]
+
+
+def _is_model(kind: Any) -> bool:
+    return isinstance(kind, type) and issubclass(kind, BaseModel)
+
+
+def pydantic_errors(exc: ValidationError, model: type[BaseModel] | None = None) -> list[FieldError]:
+    """Field errors from a pydantic validation error, with contract field paths, in the project's
+    words (``controller.phrasing``); ``model``: the model validated (to suggest a member's name)."""
     errors = []
     for error in exc.errors():
-        message = error["msg"]
-        if error["type"] == "extra_forbidden":
-            message = "is not a field of the request"
-        elif error["type"] == "missing":
-            message = "is required"
-        errors.append(FieldError(_location(tuple(error["loc"])), message))
+        loc = tuple(error["loc"])
+        known = _members(model, loc[:-1]) if model is not None else []
+        errors.append(FieldError(_location(loc), pydantic_problem(error, known)))
     return errors
 
 
@@ -158,8 +188,10 @@ def _short(text: str, limit: int) -> str:
 
 
 def raise_invalid(errors: list[FieldError]) -> None:
-    """Raise one :class:`InvalidRequest` naming every broken field, if there is any (the first
-    ``MAX_FIELDS_NAMED`` of them when there are more, and how many more)."""
+    """Raise one :class:`InvalidRequest` naming every broken field, if there is any, once each
+    (``controller.phrasing.merge``; the first ``MAX_FIELDS_NAMED`` of them when there are more, and
+    how many more)."""
+    errors = merge(errors)
     if errors:
         shown = [
             FieldError(_short(e.field, MAX_FIELD_NAME), _short(e.problem, 4 * MAX_FIELD_NAME)) for e in errors
@@ -174,8 +206,8 @@ def raise_invalid(errors: list[FieldError]) -> None:
 def read_common(document: Any) -> tuple[Request | None, list[FieldError]]:
     """The common fields of a bare request document; ``params`` is checked later, per type."""
     if not isinstance(document, dict):
-        return None, [FieldError("request", "must be a JSON object")]
+        return None, [FieldError("request", f"must be a JSON object (got {given(document)})")]
     try:
         return Request.model_validate(document), []
     except ValidationError as exc:
-        return None, pydantic_errors(exc)
+        return None, pydantic_errors(exc, Request)

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
+from controller.phrasing import given, suggestion
+
 if TYPE_CHECKING:  # botocore's model machinery loads with the first check (the validate step)
     from botocore.model import OperationModel, Shape
 
@@ -70,12 +72,6 @@ def _matches(pattern: str, value: str) -> bool:
     return compiled.fullmatch(value) is not None
 
 
-def _type_name(value: Any) -> str:
-    return {dict: "an object", list: "an array", str: "a string", bool: "a boolean"}.get(
-        type(value), "a number" if isinstance(value, int | float) else "null"
-    )
-
-
 def check_shape(value: Any, shape: Shape, path: str) -> list[FieldError]:
     """Every way ``value`` breaks ``shape``, as field errors under ``path``."""
     errors: list[FieldError] = []
@@ -86,14 +82,18 @@ def check_shape(value: Any, shape: Shape, path: str) -> list[FieldError]:
 
         assert isinstance(shape, StructureShape)
         if not isinstance(value, dict):
-            return [FieldError(path, f"must be an object, not {_type_name(value)}")]
+            return [FieldError(path, f"must be an object (got {given(value)})")]
         for name in shape.required_members:
             if name not in value or value[name] is None:
                 errors.append(FieldError(f"{path}.{name}", "is required"))
         for name, member_value in value.items():
             member = shape.members.get(name)
             if member is None:
-                errors.append(FieldError(f"{path}.{name}", f"is not a field of {shape.name}"))
+                errors.append(
+                    FieldError(
+                        f"{path}.{name}", f"is not a field of {shape.name}{suggestion(name, shape.members)}"
+                    )
+                )
             elif member_value is None:
                 if name not in shape.required_members:  # a required one is reported above
                     errors.append(FieldError(f"{path}.{name}", "must not be null (leave it out instead)"))
@@ -102,14 +102,14 @@ def check_shape(value: Any, shape: Shape, path: str) -> list[FieldError]:
         return errors
     if kind == "list":
         if not isinstance(value, list):
-            return [FieldError(path, f"must be an array, not {_type_name(value)}")]
+            return [FieldError(path, f"must be an array (got {given(value)})")]
         errors.extend(_size(path, len(value), meta, "items"))
         for index, item in enumerate(value):
             errors.extend(check_shape(item, shape.member, f"{path}[{index}]"))  # type: ignore[attr-defined]
         return errors
     if kind == "map":
         if not isinstance(value, dict):
-            return [FieldError(path, f"must be an object, not {_type_name(value)}")]
+            return [FieldError(path, f"must be an object (got {given(value)})")]
         errors.extend(_size(path, len(value), meta, "entries"))
         for key, item in value.items():
             errors.extend(check_shape(key, shape.key, f"{path}.{key}(key)"))  # type: ignore[attr-defined]
@@ -117,31 +117,33 @@ def check_shape(value: Any, shape: Shape, path: str) -> list[FieldError]:
         return errors
     if kind == "string":
         if not isinstance(value, str):
-            return [FieldError(path, f"must be a string, not {_type_name(value)}")]
+            return [FieldError(path, f"must be a string (got {given(value)})")]
         errors.extend(_size(path, len(value), meta, "characters"))
         enum = meta.get("enum")
         if enum and value not in enum:
-            errors.append(FieldError(path, f"must be one of {', '.join(enum)}"))
+            errors.append(
+                FieldError(path, f"must be one of {', '.join(enum)} (got {given(value, echo=True)})")
+            )
         pattern = meta.get("pattern")
         if pattern and not _matches(pattern, value):
             errors.append(FieldError(path, f"must match the pattern {pattern}"))
         return errors
     if kind in ("integer", "long"):
         if isinstance(value, bool) or not isinstance(value, int):
-            return [FieldError(path, f"must be an integer, not {_type_name(value)}")]
+            return [FieldError(path, f"must be an integer (got {given(value)})")]
         return _range(path, value, meta)
     if kind in ("float", "double"):
         if isinstance(value, bool) or not isinstance(value, int | float):
-            return [FieldError(path, f"must be a number, not {_type_name(value)}")]
+            return [FieldError(path, f"must be a number (got {given(value)})")]
         return _range(path, value, meta)
     if kind == "boolean":
         if not isinstance(value, bool):
-            return [FieldError(path, f"must be true or false, not {_type_name(value)}")]
+            return [FieldError(path, f"must be true or false (got {given(value)})")]
         return errors
     if kind == "timestamp" and not isinstance(value, str | int | float):
-        return [FieldError(path, "must be a timestamp")]
+        return [FieldError(path, f"must be a timestamp (got {given(value)})")]
     if kind == "blob" and not isinstance(value, str):
-        return [FieldError(path, "must be a base64 string")]
+        return [FieldError(path, f"must be a base64 string (got {given(value)})")]
     return errors
 
 
@@ -157,9 +159,9 @@ def _size(path: str, size: int, meta: dict[str, Any], unit: str) -> list[FieldEr
 def _range(path: str, value: float, meta: dict[str, Any]) -> list[FieldError]:
     low, high = meta.get("min"), meta.get("max")
     if low is not None and value < low:
-        return [FieldError(path, f"must be at least {low} (is {value})")]
+        return [FieldError(path, f"must be at least {low} (got {given(value)})")]
     if high is not None and value > high:
-        return [FieldError(path, f"must be at most {high} (is {value})")]
+        return [FieldError(path, f"must be at most {high} (got {given(value)})")]
     return []
 
 
@@ -174,7 +176,7 @@ def check_operation(
     assert shape is not None
     if only:
         if not isinstance(params, dict):
-            return [FieldError(path, f"must be an object, not {_type_name(params)}")]
+            return [FieldError(path, f"must be an object (got {given(params)})")]
         errors = []
         for member in only:
             if params.get(member) is not None:

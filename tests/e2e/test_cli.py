@@ -194,3 +194,60 @@ def test_a_run_too_slow_for_the_runner_is_aborted_not_crashed(tmp_path: Path) ->
     result = json.loads(done.stdout)
     assert result["status"] == "ABORTED" and result["error"] == "LocalRunnerTimeout"
     assert "wall time" in result["cause"]
+
+
+# -- issue 15: no dead end, readable output ------------------------------------------------------
+def test_bad_context_names_every_bad_key_in_a_line_each(capsys: pytest.CaptureFixture[str]) -> None:
+    sample = str(EVENTS / "sagemaker-create.json")
+    code = main(["local", "run", sample, "-c", "logRetentionDays=999", "-c", "logRetentionDay=30"])
+    assert code == 2
+    assert capsys.readouterr().err.splitlines() == [
+        "endpointctl: context logRetentionDays=999: 1 to 365 days",
+        "endpointctl: context logRetentionDay: not a context key of this app; did you mean logRetentionDays?",
+    ]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["diagram"], ["local", "run", str(EVENTS / "sagemaker-create.json")]],
+    ids=["diagram", "local-run"],
+)
+def test_a_reader_that_stops_reading_ends_the_command_quietly(args: list[str]) -> None:
+    # `endpointctl … | head`: here the reader is gone before the first write.
+    import subprocess
+    import sys
+
+    process = subprocess.Popen(
+        [sys.executable, "-m", "endpointctl", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.close()
+    err = process.stderr.read()
+    assert process.wait(timeout=300) == 141  # a shell's code for a broken pipe
+    assert err == ""
+
+
+def test_the_progress_shows_retried_calls_and_rounded_times(capsys: pytest.CaptureFixture[str]) -> None:
+    scenario = str(EVENTS / "scenarios" / "sagemaker-throttled.json")
+    assert main(["local", "run", str(EVENTS / "sagemaker-create.json"), "--scenario", scenario]) == 0
+    out = capsys.readouterr().out
+    create = next(line for line in out.splitlines() if "  create  " in line)
+    assert create.endswith("3 failed CreateEndpoint calls, retried")  # 2 throttled, 1 config not found yet
+    assert "SUCCEEDED after 5m0" in out and "virtual seconds" not in out
+    assert "remaining: sagemaker endpoint churn-prod; sagemaker endpoint config churn-config-v3" in out
+
+
+def test_an_arrays_runs_are_numbered_and_a_failure_is_said_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    create = json.loads((EVENTS / "sagemaker-create.json").read_text())
+    scenario = write(tmp_path, "failed.json", {"sagemaker": {"outcome": "Failed", "failureReason": "ping"}})
+    assert main(["local", "run", write(tmp_path, "two.json", [create, "text"]), "--scenario", scenario]) == 1
+    out = capsys.readouterr().out
+    heads = [line for line in out.splitlines() if line.startswith("●")]
+    assert heads[0].startswith("● [0] create sagemaker churn-prod")
+    assert heads[1].startswith("● [1] not a request")
+    assert out.count("EndpointCreationFailed") == 1 and '{"code"' not in out

@@ -1,8 +1,9 @@
 """`cdk deploy` proven without an AWS account: the pinned CDK CLI bootstraps, deploys, updates and
-destroys the stack in a moto server on loopback, and the account then holds what the stack says.
+destroys the stack in the served world (``endpointctl.served``: moto's API on loopback) and the
+account then holds what the stack says.
 
-(State machines created through moto's CloudFormation do not run; the local runner proves the
-behaviour. This proves the template deploys, updates and goes away cleanly.)
+(This proves the template deploys, updates and goes away cleanly; that the deployed stack runs is
+``test_local_deploy_runs.py``'s, and the behaviour in detail is the local runner's.)
 
 cdk.json deploys only the types its ``endpointTypes`` lists; this deploy passes the local synth's
 context (``endpointctl.synth.local_context``: every catalog type, Neptune's placeholders), so every
@@ -20,6 +21,7 @@ import time
 import zipfile
 from collections import Counter
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -194,7 +196,8 @@ def test_bootstrap_deploy_update_destroy(
     )
     assert main(["list", "--json"]) == 0
     [listed] = json.loads(capsys.readouterr().out)
-    assert listed["type"] == "aml" and listed["status"] == "RUNNING"  # moto's CFN machines do not run
+    # it runs (the served world executes it), and its first look is 120 s away with this context
+    assert listed["type"] == "aml" and listed["status"] == "RUNNING"
 
     # -- a changed deploy (update) ------------------------------------------------------------------
     mark = time.monotonic()
@@ -234,13 +237,22 @@ def test_bootstrap_deploy_update_destroy(
 
 
 def test_local_deploy_command_prints_outputs_and_stops_its_server(capsys: pytest.CaptureFixture[str]) -> None:
+    import tempfile
+
     from endpointctl.cli import main
 
+    before = set(Path(tempfile.gettempdir()).glob("endpointctl-moto-*"))
     assert main(["local", "deploy"]) == 0
-    out = capsys.readouterr().out
+    captured = capsys.readouterr()
+    out = captured.out
     assert "SageMakerStateMachineArn = arn:aws:states:us-east-1:123456789012:stateMachine:" in out
-    url = out.split("moto server: ", 1)[1].split()[0]
+    assert "!!" not in out + captured.err and "program.js" not in out + captured.err  # Node's noise
+    url = out.split("simulated account: ", 1)[1].split()[0]
     with pytest.raises(OSError):
         import urllib.request
 
         urllib.request.urlopen(url.replace("localhost", "127.0.0.1") + "/moto-api/", timeout=2)
+    # its temporary folder (the server's log, the CLI's cache) went with it
+    port = url.rsplit(":", 1)[1]
+    left = set(Path(tempfile.gettempdir()).glob("endpointctl-moto-*")) - before
+    assert not [p for p in left if (p / f"server-{port}.log").exists()]

@@ -129,5 +129,5 @@ def test_the_expiring_sample_shows_its_later_delete(capsys: pytest.CaptureFixtur
     assert main(["local", "run", str(sample), "--until", "4200"]) == 0
     captured = capsys.readouterr()
     assert "later: Endpoint Deleted (expired) at " in captured.out
-    assert "remaining: sagemaker endpointConfigs churn-config-v3" in captured.out
+    assert "remaining: sagemaker endpoint config churn-config-v3" in captured.out
     assert "Warning" not in captured.err

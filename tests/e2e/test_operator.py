@@ -66,10 +66,11 @@ def test_watch_follows_a_running_execution_to_succeeded(world: LocalRunner) -> N
     assert code == 0
     lines = out.splitlines()
     states = [line.split()[1] for line in lines if line.startswith("+")]
-    for state in ("Validate", "Create", "Check", "PublishReady", "NotifyReady"):
+    # The sample relies on the defaults: SageMaker's state-change event ends the wait.
+    for state in ("Validate", "Create", "AwaitEndpoint", "PublishReady", "NotifyReady"):
         assert state in states, out
     assert states.index("Validate") < states.index("Create") < states.index("PublishReady")
-    assert any(line.startswith("+") and line.endswith("Check  (InService)") for line in lines), out
+    assert any(line.startswith("+") and line.endswith("AwaitEndpoint  (InService)") for line in lines), out
     assert "SUCCEEDED after" in out
     assert "status READY, endpointId churn-prod, endpointUrl https://" in out
     assert "Action?" not in states  # choices only with --all-states
@@ -77,7 +78,7 @@ def test_watch_follows_a_running_execution_to_succeeded(world: LocalRunner) -> N
 
 def test_watch_a_failed_execution_exits_1_with_error_and_rollback(template: dict[str, Any]) -> None:
     with world_of(template, FAILING) as world:
-        run = world.start(sample("sagemaker-create.json"))
+        run = world.start(sample("sagemaker-create-fixed-cadence.json"))  # polled: Check sees it fail
         code, out, _ = cli("watch", run.execution_arn, "--interval", "0.05")
         world.wait([run])
     assert code == 1
@@ -163,7 +164,7 @@ def test_submit_direct_starts_an_execution_that_watch_follows(world: LocalRunner
     assert started["name"].startswith("churn-prod-2026-11-22-") and len(started["name"]) <= 80
     assert started["requestId"] == "churn-prod-2026-11-22" and started["endpointId"] == "churn-prod"
     code, out, _ = cli("watch", arn, "--interval", "0.05")
-    assert code == 0 and "SUCCEEDED" in out and "Check  (InService)" in out
+    assert code == 0 and "SUCCEEDED" in out and "AwaitEndpoint  (InService)" in out
 
 
 def test_submit_direct_watch_and_name(template: dict[str, Any], tmp_path: Path) -> None:

@@ -1,4 +1,5 @@
-"""The README's diagram is generated from the synthesized definition; keep them in sync."""
+"""The state machine diagram in docs/state-machine.md is generated from the synthesized definition;
+keep them in sync. (Every command the README and docs/ show is checked by test_docs_commands.py.)"""
 
 from __future__ import annotations
 
@@ -16,12 +17,14 @@ from endpointctl.diagram import mermaid
 from endpointctl.template import state_machines
 
 
-def test_readme_diagram_matches_the_synthesized_definition(template: dict[str, Any]) -> None:
-    readme = (project_root() / "README.md").read_text()
-    block = re.search(r"<!-- diagram:sagemaker -->\n```mermaid\n(.*?)\n```\n<!-- /diagram -->", readme, re.S)
-    assert block, "README lost its diagram block"
+def test_state_machine_diagram_matches_the_synthesized_definition(template: dict[str, Any]) -> None:
+    page = (project_root() / "docs" / "state-machine.md").read_text()
+    block = re.search(r"<!-- diagram:sagemaker -->\n```mermaid\n(.*?)\n```\n<!-- /diagram -->", page, re.S)
+    assert block, "docs/state-machine.md lost its diagram block"
     expected = mermaid(state_machines(template)["sagemaker"].definition)
-    assert block.group(1) == expected, "README diagram is stale: run `endpointctl diagram` and paste it"
+    assert block.group(1) == expected, (
+        "docs/state-machine.md's diagram is stale: run `endpointctl diagram` and paste it between the markers"
+    )
 
 
 def test_readme_commands_exist() -> None:

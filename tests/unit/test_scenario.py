@@ -47,10 +47,17 @@ TEMPLATE: dict[str, Any] = {"Resources": {}}
         ({"sagemaker": {"createSeconds": "300"}}, "sagemaker.createSeconds: must be a number"),
         (
             {"sagemaker": {"createSeconds": -1}},
-            "sagemaker.createSeconds: input should be greater than or equal to 0",
+            r"sagemaker.createSeconds: must be at least 0 \(got -1\)",
         ),
-        ({"aml": {"outcome": "InService"}}, "aml.outcome: must be 'READY' or 'FAILED'"),
-        ({"sagemaker": {"createSecond": 300}}, "sagemaker.createSecond: is not a scenario key"),
+        ({"aml": {"outcome": "InService"}}, r"aml.outcome: must be one of READY, FAILED \(got 'InService'\)"),
+        (
+            {"sagemaker": {"createSecond": 300}},
+            "sagemaker.createSecond: is not a scenario key; did you mean createSeconds?",
+        ),
+        (
+            {"neptune": {"faults": [{"operation": "A", "error": "B", "cuont": 2}]}},
+            r"neptune.faults\[0\].cuont: is not a scenario key; did you mean count\?",
+        ),
         ({"sagemaker": []}, "sagemaker: must be an object"),
         ({"sagemaker": {"existing": {"endpoints": [{"EndpointName": "a", "Tag": []}]}}}, "Tag"),
         ({"bedrock": {}}, "unknown scenario keys: bedrock"),

@@ -7,6 +7,7 @@ and never reach a service; valid documents always pass.
 from __future__ import annotations
 
 import math
+import re
 import string
 from typing import Any
 
@@ -108,6 +109,10 @@ def check_refusal(endpoint_type: str, document: Any) -> None:
     except InvalidRequest as exc:
         assert exc.fields, "an InvalidRequest names the broken fields"
         assert all(field in exc.message for field in exc.fields)
+        # In the project's words (never pydantic's), and one message per field.
+        assert not re.search(r"\b(Input|String|Value) should\b|valid dictionary|Field required", exc.message)
+        for field in exc.fields:
+            assert len(re.findall(rf"(?:^|; ){re.escape(field)}: ", exc.message)) == 1, (field, exc.message)
 
 
 @SETTINGS

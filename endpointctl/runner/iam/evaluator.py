@@ -7,11 +7,19 @@ evaluator in the registries (moto's IAM access control evaluates actions and res
 ``Condition`` except in trust policies; the Python packages available lint or summarize policies,
 or ask AWS's own simulator online). It runs as one Node process per Python process, answering one
 JSON line per request; decisions are cached, since a run asks the same questions again and again.
+
+The decisions also stay on disk (:class:`Decisions`, in ``.endpointctl-cache/iam/``): a decision is
+a pure function of the question as the evaluator receives it (the policies, the request, its
+context) and of the evaluator (``iam-simulate``'s installed version and ``evaluate.mjs``), which
+key it; so a run whose questions were all answered before does not start Node at all.
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import json
+import os
 import shutil
 import subprocess
 import threading
@@ -56,15 +64,85 @@ class IamRequest:
         }
 
 
-class Evaluator:
-    """The Node process, started on first use; thread-safe; decisions cached by question."""
+class Decisions:
+    """Decisions kept on disk, one JSON line each, keyed by a hash of the question as Node gets it
+    (``{"k": ..., "r": "Allowed"}``). Lines are appended with one ``write`` of an ``O_APPEND``
+    descriptor, so processes sharing the file (``pytest -n``) do not interleave them; a line that
+    cannot be read is ignored. The file is for one evaluator (its name holds the evaluator's
+    version and script hash) and starts over past ``MAX_BYTES``."""
 
-    def __init__(self, node_modules: Path) -> None:
+    MAX_BYTES = 16 * 1024 * 1024
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._known: dict[str, str] | None = None
+
+    @classmethod
+    def for_evaluator(cls, node_modules: Path, folder: Path) -> Decisions | None:
+        """The store of the installed evaluator; ``None`` when it is not installed (then Node's
+        absence is reported as before)."""
+        try:
+            package = json.loads(
+                (node_modules / "@cloud-copilot" / "iam-simulate" / "package.json").read_text()
+            )
+            salt = hashlib.sha256(f"{package['version']}\0".encode() + SCRIPT.read_bytes()).hexdigest()[:16]
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+        return cls(folder / "iam" / f"decisions-{salt}.jsonl")
+
+    @staticmethod
+    def key(line: str) -> str:
+        return hashlib.sha256(line.encode()).hexdigest()
+
+    def get(self, key: str) -> str | None:
+        if self._known is None:
+            self._known = self._read()
+        return self._known.get(key)
+
+    def put(self, key: str, result: str) -> None:
+        if self._known is not None:
+            self._known[key] = result
+        data = (json.dumps({"k": key, "r": result}) + "\n").encode()
+        with contextlib.suppress(OSError):
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+            try:
+                if os.fstat(fd).st_size > self.MAX_BYTES:
+                    os.ftruncate(fd, 0)
+                os.write(fd, data)
+            finally:
+                os.close(fd)
+
+    def _read(self) -> dict[str, str]:
+        known: dict[str, str] = {}
+        try:
+            text = self.path.read_text()
+        except OSError:
+            return known
+        for line in text.splitlines():
+            with contextlib.suppress(ValueError, KeyError, TypeError):
+                entry = json.loads(line)
+                if isinstance(entry["k"], str) and entry["r"] in _RESULTS:
+                    known[entry["k"]] = entry["r"]
+        return known
+
+
+_RESULTS = {"Allowed", "ImplicitlyDenied", "ExplicitlyDenied"}
+
+
+class Evaluator:
+    """The Node process, started on first use (a question the disk store cannot answer);
+    thread-safe; decisions cached by question."""
+
+    def __init__(self, node_modules: Path, decisions: Decisions | None = None) -> None:
         self._node_modules = node_modules
         self._process: subprocess.Popen[str] | None = None
         self._lock = threading.Lock()
         self._ids = 0
         self._cache: dict[tuple[Any, ...], str] = {}
+        self._decisions = decisions
+        #: Questions Node answered in this process (the others came from memory or disk).
+        self.asked = 0
 
     def _start(self) -> subprocess.Popen[str]:
         node = shutil.which("node")
@@ -83,16 +161,33 @@ class Evaluator:
             bufsize=1,
         )
 
+    def close(self) -> None:
+        """Stop the Node process, if it runs (it is started again when needed)."""
+        with self._lock:
+            process, self._process = self._process, None
+        if process is not None and process.stdin is not None:
+            process.stdin.close()  # the script's loop ends with its input
+            process.wait(timeout=10)
+
     def decide(self, request: IamRequest, identity_policies: list[dict[str, Any]], account: str) -> str:
         """``Allowed``, ``ImplicitlyDenied`` or ``ExplicitlyDenied``."""
         key = (request, json.dumps(identity_policies, sort_keys=True), account)
         with self._lock:
             if key in self._cache:
                 return self._cache[key]
+            simulation = json.dumps(request.simulation(identity_policies, account), sort_keys=True)
+            stored = None
+            if self._decisions is not None:
+                stored = Decisions.key(simulation)
+                known = self._decisions.get(stored)
+                if known is not None:
+                    self._cache[key] = known
+                    return known
             if self._process is None or self._process.poll() is not None:
                 self._process = self._start()
             self._ids += 1
-            line = json.dumps({"id": self._ids, "simulation": request.simulation(identity_policies, account)})
+            self.asked += 1
+            line = f'{{"id": {self._ids}, "simulation": {simulation}}}'
             assert self._process.stdin is not None and self._process.stdout is not None
             self._process.stdin.write(line + "\n")
             self._process.stdin.flush()
@@ -100,12 +195,18 @@ class Evaluator:
             if answer.get("result") is None:
                 raise RuntimeError(f"the IAM evaluator could not decide {request}: {answer.get('errors')}")
             self._cache[key] = str(answer["result"])
+            if stored is not None and self._cache[key] in _RESULTS:
+                self._decisions.put(stored, self._cache[key])  # type: ignore[union-attr]
             return self._cache[key]
 
 
 @cache
 def shared() -> Evaluator:
-    """The evaluator of this process (one Node process, whatever the number of runners)."""
+    """The evaluator of this process (one Node process, whatever the number of runners), with the
+    decisions on disk in the checkout's cache (``endpointctl.runner.warm.cache_dir``)."""
     from endpointctl import project_root
+    from endpointctl.runner.warm import cache_dir
 
-    return Evaluator(project_root() / "node_modules")
+    node_modules = project_root() / "node_modules"
+    folder = cache_dir()
+    return Evaluator(node_modules, Decisions.for_evaluator(node_modules, folder) if folder else None)

@@ -1,20 +1,20 @@
 """Intake: read a request, claim its id, and plan the first wait; or answer one that is refused.
 
 Parsing answers every problem at once: the envelope, the common fields and the type's ``params``
-(its provider, from botocore's service model). A refused request gets its notification from
+(its provider, from botocore's service model), with no AWS call (``controller.admission.examine``,
+which ``endpointctl validate`` runs offline). A refused request gets its notification from
 ``reject`` with every broken field named; nothing was called.
 """
 
 from __future__ import annotations
 
-import json
 import math
-import re
 from typing import Any
 
 from aws_lambda_powertools import Logger
 
-from controller import catalog, clock, expiry, idempotency, ledger, metrics, providers, turns, waiting
+from controller import clock, idempotency, ledger, metrics, providers, turns, waiting
+from controller.admission import examine
 from controller.aws import translate
 from controller.errors import (
     CONTRACT_CODES,
@@ -26,34 +26,20 @@ from controller.errors import (
 )
 from controller.outcome import Detail, ErrorDetail, publication
 from controller.providers.base import Provider
-from controller.request import ACTIONS, REQUEST_ID_PATTERN, Request, raise_invalid, read_common, unwrap
+from controller.request import ACTIONS, raise_invalid, unwrap
 from controller.state import State
 from controller.step_event import StepEvent
-from controller.validation import FieldError
 
 logger = Logger(child=True)
 
 
 def validate(event: StepEvent) -> dict[str, Any]:
     endpoint_type = event.endpointType
-    try:
-        document, event_id = unwrap(event.input)
-    except InvalidRequest:
-        raise
-    except Exception as exc:  # a malformed envelope is bad input, never a crash
-        raise InvalidRequest(
-            f"request: not a readable EventBridge event ({exc})", fields=["request"]
-        ) from exc
-    expired = _expiry_of(event.input, document)
-    request, errors = read_common(document)
-    if isinstance(document, dict):
-        errors += _check_type_and_params(document, endpoint_type)
-    errors += _event_id(request, event_id)
-    raise_invalid(errors)
-    assert request is not None
-    provider = providers.get(endpoint_type)
-    options = waiting.resolve(request.options, request.action, provider, event)
-    raise_invalid(waiting.bounds(options) + _size(request.params))
+    admission = examine(event)  # every rule, with no AWS call (``endpointctl validate`` runs it too)
+    raise_invalid(admission.errors)
+    request, provider, options = admission.request, admission.provider, admission.options
+    assert request is not None and provider is not None and options is not None
+    document, event_id, expired = admission.document, admission.event_id, admission.expired
     now = clock.now()
     state = State(
         requestId=request.requestId or event_id or (event.execution.Name or "unnamed"),
@@ -161,104 +147,6 @@ def _under_way(state: State, provider: Provider, endpoint_id: str) -> str | None
     if status is not None:
         return f"{endpoint_id} is {status} with an operation that is not this controller's, still under way"
     return None
-
-
-def _expiry_of(envelope: Any, document: Any) -> str | None:
-    """The request whose endpoint expired, when this is the controller's own expiry delete (an
-    event from :data:`controller.expiry.SOURCE`); its reserved member is taken out of the
-    request, which is then read as any other."""
-    if not (
-        isinstance(envelope, dict) and envelope.get("source") == expiry.SOURCE and isinstance(document, dict)
-    ):
-        return None
-    original = document.pop(expiry.EXPIRED_REQUEST, None)
-    return original if isinstance(original, str) else None
-
-
-#: The most ``params`` may weigh, as JSON: the lifecycle's state carries them from step to step,
-#: and Step Functions fails an execution, uncatchably, when a state's input or output passes
-#: 256 KiB (https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html). The state
-#: also holds what was created, the endpoint's outputs, a failure's message and a teardown's plan;
-#: a quarter of the quota for the request leaves room for all of them.
-MAX_PARAMS_BYTES = 64 * 1024
-
-
-def _size(params: dict[str, Any]) -> list[FieldError]:
-    size = len(json.dumps(params, separators=(",", ":"), ensure_ascii=False).encode("utf-8", "replace"))
-    if size <= MAX_PARAMS_BYTES:
-        return []
-    return [
-        FieldError(
-            "params",
-            f"is {size} bytes of JSON; at most {MAX_PARAMS_BYTES} fit in one execution's state "
-            "(Step Functions' 256 KiB per state)",
-        )
-    ]
-
-
-def _event_id(request: Request | None, event_id: str | None) -> list[FieldError]:
-    """The event id is the request id of a request that names none: it must be one."""
-    if request is None or request.requestId is not None or event_id is None:
-        return []
-    if re.fullmatch(REQUEST_ID_PATTERN, event_id):
-        return []
-    return [
-        FieldError(
-            "id", f"is the request id when the request names none, so it must match {REQUEST_ID_PATTERN}"
-        )
-    ]
-
-
-def _check_type_and_params(document: dict[str, Any], endpoint_type: str) -> list[FieldError]:
-    requested = document.get("endpointType")
-    if requested is None:
-        return []  # read_common already says it is required
-    known = ", ".join(catalog.names())
-    if not isinstance(requested, str):
-        return [FieldError("endpointType", f"must be one of {known}")]
-    if requested != endpoint_type:
-        where = (
-            f"this state machine handles {endpoint_type}"
-            if requested in providers.PROVIDERS
-            else f"must be one of {known}"
-        )
-        return [FieldError("endpointType", f"{where} (got {requested!r})")]
-    action = document.get("action", "create")
-    if action not in ACTIONS or "params" not in document:
-        return []  # reported by read_common
-    provider = providers.get(endpoint_type)
-    if action == "update" and not provider.supports_update:
-        return [
-            FieldError(
-                "action",
-                f"{endpoint_type} endpoints have no update (the service has no operation that changes "
-                "a live endpoint): delete it and create it anew",
-            )
-        ]
-    errors = provider.validate(action, document["params"])
-    options = document.get("options")
-    if isinstance(options, dict) and options.get("deleteReplacedConfig") and action != "update":
-        errors.append(FieldError("options.deleteReplacedConfig", "applies to an update only"))
-    if isinstance(options, dict) and options.get("expiresAfterSeconds") is not None and action != "create":
-        errors.append(FieldError("options.expiresAfterSeconds", "applies to a create only"))
-    identifier = catalog.get(endpoint_type).identifier
-    value = document["params"].get(identifier) if isinstance(document["params"], dict) else None
-    path = f"params.{identifier}"
-    if isinstance(value, str) and len(value) > MAX_IDENTIFIER and all(e.field != path for e in errors):
-        errors.append(
-            FieldError(
-                path,
-                f"at most {MAX_IDENTIFIER} characters: the identifier is carried in every state of the "
-                f"execution, which Step Functions bounds at 256 KiB (got {len(value)})",
-            )
-        )
-    return errors
-
-
-#: The longest endpoint identifier accepted where the service documents no limit (Neptune ML's
-#: ``id`` has none in its API reference or service model); SageMaker's and Amazon ML's are far
-#: shorter, and their models say so.
-MAX_IDENTIFIER = 1024
 
 
 def reject(event: StepEvent) -> dict[str, Any]:

@@ -1,0 +1,3 @@
+from endpointctl.served.server import main
+
+main()

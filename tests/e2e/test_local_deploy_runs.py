@@ -1,0 +1,238 @@
+"""`endpointctl local deploy --keep` serves a stack that really runs: the state machines the real CDK
+CLI deployed execute, their functions run the controller's handlers, the bus's rules start them,
+and the simulated SageMaker makes an endpoint ready in seconds (real time). The operator commands
+and the AWS API (boto3, as the AWS CLI calls it) work against it; `local destroy` ends it all.
+
+And a stock moto server, whose executions never run, makes `watch` say so and exit, not hang.
+
+One test does the whole kept-deploy cycle (one deploy: with `-n 2`, tests of a module may land on
+different workers, each of which would deploy again).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+import time
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+
+from endpointctl import deploy, project_root
+
+ROOT = project_root()
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(shutil.which("node") is None, reason="Node.js is not installed: the CDK CLI needs it"),
+]
+
+
+def environment(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_ENDPOINT_URL")}
+    for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE"):
+        env.pop(name, None)
+    return {**env, **extra}
+
+
+def endpointctl(*args: str, env: dict[str, str], timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "endpointctl", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def exports(out: str) -> dict[str, str]:
+    [line] = [line.strip() for line in out.splitlines() if line.strip().startswith("export AWS_")]
+    return dict(pair.split("=", 1) for pair in shlex.split(line)[1:])
+
+
+def request(name: str) -> dict[str, Any]:
+    return {
+        "action": "create",
+        "endpointType": "sagemaker",
+        "params": {"EndpointName": name, "EndpointConfigName": f"{name}-config"},
+        "requestId": f"{name}-request",
+    }
+
+
+def answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url.replace("localhost", "127.0.0.1") + "/moto-api/", timeout=2):
+            return True
+    except OSError:
+        return False
+
+
+def test_kept_local_deploy_runs_requests_end_to_end(tmp_path: Path) -> None:
+    state = tmp_path / "local-deploy.json"
+    base = environment(**{deploy.STATE_VARIABLE: str(state)})
+    mark = time.monotonic()
+    done = endpointctl("local", "deploy", "--keep", env=base, timeout=240)
+    deployed_in = time.monotonic() - mark
+    assert done.returncode == 0, done.stdout + done.stderr
+    record = json.loads(state.read_text())
+    folder = Path(record["folder"])
+    try:
+        # -- what the deploy says, and nothing of Node's noise ------------------------------------
+        out = done.stdout
+        assert "SageMakerStateMachineArn = arn:aws:states:us-east-1:123456789012:stateMachine:" in out
+        assert "its state machines run" in out and "endpointctl local destroy" in out
+        assert "endpointctl submit --watch events/sagemaker-create.json" in out
+        assert "!!" not in done.stdout + done.stderr and "program.js" not in done.stdout + done.stderr
+        env = {**base, **exports(out)}
+        assert env["AWS_ENDPOINT_URL"] == f"http://localhost:{record['port']}" and answers(
+            env["AWS_ENDPOINT_URL"]
+        )
+        assert folder.is_dir() and folder.name.startswith("endpointctl-moto-")
+
+        # -- submit through the bus and watch it to READY, while the AWS API starts two more --------
+        path = tmp_path / "request.json"
+        path.write_text(json.dumps(request("served-bus")))
+        session = boto3.Session(
+            aws_access_key_id="testing", aws_secret_access_key="testing", region_name=deploy.REGION
+        )
+        url = env["AWS_ENDPOINT_URL"]
+        sfn = session.client("stepfunctions", endpoint_url=url)
+        outputs = {
+            o["OutputKey"]: o["OutputValue"]
+            for o in session.client("cloudformation", endpoint_url=url).describe_stacks(
+                StackName="MlEndpointController"
+            )["Stacks"][0]["Outputs"]
+        }
+        machine = outputs["SageMakerStateMachineArn"]
+        mark = time.monotonic()
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            submitted = pool.submit(
+                endpointctl,
+                "submit",
+                "--watch",
+                "--json",
+                "--interval",
+                "0.5",
+                str(path),
+                env=env,
+                timeout=90,
+            )
+            # what `aws stepfunctions start-execution` and `aws events put-events` call
+            direct = sfn.start_execution(
+                stateMachineArn=machine, name="served-direct", input=json.dumps(request("served-direct"))
+            )["executionArn"]
+            put = session.client("events", endpoint_url=url).put_events(
+                Entries=[
+                    {
+                        "EventBusName": outputs["EventBusName"],
+                        "Source": "com.example.ml-platform",
+                        "DetailType": "Endpoint Request",
+                        "Detail": json.dumps(request("served-put")),
+                    }
+                ]
+            )
+            assert put["FailedEntryCount"] == 0
+            watched = submitted.result()
+        ready_in = time.monotonic() - mark
+        assert watched.returncode == 0, watched.stdout + watched.stderr
+        summary = json.loads(watched.stdout)
+        assert summary["status"] == "SUCCEEDED"
+        assert summary["output"]["status"] == "READY" and summary["output"]["endpointId"] == "served-bus"
+        assert "AwaitEndpoint  (InService)" in watched.stderr  # the progress: the event resumed it
+        arn = summary["executionArn"]
+
+        deadline = time.monotonic() + 30
+        while (
+            sfn.describe_execution(executionArn=direct)["status"] == "RUNNING" and time.monotonic() < deadline
+        ):
+            time.sleep(0.5)
+        assert sfn.describe_execution(executionArn=direct)["status"] == "SUCCEEDED"
+        again = endpointctl("watch", arn, "--json", env=env)
+        assert again.returncode == 0 and json.loads(again.stdout)["status"] == "SUCCEEDED"
+
+        # -- list shows them; the simulated SageMaker holds the endpoints ---------------------------
+        deadline = time.monotonic() + 30
+        while True:
+            listed = endpointctl("list", "--json", env=env)
+            assert listed.returncode == 0, listed.stderr
+            rows = {row["endpointId"]: row for row in json.loads(listed.stdout)}
+            if rows.get("served-put", {}).get("status") != "RUNNING" or time.monotonic() > deadline:
+                break
+            time.sleep(0.5)
+        assert {k: rows[k]["status"] for k in ("served-bus", "served-direct", "served-put")} == dict.fromkeys(
+            ("served-bus", "served-direct", "served-put"), "SUCCEEDED"
+        )
+        assert rows["served-bus"]["executionArn"] == arn and rows["served-bus"]["type"] == "sagemaker"
+        sagemaker = session.client("sagemaker", endpoint_url=url)
+        for name in ("served-bus", "served-direct", "served-put"):
+            assert sagemaker.describe_endpoint(EndpointName=name)["EndpointStatus"] == "InService"
+
+        # -- a stop ends an execution waiting on its task token at once ------------------------------
+        stopped = sfn.start_execution(
+            stateMachineArn=machine, name="served-stop", input=json.dumps(request("served-stop"))
+        )["executionArn"]
+        time.sleep(1)
+        sfn.stop_execution(executionArn=stopped)
+        time.sleep(1)
+        assert sfn.describe_execution(executionArn=stopped)["status"] == "ABORTED"
+    finally:
+        # -- destroy: the stack, then the server and its folder --------------------------------------
+        mark = time.monotonic()
+        gone = endpointctl("local", "destroy", env=base)
+        destroyed_in = time.monotonic() - mark
+    assert gone.returncode == 0, gone.stdout + gone.stderr
+    assert "destroyed in" in gone.stdout and "stopped the server" in gone.stdout
+    assert not state.exists() and not folder.exists()
+    assert not answers(f"http://localhost:{record['port']}")
+    print(
+        f"local deploy --keep {deployed_in:.0f} s; three requests to READY {ready_in:.1f} s; "
+        f"destroy {destroyed_in:.1f} s"
+    )
+
+
+def test_watch_says_a_stock_moto_server_never_runs_executions(tmp_path: Path) -> None:
+    """A stock ``moto_server`` keeps every execution RUNNING (with a canned history): ``watch``
+    asks the server (``/moto-api/config``) and exits 1 at once instead of following for ever."""
+    port = deploy.free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        url = f"http://localhost:{port}"
+        deadline = time.monotonic() + 30
+        while not answers(url) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        sfn = boto3.client(
+            "stepfunctions",
+            endpoint_url=url,
+            region_name=deploy.REGION,
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
+        definition = {"StartAt": "Done", "States": {"Done": {"Type": "Succeed"}}}
+        machine = sfn.create_state_machine(
+            name="never-runs", definition=json.dumps(definition), roleArn="arn:aws:iam::123456789012:role/r"
+        )["stateMachineArn"]
+        arn = sfn.start_execution(stateMachineArn=machine, name="one", input="{}")["executionArn"]
+        env = environment(**deploy.CREDENTIALS, AWS_ENDPOINT_URL=url)
+        mark = time.monotonic()
+        done = endpointctl("watch", arn, "--interval", "0.2", env=env, timeout=60)
+        assert time.monotonic() - mark < 20
+        assert done.returncode == 1, done.stdout + done.stderr
+        assert "does not execute state machines" in done.stderr and "local deploy --keep" in done.stderr
+        assert done.stdout == ""
+    finally:
+        server.terminate()
+        server.wait(timeout=10)

@@ -1,0 +1,78 @@
+"""The context is refused with every problem at once, one line each, and a typo of a key is not
+ignored in silence (issue 15, item 5): ``cdk synth``, ``python app.py`` and ``endpointctl -c``."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from typing import Any
+
+import aws_cdk as cdk
+import pytest
+
+from endpointctl import project_root
+from infra.config import Config, ConfigError
+
+
+def problems(context: dict[str, Any]) -> list[str]:
+    cdk_json = json.loads((project_root() / "cdk.json").read_text())["context"]
+    with pytest.raises(ConfigError) as caught:
+        Config.from_context(cdk.App(context={**cdk_json, **context}).node)
+    assert str(caught.value) == "\n".join(caught.value.problems)
+    return caught.value.problems
+
+
+def test_every_bad_value_is_named_at_once() -> None:
+    assert problems(
+        {"logRetentionDays": 999, "maxPollIntervalSeconds": "often", "alarmEmail": "ops", "amlRegion": "mars"}
+    ) == [
+        "context maxPollIntervalSeconds='often': must be a whole number",
+        "context alarmEmail='ops': one e-mail address (ops@example.com)",
+        "context logRetentionDays=999: 1 to 365 days",
+        "context amlRegion='mars': Amazon ML real-time endpoints exist only in us-east-1 and eu-west-1",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("key", "hint"),
+    [
+        ("logRetentionDay", "; did you mean logRetentionDays?"),
+        ("neptuneEndpont", "; did you mean neptuneEndpoint?"),
+        ("sagemakerTimeoutSecond", "; did you mean sagemakerTimeoutSeconds?"),
+        ("colour", " (docs/configuration.md lists them)"),
+    ],
+)
+def test_an_unknown_key_is_refused_with_the_one_it_resembles(key: str, hint: str) -> None:
+    assert problems({key: 30}) == [f"context {key}: not a context key of this app{hint}"]
+
+
+def test_the_cdks_own_keys_are_not_refused() -> None:
+    context = {
+        "@aws-cdk/core:newStyleStackSynthesis": True,
+        "aws:cdk:enable-path-metadata": True,
+        "acknowledged-issue-numbers": [1],
+        "sagemakerTimeoutSeconds": 600,
+    }
+    cdk_json = json.loads((project_root() / "cdk.json").read_text())["context"]
+    assert Config.from_context(cdk.App(context={**cdk_json, **context}).node).type_defaults("sagemaker")
+
+
+def test_python_app_py_says_each_problem_in_a_line_and_exits_2(tmp_path: Any) -> None:
+    context = {"logRetentionDays": 0, "logRetentionDay": 3, "endpointTypes": "sagemaker"}
+    done = subprocess.run(
+        [sys.executable, "app.py"],
+        cwd=project_root(),
+        env={**os.environ, "CDK_OUTDIR": str(tmp_path), "CDK_CONTEXT_JSON": json.dumps(context)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines()[-2:] == [
+        "context logRetentionDays=0: 1 to 365 days",
+        "context logRetentionDay: not a context key of this app; did you mean logRetentionDays?",
+    ]
+    assert "Traceback" not in done.stderr

@@ -1,0 +1,157 @@
+"""What makes the runner start in about a second (``endpointctl.runner.warm``): the caches on disk
+answer as the work they stand for would, and a run does not import what it does not use."""
+
+from __future__ import annotations
+
+import json
+import pickle
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from endpointctl import project_root
+from endpointctl.runner import warm
+from endpointctl.runner.iam.evaluator import Decisions, Evaluator, EvaluatorMissing, IamRequest
+from endpointctl.template import ACCOUNT
+
+ROLE = f"arn:aws:iam::{ACCOUNT}:role/r"
+TOPIC = f"arn:aws:sns:us-east-1:{ACCOUNT}:t"
+POLICY = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Action": "sns:Publish", "Resource": TOPIC}],
+}
+
+
+@pytest.fixture
+def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("ENDPOINTCTL_CACHE_DIR", str(tmp_path))
+    return tmp_path
+
+
+def test_a_parsed_definition_is_read_back_from_disk(cache: Path) -> None:
+    parsed: list[str] = []
+
+    def parse(definition: str) -> dict[str, Any]:
+        parsed.append(definition)
+        return {"tree": definition}
+
+    assert warm.parsed_definition("A", parse) == {"tree": "A"}
+    assert warm.parsed_definition("A", parse) == {"tree": "A"}  # from the disk
+    assert warm.parsed_definition("B", parse) == {"tree": "B"}
+    assert parsed == ["A", "B"]
+    for path in (cache / "asl").glob("*.pickle"):
+        path.write_bytes(b"torn")  # an unreadable entry is parsed again, not a crash
+    assert warm.parsed_definition("A", parse) == {"tree": "A"}
+    assert parsed == ["A", "B", "A"]
+
+
+def test_an_invalid_definition_is_not_stored(cache: Path) -> None:
+    def parse(definition: str) -> Any:
+        raise ValueError("not a definition")
+
+    with pytest.raises(ValueError):
+        warm.parsed_definition("bad", parse)
+    assert not list(cache.glob("asl/*.pickle"))
+
+
+def test_only_the_most_recently_used_definitions_stay(cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(warm, "DEFINITIONS_KEPT", 3)
+    for name in "ABCDE":
+        warm.parsed_definition(name, lambda d: d)
+    assert len(list(cache.glob("asl/*.pickle"))) == 3
+
+
+def test_a_model_file_is_decoded_once_then_read_from_disk(cache: Path) -> None:
+    import botocore
+    from botocore.loaders import JSONFileLoader
+
+    model = str(Path(botocore.__file__).parent / "data" / "sns" / "2010-03-31" / "service-2")
+    loader = warm._file_loader()
+    first = loader.load_file(model)
+    [stored] = cache.glob("models/*.pickle")
+    assert pickle.loads(stored.read_bytes()) == first == JSONFileLoader().load_file(model)
+    assert loader.load_file(model) == first
+
+
+def test_a_decision_on_disk_answers_without_node(tmp_path: Path) -> None:
+    node_modules = project_root() / "node_modules"
+    store = Decisions.for_evaluator(node_modules, tmp_path)
+    assert store is not None
+    publish = IamRequest(ROLE, "sns:Publish", TOPIC, (("aws:SecureTransport", "true"),))
+    evaluator = Evaluator(node_modules, store)
+    try:
+        assert evaluator.decide(publish, [POLICY], ACCOUNT) == "Allowed"
+        assert evaluator.asked == 1
+    finally:
+        evaluator.close()
+
+    # No evaluator installed: only the disk can answer, and only what was asked before.
+    later = Evaluator(tmp_path / "no-node-modules", Decisions(store.path))
+    assert later.decide(publish, [POLICY], ACCOUNT) == "Allowed"
+    assert later.asked == 0
+    with pytest.raises(EvaluatorMissing):
+        later.decide(IamRequest(ROLE, "sns:DeleteTopic", TOPIC), [POLICY], ACCOUNT)
+    with pytest.raises(EvaluatorMissing):  # another policy is another question
+        later.decide(publish, [{**POLICY, "Statement": []}], ACCOUNT)
+
+
+def test_decisions_are_per_evaluator_version(tmp_path: Path) -> None:
+    installed = project_root() / "node_modules"
+    other = tmp_path / "node_modules" / "@cloud-copilot" / "iam-simulate"
+    other.mkdir(parents=True)
+    (other / "package.json").write_text(json.dumps({"version": "0.0.0-other"}))
+    mine, theirs = (
+        Decisions.for_evaluator(installed, tmp_path),
+        Decisions.for_evaluator(tmp_path / "node_modules", tmp_path),
+    )
+    assert mine is not None and theirs is not None and mine.path != theirs.path
+    assert Decisions.for_evaluator(tmp_path / "nowhere", tmp_path) is None  # not installed: no store
+
+
+def test_a_torn_decision_line_is_ignored(tmp_path: Path) -> None:
+    store = Decisions(tmp_path / "d.jsonl")
+    store.put("k1", "Allowed")
+    with open(store.path, "a") as sink:
+        sink.write('{"k": "k2", "r": "Allo')
+    assert Decisions(store.path).get("k1") == "Allowed"
+    assert Decisions(store.path).get("k2") is None
+
+
+def test_the_runner_does_not_import_moto_ec2_until_something_asks_for_it() -> None:
+    code = """
+import sys
+from endpointctl.runner import warm
+warm.defer_moto_imports()  # as a world does first
+import moto.stepfunctions.parser.asl.parse.asl_parser, moto.applicationautoscaling.models
+assert "moto.ec2" not in sys.modules, "moto.ec2 imported"
+from moto.backends import get_backend
+assert type(get_backend("batch")).__name__ == "BackendDict"
+from moto.ecs import ecs_backends
+assert "moto.ec2" in sys.modules
+"""
+    done = subprocess.run([sys.executable, "-c", code], cwd=project_root(), capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+
+
+def test_kms_keys_have_stable_ids_and_their_key_material_when_used(template: dict[str, Any]) -> None:
+    import boto3
+
+    from endpointctl.runner import LocalRunner, quiet_stdout
+    from endpointctl.template import resources
+
+    keys = list(resources(template, "AWS::KMS::Key"))
+    arns = []
+    for _ in range(2):
+        with quiet_stdout(), LocalRunner(template) as runner:
+            arns.append([runner.staged.resolve({"Fn::GetAtt": [lid, "Arn"]}) for lid in keys])
+            kms = boto3.client("kms", region_name="us-east-1")
+            key = kms.create_key(KeySpec="RSA_2048", KeyUsage="SIGN_VERIFY")["KeyMetadata"]["KeyId"]
+            signature = kms.sign(KeyId=key, Message=b"m", SigningAlgorithm="RSASSA_PSS_SHA_256")["Signature"]
+            verified = kms.verify(
+                KeyId=key, Message=b"m", Signature=signature, SigningAlgorithm="RSASSA_PSS_SHA_256"
+            )
+            assert verified["SignatureValid"]
+    assert arns[0] == arns[1] and len(set(arns[0])) == len(keys)
