@@ -95,8 +95,7 @@ class LocalRunner:
         #: Executions a schedule started (an expiry): their notifications belong to their request.
         self.scheduled: set[str] = set()
         self._lock = threading.Lock()
-        #: Held from StartExecution until the run is registered (its first task may come sooner).
-        self.registering = threading.RLock()
+        self.registering = threading.RLock()  # StartExecution → run registered (a task may come first)
         #: The notifications as they were published (EventBridge entries, SNS messages).
         self.events: list[dict[str, Any]] = []
         self.sns: list[dict[str, Any]] = []

@@ -22,15 +22,16 @@ from endpointctl.sim.virtual_clock import VirtualClock
 Invoke = Callable[[str, Any, dict[str, str]], bytes]
 
 
-def serialize_requests(stack: ExitStack) -> None:
+def serialize_requests(stack: ExitStack, lock: Any = None) -> None:
     """moto's backends are not thread-safe: answer one mocked request at a time.
 
     Concurrent executions still interleave everywhere else (handlers, the interpreter, the
     emulators); only moto's request handling is serialized, as a real service would be atomic.
+    ``lock``: one the caller shares with another way in (the served world's HTTP requests).
     """
     from moto.core.botocore_stubber import BotocoreStubber
 
-    lock = threading.RLock()
+    lock = lock if lock is not None else threading.RLock()
     original = BotocoreStubber.__call__
 
     def call(stubber: Any, event_name: str, request: Any, **kwargs: Any) -> Any:

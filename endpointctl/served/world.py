@@ -48,7 +48,6 @@ from endpointctl.served.bus import Bus
 from endpointctl.served.clock import RealClock
 from endpointctl.sim import Simulator, simulators
 from endpointctl.sim.calls import CallLog
-from endpointctl.sim.faults import ReadTimeoutPending
 from endpointctl.template import ACCOUNT, REGION
 
 LOG = logging.getLogger("endpointctl.served")
@@ -153,21 +152,8 @@ class ServedWorld:
         stack.callback(self.clock.close)
 
     def _serialize(self, stack: ExitStack) -> None:
-        """In-process SDK calls take :attr:`lock` (as the runner's ``serialize_requests``)."""
-        from moto.core.botocore_stubber import BotocoreStubber
-
-        original = BotocoreStubber.__call__
-        lock = self.lock
-
-        def call(stubber: Any, event_name: str, request: Any, **kwargs: Any) -> Any:
-            try:
-                with lock:
-                    return original(stubber, event_name, request, **kwargs)
-            except ReadTimeoutPending as pending:
-                pending.expire()  # the client's wait, with the lock released
-                raise
-
-        stack.enter_context(mock.patch.object(BotocoreStubber, "__call__", call))
+        """In-process SDK calls take :attr:`lock`, which the HTTP requests take too."""
+        moto_patches.serialize_requests(stack, self.lock)
 
     def wsgi(self, app: Any) -> Any:
         """moto's WSGI app, answering one request at a time under :attr:`lock`."""
