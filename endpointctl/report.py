@@ -103,7 +103,7 @@ def _teardown(plan: dict[str, Any]) -> str:
     return f"{what}: waiting for {', '.join(left)}"
 
 
-def failed_calls(run: Run, calls: list[str]) -> dict[int, str]:
+def failed_calls(run: Run, calls: list[str], errors: list[dict[str, str]] | None = None) -> dict[int, str]:
     """Notes on failed attempts, by the index of the progress entry they belong to (``-1``: none).
 
     The result's ``calls`` list every call, failed attempts included: an operation that changes
@@ -123,16 +123,27 @@ def failed_calls(run: Run, calls: list[str]) -> dict[int, str]:
             where = steps.index(step) if step == "create" else len(steps) - 1 - steps[::-1].index(step)
         failed = count - 1 if where >= 0 else count
         if failed > 0:
+            why = _errors(operation, errors or [])
             notes.setdefault(where, []).append(
-                f"{plural(failed, f'failed {operation} call')}" + (", retried" if where >= 0 else "")
+                f"{plural(failed, f'failed {operation} call')}"
+                + (f" ({why})" if why else "")
+                + (", retried" if where >= 0 else "")
             )
     return {where: "; ".join(texts) for where, texts in notes.items()}
 
 
-def timeline(run: Run, calls: list[str] | None = None) -> list[str]:
+def _errors(operation: str, errors: list[dict[str, str]]) -> str:
+    """``ThrottlingException x2, InternalFailure``: the codes ``operation``'s failed calls got."""
+    codes = Counter(e["error"] for e in errors if e.get("call", "").split(":", 1)[-1] == operation)
+    return ", ".join(code + (f" \u00d7{n}" if n > 1 else "") for code, n in codes.items())
+
+
+def timeline(
+    run: Run, calls: list[str] | None = None, errors: list[dict[str, str]] | None = None
+) -> list[str]:
     """One line per step, a repeated line folded (``+30s  check  Creating (9 times, until +4m30s)``),
     with the time and step columns aligned."""
-    notes = failed_calls(run, calls or [])
+    notes = failed_calls(run, calls or [], errors)
     rows: list[list[Any]] = []  # [first, last, step, text, count]
     for index, entry in enumerate(run.progress):
         offset = entry["at"] - run.started_at
@@ -190,7 +201,7 @@ def summary(run: Run, result: dict[str, Any]) -> list[str]:
     if result["error"] and not told:  # the outcome's line already said it otherwise
         cause = _cause(result)
         lines.append(f"error: {result['error']}" + (f": {cause}" if cause else ""))
-    notes = failed_calls(run, result["calls"])
+    notes = failed_calls(run, result["calls"], run.failed_calls)
     if -1 in notes:
         lines.append(f"failed calls: {notes[-1]}")
     lines.append(f"remaining: {remaining(result)}")
@@ -225,7 +236,11 @@ def _endpoint(run: Run, document: dict[str, Any]) -> str | None:
 
 
 def render(run: Run, result: dict[str, Any], index: int | None = None) -> str:
-    lines = [headline(run, index), *timeline(run, result["calls"]), *summary(run, result)]
+    lines = [
+        headline(run, index),
+        *timeline(run, result["calls"], run.failed_calls),
+        *summary(run, result),
+    ]
     return "\n".join([*lines, *afterwards(run, result)])
 
 

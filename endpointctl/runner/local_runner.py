@@ -344,7 +344,7 @@ class LocalRunner:
     def result(self, run: Run, *, later: bool = False) -> dict[str, Any]:
         """The ``--json`` object of CONTRACT §3 for one run; ``later``: its notifications also hold
         what the controller published afterwards about its request, outside any run (``--until``)."""
-        arn = run.execution_arn
+        arn, run.failed_calls = run.execution_arn, self.log.failures(run.execution_arn)
         terminal = next((times for sim in self.simulators.values() if (times := sim.terminal_times(arn))), [])
         return results.result(
             run,

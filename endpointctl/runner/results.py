@@ -21,6 +21,9 @@ class Run:
     transitions: int = 0
     history_events: int = 0
     invocations: int = 0
+    #: Which of its calls failed, with the error code each got (``{"call", "error"}``), for the
+    #: readable progress; not in the contract's ``--json`` object.
+    failed_calls: list[dict[str, str]] = field(default_factory=list)
     #: When the runner stopped it (``abortAtSeconds``) or timed it out, in virtual time.
     stopped_at: float | None = None
     progress: list[dict[str, Any]] = field(default_factory=list)

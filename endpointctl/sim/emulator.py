@@ -106,11 +106,14 @@ class Emulator(SimulatorBase):
         lowered = {k.lower(): v for k, v in headers.items()}
         operation, target = self.route(method, path, lowered)
         execution = lowered.get(EXECUTION_HEADER.lower())
+        logged = None
         if _FAULTS_TAKEN.lower() not in lowered:  # a read timeout's own call logs itself
-            self.log.record(f"{self.service}:{operation}", execution)
+            logged = self.log.record(f"{self.service}:{operation}", execution)
         fault = None
         if _FAULTS_TAKEN.lower() not in lowered:  # a read timeout is the client's (_read_timeout)
             fault = self.faults.take_if(operation, lambda f: not f.is_read_timeout)
+        if fault is not None and logged is not None:
+            self.log.failed(logged, fault.error)
         if fault is not None and not fault.applied:
             return self.error(fault)
         answer = self.answer(operation, target, method, path, body, execution)
@@ -138,7 +141,7 @@ class Emulator(SimulatorBase):
         fault = self.faults.take_if(operation, lambda f: f.is_read_timeout)
         if fault is None:
             return
-        self.log.record(f"{self.service}:{operation}", self.log.execution)
+        self.log.record(f"{self.service}:{operation}", self.log.execution, error=fault.error)
         if fault.applied:
             parts = urlsplit(request.url)
             # The SDK's prepared headers may hold bytes; the service sees text.

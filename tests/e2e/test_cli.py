@@ -235,7 +235,9 @@ def test_the_progress_shows_retried_calls_and_rounded_times(capsys: pytest.Captu
     assert main(["local", "run", str(EVENTS / "sagemaker-create.json"), "--scenario", scenario]) == 0
     out = capsys.readouterr().out
     create = next(line for line in out.splitlines() if "  create  " in line)
-    assert create.endswith("3 failed CreateEndpoint calls, retried")  # 2 throttled, 1 config not found yet
+    assert create.endswith(
+        "3 failed CreateEndpoint calls (ThrottlingException \u00d72, ValidationException), retried"
+    )  # 2 throttled, 1 config not found yet
     assert "SUCCEEDED after 5m0" in out and "virtual seconds" not in out
     assert "remaining: sagemaker endpoint churn-prod; sagemaker endpoint config churn-config-v3" in out
 

@@ -156,3 +156,19 @@ def test_a_notification_in_a_line() -> None:
     assert notification(result(notifications={"events": [ready], "sns": []})) == (
         "notification: Endpoint Ready for a at https://x"
     )
+
+
+def test_failed_calls_are_named_by_the_error_they_got() -> None:
+    """A run's failed calls name their codes: ``(ThrottlingException x2, InternalFailure)``."""
+    from endpointctl.report import failed_calls
+
+    calls = ["sagemaker:CreateEndpoint"] * 4 + ["sagemaker:DescribeEndpoint"]
+    errors = [
+        {"call": "sagemaker:CreateEndpoint", "error": "ThrottlingException"},
+        {"call": "sagemaker:CreateEndpoint", "error": "ThrottlingException"},
+        {"call": "sagemaker:CreateEndpoint", "error": "InternalFailure"},
+    ]
+    notes = failed_calls(run(step("validate", 0), step("create", 8)), calls, errors)
+    assert notes == {
+        1: "3 failed CreateEndpoint calls (ThrottlingException \u00d72, InternalFailure), retried"
+    }

@@ -166,7 +166,7 @@ class Authorizer:
         if denial is None:
             return None
         if service in self.logged:
-            self.log.record(f"{service}:{model.name}")
+            self.log.record(f"{service}:{model.name}", error="AccessDeniedException")
         return _access_denied(denial)
 
     def _state_machine_clients(self, stack: ExitStack) -> None:

@@ -81,10 +81,11 @@ class SageMakerSim(SimulatorBase):
 
         def call_action(response: SageMakerResponse) -> Any:
             operation = response._get_action()
-            sim.log.record(f"{sim.service}:{operation}")
+            logged = sim.log.record(f"{sim.service}:{operation}")
             fault = sim.faults.take(operation)
             if fault is None:
                 return original_call(response)
+            sim.log.failed(logged, fault.error)
             if fault.applied:
                 original_call(response)  # the call takes effect; its answer is lost
             if fault.is_read_timeout:
