@@ -79,34 +79,35 @@ class NeptuneSettings(TypeSettings):
         return [key for key, value in keys.items() if not value]
 
     def check(self) -> None:
+        problems: list[str] = []  # every problem at once, one line each
         if self.endpoint and not re.match(r"^https://[A-Za-z0-9.-]+(:\d+)?/?$", self.endpoint):
-            raise ConfigError(
+            problems.append(
                 f"context neptuneEndpoint={self.endpoint!r}: use the cluster's https URL "
                 "(https://my-cluster.cluster-xxxx.us-east-1.neptune.amazonaws.com:8182)"
             )
         if self.cluster_resource_id and not re.match(r"^cluster-[A-Z0-9]+$", self.cluster_resource_id):
-            raise ConfigError(
+            problems.append(
                 f"context neptuneClusterResourceId={self.cluster_resource_id!r}: the cluster's resource id "
                 "(cluster-ABCDEFGHIJKLMNOPQRSTUVWXYZ), not its name"
             )
         if self.vpc_id and not re.match(r"^vpc-([0-9a-f]{8}|[0-9a-f]{17})$", self.vpc_id):
-            raise ConfigError(f"context neptuneVpcId={self.vpc_id!r}: a VPC id (vpc-0123abcd)")
+            problems.append(f"context neptuneVpcId={self.vpc_id!r}: a VPC id (vpc-0123abcd)")
         for subnet in self.subnet_ids:
             if not re.match(r"^subnet-([0-9a-f]{8}|[0-9a-f]{17})$", subnet):
-                raise ConfigError(
-                    f"context neptuneSubnetIds: {subnet!r} is not a subnet id (subnet-0123abcd)"
-                )
+                problems.append(f"context neptuneSubnetIds: {subnet!r} is not a subnet id (subnet-0123abcd)")
         if self.security_group_id and not re.match(
             r"^sg-([0-9a-f]{8}|[0-9a-f]{17})$", self.security_group_id
         ):
-            raise ConfigError(
+            problems.append(
                 f"context neptuneSecurityGroupId={self.security_group_id!r}: a security group id (sg-0123abcd)"
             )
         network = [self.vpc_id, self.subnet_ids, self.security_group_id]
         if any(network) and not all(network):
-            raise ConfigError(
+            problems.append(
                 "context neptuneVpcId, neptuneSubnetIds and neptuneSecurityGroupId go together: give all three"
             )
+        if problems:
+            raise ConfigError.of(problems)
 
     @property
     def cluster(self) -> str:

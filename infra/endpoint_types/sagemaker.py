@@ -76,18 +76,21 @@ class SageMakerSettings(TypeSettings):
         )
 
     def check(self) -> None:
+        problems: list[str] = []  # every problem at once, one line each
         for role in self.execution_role_arns:
             if not _ROLE_ARN.match(role):
-                raise ConfigError(
+                problems.append(
                     f"context sagemakerExecutionRoleArns: {role!r} is not an IAM role ARN "
                     "(arn:aws:iam::123456789012:role/my-sagemaker-role)"
                 )
         for key in self.kms_key_arns:
             if not _KEY_ARN.match(key):
-                raise ConfigError(
+                problems.append(
                     f"context sagemakerKmsKeyArns: {key!r} is not a KMS key ARN "
                     "(arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab; not an alias)"
                 )
+        if problems:
+            raise ConfigError.of(problems)
 
 
 class SageMakerInfra(EndpointTypeInfra[SageMakerSettings]):

@@ -76,3 +76,20 @@ def test_python_app_py_says_each_problem_in_a_line_and_exits_2(tmp_path: Any) ->
         "context logRetentionDay: not a context key of this app; did you mean logRetentionDays?",
     ]
     assert "Traceback" not in done.stderr
+
+
+def test_a_types_own_settings_are_each_named_too() -> None:
+    """A type's settings (infra/endpoint_types/<type>.py) report every bad key, not the first."""
+    found = problems(
+        {
+            "endpointTypes": "sagemaker,neptune",
+            "neptuneEndpoint": "my-cluster",
+            "neptuneClusterResourceId": "my-cluster-name",
+            "sagemakerExecutionRoleArns": "not-a-role,arn:aws:iam::123456789012:user/bob",
+            "sagemakerKmsKeyArns": "alias/mine",
+        }
+    )
+    assert sum("sagemakerExecutionRoleArns" in p for p in found) == 2
+    assert any("sagemakerKmsKeyArns" in p for p in found)
+    assert any(p.startswith("context neptuneEndpoint=") for p in found)
+    assert any(p.startswith("context neptuneClusterResourceId=") for p in found)
