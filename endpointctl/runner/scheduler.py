@@ -13,11 +13,13 @@ request rule would start, with the whole event as input.
 from __future__ import annotations
 
 import calendar
+import contextlib
 import json
 import re
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from contextlib import ExitStack
 from typing import TYPE_CHECKING, Any
 from unittest import mock
@@ -43,8 +45,6 @@ def moment(expression: str, timezone: str | None) -> float:
 def install(stack: ExitStack, runner: LocalRunner) -> None:
     """Schedules fire on ``runner``'s clock; the execution a schedule's event starts is the
     runner's, waited for in the background (its outcome belongs to the world, as a sweep's)."""
-    from moto.scheduler.models import EventBridgeSchedulerBackend
-
     clock = runner.clock
 
     def may_put(role_arn: str, bus_arn: str) -> bool:
@@ -57,39 +57,66 @@ def install(stack: ExitStack, runner: LocalRunner) -> None:
         runner.scheduled.add(run.execution_arn)
         threading.Thread(target=runner.wait, args=([run],), name="scheduled-request", daemon=True).start()
 
+    def due(schedule: Any) -> None:
+        target = schedule.target
+        parameters = target.get("EventBridgeParameters") or {}
+        if not may_put(str(target.get("RoleArn")), str(target.get("Arn"))):
+            return  # the invocation fails: Scheduler's own retries would fail alike
+        deliver(
+            {
+                "version": "0",
+                "id": str(uuid.uuid4()),
+                "detail-type": parameters.get("DetailType"),
+                "source": parameters.get("Source"),
+                "account": ACCOUNT,
+                "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(clock.now())),
+                "region": REGION,
+                "resources": [schedule.arn],
+                "detail": json.loads(target.get("Input") or "{}"),
+            }
+        )
+
+    one_time_schedules(stack, clock, due)
+
+
+def one_time_schedules(
+    stack: ExitStack,
+    clock: Any,
+    due: Callable[[Any], None],
+    *,
+    lock: Any = None,
+    refused: Callable[[Any, ValueError], None] | None = None,
+) -> None:
+    """Each schedule created or updated in moto's Scheduler is armed on ``clock`` at its moment;
+    then, unless it was deleted or moved in between, it is deleted if its ``ActionAfterCompletion``
+    says so and ``due(schedule)`` delivers it. ``lock``: held while the schedule is read (the served
+    world's moto lock); ``refused``: told of an expression this module cannot read (else it raises)."""
+    from moto.scheduler.models import EventBridgeSchedulerBackend
+
     original_create = EventBridgeSchedulerBackend.create_schedule
     original_update = EventBridgeSchedulerBackend.update_schedule
 
     def arm(backend: Any, schedule: Any) -> None:
-        at = moment(schedule.schedule_expression, schedule.schedule_expression_timezone)
+        try:
+            at = moment(schedule.schedule_expression, schedule.schedule_expression_timezone)
+        except ValueError as exc:
+            if refused is None:
+                raise
+            refused(schedule, exc)
+            return
         expression, group, name = schedule.schedule_expression, schedule.group_name, schedule.name
 
         def fire() -> None:
-            try:
-                current = backend.get_schedule(group, name)
-            except Exception:
-                return  # deleted before its moment: cancelled
-            if current.schedule_expression != expression:
-                return  # moved: its new moment fires instead
-            target = current.target
-            if getattr(current, "action_after_completion", None) == "DELETE":
-                backend.delete_schedule(group, name)
-            parameters = target.get("EventBridgeParameters") or {}
-            if not may_put(str(target.get("RoleArn")), str(target.get("Arn"))):
-                return  # the invocation fails: Scheduler's own retries would fail alike
-            deliver(
-                {
-                    "version": "0",
-                    "id": str(uuid.uuid4()),
-                    "detail-type": parameters.get("DetailType"),
-                    "source": parameters.get("Source"),
-                    "account": ACCOUNT,
-                    "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(clock.now())),
-                    "region": REGION,
-                    "resources": [current.arn],
-                    "detail": json.loads(target.get("Input") or "{}"),
-                }
-            )
+            with lock if lock is not None else contextlib.nullcontext():
+                try:
+                    current = backend.get_schedule(group, name)
+                except Exception:
+                    return  # deleted before its moment: cancelled
+                if current.schedule_expression != expression:
+                    return  # moved: its new moment fires instead
+                if getattr(current, "action_after_completion", None) == "DELETE":
+                    backend.delete_schedule(group, name)
+            due(current)
 
         clock.call_at(at, fire)
 

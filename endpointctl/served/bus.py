@@ -239,55 +239,22 @@ class Bus:
     def _one_time_schedules(self, stack: ExitStack) -> None:
         """EventBridge Scheduler's one-time schedules (the controller's expiry) put their event on
         their bus at their moment, unless deleted or moved before (``runner.scheduler`` cites)."""
-        from moto.scheduler.models import EventBridgeSchedulerBackend
+        from endpointctl.runner.scheduler import one_time_schedules
 
-        from endpointctl.runner.scheduler import moment
+        def due(schedule: Any) -> None:
+            target = schedule.target
+            parameters = target.get("EventBridgeParameters") or {}
+            self._put(
+                {
+                    "Source": parameters.get("Source"),
+                    "DetailType": parameters.get("DetailType"),
+                    "Detail": target.get("Input") or "{}",
+                    "Resources": [schedule.arn],
+                    "EventBusName": target.get("Arn"),
+                }
+            )
 
-        bus = self
-        original_create = EventBridgeSchedulerBackend.create_schedule
-        original_update = EventBridgeSchedulerBackend.update_schedule
+        def refused(schedule: Any, exc: ValueError) -> None:
+            LOG.warning("schedule %s: %s", schedule.name, exc)
 
-        def arm(backend: Any, schedule: Any) -> None:
-            try:
-                at = moment(schedule.schedule_expression, schedule.schedule_expression_timezone)
-            except ValueError as exc:
-                LOG.warning("schedule %s: %s", schedule.name, exc)
-                return
-            expression, group, name = schedule.schedule_expression, schedule.group_name, schedule.name
-
-            def fire() -> None:
-                with bus.lock:
-                    try:
-                        current = backend.get_schedule(group, name)
-                    except Exception:
-                        return  # deleted before its moment
-                    if current.schedule_expression != expression:
-                        return  # moved: its new moment fires instead
-                    if getattr(current, "action_after_completion", None) == "DELETE":
-                        backend.delete_schedule(group, name)
-                target = current.target
-                parameters = target.get("EventBridgeParameters") or {}
-                bus._put(
-                    {
-                        "Source": parameters.get("Source"),
-                        "DetailType": parameters.get("DetailType"),
-                        "Detail": target.get("Input") or "{}",
-                        "Resources": [current.arn],
-                        "EventBusName": target.get("Arn"),
-                    }
-                )
-
-            bus.clock.call_at(at, fire)
-
-        def create(backend: Any, *args: Any, **kwargs: Any) -> Any:
-            schedule = original_create(backend, *args, **kwargs)
-            arm(backend, schedule)
-            return schedule
-
-        def update(backend: Any, *args: Any, **kwargs: Any) -> Any:
-            schedule = original_update(backend, *args, **kwargs)
-            arm(backend, schedule)
-            return schedule
-
-        stack.enter_context(mock.patch.object(EventBridgeSchedulerBackend, "create_schedule", create))
-        stack.enter_context(mock.patch.object(EventBridgeSchedulerBackend, "update_schedule", update))
+        one_time_schedules(stack, self.clock, due, lock=self.lock, refused=refused)
