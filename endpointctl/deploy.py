@@ -29,6 +29,7 @@ from typing import Any
 
 from endpointctl import cdk_cli
 from endpointctl.cdk_cli import node_environment, quiet
+from endpointctl.synth import cache_folder, fingerprint
 
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
@@ -196,11 +197,11 @@ def context_args(context: dict[str, Any]) -> list[str]:
     return args
 
 
-def cdk(root: Path, env: dict[str, str], *args: str, step: str) -> str:
-    """Run the pinned CDK CLI; its combined output (Node's noise left out), or ``DeployError``
-    naming ``step``."""
+def cdk(root: Path, env: dict[str, str], *args: str, step: str, cwd: Path | None = None) -> str:
+    """Run the pinned CDK CLI (in ``cwd``, by default the project); its combined output (Node's
+    noise left out), or ``DeployError`` naming ``step``."""
     done = subprocess.run(
-        [*cdk_command(root), *args], cwd=root, env=env, capture_output=True, text=True, check=False
+        [*cdk_command(root), *args], cwd=cwd or root, env=env, capture_output=True, text=True, check=False
     )
     output = quiet(done.stdout + done.stderr)
     if done.returncode != 0:
@@ -209,49 +210,116 @@ def cdk(root: Path, env: dict[str, str], *args: str, step: str) -> str:
 
 
 def bootstrap(root: Path, env: dict[str, str]) -> None:
-    """``cdk bootstrap`` of the simulated account. Its own ``--output``: the CLI locks its output
-    folder (``cdk.out`` by default), and two deploys at once (tests under ``-n 2``) would find
-    "Another CLI ... is currently synthing to cdk.out"."""
-    with tempfile.TemporaryDirectory(prefix="endpointctl-bootstrap-") as out:
-        cdk(root, env, "bootstrap", f"aws://{ACCOUNT}/{REGION}", "--output", out, step="bootstrap")
+    """``cdk bootstrap`` of the simulated account, run outside the project.
+
+    In a folder with a ``cdk.json`` the CLI synthesizes the app before it bootstraps, even for an
+    explicit ``aws://ACCOUNT/REGION`` (its ``--verbose`` log shows ``python3 app.py`` running,
+    about 5 s of the 7.5 s it took here); the bootstrap stack needs nothing of the app (this
+    ``cdk.json`` sets no bootstrap qualifier), so it runs in an empty folder and takes ~2.5 s.
+    """
+    with tempfile.TemporaryDirectory(prefix="endpointctl-bootstrap-") as empty:
+        cdk(root, env, "bootstrap", f"aws://{ACCOUNT}/{REGION}", step="bootstrap", cwd=Path(empty))
 
 
-def synth(root: Path, env: dict[str, str], context: dict[str, Any], assembly: Path) -> None:
-    """``cdk synth`` into ``assembly`` (it needs no account: it can run while the bootstrap does)."""
-    cdk(root, env, "synth", "--quiet", "--output", str(assembly), *context_args(context), step="synth")
+#: Cloud assemblies kept in the cache (the most recently used): a deploy, a changed deploy, and a
+#: few contexts more.
+ASSEMBLIES_KEPT = 4
 
 
-def deploy(
-    root: Path,
-    env: dict[str, str],
-    context: dict[str, Any],
-    *,
-    assembly: Path | None = None,
-    synthesized: bool = False,
-) -> dict[str, str]:
-    """``cdk deploy`` (direct: moto's change-set path loses outputs); the stack's outputs.
+@contextlib.contextmanager
+def assembled(root: Path, env: dict[str, str], context: dict[str, Any]) -> Iterator[Path]:
+    """The cloud assembly ``cdk synth`` writes for ``context`` in the simulated account, as the
+    pinned CLI writes it: :func:`assembly`'s cached one, or (the caches off) one synthesized for
+    this use and removed after it."""
+    if cache_folder(root) is not None:
+        yield assembly(root, env, context)
+        return
+    with tempfile.TemporaryDirectory(prefix="endpointctl-assembly-") as work:
+        out = Path(work) / "cdk.out"
+        cdk(root, env, "synth", "--quiet", "--output", str(out), *context_args(context), step="synth")
+        yield out
 
-    ``assembly``: where the cloud assembly goes and stays (for a later ``destroy`` without
-    synthesizing), by default a temporary folder; ``synthesized``: :func:`synth` already wrote it
-    there, so the CLI deploys it as it is (``--app``)."""
-    with tempfile.TemporaryDirectory(prefix="endpointctl-deploy-") as work:
+
+def assembly(root: Path, env: dict[str, str], context: dict[str, Any]) -> Path:
+    """The cloud assembly ``cdk synth`` writes for ``context`` in the simulated account, kept in
+    the cache (``.endpointctl-cache/assembly-*``; :func:`endpointctl.synth.cache_folder`).
+
+    Its key is :func:`endpointctl.synth.fingerprint`'s (``app.py``, ``cdk.json``, ``infra/``,
+    ``functions/``, the libraries) plus the context, the account and region the CLI gives the app,
+    and the CLI's version: a deploy or destroy of unchanged code and context deploys the same
+    assembly instead of synthesizing it again (``cdk deploy --app DIR``). Written to a temporary
+    folder and renamed into place, so a concurrent reader sees a whole assembly or none.
+    """
+    target = _assembly_path(root, context)
+    if target is None:
+        raise DeployError("the caches are off (ENDPOINTCTL_CACHE_DIR is empty): use assembled()")
+    if (target / "manifest.json").is_file():
+        with contextlib.suppress(OSError):
+            os.utime(target)
+        return target
+    folder = target.parent
+    folder.mkdir(parents=True, exist_ok=True)
+    partial = Path(tempfile.mkdtemp(prefix=".assembly-", dir=folder))
+    try:
+        cdk(root, env, "synth", "--quiet", "--output", str(partial), *context_args(context), step="synth")
+        try:
+            partial.rename(target)
+        except OSError:  # another process put the same assembly there first
+            if not (target / "manifest.json").is_file():
+                raise
+    finally:
+        shutil.rmtree(partial, ignore_errors=True)
+    _evict(folder)
+    return target
+
+
+def cached_assembly(root: Path, context: dict[str, Any]) -> Path | None:
+    """:func:`assembly`'s folder if it is in the cache already, else None."""
+    target = _assembly_path(root, context)
+    return target if target is not None and (target / "manifest.json").is_file() else None
+
+
+def _assembly_path(root: Path, context: dict[str, Any]) -> Path | None:
+    folder = cache_folder(root)
+    if folder is None:
+        return None
+    key = {"cli": context, "account": ACCOUNT, "region": REGION, "cdk": cdk_cli.pinned_cdk_version(root)}
+    return folder / f"assembly-{fingerprint(root, key)}"
+
+
+def _evict(folder: Path) -> None:
+    def used(path: Path) -> float:
+        try:
+            return path.stat().st_mtime
+        except OSError:
+            return 0.0
+
+    kept = sorted(folder.glob("assembly-*"), key=used, reverse=True)
+    for old in kept[ASSEMBLIES_KEPT:]:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def deploy(root: Path, env: dict[str, str], context: dict[str, Any]) -> dict[str, str]:
+    """``cdk deploy`` of the cloud assembly (:func:`assembled`; direct: moto's change-set path
+    loses outputs); the stack's outputs."""
+    with (
+        assembled(root, env, context) as source,
+        tempfile.TemporaryDirectory(prefix="endpointctl-deploy-") as work,
+    ):
         outputs_file = Path(work) / "outputs.json"
-        if synthesized and assembly is not None:
-            source = ["--app", str(assembly)]
-        else:
-            source = ["--output", str(assembly or Path(work) / "cdk.out"), *context_args(context)]
         cdk(
             root,
             env,
             "deploy",
             "--all",
+            "--app",
+            str(source),
             "--method=direct",
             "--no-previous-parameters",
             "--require-approval",
             "never",
             "--progress",
             "events",
-            *source,
             "--outputs-file",
             str(outputs_file),
             step="deploy",
@@ -260,26 +328,11 @@ def deploy(
     return {key: str(value) for stack in outputs.values() for key, value in stack.items()}
 
 
-def destroy(
-    root: Path, env: dict[str, str], context: dict[str, Any], *, assembly: Path | None = None
-) -> None:
-    """``cdk destroy``; from ``assembly`` (a deploy's cloud assembly) when it is there, which
-    spares synthesizing the app again."""
-    if assembly is not None and (assembly / "manifest.json").is_file():
-        cdk(root, env, "destroy", "--app", str(assembly), "--all", "--force", step="destroy")
-        return
-    with tempfile.TemporaryDirectory(prefix="endpointctl-destroy-") as work:
-        cdk(
-            root,
-            env,
-            "destroy",
-            "--all",
-            "--force",
-            "--output",
-            str(Path(work) / "cdk.out"),
-            *context_args(context),
-            step="destroy",
-        )
+def destroy(root: Path, env: dict[str, str], context: dict[str, Any]) -> None:
+    """``cdk destroy`` of the stack the cloud assembly names (the deploy's, unless the code
+    changed since: then the one the code now synthesizes, as a plain ``cdk destroy`` would)."""
+    with assembled(root, env, context) as source:
+        cdk(root, env, "destroy", "--app", str(source), "--all", "--force", step="destroy")
 
 
 def shell_exports(server: MotoServer | str) -> str:
@@ -305,10 +358,6 @@ class Kept:
     @property
     def url(self) -> str:
         return f"http://localhost:{self.port}"
-
-    @property
-    def assembly(self) -> Path:
-        return Path(self.folder) / "cdk.out"
 
     def server(self) -> MotoServer:
         return MotoServer(port=self.port, process=None, log=Path(self.folder) / f"server-{self.port}.log")

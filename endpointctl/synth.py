@@ -36,7 +36,7 @@ class SynthError(RuntimeError):
     """``python app.py`` failed; the message carries its stderr."""
 
 
-def _fingerprint(root: Path, context: dict[str, Any]) -> str:
+def fingerprint(root: Path, context: dict[str, Any]) -> str:
     digest = hashlib.sha256()
     files = [root / "app.py", root / "cdk.json"]
     for folder in ("infra", "functions"):
@@ -86,13 +86,23 @@ def cdk_context(root: Path, overrides: dict[str, Any] | None = None) -> dict[str
     return {**context, **local_context(root, overrides), **(overrides or {})}
 
 
+def cache_folder(root: Path) -> Path | None:
+    """Where the synthesized templates and cloud assemblies are kept: ``.endpointctl-cache/`` of
+    the checkout, or ``ENDPOINTCTL_CACHE_DIR`` (an empty value: nowhere, the caches are off)."""
+    given = os.environ.get("ENDPOINTCTL_CACHE_DIR")
+    if given is not None:
+        return Path(given) if given else None
+    return root / CACHE_DIR_NAME
+
+
 def synthesize(
     root: Path, overrides: dict[str, Any] | None = None, *, use_cache: bool = True
 ) -> dict[str, Any]:
     """The stack's CloudFormation template as ``cdk synth`` would write it."""
     context = cdk_context(root, overrides)
-    cache = root / CACHE_DIR_NAME / f"template-{_fingerprint(root, context)}.json"
-    if use_cache:
+    folder = cache_folder(root)
+    cache = folder / f"template-{fingerprint(root, context)}.json" if folder else None
+    if use_cache and cache is not None:
         cached = _read_cached(cache)
         if cached is not None:
             return cached
@@ -118,7 +128,8 @@ def synthesize(
             if artifact.get("type") == "aws:cloudformation:stack"
         ]
         template = json.loads((Path(outdir) / stacks[0]).read_text())
-    _write_cached(cache, template)
+    if cache is not None:
+        _write_cached(cache, template)
     return dict(template)
 
 

@@ -1,4 +1,5 @@
-"""Shared fixtures: the synthesized template (what ``cdk synth`` produces) and the local runner."""
+"""Shared fixtures: the synthesized templates (what ``cdk synth`` produces: with the default context,
+and with ``tests.infra.contexts.CUSTOM``) and the local runner."""
 
 from __future__ import annotations
 
@@ -21,6 +22,17 @@ def template() -> dict[str, Any]:
     from endpointctl.synth import synthesize
 
     return synthesize(project_root())
+
+
+@pytest.fixture(scope="session")
+def custom_template() -> dict[str, Any]:
+    """The template of ``tests.infra.contexts.CUSTOM``: every optional setting at once, one synth
+    (its docstring says why one) for the tests that read a setting off its default."""
+    from endpointctl import project_root
+    from endpointctl.synth import synthesize
+    from tests.infra.contexts import CUSTOM
+
+    return synthesize(project_root(), CUSTOM)
 
 
 Runner = Callable[..., list[dict[str, Any]]]

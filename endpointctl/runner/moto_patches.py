@@ -85,6 +85,46 @@ def memoize_lookups(stack: ExitStack) -> None:
             responses, "method_names_from_class", functools.cache(responses.method_names_from_class)
         )
     )
+    memoize_attribute_keys(stack)
+
+
+#: An upper bound on :func:`memoize_attribute_keys`'s table (model shapes are few; the bound only
+#: guards against a moto that made new shapes per request).
+_KEYS_KEPT = 100_000
+
+
+def memoize_attribute_keys(stack: ExitStack) -> None:
+    """moto serializes every response member by asking its alias providers, for each member of
+    each value, which keys of the object might hold it (six providers, and ``xform_name`` of
+    each): for a DynamoDB item, ten ``AttributeValue`` members of every attribute, at every
+    ``GetItem``. For a plain ``dict`` the answer depends only on the member's name and shape (a
+    dict has no ``Meta`` aliases and one class name), so it is computed once per (name, shape)."""
+    from moto.core import serialize
+
+    original = serialize.XFormedAttributePicker.get_possible_keys
+    known: dict[tuple[Any, ...], tuple[str, ...]] = {}
+
+    def get_possible_keys(picker: Any, context: Any) -> Any:
+        if type(context.obj) is not dict:
+            return original(picker, context)
+        shape = context.shape
+        key = (
+            type(picker),
+            tuple(picker.alias_providers),
+            context.key,
+            shape,
+            getattr(shape, "parent", None),
+        )
+        found = known.get(key)
+        if found is None:
+            if len(known) >= _KEYS_KEPT:
+                known.clear()
+            found = known[key] = tuple(original(picker, context))
+        return iter(found)
+
+    stack.enter_context(
+        mock.patch.object(serialize.XFormedAttributePicker, "get_possible_keys", get_possible_keys)
+    )
 
 
 #: Parsed definitions, by their text: a process parses each definition once.

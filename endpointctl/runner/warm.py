@@ -40,18 +40,15 @@ _DEFER_LOCK = threading.RLock()
 
 def cache_dir() -> Path | None:
     """``.endpointctl-cache/`` of the checkout (``ENDPOINTCTL_CACHE_DIR`` overrides; ``""`` turns
-    the disk caches off); ``None`` when there is none to use."""
-    given = os.environ.get("ENDPOINTCTL_CACHE_DIR")
-    if given is not None:
-        return Path(given) if given else None
-    return _checkout_cache()
+    the disk caches off); ``None`` when there is none to use (:func:`endpointctl.synth.cache_folder`)."""
+    from endpointctl.synth import cache_folder
+
+    return cache_folder(_checkout())
 
 
 @functools.cache
-def _checkout_cache() -> Path:
-    from endpointctl.synth import CACHE_DIR_NAME
-
-    return Path(__file__).resolve().parent.parent.parent / CACHE_DIR_NAME
+def _checkout() -> Path:
+    return Path(__file__).resolve().parent.parent.parent
 
 
 def defer_moto_imports() -> None:

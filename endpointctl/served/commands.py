@@ -72,6 +72,7 @@ def cmd_deploy(args: argparse.Namespace, given: dict[str, Any]) -> int:
     """``endpointctl local deploy`` (``given``: the ``-c`` context, parsed)."""
     from controller import catalog
     from endpointctl import deploy, project_root
+    from endpointctl.synth import cache_folder
 
     root = project_root()
     context = local_context(given)
@@ -90,14 +91,20 @@ def cmd_deploy(args: argparse.Namespace, given: dict[str, Any]) -> int:
         env = deploy.environment(server)
         print(f"simulated account: {server.url} (pid {server.pid})", flush=True)
         started = time.monotonic()
-        assembly = server.folder / "cdk.out"  # kept with a kept server: `local destroy` reads it
-        print("cdk bootstrap, and cdk synth meanwhile ...", flush=True)
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            synthesized = pool.submit(deploy.synth, root, env, context, assembly)
+        if cache_folder(root) is None:  # the caches are off: the deploy synthesizes
+            print("cdk bootstrap ...", flush=True)
             deploy.bootstrap(root, env)
-            synthesized.result()
+        elif deploy.cached_assembly(root, context) is not None:
+            print("cdk bootstrap (this code and context are synthesized already) ...", flush=True)
+            deploy.bootstrap(root, env)
+        else:
+            print("cdk bootstrap, and cdk synth meanwhile ...", flush=True)
+            with ThreadPoolExecutor(max_workers=1) as pool:
+                synthesized = pool.submit(deploy.assembly, root, env, context)
+                deploy.bootstrap(root, env)
+                synthesized.result()
         print("cdk deploy ...", flush=True)
-        outputs = deploy.deploy(root, env, context, assembly=assembly, synthesized=True)
+        outputs = deploy.deploy(root, env, context)
         print(f"deployed in {time.monotonic() - started:.0f} s; stack outputs:")
         for key, value in sorted(outputs.items()):
             print(f"  {key} = {value}")
@@ -162,7 +169,7 @@ def cmd_destroy(args: argparse.Namespace) -> int:
         started = time.monotonic()
         try:
             env = deploy.environment(kept.server())
-            deploy.destroy(root, env, kept.context, assembly=kept.assembly)
+            deploy.destroy(root, env, kept.context)
             print(f"destroyed in {time.monotonic() - started:.0f} s")
         except deploy.DeployError as exc:
             print(f"endpointctl: {exc}", file=sys.stderr)

@@ -268,16 +268,22 @@ class SageMakerInfra(EndpointTypeInfra[SageMakerSettings]):
             assumed_by=iam.ArnPrincipal(function.role.role_arn),
             description="ml-endpoint-controller: deletes of SageMaker endpoints it did not create (allowUnmanagedDeletes)",
         )
+        # One statement per resource type: each action takes only its own (the Service
+        # Authorization Reference: DeleteEndpoint and DescribeEndpoint act on `endpoint`,
+        # DeleteEndpointConfig on `endpoint-config`); tests/infra/test_iam_reference.py checks it.
         role.add_to_policy(
             iam.PolicyStatement(
-                sid="DeleteEndpointsAndConfigs",
-                actions=[
-                    "sagemaker:DeleteEndpoint",
-                    "sagemaker:DeleteEndpointConfig",
-                    "sagemaker:DescribeEndpoint",
-                ],
+                sid="DeleteEndpoints",
+                actions=["sagemaker:DeleteEndpoint", "sagemaker:DescribeEndpoint"],
+                resources=[stack.format_arn(service="sagemaker", resource="endpoint", resource_name="*")],
+            )
+        )
+        role.add_to_policy(
+            iam.PolicyStatement(
+                sid="DeleteEndpointConfigs",
+                actions=["sagemaker:DeleteEndpointConfig"],
                 resources=[
-                    stack.format_arn(service="sagemaker", resource=kind, resource_name="*") for kind in KINDS
+                    stack.format_arn(service="sagemaker", resource="endpoint-config", resource_name="*")
                 ],
             )
         )

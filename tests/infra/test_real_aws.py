@@ -21,21 +21,11 @@ from endpointctl.synth import SynthError, cdk_context, synthesize
 from infra import catalog
 from infra.config import Config, ConfigError
 from tests.infra.acknowledgments import record_acknowledgments
+from tests.infra.contexts import NEPTUNE, NEPTUNE_VPC, SAGEMAKER_KEY, SAGEMAKER_ROLE
 
 PARTITION = {"Ref": "AWS::Partition"}
 REGION = {"Ref": "AWS::Region"}
 ACCOUNT = {"Ref": "AWS::AccountId"}
-#: What the Neptune type needs to be deployable, plus a network (its function then runs in a VPC).
-NEPTUNE = {
-    "neptuneEndpoint": "https://graph.cluster-abc.us-east-1.neptune.amazonaws.com:8182",
-    "neptuneClusterResourceId": "cluster-ABCDEF123",
-}
-NEPTUNE_VPC = {
-    **NEPTUNE,
-    "neptuneVpcId": "vpc-0abc1234",
-    "neptuneSubnetIds": "subnet-0aa11111,subnet-0bb22222",
-    "neptuneSecurityGroupId": "sg-01234567",
-}
 
 
 def _cdk_json() -> dict[str, Any]:
@@ -141,8 +131,11 @@ ENI_ACTIONS = {
 }
 
 
-def test_the_neptune_function_in_a_vpc_may_manage_its_network_interfaces() -> None:
-    template = synthesize(project_root(), {"endpointTypes": ["neptune"], **NEPTUNE_VPC})
+def test_the_neptune_function_in_a_vpc_may_manage_its_network_interfaces(
+    custom_template: dict[str, Any],
+) -> None:
+    """CUSTOM (tests/infra/contexts.py) lists neptune with its cluster and network (NEPTUNE_VPC)."""
+    template = custom_template
     statements = [
         s for s in _statements_of_role(template, "NeptuneFunctionRole") if s["Action"] != "sts:AssumeRole"
     ]
@@ -219,13 +212,11 @@ def test_the_sagemaker_function_may_pass_roles_and_use_keys_only_for_sagemaker(
     }
 
 
-def test_context_narrows_the_roles_and_keys_a_sagemaker_request_may_name() -> None:
-    role = "arn:aws:iam::123456789012:role/sagemaker-execution"
-    key = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
-    template = synthesize(
-        project_root(),
-        {"endpointTypes": "sagemaker", "sagemakerExecutionRoleArns": [role], "sagemakerKmsKeyArns": key},
-    )
+def test_context_narrows_the_roles_and_keys_a_sagemaker_request_may_name(
+    custom_template: dict[str, Any],
+) -> None:
+    """CUSTOM (tests/infra/contexts.py) names one role and one key."""
+    role, key, template = SAGEMAKER_ROLE, SAGEMAKER_KEY, custom_template
     by_sid = {s.get("Sid"): s for s in _statements_of_role(template, "SageMakerFunctionRole")}
     assert by_sid["PassExecutionRolesToSageMaker"]["Resource"] == role
     assert by_sid["PassExecutionRolesToSageMaker"]["Condition"]["StringEquals"] == {
@@ -427,7 +418,9 @@ def test_a_listed_type_without_its_required_settings_fails_the_synth() -> None:
     only_endpoint = {"endpointTypes": "neptune", "neptuneEndpoint": NEPTUNE["neptuneEndpoint"]}
     with pytest.raises(ConfigError, match=f"^{needs}: missing neptuneClusterResourceId$"):
         Config.from_context(_app_node(only_endpoint))
-    # The local synth's placeholders give way to the caller's own (empty) value.
+    # The local synth's placeholders give way to the caller's own (empty) value. The one refused
+    # synth run end to end through synthesize (python app.py exits 2: SynthError with its lines);
+    # the others are checked in-process (tests/infra/contexts.py).
     with pytest.raises(SynthError, match=r"missing neptuneEndpoint$"):
         synthesize(project_root(), {"endpointTypes": "neptune", "neptuneEndpoint": ""}, use_cache=False)
 

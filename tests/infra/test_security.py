@@ -17,7 +17,9 @@ from aws_cdk.assertions import Capture, Match, Template
 
 import app as cdk_app
 from infra import catalog
+from infra.config import Config
 from tests.infra.acknowledgments import record_acknowledgments
+from tests.infra.contexts import CUSTOM, refusal
 
 #: Every endpoint type's title (the prefix of its constructs), in catalog order.
 ENDPOINT_TYPES = tuple(row["title"] for row in catalog.rows().values())
@@ -227,28 +229,15 @@ def test_every_log_group_has_a_retention(template: dict[str, Any]) -> None:
 
 
 # -- configuration -------------------------------------------------------------------------------
-def _synth(context: dict[str, Any]) -> dict[str, Any]:
-    from endpointctl import project_root
-    from endpointctl.synth import synthesize
-
-    return synthesize(project_root(), context)
-
-
-def test_deploy_settings_come_from_context() -> None:
-    template = _synth(
-        {
-            "stackName": "MlEndpointControllerStaging",
-            "notificationEmail": "ml-team@example.com",
-            "alarmEmail": "oncall@example.com",
-            "amlTimeoutSeconds": 900,
-            "neptuneFirstCheckSeconds": 300,
-            "maxPollIntervalSeconds": 20,
-            "eventFallbackSeconds": 600,
-            "logRetentionDays": 90,
-        }
-    )
+def test_deploy_settings_come_from_context(custom_template: dict[str, Any]) -> None:
+    """CUSTOM (tests/infra/contexts.py) sets each of these off its default."""
+    template = custom_template
     stack = Template.from_json(template)
-    stack.has_resource_properties("AWS::Events::EventBus", {"Name": "ml-endpoint-controller-staging"})
+    # CUSTOM names its bus (busName, tests/infra/test_stack.py); without one the bus is named
+    # after the stack (the derivation is Config's, checked where it happens).
+    stack.has_resource_properties("AWS::Events::EventBus", {"Name": CUSTOM["busName"]})
+    derived = Config.from_context(_app({"stackName": "MlEndpointControllerStaging"}).node)
+    assert derived.bus_name == "ml-endpoint-controller-staging"
     stack.has_resource_properties(
         "AWS::SNS::Subscription", {"Protocol": "email", "Endpoint": "ml-team@example.com"}
     )
@@ -268,12 +257,13 @@ def test_deploy_settings_come_from_context() -> None:
     assert '\\"eventFallbackSeconds\\":600' in sagemaker
 
 
-def test_two_stacks_deploy_side_by_side() -> None:
-    first, second = _synth({}), _synth({"stackName": "MlEndpointControllerB"})
+def test_two_stacks_deploy_side_by_side(template: dict[str, Any], custom_template: dict[str, Any]) -> None:
+    """The default stack and CUSTOM's (another stackName, tests/infra/contexts.py) share no
+    physical name."""
     names = []
-    for template in (first, second):
+    for synthesized in (template, custom_template):
         named = []
-        for resource in template["Resources"].values():
+        for resource in synthesized["Resources"].values():
             properties = resource.get("Properties", {})
             for key in (
                 "Name",
@@ -290,8 +280,13 @@ def test_two_stacks_deploy_side_by_side() -> None:
                 if isinstance(properties.get(key), str):
                     named.append(properties[key])
         names.append(set(named))
-        assert all("Export" not in output for output in template.get("Outputs", {}).values())
+        assert all("Export" not in output for output in synthesized.get("Outputs", {}).values())
     assert not names[0] & names[1], names[0] & names[1]
+    # CUSTOM's names follow its stack name, but for its bus's, given (busName): given only
+    # another stackName, a stack's bus is apart from the default one's too (named after it).
+    assert {name for name in names[1] if CUSTOM["stackName"] in name}, names[1]
+    alone = Config.from_context(_app({"stackName": CUSTOM["stackName"]}).node)
+    assert alone.bus_name not in names[0], (alone.bus_name, names[0])
 
 
 @pytest.mark.parametrize(
@@ -308,11 +303,8 @@ def test_two_stacks_deploy_side_by_side() -> None:
     ],
 )
 def test_bad_settings_fail_the_synth_naming_the_key(context: dict[str, Any], message: str) -> None:
-    from endpointctl import project_root
-    from endpointctl.synth import SynthError, synthesize
-
-    with pytest.raises(SynthError, match=message):
-        synthesize(project_root(), context, use_cache=False)
+    """Refused as ``python app.py`` refuses it, in-process (tests/infra/contexts.py)."""
+    assert refusal(context, message).startswith(f"context {message}")
 
 
 def test_functions_log_at_info_and_never_log_the_event(template: dict[str, Any]) -> None:

@@ -14,6 +14,7 @@ from aws_cdk.assertions import Capture, Match, Template
 
 from endpointctl.template import state_machines
 from infra import catalog
+from tests.infra.contexts import CUSTOM, refusal
 
 #: Every endpoint type, in catalog order, and its title (the prefix of its constructs and outputs).
 TYPES = {name: row["title"] for name, row in catalog.rows().items()}
@@ -291,19 +292,9 @@ def test_aml_function_may_only_manage_realtime_endpoints_in_the_aml_region(templ
     )
 
 
-def test_neptune_function_permissions_and_network_follow_context() -> None:
-    from endpointctl import project_root
-    from endpointctl.synth import synthesize
-
-    context = {
-        "neptuneEndpoint": "https://graph.cluster-abc.us-east-1.neptune.amazonaws.com:8182",
-        "neptuneClusterResourceId": "cluster-ABCDEF123",
-        "neptuneVpcId": "vpc-0abc1234",
-        "neptuneSubnetIds": "subnet-0aa11111,subnet-0bb22222",
-        "neptuneSecurityGroupId": "sg-01234567",
-        "amlRegion": "eu-west-1",
-    }
-    template = synthesize(project_root(), context)
+def test_neptune_function_permissions_and_network_follow_context(custom_template: dict[str, Any]) -> None:
+    """CUSTOM (tests/infra/contexts.py) gives Neptune's cluster and network, and amlRegion."""
+    context, template = CUSTOM, custom_template
     stack = Template.from_json(template)
     stack.has_resource_properties(
         "AWS::Lambda::Function",
@@ -341,11 +332,8 @@ def test_neptune_function_permissions_and_network_follow_context() -> None:
     ids=["aml-region", "cluster-id", "partial-network", "endpoint-url"],
 )
 def test_bad_deploy_context_fails_synth_with_a_clear_message(context: dict[str, Any], message: str) -> None:
-    from endpointctl import project_root
-    from endpointctl.synth import SynthError, synthesize
-
-    with pytest.raises(SynthError, match=message):
-        synthesize(project_root(), context, use_cache=False)
+    """Refused as ``python app.py`` refuses it, in-process (tests/infra/contexts.py)."""
+    refusal(context, message)
 
 
 def test_missing_neptune_context_is_a_synth_warning() -> None:
@@ -362,22 +350,16 @@ def test_missing_neptune_context_is_a_synth_warning() -> None:
     )
 
 
-def test_bus_name_comes_from_context() -> None:
-    from endpointctl import project_root
-    from endpointctl.synth import synthesize
-
-    template = synthesize(project_root(), {"busName": "team-a-endpoints"})
-    Template.from_json(template).has_resource_properties(
+def test_bus_name_comes_from_context(custom_template: dict[str, Any]) -> None:
+    """CUSTOM (tests/infra/contexts.py) sets busName."""
+    Template.from_json(custom_template).has_resource_properties(
         "AWS::Events::EventBus", {"Name": "team-a-endpoints"}
     )
 
 
 def test_bad_context_fails_synth_with_a_clear_message() -> None:
-    from endpointctl import project_root
-    from endpointctl.synth import SynthError, synthesize
-
-    with pytest.raises(SynthError, match="busName"):
-        synthesize(project_root(), {"busName": "not a bus name!"}, use_cache=False)
+    """Refused as ``python app.py`` refuses it, in-process (tests/infra/contexts.py)."""
+    refusal({"busName": "not a bus name!"}, "busName")
 
 
 def test_cfn_lint_finds_no_errors(template: dict[str, Any], tmp_path: Path) -> None:

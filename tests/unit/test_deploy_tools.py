@@ -61,3 +61,109 @@ def test_node_noise_is_left_out() -> None:
         " ⏳  Bootstrapping environment aws://123456789012/us-east-1...",
         "✅  Environment aws://123456789012/us-east-1 bootstrapped.",
     ]
+
+
+@pytest.fixture(autouse=True)
+def _checkout_cache(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("ENDPOINTCTL_CACHE_DIR", raising=False)
+
+
+def _project(tmp_path: Path) -> Path:
+    """A checkout's files that shape a synthesized assembly (a stand-in CLI does the synth)."""
+    for name in ("app.py", "cdk.json", "package.json"):
+        shutil.copy(project_root() / name, tmp_path / name)
+    for folder in ("infra", "functions"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "one.py").write_text("X = 1\n")
+    return tmp_path
+
+
+def test_an_assembly_is_synthesized_once_per_code_and_context(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A deploy, a second deploy and a destroy of the same code and context synthesize once; a
+    changed context or file synthesizes again; only the most recent assemblies stay."""
+    root = _project(tmp_path)
+    calls: list[tuple[str, ...]] = []
+
+    def cli(_root: Path, _env: dict[str, str], *args: str, step: str, cwd: Path | None = None) -> str:
+        calls.append((step, *args))
+        if step == "synth":
+            out = Path(args[args.index("--output") + 1])
+            (out / "manifest.json").write_text("{}")
+        return ""
+
+    monkeypatch.setattr(deploy, "cdk", cli)
+    first = deploy.assembly(root, {}, {"stackName": "A"})
+    deploy.deploy(root, {}, {"stackName": "A"})
+    deploy.destroy(root, {}, {"stackName": "A"})
+    assert [c[0] for c in calls] == ["synth", "deploy", "destroy"]
+    for call in calls[1:]:
+        assert call[call.index("--app") + 1] == str(first)
+    assert deploy.cached_assembly(root, {"stackName": "A"}) == first
+    assert not list(first.parent.glob(".assembly-*"))  # no half-written folder left
+
+    second = deploy.assembly(root, {}, {"stackName": "B"})
+    (root / "infra" / "one.py").write_text("X = 2\n")
+    third = deploy.assembly(root, {}, {"stackName": "A"})
+    assert len({first, second, third}) == 3 and [c[0] for c in calls].count("synth") == 3
+    for n in range(deploy.ASSEMBLIES_KEPT):
+        deploy.assembly(root, {}, {"stackName": f"S{n}"})
+    assert len(list(first.parent.glob("assembly-*"))) == deploy.ASSEMBLIES_KEPT
+
+
+def test_a_failed_synth_leaves_no_assembly(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = _project(tmp_path)
+
+    def cli(_root: Path, _env: dict[str, str], *args: str, step: str, cwd: Path | None = None) -> str:
+        out = Path(args[args.index("--output") + 1])
+        (out / "manifest.json").write_text("{}")  # written, then the CLI fails
+        raise deploy.DeployError(f"cdk {step} failed (exit 1)")
+
+    monkeypatch.setattr(deploy, "cdk", cli)
+    with pytest.raises(deploy.DeployError):
+        deploy.assembly(root, {}, {})
+    assert deploy.cached_assembly(root, {}) is None
+    assert not [p for p in (root / ".endpointctl-cache").iterdir()]
+
+
+def test_the_bootstrap_runs_outside_the_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """In a folder with cdk.json the CLI would synthesize the app first (5 s for nothing)."""
+    seen: list[Path | None] = []
+
+    def cli(_root: Path, _env: dict[str, str], *args: str, step: str, cwd: Path | None = None) -> str:
+        seen.append(cwd)
+        assert cwd is not None and not (cwd / "cdk.json").exists()
+        assert args == ("bootstrap", f"aws://{deploy.ACCOUNT}/{deploy.REGION}")
+        return ""
+
+    monkeypatch.setattr(deploy, "cdk", cli)
+    deploy.bootstrap(project_root(), {})
+    assert seen and seen[0] != project_root()
+
+
+def test_with_the_caches_off_each_use_synthesizes_and_leaves_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``ENDPOINTCTL_CACHE_DIR=""``: a deploy and a destroy each synthesize into a folder of their
+    own, removed after use; nothing is written to the checkout."""
+    root = _project(tmp_path)
+    monkeypatch.setenv("ENDPOINTCTL_CACHE_DIR", "")
+    used: list[Path] = []
+
+    def cli(_root: Path, _env: dict[str, str], *args: str, step: str, cwd: Path | None = None) -> str:
+        if step == "synth":
+            out = Path(args[args.index("--output") + 1])
+            out.mkdir(parents=True)
+            (out / "manifest.json").write_text("{}")
+        else:
+            used.append(Path(args[args.index("--app") + 1]))
+            assert (used[-1] / "manifest.json").is_file()
+        return ""
+
+    monkeypatch.setattr(deploy, "cdk", cli)
+    deploy.deploy(root, {}, {})
+    deploy.destroy(root, {}, {})
+    assert len(used) == 2 and used[0] != used[1]
+    assert not any(p.exists() for p in used)
+    assert deploy.cached_assembly(root, {}) is None and not (root / ".endpointctl-cache").exists()

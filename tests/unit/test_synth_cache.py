@@ -13,7 +13,8 @@ from endpointctl import synth
 
 
 @pytest.fixture
-def project(tmp_path: Path) -> Path:
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.delenv("ENDPOINTCTL_CACHE_DIR", raising=False)
     (tmp_path / "app.py").write_text("# app\n")
     (tmp_path / "cdk.json").write_text(json.dumps({"app": "python3 app.py", "context": {"stackName": "S"}}))
     for folder in ("infra", "functions"):
@@ -111,3 +112,24 @@ def test_concurrent_runs_with_different_contexts_all_get_their_template(
         thread.join()
     assert errors == []
     assert seen == {f"T{n}": f"T{n}" for n in range(4)}
+
+
+def test_the_cache_folder_follows_endpointctl_cache_dir(
+    project: Path,
+    synth_calls: list[dict[str, Any]],
+    tmp_path_factory: pytest.TempPathFactory,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``ENDPOINTCTL_CACHE_DIR`` moves the templates (as it moves the runner's caches); empty, it
+    turns the cache off: every synthesis runs, nothing is written."""
+    elsewhere = tmp_path_factory.mktemp("cache")
+    monkeypatch.setenv("ENDPOINTCTL_CACHE_DIR", str(elsewhere))
+    synth.synthesize(project)
+    synth.synthesize(project)
+    assert len(synth_calls) == 1 and len(list(elsewhere.glob("template-*.json"))) == 1
+    assert not (project / synth.CACHE_DIR_NAME).exists()
+
+    monkeypatch.setenv("ENDPOINTCTL_CACHE_DIR", "")
+    synth.synthesize(project)
+    synth.synthesize(project)
+    assert len(synth_calls) == 3 and not (project / synth.CACHE_DIR_NAME).exists()
