@@ -39,11 +39,17 @@ def test_readme_commands_exist() -> None:
     reason="the pinned CDK CLI is not installed (run `npm ci`)",
 )
 def test_npx_cdk_synth_works_offline(tmp_path: Path) -> None:
+    """``npx cdk synth`` as a newcomer types it, with no npm cache or CDK settings of their own
+    (an empty HOME): npx finds the pinned CLI offline and the CLI synthesizes cdk.json's app.
+
+    jsii's package cache (where it extracts aws-cdk-lib's 37 MB tarball once per user) stays the
+    real one: under an empty HOME each run would extract it again (~6 s of a cold suite)."""
     env = {
         "PATH": f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin",
         "HOME": str(tmp_path),
         "CDK_DISABLE_VERSION_CHECK": "1",
         "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
+        "JSII_RUNTIME_PACKAGE_CACHE_ROOT": str(_jsii_package_cache()),
     }
     done = subprocess.run(
         ["npx", "cdk", "synth", "--quiet", "--output", str(tmp_path / "out"), "--no-notices"],
@@ -56,3 +62,12 @@ def test_npx_cdk_synth_works_offline(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr[-3000:]
     assert (tmp_path / "out" / "MlEndpointController.template.json").is_file()
+
+
+def _jsii_package_cache() -> Path:
+    """Where jsii keeps extracted packages for this user (its default: ~/.cache/aws/jsii/package-cache
+    on Linux, unless ``JSII_RUNTIME_PACKAGE_CACHE_ROOT`` says otherwise)."""
+    import os
+
+    given = os.environ.get("JSII_RUNTIME_PACKAGE_CACHE_ROOT")
+    return Path(given) if given else Path.home() / ".cache" / "aws" / "jsii" / "package-cache"

@@ -4,10 +4,11 @@ The commands come from the fenced ``sh`` / ``bash`` blocks of README.md and docs
 ``$ `` lines of ``console`` blocks). Each one is either run for real or checked for being
 well formed, by what it needs:
 
-- ``endpointctl local run``, ``endpointctl diagram`` and ``endpointctl validate`` run for real, as
-  a subprocess (``python -m endpointctl``), each distinct command once, against the cached
-  template: exit 0, or 1 where the command's own comment says ``exit 1``; never a traceback.
-  They cost a few seconds each, so the docs may show at most :data:`MAX_REAL_RUNS` distinct ones.
+- ``endpointctl local run``, ``endpointctl diagram`` and ``endpointctl validate`` run for real,
+  through ``endpointctl``'s entry point in this process, each distinct command once, against the
+  cached template: exit 0, or 1 where the command's own comment says ``exit 1``; never a
+  traceback. They cost up to a second each, so the docs may show at most :data:`MAX_REAL_RUNS`
+  distinct ones.
 - every other ``endpointctl`` command (``submit``, ``watch``, ``list`` against a deployed stack,
   ``local deploy``, ``local demo``, ``bench``) is parsed by ``endpointctl``'s own argument parser,
   and the files it names exist;
@@ -31,8 +32,6 @@ import io
 import json
 import re
 import shlex
-import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -43,7 +42,7 @@ from endpointctl import project_root
 
 ROOT = project_root()
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
-#: Distinct ``endpointctl`` commands the docs may show that run for real (each costs ~3-5 s).
+#: Distinct ``endpointctl`` commands the docs may show that run for real (each costs up to ~1 s).
 MAX_REAL_RUNS = 10
 #: ``endpointctl`` sub-commands run for real rather than only parsed.
 REAL = (("local", "run"), ("diagram",), ("validate",))
@@ -161,26 +160,33 @@ def test_no_bare_cdk_synth() -> None:
 # -- run for real ----------------------------------------------------------------------------------
 @pytest.mark.slow
 @pytest.mark.parametrize("command", list(REAL_RUNS.values()), ids=_id)
-def test_command_runs(command: Command, template: dict[str, Any]) -> None:
-    """``template``: the session's synthesis fills the cache every run here reads."""
+def test_command_runs(
+    command: Command,
+    template: dict[str, Any],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``template``: the session's synthesis fills the cache every run here reads. Each runs in
+    this process, through ``endpointctl``'s own entry point (``endpointctl.cli.main``, what
+    ``python -m endpointctl`` calls), from the checkout as a reader would: a subprocess each would
+    add ~1.2 s of imports to every command (``tests/e2e/test_cli.py`` runs the real process, and
+    its broken-pipe and traceback handling)."""
+    from endpointctl.cli import main
+
     argv = command.argv
     _check_files(argv, command)
     expected = 1 if re.search(r"\bexit 1\b", command.comment) else 0
-    done = subprocess.run(
-        [sys.executable, "-m", "endpointctl", *argv[1:]],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert "Traceback" not in done.stderr, f"{command.where}: {command.code}\n{done.stderr[-3000:]}"
-    assert done.returncode == expected, (
-        f"{command.where}: `{command.code}` exited {done.returncode}, the docs say {expected}\n"
-        f"{done.stdout[-2000:]}\n{done.stderr[-2000:]}"
+    monkeypatch.chdir(ROOT)
+    capsys.readouterr()
+    code = main(argv[1:])
+    done = capsys.readouterr()
+    assert "Traceback" not in done.err, f"{command.where}: {command.code}\n{done.err[-3000:]}"
+    assert code == expected, (
+        f"{command.where}: `{command.code}` exited {code}, the docs say {expected}\n"
+        f"{done.out[-2000:]}\n{done.err[-2000:]}"
     )
     if "--json" in argv:
-        json.loads(done.stdout)
+        json.loads(done.out)
 
 
 # -- checked for being well formed -----------------------------------------------------------------
