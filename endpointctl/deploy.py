@@ -29,7 +29,7 @@ from typing import Any
 
 from endpointctl import cdk_cli
 from endpointctl.cdk_cli import node_environment, quiet
-from endpointctl.synth import cache_folder, fingerprint
+from endpointctl.synth import cache_folder, fingerprint, one_at_a_time
 
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
@@ -257,6 +257,13 @@ def assembly(root: Path, env: dict[str, str], context: dict[str, Any]) -> Path:
         with contextlib.suppress(OSError):
             os.utime(target)
         return target
+    with one_at_a_time(target):  # a second deploy of the same code and context waits for this one
+        if not (target / "manifest.json").is_file():
+            _synthesize_into(root, env, context, target)
+    return target
+
+
+def _synthesize_into(root: Path, env: dict[str, str], context: dict[str, Any], target: Path) -> None:
     folder = target.parent
     folder.mkdir(parents=True, exist_ok=True)
     partial = Path(tempfile.mkdtemp(prefix=".assembly-", dir=folder))
@@ -270,7 +277,6 @@ def assembly(root: Path, env: dict[str, str], context: dict[str, Any]) -> Path:
     finally:
         shutil.rmtree(partial, ignore_errors=True)
     _evict(folder)
-    return target
 
 
 def cached_assembly(root: Path, context: dict[str, Any]) -> Path | None:
@@ -294,9 +300,11 @@ def _evict(folder: Path) -> None:
         except OSError:
             return 0.0
 
-    kept = sorted(folder.glob("assembly-*"), key=used, reverse=True)
+    kept = sorted((p for p in folder.glob("assembly-*") if p.is_dir()), key=used, reverse=True)
     for old in kept[ASSEMBLIES_KEPT:]:
         shutil.rmtree(old, ignore_errors=True)
+        with contextlib.suppress(OSError):
+            old.with_suffix(".lock").unlink()
 
 
 def deploy(root: Path, env: dict[str, str], context: dict[str, Any]) -> dict[str, str]:

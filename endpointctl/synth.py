@@ -20,6 +20,7 @@ import os
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -102,10 +103,38 @@ def synthesize(
     context = cdk_context(root, overrides)
     folder = cache_folder(root)
     cache = folder / f"template-{fingerprint(root, context)}.json" if folder else None
-    if use_cache and cache is not None:
+    if cache is None or not use_cache:
+        return _synthesize(root, context, cache)
+    cached = _read_cached(cache)
+    if cached is not None:
+        return cached
+    with one_at_a_time(cache):
+        # Another process (a second test worker, a second terminal) may have written it meanwhile:
+        # one synthesis per context, the others wait for it rather than run their own.
         cached = _read_cached(cache)
-        if cached is not None:
-            return cached
+        return cached if cached is not None else _synthesize(root, context, cache)
+
+
+@contextlib.contextmanager
+def one_at_a_time(cache: Path) -> Iterator[None]:
+    """An exclusive lock on ``cache``'s lock file (``fcntl``; where there is none, no lock)."""
+    try:
+        import fcntl
+    except ImportError:  # not POSIX: two processes may both synthesize, as before
+        yield
+        return
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    with open(cache.with_suffix(".lock"), "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _synthesize(root: Path, context: dict[str, Any], cache: Path | None) -> dict[str, Any]:
+    """``python app.py`` with ``context``, as the CDK CLI runs it; the template, also written to
+    ``cache`` when there is one."""
     with tempfile.TemporaryDirectory(prefix="endpointctl-synth-") as outdir:
         env = {
             **os.environ,
@@ -159,6 +188,8 @@ def _write_cached(cache: Path, template: dict[str, Any]) -> None:
     for old in kept[CACHE_KEEP:]:
         with contextlib.suppress(OSError):
             old.unlink()
+        with contextlib.suppress(OSError):
+            old.with_suffix(".lock").unlink()
 
 
 def _mtime(path: Path) -> float:

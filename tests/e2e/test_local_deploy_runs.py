@@ -81,7 +81,11 @@ def test_kept_local_deploy_runs_requests_end_to_end(tmp_path: Path) -> None:
     state = tmp_path / "local-deploy.json"
     base = environment(**{deploy.STATE_VARIABLE: str(state)})
     mark = time.monotonic()
-    done = endpointctl("local", "deploy", "--keep", env=base, timeout=240)
+    # Endpoints ready in 2 s rather than the served world's 5 (the test waits for three of them),
+    # through `local deploy --scenario` as a user would slow them down or speed them up.
+    scenario = tmp_path / "fast.json"
+    scenario.write_text(json.dumps({"sagemaker": {"createSeconds": 2}}))
+    done = endpointctl("local", "deploy", "--keep", "--scenario", str(scenario), env=base, timeout=240)
     deployed_in = time.monotonic() - mark
     assert done.returncode == 0, done.stdout + done.stderr
     record = json.loads(state.read_text())
@@ -91,6 +95,7 @@ def test_kept_local_deploy_runs_requests_end_to_end(tmp_path: Path) -> None:
         out = done.stdout
         assert "SageMakerStateMachineArn = arn:aws:states:us-east-1:123456789012:stateMachine:" in out
         assert "its state machines run" in out and "endpointctl local destroy" in out
+        assert f"the simulated services behave as {scenario} says" in out
         assert "endpointctl submit --watch events/sagemaker-create.json" in out
         assert "!!" not in done.stdout + done.stderr and "program.js" not in done.stdout + done.stderr
         env = {**base, **exports(out)}

@@ -109,7 +109,8 @@ def test_an_assembly_is_synthesized_once_per_code_and_context(
     assert len({first, second, third}) == 3 and [c[0] for c in calls].count("synth") == 3
     for n in range(deploy.ASSEMBLIES_KEPT):
         deploy.assembly(root, {}, {"stackName": f"S{n}"})
-    assert len(list(first.parent.glob("assembly-*"))) == deploy.ASSEMBLIES_KEPT
+    assert len([p for p in first.parent.glob("assembly-*") if p.is_dir()]) == deploy.ASSEMBLIES_KEPT
+    assert len(list(first.parent.glob("assembly-*.lock"))) == deploy.ASSEMBLIES_KEPT
 
 
 def test_a_failed_synth_leaves_no_assembly(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -124,7 +125,7 @@ def test_a_failed_synth_leaves_no_assembly(tmp_path: Path, monkeypatch: pytest.M
     with pytest.raises(deploy.DeployError):
         deploy.assembly(root, {}, {})
     assert deploy.cached_assembly(root, {}) is None
-    assert not [p for p in (root / ".endpointctl-cache").iterdir()]
+    assert [p.suffix for p in (root / ".endpointctl-cache").iterdir()] == [".lock"]  # no assembly
 
 
 def test_the_bootstrap_runs_outside_the_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -167,3 +168,27 @@ def test_with_the_caches_off_each_use_synthesizes_and_leaves_nothing(
     assert len(used) == 2 and used[0] != used[1]
     assert not any(p.exists() for p in used)
     assert deploy.cached_assembly(root, {}) is None and not (root / ".endpointctl-cache").exists()
+
+
+def test_two_deploys_of_the_same_code_and_context_at_once_synthesize_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    root = _project(tmp_path)
+    synths: list[str] = []
+
+    def cli(_root: Path, _env: dict[str, str], *args: str, step: str, cwd: Path | None = None) -> str:
+        synths.append(step)
+        threading.Event().wait(0.3)  # the other arrives meanwhile, and waits
+        (Path(args[args.index("--output") + 1]) / "manifest.json").write_text("{}")
+        return ""
+
+    monkeypatch.setattr(deploy, "cdk", cli)
+    got: list[Path] = []
+    threads = [threading.Thread(target=lambda: got.append(deploy.assembly(root, {}, {}))) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert synths == ["synth"] and len(got) == 2 and got[0] == got[1]

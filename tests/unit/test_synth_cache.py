@@ -89,6 +89,7 @@ def test_only_the_newest_templates_are_kept(project: Path, synth_calls: list[dic
         synth.synthesize(project, {"stackName": f"S{n}"})
     cached = list((project / synth.CACHE_DIR_NAME).glob("template-*.json"))
     assert len(cached) == synth.CACHE_KEEP
+    assert len(list((project / synth.CACHE_DIR_NAME).glob("template-*.lock"))) == synth.CACHE_KEEP
     assert not list((project / synth.CACHE_DIR_NAME).glob(".template-*"))  # no partial files left
 
 
@@ -133,3 +134,29 @@ def test_the_cache_folder_follows_endpointctl_cache_dir(
     synth.synthesize(project)
     synth.synthesize(project)
     assert len(synth_calls) == 3 and not (project / synth.CACHE_DIR_NAME).exists()
+
+
+def test_runs_that_need_the_same_template_at_once_synthesize_it_once(
+    project: Path, synth_calls: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two test workers (or terminals) starting together: one synthesizes, the other waits for
+    its template instead of running a second synthesis of the same context."""
+    original = synth._synthesize
+    started = threading.Event()
+
+    def slow(*args: Any) -> dict[str, Any]:
+        started.set()
+        threading.Event().wait(0.3)  # long enough for the others to arrive and wait
+        return original(*args)
+
+    monkeypatch.setattr(synth, "_synthesize", slow)
+    got: list[str] = []
+    threads = [
+        threading.Thread(target=lambda: got.append(synth.synthesize(project)["Context"]["stackName"]))
+        for _ in range(3)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert started.is_set() and got == ["S", "S", "S"] and len(synth_calls) == 1
