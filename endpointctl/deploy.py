@@ -6,7 +6,9 @@ executing, the project's handlers running in-process and the simulated endpoint 
 ``npm ci`` on first use) bootstraps and deploys into it with the standard ``AWS_ENDPOINT_URL``.
 The server is this command's own child process: it is stopped on exit or Ctrl-C (that process,
 nothing broader) and its temporary folder removed, unless ``--keep`` leaves it running; then it
-removes its folder itself when it stops (``endpointctl local destroy``, or a signal).
+removes its folder itself when it stops (``endpointctl local destroy``, or a signal; its record is
+``endpointctl.served.kept``'s). The cloud assembly of each code and context is synthesized once and
+kept (:func:`assembly`), so a second deploy or a destroy deploys it as it is.
 """
 
 from __future__ import annotations
@@ -15,7 +17,6 @@ import contextlib
 import json
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -23,7 +24,7 @@ import tempfile
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -39,8 +40,6 @@ CREDENTIALS = {
     "AWS_REGION": REGION,
     "AWS_DEFAULT_REGION": REGION,
 }
-#: Where a kept server is recorded (``local destroy`` reads it); the variable overrides the path.
-STATE_VARIABLE = "ENDPOINTCTL_LOCAL_STATE"
 #: The served world's module (``python -m``): also how a recorded pid is recognized as ours.
 SERVED_MODULE = "endpointctl.served"
 #: How long the server may take to answer after it starts.
@@ -351,72 +350,3 @@ def shell_exports(server: MotoServer | str) -> str:
 
 def node_available() -> bool:
     return shutil.which("node") is not None
-
-
-# -- a kept server --------------------------------------------------------------------------------
-@dataclass
-class Kept:
-    """A server ``local deploy --keep`` left running, as recorded for ``local destroy``."""
-
-    pid: int
-    port: int
-    folder: str
-    context: dict[str, Any]
-
-    @property
-    def url(self) -> str:
-        return f"http://localhost:{self.port}"
-
-    def server(self) -> MotoServer:
-        return MotoServer(port=self.port, process=None, log=Path(self.folder) / f"server-{self.port}.log")
-
-
-def state_file(root: Path) -> Path:
-    from endpointctl.synth import CACHE_DIR_NAME
-
-    given = os.environ.get(STATE_VARIABLE)
-    return Path(given) if given else root / CACHE_DIR_NAME / "local-deploy.json"
-
-
-def record(root: Path, server: MotoServer, context: dict[str, Any]) -> Path:
-    path = state_file(root)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    kept = Kept(pid=server.pid, port=server.port, folder=str(server.folder), context=context)
-    path.write_text(json.dumps(asdict(kept), indent=2))
-    return path
-
-
-def recorded(root: Path) -> Kept | None:
-    """The kept server on record (whether or not it still runs); None if there is none."""
-    with contextlib.suppress(OSError, ValueError, TypeError, KeyError):
-        data = json.loads(state_file(root).read_text())
-        return Kept(
-            pid=int(data["pid"]), port=int(data["port"]), folder=str(data["folder"]), context=data["context"]
-        )
-    return None
-
-
-def serving(pid: int) -> bool:
-    """``pid`` is a running served world (not a process that reused the number)."""
-    try:
-        command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ")
-    except OSError:
-        with contextlib.suppress(OSError):
-            os.kill(pid, 0)
-            return True  # no /proc: trust the record
-        return False
-    return SERVED_MODULE.encode() in command
-
-
-def stop_recorded(kept: Kept, timeout: float = 15) -> None:
-    """Stop a kept server (SIGTERM: it removes its folder and the record), then make sure both are gone."""
-    if serving(kept.pid):
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(kept.pid, signal.SIGTERM)
-        deadline = time.monotonic() + timeout
-        while serving(kept.pid) and time.monotonic() < deadline:
-            time.sleep(0.1)
-        if serving(kept.pid):
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(kept.pid, signal.SIGKILL)
-    shutil.rmtree(kept.folder, ignore_errors=True)

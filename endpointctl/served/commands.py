@@ -72,6 +72,7 @@ def cmd_deploy(args: argparse.Namespace, given: dict[str, Any]) -> int:
     """``endpointctl local deploy`` (``given``: the ``-c`` context, parsed)."""
     from controller import catalog
     from endpointctl import deploy, project_root
+    from endpointctl.served import kept as kept_server
     from endpointctl.synth import cache_folder
 
     root = project_root()
@@ -81,7 +82,7 @@ def cmd_deploy(args: argparse.Namespace, given: dict[str, Any]) -> int:
         _refuse_second(root)
     try:
         deploy.ensure_cdk(root, emit=lambda line: print(line, flush=True))
-        state = deploy.state_file(root) if args.keep else None
+        state = kept_server.state_file(root) if args.keep else None
         server = deploy.start_server(args.port, scenario=scenario, state=state)
     except deploy.DeployError as exc:
         print(f"endpointctl: {exc}", file=sys.stderr)
@@ -110,7 +111,7 @@ def cmd_deploy(args: argparse.Namespace, given: dict[str, Any]) -> int:
             print(f"  {key} = {value}")
         keep = args.keep
         if keep:
-            deploy.record(root, server, context)
+            kept_server.record(root, server, context)
             example = f"events/{next(iter(catalog.names()))}-create.json"
             print()
             print(
@@ -140,29 +141,30 @@ def cmd_deploy(args: argparse.Namespace, given: dict[str, Any]) -> int:
 
 
 def _refuse_second(root: Path) -> None:
-    from endpointctl import deploy
+    from endpointctl.served import kept as kept_server
 
-    kept = deploy.recorded(root)
+    kept = kept_server.recorded(root)
     if kept is None:
         return
-    if deploy.serving(kept.pid):
+    if kept_server.serving(kept.pid):
         raise UsageError(
             f"a kept local deploy is running ({kept.url}, pid {kept.pid}): "
             "stop it first with `endpointctl local destroy`"
         )
-    deploy.stop_recorded(kept)  # a server that died without cleaning up: its folder goes now
+    kept_server.stop_recorded(kept)  # a server that died without cleaning up: its folder goes now
 
 
 def cmd_destroy(args: argparse.Namespace) -> int:
     """``endpointctl local destroy``: ``cdk destroy`` in the kept server, then stop it."""
     from endpointctl import deploy, project_root
+    from endpointctl.served import kept as kept_server
 
     root = project_root()
-    kept = deploy.recorded(root)
+    kept = kept_server.recorded(root)
     if kept is None:
         raise UsageError("no kept local deploy on record (`endpointctl local deploy --keep` makes one)")
     code = EXIT_OK
-    if not deploy.serving(kept.pid):
+    if not kept_server.serving(kept.pid):
         print(f"the kept server (pid {kept.pid}) is not running any more; removing its record")
     elif not args.stop_only:
         print(f"cdk destroy ({kept.url}) ...", flush=True)
@@ -174,8 +176,8 @@ def cmd_destroy(args: argparse.Namespace) -> int:
         except deploy.DeployError as exc:
             print(f"endpointctl: {exc}", file=sys.stderr)
             code = EXIT_FAILED  # the server stops anyway: everything it held goes with it
-    deploy.stop_recorded(kept)
-    deploy.state_file(root).unlink(missing_ok=True)
+    kept_server.stop_recorded(kept)
+    kept_server.state_file(root).unlink(missing_ok=True)
     print(f"stopped the server (pid {kept.pid}) and removed {kept.folder}")
     return code
 

@@ -27,6 +27,7 @@ import boto3
 import pytest
 
 from endpointctl import deploy, project_root
+from endpointctl.served import kept as kept_server
 
 ROOT = project_root()
 
@@ -79,7 +80,7 @@ def answers(url: str) -> bool:
 
 def test_kept_local_deploy_runs_requests_end_to_end(tmp_path: Path) -> None:
     state = tmp_path / "local-deploy.json"
-    base = environment(**{deploy.STATE_VARIABLE: str(state)})
+    base = environment(**{kept_server.STATE_VARIABLE: str(state)})
     mark = time.monotonic()
     # Endpoints ready in 2 s rather than the served world's 5 (the test waits for three of them),
     # through `local deploy --scenario` as a user would slow them down or speed them up.
