@@ -30,7 +30,7 @@ from typing import Any
 
 from endpointctl import cdk_cli
 from endpointctl.cdk_cli import node_environment, quiet
-from endpointctl.synth import cache_folder, fingerprint, one_at_a_time
+from endpointctl.synth import cache_folder, evict, fingerprint, one_at_a_time
 
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
@@ -275,7 +275,7 @@ def _synthesize_into(root: Path, env: dict[str, str], context: dict[str, Any], t
                 raise
     finally:
         shutil.rmtree(partial, ignore_errors=True)
-    _evict(folder)
+    evict([p for p in folder.glob("assembly-*") if p.is_dir()], ASSEMBLIES_KEPT)
 
 
 def cached_assembly(root: Path, context: dict[str, Any]) -> Path | None:
@@ -290,20 +290,6 @@ def _assembly_path(root: Path, context: dict[str, Any]) -> Path | None:
         return None
     key = {"cli": context, "account": ACCOUNT, "region": REGION, "cdk": cdk_cli.pinned_cdk_version(root)}
     return folder / f"assembly-{fingerprint(root, key)}"
-
-
-def _evict(folder: Path) -> None:
-    def used(path: Path) -> float:
-        try:
-            return path.stat().st_mtime
-        except OSError:
-            return 0.0
-
-    kept = sorted((p for p in folder.glob("assembly-*") if p.is_dir()), key=used, reverse=True)
-    for old in kept[ASSEMBLIES_KEPT:]:
-        shutil.rmtree(old, ignore_errors=True)
-        with contextlib.suppress(OSError):
-            old.with_suffix(".lock").unlink()
 
 
 def deploy(root: Path, env: dict[str, str], context: dict[str, Any]) -> dict[str, str]:

@@ -17,6 +17,7 @@ import contextlib
 import hashlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -184,10 +185,18 @@ def _write_cached(cache: Path, template: dict[str, Any]) -> None:
     with os.fdopen(fd, "w") as handle:
         json.dump(template, handle)
     os.replace(partial, cache)
-    kept = sorted(cache.parent.glob("template-*.json"), key=_mtime, reverse=True)
-    for old in kept[CACHE_KEEP:]:
-        with contextlib.suppress(OSError):
-            old.unlink()
+    evict(list(cache.parent.glob("template-*.json")), CACHE_KEEP)
+
+
+def evict(entries: list[Path], keep: int) -> None:
+    """Remove all but the ``keep`` most recently used ``entries`` (files or folders; a read marks
+    an entry used), each with its lock file (:func:`one_at_a_time`)."""
+    for old in sorted(entries, key=_mtime, reverse=True)[keep:]:
+        if old.is_dir():
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            with contextlib.suppress(OSError):
+                old.unlink()
         with contextlib.suppress(OSError):
             old.with_suffix(".lock").unlink()
 
