@@ -33,6 +33,8 @@ OUTCOMES = ("EndpointReady", "EndpointUpdated", "EndpointFailed", "EndpointDelet
 LOOKS = ("Polls", "ResumedByEvent", "StateChangeEventsIgnored")
 TIME_TO_READY = "TimeToReadySeconds"
 HANDLED_ERRORS = "HandledErrors"
+#: Each sweep counts what rollbacks and clean-ups left that is still there a day later.
+LEFTOVERS_OVER_A_DAY = "LeftoversOverADay"
 PERIOD = Duration.minutes(5)
 
 
@@ -137,6 +139,13 @@ class Monitoring(Construct):
             f"[{endpoint_type}] A rollback could not finish: resources are left behind (see the "
             "notification's rollback.remaining) and need a person.",
         )
+        self._alarm(
+            f"{title}LeftoversOverADay",
+            emf_metric(LEFTOVERS_OVER_A_DAY, endpoint_type, "Maximum"),
+            f"[{endpoint_type}] Something a rollback or clean-up left has still not been removed a day "
+            "later: the sweep keeps retrying it (every 6 hours by now) and something keeps refusing "
+            "(permissions, a service limit, a resource in a state no delete leaves): see the runbook.",
+        )
         failed = state_machine.metric_failed(period=PERIOD, statistic="Sum")
         timed_out = state_machine.metric_timed_out(period=PERIOD, statistic="Sum")
         # A refused request (the requester's error) ends FAILED too; on-call hears of the rest.
@@ -201,6 +210,11 @@ class Monitoring(Construct):
             cloudwatch.GraphWidget(
                 title=f"{title}: looks at the endpoint",
                 left=[emf_metric(name, endpoint_type) for name in LOOKS],
+                right=[
+                    emf_metric(LEFTOVERS_OVER_A_DAY, endpoint_type, "Maximum").with_(
+                        label="Leftovers over a day"
+                    )
+                ],
                 width=12,
             ),
         )

@@ -21,8 +21,10 @@ from cdk_nag import AwsSolutionsChecks
 from constructs import IConstruct
 
 XRAY = (
-    "X-Ray's PutTraceSegments / PutTelemetryRecords (and Step Functions' log delivery APIs) "
-    "support no resource-level permissions: '*' is the only resource they accept."
+    "X-Ray's PutTraceSegments / PutTelemetryRecords, Step Functions' log delivery APIs and the "
+    "list and describe calls an endpoint type's module grants on '*' (each with its reason there, "
+    "e.g. an endpoint listing) support no resource-level permissions: '*' is the only "
+    "resource they accept."
 )
 
 

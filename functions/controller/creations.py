@@ -76,4 +76,7 @@ class Creations(list[Resource]):
             return
         ledger.record_created(self.execution_arn, resource)
         ownership.mark(self._key(resource), self.execution_arn, ownership.CREATED)
+        if resource.endpoint and not self.provider.is_endpoint(resource):  # its expiry removes it too
+            endpoint = Resource(kind=self.provider.endpoint_kind, id=resource.endpoint)
+            ownership.record_made_for(self.provider.endpoint_type, self.provider.identity(endpoint), resource)
         super().append(resource)

@@ -29,6 +29,11 @@ from controller.providers.base import Resource
 RUNNING, CONCLUDED, CLEANING, LEFTOVER, DONE = "running", "concluded", "cleaning", "leftover", "done"
 OPEN_PHASES = (RUNNING, CLEANING, LEFTOVER)
 RETENTION_SECONDS = 7 * 86400
+#: What a rollback or clean-up left (``leftover``) is tried again at the sweep after it was left,
+#: then after pauses that double from this one up to ``RETRY_MAX_SECONDS`` (5, 10, 20, 40, 80,
+#: 160, 320 minutes, then every 6 hours), for as long as it takes.
+RETRY_FIRST_SECONDS = 300
+RETRY_MAX_SECONDS = 6 * 3600
 
 
 def key(execution_arn: str) -> str:
@@ -190,7 +195,11 @@ def close(
 def keep_pending(
     execution_arn: str, endpoint_type: str, phase: str, *, if_phase: str | None = None, **values: Any
 ) -> bool:
-    """The execution is over, but something it created is left: the sweep carries on."""
+    """The execution is over, but something it created is left: the sweep carries on (a
+    ``leftover`` on the retry schedule, from the next sweep on)."""
+    if phase == LEFTOVER and "retry" not in values:
+        now = int(clock.now())
+        values["retry"] = {"attempts": 0, "nextAt": now, "since": now}
     if not store.current().update(
         key(execution_arn),
         values={"phase": phase, **values},
@@ -199,6 +208,30 @@ def keep_pending(
         return False
     store.current().add_to_set(pending_key(endpoint_type), "executions", {execution_arn})
     return True
+
+
+def retry_later(found: Ledger, **values: Any) -> None:
+    """A leftover's try did not remove everything: when the sweep tries next (``retry``: the
+    attempts so far, the next moment, and since when it has been left)."""
+    retry = dict(found.extra.get("retry") or {})
+    now = clock.now()
+    attempts = int(retry.get("attempts", 0)) + 1
+    pause = min(RETRY_MAX_SECONDS, RETRY_FIRST_SECONDS * 2 ** (attempts - 1))
+    retry = {"attempts": attempts, "nextAt": int(now + pause), "since": int(retry.get("since", now))}
+    found.extra["retry"] = retry
+    update(found.execution_arn, retry=retry, **values)
+
+
+def retry_due(found: Ledger) -> bool:
+    """Whether the sweep should try ``found``'s leftovers now."""
+    retry = found.extra.get("retry") or {}
+    return clock.now() >= float(retry.get("nextAt", 0))
+
+
+def left_since(found: Ledger) -> float:
+    """Since when ``found``'s leftovers have been there (its start, if not recorded)."""
+    retry = found.extra.get("retry") or {}
+    return float(retry.get("since", found.started_at))
 
 
 def forget_pending(endpoint_type: str, execution_arn: str) -> None:

@@ -39,3 +39,9 @@ def outcome(detail: Detail) -> None:
     if detail.status == "READY" and detail.startedAt:
         started = datetime.fromisoformat(detail.startedAt.replace("Z", "+00:00")).timestamp()
         metrics.add_metric(name="TimeToReadySeconds", unit=MetricUnit.Seconds, value=clock.now() - started)
+
+
+def leftovers(endpoint_type: str | None, over_a_day: int) -> None:
+    """What rollbacks and clean-ups left, still there after a day (each sweep says how many)."""
+    _dimension(endpoint_type)
+    metrics.add_metric(name="LeftoversOverADay", unit=MetricUnit.Count, value=over_a_day)

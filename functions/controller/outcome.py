@@ -49,6 +49,8 @@ class RollbackDetail(BaseModel):
     deleted: list[str] | None = None
     remaining: list[str] | None = None
     skipped: list[str] | None = None
+    #: What this request created and left because an endpoint uses it (with who does).
+    kept: list[str] | None = None
 
 
 class UpdateDetail(BaseModel):
@@ -57,12 +59,15 @@ class UpdateDetail(BaseModel):
     replaced config under ``deleteReplacedConfig``."""
 
     previous: str | None = None
-    requested: str
+    requested: str | None = None
     reason: str | None = None
     replacedDeleted: str | None = None
     replacedKept: str | None = None
     #: Variants whose autoscaling was taken off for the update and registered again.
     scalingRestored: list[str] | None = None
+    #: The config the endpoint serves once its deployment settled, when the execution ended
+    #: before it could say (a stopped update, cleaned up after the deployment).
+    serving: str | None = None
 
 
 class Detail(BaseModel):
@@ -86,7 +91,12 @@ class Detail(BaseModel):
     startedAt: str | None = None
     finishedAt: str
     alreadyAbsent: bool | None = None
-    #: What a delete left because the controller did not create it.
+    #: A delete (``action: delete``, an expiry, or the clean-up of a stopped one): what is gone
+    #: and what remains. A rollback says the same in ``rollback``.
+    deleted: list[str] | None = None
+    remaining: list[str] | None = None
+    #: What any path left on purpose, each with why: an endpoint serves it (a config in use is
+    #: never deleted), or the controller did not create it.
     kept: list[str] | None = None
     #: ``expired``: a delete the controller made when the endpoint's expiry came.
     reason: str | None = None

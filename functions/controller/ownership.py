@@ -78,3 +78,36 @@ def mark(claim_key: str, execution_arn: str, state: str) -> None:
 def release(claim_key: str, execution_arn: str) -> None:
     """Give the claim up (the resource is gone, or was never created), if ``execution_arn`` holds it."""
     store.current().delete(claim_key, if_match={"executionArn": execution_arn})
+
+
+# -- what the controller made for an endpoint ----------------------------------------------------
+# Besides the endpoint itself, a create or an update may make resources for it (a SageMaker
+# endpoint config, inline in the request). Each is recorded under the endpoint's identity the
+# moment it exists (``controller.creations``), so the endpoint's expiry removes them too (each
+# only when no endpoint uses it); a resource deleted by any path leaves the record.
+
+
+def made_for_key(endpoint_type: str, identity: str) -> str:
+    return f"#made-for#{endpoint_type}#{identity}"
+
+
+def record_made_for(endpoint_type: str, identity: str, resource: Resource) -> None:
+    store.current().add_to_set(made_for_key(endpoint_type, identity), "resources", {_entry(resource)})
+
+
+def made_for(endpoint_type: str, identity: str, endpoint: str) -> list[Resource]:
+    """What the controller made for the endpoint (``endpoint``: its name, as the resources name it)."""
+    item = store.current().get(made_for_key(endpoint_type, identity)) or {}
+    found = []
+    for entry in sorted(item.get("resources", [])):
+        kind, _, name = str(entry).partition("/")
+        found.append(Resource(kind=kind, id=name, endpoint=endpoint))
+    return found
+
+
+def forget_made_for(endpoint_type: str, identity: str, resource: Resource) -> None:
+    store.current().remove_from_set(made_for_key(endpoint_type, identity), "resources", {_entry(resource)})
+
+
+def _entry(resource: Resource) -> str:
+    return f"{resource.kind}/{resource.id}"

@@ -58,13 +58,16 @@ class Teardown(BaseModel):
     verdict: Literal["wait", "done", "failed"] = "wait"
     deleted: list[str] = []
     skipped: list[str] = []
-    #: What a delete leaves because the controller did not create it (an endpoint's config).
+    #: What it leaves on purpose, with why: not created by the controller (a delete's config),
+    #: or in use by an endpoint (a shared config, ``Provider.users``).
     kept: list[str] = []
     reason: str | None = None
+    #: Transient errors met in a row (``steps.teardown``: retried with backoff, then ``failed``).
+    attempts: int = 0
 
     @property
     def left(self) -> list[str]:
-        return [target.label for target in self.targets if not target.gone]
+        return [target.label for target in self.targets if not target.gone and not target.kept]
 
 
 class Change(BaseModel):

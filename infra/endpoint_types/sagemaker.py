@@ -167,6 +167,15 @@ class SageMakerInfra(EndpointTypeInfra[SageMakerSettings]):
                 resources=[configs],
             )
         )
+        # No endpoint config is deleted while any endpoint of the account uses it
+        # (controller/providers/sagemaker/usage.py): ListEndpoints names them, DescribeEndpoint
+        # (above) tells each one's config. ListEndpoints has no resource type (the Service
+        # Authorization Reference lists none for it): only "*".
+        function.add_to_role_policy(
+            iam.PolicyStatement(
+                sid="FindEndpointsUsingAConfig", actions=["sagemaker:ListEndpoints"], resources=["*"]
+            )
+        )
         # Autoscaling survives updates (controller/providers/sagemaker/scaling.py): the variants in
         # an update's way are deregistered and registered again; a delete deregisters them too,
         # SageMaker calling it with the caller's permissions. Describe* have no resource type.

@@ -146,7 +146,7 @@ def test_an_update_out_of_time_puts_the_scaling_back(local_run: Runner) -> None:
     _, result = local_run([CREATE, late], scenario, until=4000)
     assert result["error"] == "EndpointTimeout", result["cause"]
     # the new config is in use by the endpoint once the deployment finished: kept, and said so
-    assert "in use by endpoint churn" in " ".join(
-        result["notifications"]["events"][0]["detail"]["rollback"]["skipped"]
-    )
+    detail = result["notifications"]["events"][0]["detail"]
+    assert detail["rollback"]["kept"] == ["endpoint-config churn-v2 (in use: endpoint churn serves it)"]
+    assert detail["kept"] == detail["rollback"]["kept"]
     assert result["remaining"]["sagemaker"]["scalableVariants"] == ["churn/AllTraffic"]

@@ -179,8 +179,9 @@ def test_bootstrap_deploy_update_destroy(
         "AWS::IAM::Role",
     ):
         assert held[kind] == expected[kind], kind
-    # per type: rollback, executions failed / timed out / aborted, function errors; the DLQ
-    alarms = 5 * len(TYPES) + 1
+    # per type: rollback, leftovers over a day, executions failed / timed out / aborted, function
+    # errors; the DLQ
+    alarms = 6 * len(TYPES) + 1
     assert expected["AWS::CloudWatch::Alarm"] == alarms and held[""] >= alarms
 
     # -- the operator commands find the deployed stack by its outputs --------------------------------

@@ -1,21 +1,30 @@
 """The leak invariants over random worlds: random requests of the three types (creates, updates and deletes,
 names that collide, request ids repeated and reused, pre-existing endpoints, short deadlines), random
-fault schedules (errors before and after the service acted, throttles, intermittent 5xx on looks)
-and stopped executions, all through the synthesized definitions, run on long past the last outcome
-(``--until``) so that every clean-up has had its chance. Whatever happened:
+fault schedules (errors before and after the service acted, throttles, intermittent 5xx on looks,
+deletes refused for a while) and stopped executions, all through the synthesized definitions, run on
+long past the last outcome (``--until``) so that every clean-up and every retry has had its chance.
+
+Day two is composed, not listed: each world first creates a few endpoints (inline configs, configs
+shared with another endpoint, creates that expire), then stops some requests at a random moment
+(updates and deletes of those endpoints among them), then runs a batch in parallel whose updates
+name a fresh config, the config the endpoint already serves or another endpoint's config, with or
+without ``deleteReplacedConfig``, and whose deletes may take the config with them. Whatever happened:
 
 1. every request (one ``requestId`` and one document) is answered exactly once: ``Endpoint Ready``,
-   ``Endpoint Failed`` or ``Endpoint Deleted`` (plus ``Endpoint Cleaned Up`` after a
-   ``RollbackFailed``), on the bus and the topic alike; a repeat of a document adds nothing, a
-   reuse of its id by another document is refused with a notification of its own;
-2. nothing the controller created remains unless a request announced it ``READY``: no endpoint,
-   no inline endpoint config;
-3. nothing pre-existing is ever deleted (endpoints, and the configs that requests name);
-4. every execution ends, and a failure names a contract code.
+   ``Endpoint Updated``, ``Endpoint Failed`` or ``Endpoint Deleted``, on the bus and the topic alike
+   (an expiry's ``Endpoint Deleted`` comes on top); a repeat of a document adds nothing, a reuse of
+   its id by another document is refused with a notification of its own; every ``RollbackFailed``
+   is followed by its ``Endpoint Cleaned Up`` (its leftovers were retried until gone);
+2. every endpoint serves a config that exists;
+3. nothing the controller created remains unless a request announced it (``READY``/``UPDATED``)
+   and it was not deleted since: no endpoint, no config (a config remains only while an endpoint
+   serves it, or as a notification announced or ``kept`` it, never after its endpoint expired);
+4. nothing the controller did not create is changed: pre-existing endpoints stay, on their config;
+   pre-existing configs and those made for requests that name them stay;
+5. every execution ends, and a failure names a contract code.
 
-Each example is one simulated world (a first batch of requests stopped at a random moment, then a
-second batch in parallel). ``ENDPOINTCTL_PROPERTY_EXAMPLES`` sets the number of examples: 24 by
-default (over 300 lifecycles, about a minute on one core), more for a deeper search
+Each example is one simulated world. ``ENDPOINTCTL_PROPERTY_EXAMPLES`` sets the number of examples: 24 by
+default (over 300 lifecycles), more for a deeper search
 (``ENDPOINTCTL_PROPERTY_EXAMPLES=60 pytest tests/e2e/test_leak_properties.py``: about 800).
 ``ENDPOINTCTL_PROPERTY_TRACE=FILE`` appends each world as JSON, to replay one that failed.
 """
@@ -40,7 +49,9 @@ pytestmark = pytest.mark.slow
 
 DEFAULT_EXAMPLES = 24
 EXAMPLES = int(os.environ.get("ENDPOINTCTL_PROPERTY_EXAMPLES", str(DEFAULT_EXAMPLES)))
-UNTIL = 2400  # past the longest deadline (900 s), a creation (600 s), a deletion and two sweeps
+#: Past the longest deadline (900 s), a creation (600 s), an expiry (1,500 s after ready), a
+#: deletion, and a leftover's retries (the next sweep, then 5, 10 and 20 minutes later).
+UNTIL = 7200
 NAMES = ["a", "b", "c"]
 #: Lifecycles run per example (``test_the_property_test_ran_a_few_hundred_lifecycles`` counts them).
 LIFECYCLES: list[int] = []
@@ -70,55 +81,98 @@ ERRORS = {
     "aml": ["InternalServerException", "ReadTimeout"],
     "neptune": ["InternalFailureException", "ThrottlingException", "ReadTimeout"],
 }
+#: Deletes the service refuses for a while (not transient: a rollback meeting one ends
+#: ``RollbackFailed``, and its leftovers are retried until they are gone).
+REFUSED_DELETES = {
+    "sagemaker": [
+        ("DeleteEndpoint", "ValidationException"),
+        ("DeleteEndpoint", "AccessDeniedException"),
+        ("DeleteEndpointConfig", "ValidationException"),
+        ("DeleteEndpointConfig", "AccessDeniedException"),
+    ],
+    "aml": [("DeleteRealtimeEndpoint", "InvalidInputException")],
+    "neptune": [("DeleteMLEndpoint", "BadRequestException")],
+}
+IDENTIFIER = {"sagemaker": "EndpointName", "aml": "MLModelId", "neptune": "id"}
+#: How notifications name each type's endpoint (``endpoint churn-prod``).
+ENDPOINT_KINDS = {"endpoint", "realtime-endpoint", "ml-endpoint"}
 
 
 def endpoint_name(kind: str, name: str) -> str:
     return {"sagemaker": f"ep-{name}", "aml": f"model-{name}", "neptune": f"np-{name}"}[kind]
 
 
+def own_config(name: str) -> str:
+    """The inline config a create of ``ep-<name>`` makes (others may name it: a shared config)."""
+    return f"ep-{name}-own"
+
+
+def inline(config: str, instance_type: str = "ml.m5.large") -> dict[str, Any]:
+    return {
+        "EndpointConfigName": config,
+        "ProductionVariants": [
+            {
+                "VariantName": "AllTraffic",
+                "ModelName": "m",
+                "InstanceType": instance_type,
+                "InitialInstanceCount": 1,
+            }
+        ],
+    }
+
+
 @st.composite
-def requests(draw: st.DrawFn, ids: list[str]) -> dict[str, Any]:
-    kind = draw(st.sampled_from(["sagemaker", "sagemaker-inline", "aml", "neptune"]))
+def sagemaker_update(draw: st.DrawFn, name: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """An update of ``ep-<name>``: to a fresh inline config, to the config it already serves (its
+    create's own), or to another endpoint's (shared); its options."""
+    identifier = endpoint_name("sagemaker", name)
+    target = draw(st.sampled_from(["fresh", "fresh", "served", "shared"]))
+    if target == "fresh":
+        config = f"{identifier}-{draw(st.sampled_from(['v2', 'v3']))}"
+        instance_type = draw(st.sampled_from(["ml.m5.large", "ml.m5.xlarge"]))
+        params = {
+            "EndpointName": identifier,
+            "EndpointConfigName": config,
+            "EndpointConfig": inline(config, instance_type),
+        }
+    else:
+        other = name if target == "served" else draw(st.sampled_from([n for n in NAMES if n != name]))
+        params = {"EndpointName": identifier, "EndpointConfigName": own_config(other)}
+    options = {"deleteReplacedConfig": True} if draw(st.booleans()) else {}
+    return params, options
+
+
+@st.composite
+def requests(
+    draw: st.DrawFn, ids: list[str], actions: tuple[str, ...] = ("create",) * 4 + ("delete", "update")
+) -> dict[str, Any]:
+    kind = draw(st.sampled_from(["sagemaker", "sagemaker-inline", "sagemaker-shared", "aml", "neptune"]))
     name = draw(st.sampled_from(NAMES))
-    action = draw(st.sampled_from(["create"] * 4 + ["delete", "update"]))
+    action = draw(st.sampled_from(actions))
     if action == "update" and kind == "aml":
         action = "create"  # Amazon ML has no update (its refusal has tests of its own)
     endpoint_type = kind.split("-")[0]
     identifier = endpoint_name(endpoint_type, name)
+    options: dict[str, Any] = {}
     if action == "delete":
-        key = {"sagemaker": "EndpointName", "aml": "MLModelId", "neptune": "id"}[endpoint_type]
-        params: dict[str, Any] = {key: identifier}
+        params: dict[str, Any] = {IDENTIFIER[endpoint_type]: identifier}
+        if endpoint_type == "sagemaker" and draw(st.booleans()):
+            params["DeleteEndpointConfig"] = True
     elif action == "update" and endpoint_type == "sagemaker":
-        version = draw(st.sampled_from(["v2", "v3"]))
-        params = {"EndpointName": identifier, "EndpointConfigName": f"{identifier}-{version}"}
-        params["EndpointConfig"] = {
-            "EndpointConfigName": f"{identifier}-{version}",
-            "ProductionVariants": [
-                {
-                    "VariantName": "AllTraffic",
-                    "ModelName": "m",
-                    "InstanceType": draw(st.sampled_from(["ml.m5.large", "ml.m5.xlarge"])),
-                    "InitialInstanceCount": 1,
-                }
-            ],
-        }
+        params, options = draw(sagemaker_update(name))
     elif action == "update":
         params = {"id": identifier, "mlModelTrainingJobId": "job-2"}
+    elif kind == "sagemaker-inline":
+        params = {
+            "EndpointName": identifier,
+            "EndpointConfigName": own_config(name),
+            "EndpointConfig": inline(own_config(name)),
+        }
+    elif kind == "sagemaker-shared":  # another endpoint's inline config, named
+        other = draw(st.sampled_from([n for n in NAMES if n != name]))
+        params = {"EndpointName": identifier, "EndpointConfigName": own_config(other)}
     elif endpoint_type == "sagemaker":
         params = {"EndpointName": identifier, "EndpointConfigName": f"{identifier}-cfg"}
-        if kind == "sagemaker-inline":
-            params["EndpointConfigName"] = f"{identifier}-own"
-            params["EndpointConfig"] = {
-                "EndpointConfigName": f"{identifier}-own",
-                "ProductionVariants": [
-                    {
-                        "VariantName": "AllTraffic",
-                        "ModelName": "m",
-                        "InstanceType": "ml.m5.large",
-                        "InitialInstanceCount": 1,
-                    }
-                ],
-            }
     elif endpoint_type == "aml":
         params = {"MLModelId": identifier}
     else:
@@ -126,7 +180,7 @@ def requests(draw: st.DrawFn, ids: list[str]) -> dict[str, Any]:
         if draw(st.booleans()):
             params["id"] = identifier  # else the controller derives one
     document: dict[str, Any] = {"endpointType": endpoint_type, "action": action, "params": params}
-    options = draw(
+    options |= draw(
         st.fixed_dictionaries(
             {},
             optional={
@@ -135,6 +189,8 @@ def requests(draw: st.DrawFn, ids: list[str]) -> dict[str, Any]:
             },
         )
     )
+    if action == "create" and draw(st.integers(0, 3)) == 0:
+        options["expiresAfterSeconds"] = draw(st.sampled_from([600, 1500]))
     if options:
         document["options"] = options
     request_id = draw(st.sampled_from([None, *ids]))
@@ -157,6 +213,9 @@ def faults(draw: st.DrawFn, endpoint_type: str) -> list[dict[str, Any]]:
                 "every": draw(st.sampled_from([1, 1, 2, 3])),
             }
         )
+    if draw(st.integers(0, 2)) == 0:
+        operation, error = draw(st.sampled_from(REFUSED_DELETES[endpoint_type]))
+        found.append({"operation": operation, "error": error, "count": draw(st.integers(1, 3))})
     return found
 
 
@@ -195,21 +254,37 @@ def services(draw: st.DrawFn) -> dict[str, Any]:
 @dataclass
 class World:
     scenario: dict[str, Any]
+    made: list[dict[str, Any]]
     stopped: list[dict[str, Any]]
     abort_at: int
     batch: list[dict[str, Any]]
     results: list[dict[str, Any]] = field(default_factory=list)
 
+    def trace(self) -> dict[str, Any]:
+        return {
+            "scenario": self.scenario,
+            "made": self.made,
+            "stopped": self.stopped,
+            "abortAt": self.abort_at,
+            "batch": self.batch,
+        }
+
 
 @st.composite
 def worlds(draw: st.DrawFn) -> World:
+    made = [
+        {**r, "requestId": f"m-{i}"}
+        for i, r in enumerate(draw(st.lists(requests(ids=[], actions=("create",)), min_size=1, max_size=3)))
+    ]
     stopped = [
         {**r, "requestId": f"s-{i}"}
-        for i, r in enumerate(draw(st.lists(requests(ids=[]), min_size=0, max_size=3)))
+        for i, r in enumerate(
+            draw(st.lists(requests(ids=[], actions=("create", "delete", "update", "update")), max_size=3))
+        )
     ]
-    batch = draw(st.lists(requests(ids=["r-1", "r-2"]), min_size=8, max_size=12))
+    batch = draw(st.lists(requests(ids=["r-1", "r-2"]), min_size=7, max_size=10))
     batch += draw(st.lists(st.sampled_from(batch), max_size=2))  # exact repeats
-    return World(draw(services()), stopped, draw(st.sampled_from([5, 40, 140, 400])), batch)
+    return World(draw(services()), made, stopped, draw(st.sampled_from([5, 40, 140, 400])), batch)
 
 
 def live(world: LocalRunner) -> dict[str, set[str]]:
@@ -226,7 +301,8 @@ def story(runner: LocalRunner, runs: list[Any], names: set[str]) -> list[Any]:
     """What each run that named one of ``names`` did (for a failure's message)."""
     told = []
     for run in runs:
-        if not names & set(map(str, run.request.get("params", {}).values())) and not any(
+        named = set(map(str, run.request.get("params", {}).values()))
+        if not names & named and not any(
             e["detail"].get("executionArn") == run.execution_arn and e["detail"].get("endpointId") in names
             for e in runner.events
         ):
@@ -238,7 +314,12 @@ def story(runner: LocalRunner, runs: list[Any], names: set[str]) -> list[Any]:
                 "status": result["status"],
                 "error": result["error"],
                 "notifications": [
-                    (e["detail-type"], e["detail"].get("error"), e["detail"].get("rollback"))
+                    (
+                        e["detail-type"],
+                        e["detail"].get("error"),
+                        e["detail"].get("rollback"),
+                        e["detail"].get("kept"),
+                    )
                     for e in result["notifications"]["events"]
                 ],
                 "calls": result["calls"],
@@ -251,26 +332,30 @@ def identity(request: dict[str, Any]) -> str:
     return json.dumps({k: v for k, v in request.items() if k != "requestId"}, sort_keys=True)
 
 
-def check(world: World, runner: LocalRunner, runs: list[Any]) -> None:
+def fail(runner: LocalRunner, runs: list[Any], names: set[str], why: str) -> None:
+    pytest.fail(f"{why}:\n" + json.dumps(story(runner, runs, names), indent=1))
+
+
+def check(world: World, runner: LocalRunner, runs: list[Any], foreign_configs: set[str]) -> None:
     scenario = world.scenario
     pre_existing = {
         t: set(scenario[t].get("existing", {}).get(k, []))
         for t, k in (("sagemaker", "endpoints"), ("aml", "realtimeEndpoints"), ("neptune", "endpoints"))
     }
-    requests_ = [*world.stopped, *world.batch]
+    requests_ = [*world.made, *world.stopped, *world.batch]
     results = [runner.result(run) for run in runs]
 
-    # 4. every execution ended; a failure names a contract code
+    # 5. every execution ended; a failure names a contract code
     for result in results:
         assert result["status"] in ("SUCCEEDED", "FAILED", "ABORTED"), result
         if result["status"] == "FAILED":
             assert result["error"] in CODES, (result["error"], result["cause"])
-    for run in runs[: len(world.stopped)]:
-        assert run.status in ("ABORTED", "SUCCEEDED", "FAILED")
 
     # 1. exactly one answer per request (an id with its document), on the bus and the topic
-    events = [e for e in runner.events if e.get("detail-type") in PRIMARY]
     assert len(runner.events) == len(runner.sns), "every event is also on the topic"
+    events = [
+        e for e in runner.events if e.get("detail-type") in PRIMARY and e["detail"].get("reason") != "expired"
+    ]
     answers = Counter(str(e["detail"].get("requestId")) for e in events)
     expected: Counter[str] = Counter()
     seen: dict[str, set[str]] = {}
@@ -280,54 +365,109 @@ def check(world: World, runner: LocalRunner, runs: list[Any]) -> None:
     for request_id, documents in seen.items():
         expected[request_id] = len(documents)
     assert answers == expected, (answers, expected)
-    cleaned = [e for e in runner.events if e.get("detail-type") == "Endpoint Cleaned Up"]
+    cleaned = Counter(
+        e["detail"]["requestId"] for e in runner.events if e.get("detail-type") == "Endpoint Cleaned Up"
+    )
     failed_rollbacks = {
         e["detail"]["requestId"]
         for e in events
         if e["detail"].get("error", {}).get("code") == "RollbackFailed"
     }
-    assert {e["detail"]["requestId"] for e in cleaned} <= failed_rollbacks
+    assert set(cleaned) == failed_rollbacks, (cleaned, failed_rollbacks)  # every leftover retried till gone
+    assert all(n == 1 for n in cleaned.values()), cleaned
 
-    # 2. and 3.: what remains is pre-existing or announced READY; nothing pre-existing is gone
-    ready: dict[str, set[str]] = {"sagemaker": set(), "aml": set(), "neptune": set(), "configs": set()}
-    for event in events:
-        detail = event["detail"]
-        if event["detail-type"] == "Endpoint Ready":
-            ready[detail["endpointType"]].add(detail["endpointId"])
-    for request in requests_:
-        config = request["params"].get("EndpointConfig")
-        if config and request["params"]["EndpointName"] in ready["sagemaker"]:
-            ready["configs"].add(config["EndpointConfigName"])
-    named_configs = {
-        r["params"]["EndpointConfigName"]
-        for r in requests_
-        if r["endpointType"] == "sagemaker"
-        and r["action"] == "create"
-        and "EndpointConfig" not in r["params"]
-    }
+    # 2. every endpoint serves a config that exists
     left = live(runner)
-    for endpoint_type in ("sagemaker", "aml", "neptune"):
-        leaked = left[endpoint_type] - pre_existing[endpoint_type] - ready[endpoint_type]
-        if leaked:
-            pytest.fail(
-                f"{endpoint_type} left {sorted(leaked)}:\n"
-                + json.dumps(story(runner, runs, leaked), indent=1)
-            )
-        assert pre_existing[endpoint_type] <= left[endpoint_type], f"{endpoint_type}: pre-existing deleted"
-    # an update's config stays when the endpoint took it (UPDATED), when the update failed
-    # (nothing is deleted then), and when a rollback found it in use
-    for event in events:
+    serving: dict[str, str] = runner.simulators["sagemaker"].serving()  # type: ignore[attr-defined]
+    missing = {name for name, config in serving.items() if config not in left["configs"]}
+    if missing:
+        fail(
+            runner,
+            runs,
+            missing | {serving[n] for n in missing},
+            f"{sorted(missing)} serve a config that is gone",
+        )
+
+    # 3. what the controller made remains only as announced, and not since deleted
+    alive: dict[str, set[str]] = {"sagemaker": set(), "aml": set(), "neptune": set()}
+    for event in runner.events:  # in the order published
         detail = event["detail"]
-        change, code = detail.get("update"), (detail.get("error") or {}).get("code")
-        if change and (detail["status"] == "UPDATED" or code == "EndpointUpdateFailed"):
-            ready["configs"].add(change["requested"])
+        endpoint_type = detail.get("endpointType")
+        if endpoint_type not in alive:
+            continue
+        if event["detail-type"] in ("Endpoint Ready", "Endpoint Updated"):
+            alive[endpoint_type].add(detail["endpointId"])
         rollback = detail.get("rollback") or {}
-        for label in (rollback.get("skipped") or []) + (rollback.get("remaining") or []):
+        for label in [*(detail.get("deleted") or []), *(rollback.get("deleted") or [])]:
+            kind, _, name = label.partition(" ")
+            if kind in ENDPOINT_KINDS:
+                alive[endpoint_type].discard(name)
+    for endpoint_type in ("sagemaker", "aml", "neptune"):
+        leaked = left[endpoint_type] - pre_existing[endpoint_type] - alive[endpoint_type]
+        if leaked:
+            fail(runner, runs, leaked, f"{endpoint_type} left {sorted(leaked)}")
+        vanished = alive[endpoint_type] - left[endpoint_type]
+        if vanished:
+            fail(runner, runs, vanished, f"{endpoint_type}: {sorted(vanished)} gone without a word")
+    announced = announced_configs(runner, requests_)
+    made_configs = {
+        r["params"]["EndpointConfig"]["EndpointConfigName"]
+        for r in requests_
+        if "EndpointConfig" in r["params"]
+    }
+    stray = (left["configs"] & made_configs) - foreign_configs - set(serving.values()) - announced
+    if stray:
+        fail(runner, runs, stray, f"configs {sorted(stray)} left, not announced nor served")
+    for event in runner.events:  # an expiry removes the configs made for its endpoint, unless served
+        detail = event["detail"]
+        if detail.get("reason") != "expired" or event["detail-type"] != "Endpoint Deleted":
+            continue
+        kept = {label.split()[1] for label in detail.get("kept") or []}
+        for label in detail.get("remaining") or []:
+            pytest.fail(f"an expiry left {label}: {detail}")
+        assert not kept - set(serving.values()) - left["configs"], detail
+
+    # 4. nothing the controller did not create was changed
+    for endpoint_type in ("sagemaker", "aml", "neptune"):
+        assert pre_existing[endpoint_type] <= left[endpoint_type], f"{endpoint_type}: pre-existing deleted"
+    for name in pre_existing["sagemaker"]:
+        assert serving[name] == f"{name}-config", f"{name} was changed: it serves {serving[name]}"
+    gone = foreign_configs - left["configs"]
+    if gone:
+        fail(runner, runs, gone, f"configs the controller did not create were deleted: {sorted(gone)}")
+
+
+def announced_configs(runner: LocalRunner, requests_: list[dict[str, Any]]) -> set[str]:
+    """Configs a notification announced or kept: a ready create's inline config, an update's
+    requested one (``UPDATED``, or failed in place: nothing is deleted), what was ``kept``."""
+    found: set[str] = set()
+    inline_of = {
+        (r["params"]["EndpointName"], r.get("requestId")): r["params"]["EndpointConfig"]["EndpointConfigName"]
+        for r in requests_
+        if r["endpointType"] == "sagemaker" and "EndpointConfig" in r["params"]
+    }
+    for event in runner.events:
+        detail = event["detail"]
+        if detail.get("endpointType") != "sagemaker":
+            continue
+        change, code = detail.get("update"), (detail.get("error") or {}).get("code")
+        if event["detail-type"] == "Endpoint Ready":
+            found |= {c for (name, _), c in inline_of.items() if name == detail.get("endpointId")}
+        if (
+            change
+            and change.get("requested")
+            and (detail["status"] == "UPDATED" or code == "EndpointUpdateFailed")
+        ):
+            found.add(change["requested"])
+        rollback = detail.get("rollback") or {}
+        for label in [
+            *(detail.get("kept") or []),
+            *(rollback.get("skipped") or []),
+            *(rollback.get("remaining") or []),
+        ]:
             if label.startswith("endpoint-config "):
-                ready["configs"].add(label.split()[1])
-    prepared = named_configs | {f"{n}-cfg" for n in pre_existing["sagemaker"]}
-    assert left["configs"] <= prepared | ready["configs"], left["configs"]
-    assert named_configs <= left["configs"], "a config the controller did not create was deleted"
+                found.add(label.split()[1])
+    return found
 
 
 @settings(
@@ -344,31 +484,14 @@ def check(world: World, runner: LocalRunner, runs: list[Any]) -> None:
 )
 @given(world=worlds())
 def test_no_leak_whatever_the_requests_faults_and_stops(template: dict[str, Any], world: World) -> None:
-    note(
-        json.dumps(
-            {
-                "scenario": world.scenario,
-                "stopped": world.stopped,
-                "abortAt": world.abort_at,
-                "batch": world.batch,
-            }
-        )
-    )
+    note(json.dumps(world.trace()))
     if os.environ.get("ENDPOINTCTL_PROPERTY_TRACE"):
         with open(os.environ["ENDPOINTCTL_PROPERTY_TRACE"], "a") as trace:
-            trace.write(
-                json.dumps(
-                    {
-                        "at": time.time(),
-                        "scenario": world.scenario,
-                        "stopped": world.stopped,
-                        "abortAt": world.abort_at,
-                        "batch": world.batch,
-                    }
-                )
-                + "\n"
-            )
+            trace.write(json.dumps({"at": time.time(), **world.trace()}) + "\n")
     with quiet_stdout(), LocalRunner(template, world.scenario) as runner:
+        foreign_configs = foreign_config_log(runner)
+        made = [runner.start(request) for request in world.made]
+        runner.wait(made)
         runner.abort_at = world.abort_at
         stopped = [runner.start(request) for request in world.stopped]
         runner.wait(stopped)
@@ -379,11 +502,27 @@ def test_no_leak_whatever_the_requests_faults_and_stops(template: dict[str, Any]
         batch = [runner.start(request, registered=True) for request in world.batch]
         runner.wait(batch)
         runner.keep_running(begun + UNTIL)
-        check(world, runner, [*stopped, *batch])
-    LIFECYCLES.append(len(stopped) + len(batch))
+        check(world, runner, [*made, *stopped, *batch], foreign_configs)
+    LIFECYCLES.append(len(made) + len(stopped) + len(batch))
     if os.environ.get("ENDPOINTCTL_PROPERTY_TRACE"):
         with open(os.environ["ENDPOINTCTL_PROPERTY_TRACE"], "a") as trace:
             trace.write(json.dumps({"done": time.time(), "threads": threading.active_count()}) + "\n")
+
+
+def foreign_config_log(runner: LocalRunner) -> set[str]:
+    """The configs the simulated world makes for others (pre-existing, or made for a request that
+    names one): the controller must never delete any of them."""
+    sim: Any = runner.simulators["sagemaker"]
+    made: set[str] = set(sim.backend().endpoint_configs)
+    ensure = sim._ensure_config
+
+    def ensure_and_log(name: str) -> None:
+        if name not in sim.backend().endpoint_configs:
+            made.add(name)
+        ensure(name)
+
+    sim._ensure_config = ensure_and_log
+    return made
 
 
 def test_the_property_test_ran_a_few_hundred_lifecycles() -> None:

@@ -17,6 +17,7 @@ from infra.monitoring import ERROR_CODES
 #: Every endpoint type, in catalog order.
 TYPES = list(catalog.rows())
 EMF_METRICS = [
+    "LeftoversOverADay",
     "EndpointReady",
     "EndpointFailed",
     "EndpointDeleted",
@@ -172,8 +173,9 @@ def test_one_lambda_errors_alarm_per_function(
 
 def test_every_alarm_publishes_to_the_alarm_topic_only(stack: Template, template: dict[str, Any]) -> None:
     alarms = stack.find_resources("AWS::CloudWatch::Alarm")
-    # per type: rollback failed, executions failed, timed out, aborted, function errors; + dead letters
-    assert len(alarms) == 5 * len(TYPES) + 1
+    # per type: rollback failed, leftovers over a day, executions failed, timed out, aborted,
+    # function errors; + dead letters
+    assert len(alarms) == 6 * len(TYPES) + 1
     [topic] = [
         lid
         for lid, res in resources(template, "AWS::SNS::Topic").items()
@@ -184,6 +186,26 @@ def test_every_alarm_publishes_to_the_alarm_topic_only(stack: Template, template
         assert props["AlarmActions"] == [{"Ref": topic}], lid
         assert props.get("AlarmDescription"), lid
         assert props.get("ActionsEnabled", True), lid
+
+
+@pytest.mark.parametrize("endpoint_type", TYPES)
+def test_leftovers_still_there_after_a_day_page_someone(stack: Template, endpoint_type: str) -> None:
+    # the sweep counts them at every run (controller.steps.cleanup): any is one too many
+    alarms = stack.find_resources(
+        "AWS::CloudWatch::Alarm",
+        {
+            "Properties": {
+                "Namespace": "MlEndpointController",
+                "MetricName": "LeftoversOverADay",
+                "Dimensions": Match.array_with([{"Name": "EndpointType", "Value": endpoint_type}]),
+            }
+        },
+    )
+    [alarm] = alarms.values()
+    props = alarm["Properties"]
+    assert props["Statistic"] == "Maximum" and props["Threshold"] == 1
+    assert props["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
+    assert props["AlarmActions"][0]["Ref"].startswith("MonitoringAlarmTopic")
 
 
 def test_the_dashboard_name_is_an_output(stack: Template) -> None:

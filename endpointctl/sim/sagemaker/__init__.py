@@ -258,6 +258,11 @@ class SageMakerSim(SimulatorBase):
             "scalableVariants": scaling.all_registered(),
         }
 
+    def serving(self) -> dict[str, str]:
+        """Which config each endpoint serves now (for tests' invariants: it must exist)."""
+        self.refresh_all()
+        return {name: str(e.endpoint_config_name) for name, e in self.backend().endpoints.items()}
+
     def terminal_times(self, execution: str) -> list[float]:
         """When resources this execution asked for reached a terminal status (creation first)."""
         created = [at for owner, at in self.terminal.values() if owner == execution]

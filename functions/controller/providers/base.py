@@ -46,9 +46,11 @@ class Resource(BaseModel):
     gone: bool = False
     #: Not the controller's: a delete the deployment allows (``allowUnmanagedDeletes``) only.
     unmanaged: bool = False
-    #: The endpoint this resource was made for by an update (a new config): a rollback waits
-    #: while that endpoint still deploys it, and never deletes it while the endpoint uses it.
+    #: The endpoint this resource was made for (a config made by its create or by an update):
+    #: recorded with it (``ownership.made_for``), so the endpoint's expiry removes it too.
     endpoint: str | None = None
+    #: Not deleted because an endpoint uses it (``Provider.users``): settled, and named ``kept``.
+    kept: bool = False
 
     @property
     def label(self) -> str:
@@ -78,6 +80,26 @@ class Observation:
     #: A deployment is still under way, whatever the status says (SageMaker's
     #: ``PendingDeploymentSummary``): an update has not settled yet.
     settling: bool = False
+
+
+@dataclass(frozen=True)
+class Usage:
+    """Who uses a resource that endpoints share (a SageMaker endpoint config): the endpoints that
+    serve it, and those deploying it (being created on it, updated to it, or deleted)."""
+
+    serving: tuple[str, ...] = ()
+    deploying: tuple[str, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.serving or self.deploying)
+
+    def __str__(self) -> str:
+        said = []
+        if self.serving:
+            said.append(f"endpoint {', '.join(self.serving)} serves it")
+        if self.deploying:
+            said.append(f"endpoint {', '.join(self.deploying)} is deploying it")
+        return "; ".join(said)
 
 
 @dataclass(frozen=True)
@@ -141,6 +163,12 @@ class Provider(ABC):
     #: Kinds in the order a teardown deletes them (a config after the endpoint that uses it);
     #: kinds not listed go first.
     teardown_order: ClassVar[tuple[str, ...]] = ()
+    #: Kinds that any endpoint of the account may use, whoever made them (a SageMaker endpoint
+    #: config): never deleted while one does (:meth:`users`).
+    shared_kinds: ClassVar[tuple[str, ...]] = ()
+    #: The longest a service operation on a live endpoint may run by itself (a deployment): a
+    #: clean-up of a stopped update waits that long for it to settle, then its teardown bound.
+    deployment_bound_seconds: ClassVar[int] = 0
 
     @property
     def identifier(self) -> str:
@@ -193,6 +221,12 @@ class Provider(ABC):
     def replaced(self, change: Change) -> Resource | None:
         """What a successful update replaced and ``deleteReplacedConfig`` may remove."""
         return None
+
+    def users(self, resources: list[Resource]) -> dict[str, Usage]:
+        """For each of ``resources`` (of :attr:`shared_kinds`) that some endpoint of the account
+        and region uses, who does, by label; the rest are free to delete. One look serves them
+        all (a teardown asks once per step)."""
+        return {}
 
     def identity(self, resource: Resource) -> str:
         """The resource's identity as the service compares names (its claim's key)."""

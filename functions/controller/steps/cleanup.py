@@ -30,14 +30,16 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 
-from controller import clock, idempotency, ledger, metrics, notify, ownership, providers, turns
+from controller import clock, idempotency, ledger, metrics, notify, providers
+from controller.aws import translate
 from controller.errors import CONTRACT_CODES, Failure
-from controller.outcome import CLEANED_UP, Detail, ErrorDetail, RollbackDetail, publication
-from controller.providers.base import Resource
+from controller.outcome import ErrorDetail, publication
+from controller.providers.base import Provider, Resource, Status
 from controller.request import peek
 from controller.state import Teardown
 from controller.step_event import StepEvent
-from controller.steps.teardown import advance, claim_key, held_claims
+from controller.steps import notices
+from controller.steps.teardown import advance, held_claims, observe
 
 logger = Logger(child=True)
 
@@ -45,6 +47,8 @@ logger = Logger(child=True)
 MAX_PER_SWEEP = 25
 #: A ledger still ``running`` this long after the state machine's time limit: its end went unseen.
 GRACE_SECONDS = 3600
+#: A leftover older than this is counted in ``LeftoversOverADay``, which an alarm watches.
+STALE_SECONDS = 86400
 _ENDED = ("FAILED", "TIMED_OUT", "ABORTED")
 
 
@@ -68,16 +72,24 @@ def execution_ended(event: dict[str, Any]) -> dict[str, Any]:
 
 
 def sweep(event: StepEvent) -> dict[str, Any]:
-    """Carry on every pending clean-up of ``event.endpointType`` (a scheduled rule's target)."""
+    """Carry on every pending clean-up of ``event.endpointType`` (a scheduled rule's target):
+    those of executions that ended without their outcome at every sweep; what a rollback or a
+    clean-up left (``leftover``) on the retry schedule (``ledger.retry_due``). Leftovers older
+    than a day are counted (``LeftoversOverADay``; an alarm says so)."""
     limit = event.sweep.executionTimeoutSeconds + GRACE_SECONDS
     visited: list[str] = []
+    stale = 0
     for arn in ledger.pending(event.endpointType):
-        if len(visited) >= MAX_PER_SWEEP:
-            break
         found = ledger.read(arn)
         if found is None or not found.open:
             ledger.forget_pending(event.endpointType, arn)
             continue
+        if found.phase == ledger.LEFTOVER:
+            stale += ledger.left_since(found) <= clock.now() - STALE_SECONDS
+            if not ledger.retry_due(found):
+                continue
+        if len(visited) >= MAX_PER_SWEEP:
+            continue  # the next sweep's (the rest are still counted)
         if found.phase == ledger.RUNNING:
             if clock.now() < found.started_at + limit:
                 continue  # still running, as far as anyone can tell
@@ -87,6 +99,7 @@ def sweep(event: StepEvent) -> dict[str, Any]:
             )
         visited.append(arn)
         _carry_on(found)
+    metrics.leftovers(event.endpointType, stale)
     answer: dict[str, Any] = {"swept": visited}
     if len(visited) == 1:
         answer["cleaned"] = visited[0]  # whose calls these were (the local runner reports them)
@@ -114,131 +127,73 @@ def _failure(status: str, detail: dict[str, Any]) -> Failure:
     )
 
 
+def _plan(found: ledger.Ledger, provider: Provider) -> Teardown:
+    """The clean-up's plan: as the last look left it; else, for a delete, what it had asked the
+    service to delete and its endpoint (looked at, never deleted anew: the request was stopped);
+    for the rest, what the execution created, with each resource's endpoint (a config is kept
+    while an endpoint uses it). A stopped update first waits out its deployment."""
+    if found.cleanup:
+        return Teardown.model_validate(found.cleanup)
+    bound = provider.teardown_bound_seconds
+    if found.action == "update":
+        bound += provider.deployment_bound_seconds
+    if found.action == "delete":  # stopped before it planned (else its plan is in the ledger)
+        targets = [Resource(kind=r.kind, id=r.id) for r in found.deleting]
+        if found.endpoint_id and all(not provider.is_endpoint(t) for t in targets):
+            targets.insert(0, Resource(kind=provider.endpoint_kind, id=found.endpoint_id))
+        return Teardown(mode="delete", targets=targets, deadline=clock.now() + bound)
+    mine = [*found.created, *held_claims(found, provider)]
+    targets = [Resource(kind=r.kind, id=r.id, endpoint=r.endpoint) for r in provider.in_teardown_order(mine)]
+    return Teardown(mode="rollback", targets=targets, deadline=clock.now() + bound)
+
+
 def _carry_on(found: ledger.Ledger) -> dict[str, Any]:
     """Remove as much of what ``found``'s execution created as the service lets us now."""
     provider = providers.get(found.endpoint_type)
-    if found.cleanup:
-        plan = Teardown.model_validate(found.cleanup)
-    else:
-        mine = [*found.created, *held_claims(found, provider)]
-        targets = [Resource(kind=r.kind, id=r.id) for r in provider.in_teardown_order(mine)]
-        plan = Teardown(
-            mode="rollback", targets=targets, deadline=clock.now() + provider.teardown_bound_seconds
-        )
+    plan = _plan(found, provider)
     if found.phase == ledger.LEFTOVER:
         for target in plan.targets:  # ask again for what the service failed to delete before
             if not target.gone:
                 target.deleteRequested = False
         plan.reason = None
     try:
-        waiting_for = advance(plan, provider, owner=found.request_id, execution=found.execution_arn)
+        waiting_for = _under_way(found, provider)
+        if waiting_for is None and plan.mode == "delete":
+            waiting_for = observe(plan, provider, found.execution_arn)
+        elif waiting_for is None:
+            waiting_for = advance(plan, provider, owner=found.request_id, execution=found.execution_arn)
     except Exception as exc:  # the next sweep tries again
         logger.warning("clean-up could not go on", extra={"error": str(exc)[:500]})
-        ledger.update(found.execution_arn, cleanup=plan.model_dump(mode="json"))
-        return {"cleaned": found.execution_arn, "waiting": str(exc)[:200]}
+        plan.reason = translate(exc, f"{provider.service}: clean-up", []).message
+        return _not_yet(found, plan, str(exc)[:200])
     if waiting_for is None:
-        _finish(found, plan)
+        notices.finish(found, plan)
         return {"cleaned": found.execution_arn, "done": True, "deleted": plan.deleted}
+    return _not_yet(found, plan, waiting_for)
+
+
+def _not_yet(found: ledger.Ledger, plan: Teardown, waiting_for: str) -> dict[str, Any]:
+    """The clean-up must wait: past its bound, a stopped execution's is announced
+    ``RollbackFailed`` (then retried as a leftover); a leftover's next try is scheduled."""
     if found.phase == ledger.CLEANING and clock.now() >= plan.deadline:
-        _give_up_for_now(found, plan, waiting_for)
+        notices.give_up_for_now(found, plan, waiting_for)
+    elif found.phase == ledger.LEFTOVER:
+        ledger.retry_later(found, cleanup=plan.model_dump(mode="json"))
     else:
         ledger.update(found.execution_arn, cleanup=plan.model_dump(mode="json"))
     return {"cleaned": found.execution_arn, "waiting": waiting_for}
 
 
-def _detail(found: ledger.Ledger, plan: Teardown, **fields: Any) -> Detail:
-    return Detail(
-        requestId=found.request_id,
-        action=found.action,
-        endpointType=found.endpoint_type,
-        endpointId=found.endpoint_id or next((r.id for r in plan.targets), None),
-        executionArn=found.execution_arn,
-        startedAt=clock.iso(found.started_at) if found.started_at else None,
-        finishedAt=clock.iso(),
-        **fields,
-    )
-
-
-def _finish(found: ledger.Ledger, plan: Teardown) -> None:
-    """Everything is gone: the one notification the request is owed, then the records."""
-    provider = providers.get(found.endpoint_type)
-    if found.action == "update" and found.endpoint_id:
-        # An update stopped before it settled: what it took off (autoscaling) goes back.
-        try:
-            provider.settled_update(found.endpoint_id, found.execution_arn)
-        except Exception as exc:  # the sweep's next round tries again only for leftovers
-            logger.warning("could not put back what the update took off", extra={"error": str(exc)})
-    if found.phase == ledger.LEFTOVER:
-        detail = _detail(
-            found,
-            plan,
-            status="DELETED",
-            rollback=RollbackDetail(attempted=True, succeeded=True, deleted=plan.deleted or None),
-        )
-        notify.publish(publication(detail, detail_type=CLEANED_UP))
-        logger.info("what a failed rollback left is gone", extra={"deleted": plan.deleted})
-    else:
-        failure = Failure.model_validate(found.failure or {"code": "ExecutionAborted", "message": ""})
-        rollback = (
-            RollbackDetail(
-                attempted=True, succeeded=True, deleted=plan.deleted or None, skipped=plan.skipped or None
-            )
-            if plan.targets
-            else None
-        )
-        detail = _detail(
-            found,
-            plan,
-            status="FAILED",
-            error=ErrorDetail(code=failure.code, message=failure.message),
-            rollback=rollback,
-        )
-        answer = publication(detail)
-        notify.publish(answer)
-        metrics.outcome(detail)
-        if failure.code == "ExecutionAborted":
-            idempotency.release(found.request_id, found.execution_arn)  # it may be sent again
-        else:
-            idempotency.record(found.request_id, found.execution_arn, answer)
-        logger.info(
-            "cleaned up after an execution that ended without its outcome", extra={"deleted": plan.deleted}
-        )
-    made = {(r.kind, r.id) for r in found.created}
-    for resource in found.claimed:
-        if (resource.kind, resource.id) not in made:
-            ownership.release(claim_key(provider, resource), found.execution_arn)
-    if found.endpoint_id:
-        turns.release(turns.key(provider, found.endpoint_id), found.execution_arn)  # the next may go
-    ledger.close(found.execution_arn, found.endpoint_type, ledger.DONE)
-
-
-def _give_up_for_now(found: ledger.Ledger, plan: Teardown, waiting_for: str) -> None:
-    """The clean-up outlived its bound: announced as ``RollbackFailed``; the sweep carries on."""
-    failure = Failure.model_validate(found.failure or {"code": "ExecutionAborted", "message": ""})
-    left = plan.left
-    reason = (
-        plan.reason
-        or f"{waiting_for} did not finish within {providers.get(found.endpoint_type).teardown_bound_seconds} s"
-    )
-    detail = _detail(
-        found,
-        plan,
-        status="FAILED",
-        error=ErrorDetail(
-            code="RollbackFailed",
-            message=f"{failure.message}; clean-up failed: {reason}; left: {', '.join(left) or 'nothing'}",
-        ),
-        rollback=RollbackDetail(
-            attempted=True, succeeded=False, deleted=plan.deleted or None, remaining=left or None
-        ),
-    )
-    answer = publication(detail)
-    notify.publish(answer)
-    metrics.outcome(detail)
-    idempotency.record(found.request_id, found.execution_arn, answer)
-    ledger.keep_pending(
-        found.execution_arn, found.endpoint_type, ledger.LEFTOVER, cleanup=plan.model_dump(mode="json")
-    )
+def _under_way(found: ledger.Ledger, provider: Provider) -> str | None:
+    """A stopped update's (or delete's) endpoint still in a service operation that the request
+    started (a deployment, a deletion): its clean-up waits for it to settle, so it deletes only
+    what the endpoint does not serve and says what it does."""
+    if found.phase != ledger.CLEANING or found.action not in ("update", "delete") or not found.endpoint_id:
+        return None
+    seen = provider.describe(Resource(kind=provider.endpoint_kind, id=found.endpoint_id))
+    if seen.status in (Status.CREATING, Status.DELETING) or seen.settling:
+        return f"{provider.endpoint_kind} {found.endpoint_id} ({seen.provider_status})"
+    return None
 
 
 def _ended_before_its_ledger(detail: dict[str, Any], status: str) -> dict[str, Any]:
@@ -266,7 +221,7 @@ def _ended_before_its_ledger(detail: dict[str, Any], status: str) -> dict[str, A
         arn, request_id, endpoint_type or "unknown", str(fields.get("action") or "create"), ledger.DONE
     )
     result = publication(
-        _detail(
+        notices.detail(
             found,
             Teardown(mode="rollback", targets=[], deadline=clock.now()),
             status="FAILED",

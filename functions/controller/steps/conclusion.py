@@ -15,8 +15,8 @@ from controller import clock, expiry, idempotency, ledger, metrics, ownership, p
 from controller.aws import translate
 from controller.errors import NOTHING_CREATED, Failure, ProviderError, caught
 from controller.outcome import Detail, ErrorDetail, RollbackDetail, UpdateDetail, publication
-from controller.providers.base import Change, Ownership, Resource
-from controller.state import State, Verdict
+from controller.providers.base import Change, Ownership, Provider, Resource, Status
+from controller.state import State, Teardown, Verdict
 from controller.step_event import StepEvent
 from controller.steps.teardown import claim_key, rollback_targets
 
@@ -44,21 +44,25 @@ def conclude(state: State) -> dict[str, Any]:
     already_absent: bool | None = None
     expires_at: str | None = None
 
+    deleted: list[str] | None = None
+    remaining: list[str] | None = None
     if state.action == "delete":
+        deleted, remaining = _delete_outcome(state, failure or teardown_error)
         if plan is not None and plan.verdict == "done" and teardown_error is None:
             status = "DELETED"
             already_absent = not plan.deleted
             _cancel_expiry(state)
         else:
             status = "FAILED"
-            left = ", ".join(plan.left) if plan else state.endpointId
-            failure = (
-                failure
-                or teardown_error
-                or Failure(
-                    code="ProviderError", message=(plan.reason if plan else None) or f"{left} was not deleted"
+            said = f"deleted: {', '.join(deleted) or 'nothing'}; left: {', '.join(remaining) or 'nothing'}"
+            failure = failure or teardown_error
+            if failure is None:
+                reason = (plan.reason if plan else None) or "the delete did not finish"
+                failure = Failure(code="ProviderError", message=f"{reason}; {said}")
+            elif plan is not None and plan.deleted:
+                failure = Failure(
+                    code=failure.code, message=f"{failure.message}; {said}", fields=failure.fields
                 )
-            )
     elif state.verdict == "ready" and failure is None:
         status = "UPDATED" if state.action == "update" else "READY"
         expires_at = _schedule_expiry(state) if status == "READY" else None
@@ -90,7 +94,9 @@ def conclude(state: State) -> dict[str, Any]:
         startedAt=state.startedAt,
         finishedAt=clock.iso(),
         alreadyAbsent=already_absent,
-        kept=(plan.kept or None) if plan is not None and state.action == "delete" else None,
+        deleted=deleted,
+        remaining=remaining,
+        kept=_kept(state) or None,
         error=ErrorDetail(code=failure.code, message=failure.message, fields=failure.fields or None)
         if status == "FAILED" and failure
         else None,
@@ -144,11 +150,13 @@ def _cancel_expiry(state: State) -> None:
 
 def _retire_replaced(state: State) -> None:
     """``deleteReplacedConfig``: after a successful update, delete what it replaced, only when
-    the controller created it (its ownership tag; the function's IAM policy says the same). A
-    failure to delete is reported, and the update still succeeded."""
+    the controller created it (its ownership tag; the function's IAM policy says the same) and no
+    endpoint uses it (``Provider.users``: not the endpoint itself, when the update asked for the
+    config it already served; not another endpoint on the same config). A failure to delete is
+    reported, and the update still succeeded."""
     provider = providers.get(state.endpointType)
     change = state.change
-    assert change is not None
+    assert change is not None and change.requested is not None
     replaced = provider.replaced(Change(previous=change.previous, requested=change.requested))
     if replaced is None:
         return
@@ -156,12 +164,44 @@ def _retire_replaced(state: State) -> None:
         if provider.ownership(replaced) is not Ownership.OWNED:
             change.replacedKept = f"{replaced.label} (not created by this controller)"
             return
+        use = provider.users([replaced]).get(replaced.label)
+        if use:
+            change.replacedKept = f"{replaced.label} (in use: {use})"
+            return
         provider.delete(replaced, owner=None)
     except Exception as exc:  # reported; the update itself succeeded
         logger.warning("could not delete the replaced config", extra={"error": str(exc)})
         change.replacedKept = f"{replaced.label} (could not be deleted: {str(exc)[:200]})"
         return
     change.replacedDeleted = replaced.label
+
+
+def _kept(state: State) -> list[str]:
+    """What the request left on purpose, each with why (the detail's ``kept``)."""
+    kept = list(state.teardown.kept) if state.teardown is not None else []
+    if state.change is not None and state.change.replacedKept:
+        kept.append(state.change.replacedKept)
+    return kept
+
+
+def _delete_outcome(state: State, failure: Failure | None) -> tuple[list[str], list[str]]:
+    """A delete's ``deleted`` and ``remaining``: its plan's progress; before it had one, the
+    endpoint: refused (not owned, busy: it exists, untouched), or, when its first step failed,
+    if the service still has it."""
+    plan = state.teardown
+    if plan is not None:
+        return list(plan.deleted), plan.left
+    if state.endpointId is None:
+        return [], []
+    provider = providers.get(state.endpointType)
+    endpoint = Resource(kind=provider.endpoint_kind, id=state.endpointId)
+    if failure is not None and failure.code in NOTHING_CREATED:
+        return [], [endpoint.label]
+    try:
+        exists = provider.describe(endpoint).status is not Status.ABSENT
+    except Exception:  # unknown: say what the request named
+        exists = True
+    return [], [endpoint.label] if exists else []
 
 
 def _settle_ledger(state: State, failure: Failure | None) -> None:
@@ -178,7 +218,11 @@ def _settle_ledger(state: State, failure: Failure | None) -> None:
         if (resource.kind, resource.id) not in made:
             ownership.release(claim_key(provider, resource), state.executionArn)
     plan = state.teardown
-    if failure is not None and failure.code == "RollbackFailed" and plan is not None:
+    if failure is not None and failure.code == "RollbackFailed":
+        # Whatever stopped the rollback (a service error, a refusal, the retry budget, its bound),
+        # what is left is the sweep's to retry (``steps.cleanup``).
+        if plan is None or plan.mode != "rollback":
+            plan = Teardown(mode="rollback", targets=rollback_targets(state, provider), deadline=clock.now())
         ledger.keep_pending(
             state.executionArn,
             state.endpointType,
@@ -196,19 +240,20 @@ def _rollback_outcome(
 ) -> tuple[RollbackDetail | None, Failure]:
     """The ``rollback`` of a failed create, and the failure once the rollback is counted in."""
     plan = state.teardown
+    provider = providers.get(state.endpointType)
     if failure.code == "EndpointUpdateFailed":
-        # Nothing is deleted after a failed update (CONTRACT §2); what it made is named.
-        kept = plan.kept if plan is not None else []
+        # Nothing is deleted after a failed update; what it made is named.
+        kept = [r.label for r in rollback_targets(state, provider)]
         return (RollbackDetail(attempted=False, remaining=kept) if kept else None), failure
     if plan is None and teardown_error is None:  # rollback: false
-        left = [r.label for r in rollback_targets(state, providers.get(state.endpointType))]
+        left = [r.label for r in _existing(rollback_targets(state, provider), provider)]
         if failure.code in NOTHING_CREATED and not left:
             return None, failure
         return RollbackDetail(attempted=False, remaining=left or None), failure
     targets = plan.targets if plan is not None else rollback_targets(state, providers.get(state.endpointType))
     if not targets and failure.code in NOTHING_CREATED:
         return None, failure  # nothing was created, nothing to roll back
-    left = [t.label for t in targets if not t.gone]
+    left = [t.label for t in targets if not t.gone and not t.kept]
     succeeded = plan is not None and plan.verdict == "done" and teardown_error is None
     rollback = RollbackDetail(
         attempted=True,
@@ -216,6 +261,7 @@ def _rollback_outcome(
         deleted=plan.deleted if plan is not None else [],
         remaining=left or None,
         skipped=((plan.skipped if plan is not None else []) + state.notOwned) or None,
+        kept=(plan.kept if plan is not None else []) or None,
     )
     if succeeded:
         return rollback, failure
@@ -224,6 +270,20 @@ def _rollback_outcome(
         code="RollbackFailed",
         message=f"{failure.message}; rollback failed: {reason}; left: {', '.join(left) or 'nothing'}",
     )
+
+
+def _existing(resources: list[Resource], provider: Provider) -> list[Resource]:
+    """Those of ``resources`` the service has: a claim held without a recorded creation may be a
+    lost answer (then it exists) or a call the service refused outright (then it does not)."""
+    found = []
+    for resource in resources:
+        try:
+            if provider.describe(resource).status is Status.ABSENT:
+                continue
+        except Exception:  # unknown: name it, as the request may have made it
+            pass
+        found.append(resource)
+    return found
 
 
 def replay(event: StepEvent) -> dict[str, Any]:

@@ -59,6 +59,13 @@ def create(event: StepEvent) -> dict[str, Any]:
             requested=creation.change.requested,
             scaling=list(creation.change.scaling),
         )
+        try:  # a clean-up after a stop says what was asked (``steps.notices``)
+            ledger.update(
+                state.executionArn,
+                change={"previous": state.change.previous, "requested": state.change.requested},
+            )
+        except Exception as exc:
+            raise translate(exc, "ledger: record the update", []) from exc
     if creation.updated_in_place:
         state.notOwned = [
             f"{provider.endpoint_type} endpoint {creation.endpoint_id} (pre-existing, updated in place)"

@@ -25,9 +25,11 @@ from controller.providers.base import (
     Resource,
     StateChange,
     Status,
+    Usage,
 )
 from controller.providers.sagemaker import scaling as autoscaling
 from controller.providers.sagemaker import update as updating
+from controller.providers.sagemaker import usage
 from controller.providers.sagemaker.events import reported_status, spelled
 from controller.providers.sagemaker.rules import deployment_rules, tag_rules
 from controller.validation import FieldError, check_operation
@@ -75,8 +77,12 @@ class SageMakerProvider(Provider):
     #: 30 min): 2.5 hours.
     teardown_bound_seconds: ClassVar[int] = 9000
     endpoint_kind: ClassVar[str] = ENDPOINT
-    #: A config must not be deleted while an endpoint uses it.
+    #: A config goes after the endpoint that uses it, and never while any endpoint uses it.
     teardown_order: ClassVar[tuple[str, ...]] = (ENDPOINT, CONFIG)
+    shared_kinds: ClassVar[tuple[str, ...]] = (CONFIG,)
+    #: A deployment's longest run: ``MaximumExecutionTimeoutInSeconds`` is at most 28,800 s
+    #: (UpdateEndpoint's BlueGreenUpdatePolicy, botocore's model).
+    deployment_bound_seconds: ClassVar[int] = 28800
 
     # -- validation ---------------------------------------------------------------------------
     def validate(self, action: str, params: Any) -> list[FieldError]:
@@ -134,7 +140,7 @@ class SageMakerProvider(Provider):
 
         # The seed's advice: DescribeEndpointConfig before CreateEndpoint.
         if "EndpointConfig" in params:
-            config = Resource(kind=CONFIG, id=config_name)
+            config = Resource(kind=CONFIG, id=config_name, endpoint=name)
             if not created.acquire(config, lambda: self._config_arn(config_name) is not None):
                 self.create_config(params["EndpointConfig"], request_id)
             created.append(config)
@@ -210,6 +216,9 @@ class SageMakerProvider(Provider):
     def replaced(self, change: Change) -> Resource | None:
         return Resource(kind=CONFIG, id=change.previous) if change.previous else None
 
+    def users(self, resources: list[Resource]) -> dict[str, Usage]:
+        return usage.users([r for r in resources if r.kind == CONFIG], _is_missing)
+
     def config_arn(self, config_name: str) -> str | None:
         return self._config_arn(config_name)
 
@@ -267,13 +276,8 @@ class SageMakerProvider(Provider):
         sagemaker = aws.client("sagemaker")
         try:
             if resource.kind == CONFIG:
+                # Whether an endpoint uses it is ``users``'s (every endpoint of the region, usage.py).
                 config = sagemaker.describe_endpoint_config(EndpointConfigName=resource.id)
-                if resource.endpoint and self._deploying(resource.endpoint):
-                    # "You must not delete an EndpointConfig ... while the UpdateEndpoint or
-                    # CreateEndpoint operations are being performed on the endpoint" (API_UpdateEndpoint)
-                    return Observation(
-                        status=Status.CREATING, provider_status=f"in use by {resource.endpoint}"
-                    )
                 return Observation(
                     status=Status.READY, provider_status="Exists", arn=config["EndpointConfigArn"]
                 )
@@ -302,15 +306,6 @@ class SageMakerProvider(Provider):
                 return None
             raise
 
-    def _deploying(self, name: str) -> bool:
-        """Endpoint ``name`` is being created or updated (or rolled back)."""
-        endpoint = self._described(name)
-        if endpoint is None:
-            return False
-        return normalize(str(endpoint["EndpointStatus"])) is Status.CREATING or bool(
-            endpoint.get("PendingDeploymentSummary")
-        )
-
     def ownership(self, resource: Resource) -> Ownership:
         arn = (self._config_arn if resource.kind == CONFIG else self._endpoint_arn)(resource.id)
         if arn is None:
@@ -327,12 +322,6 @@ class SageMakerProvider(Provider):
             found = self._owner(arn)
             if found is not None and found != owner:
                 raise NotOwned(f"{resource.label} belongs to request {found}")
-            if (
-                resource.kind == CONFIG
-                and resource.endpoint
-                and self.live_config(resource.endpoint) == resource.id
-            ):
-                raise NotOwned(f"{resource.label} is in use by endpoint {resource.endpoint}")
         try:
             if resource.kind == CONFIG:
                 sagemaker.delete_endpoint_config(EndpointConfigName=resource.id)
