@@ -232,6 +232,8 @@ NEPTUNE_INVALID = [
     pytest.param(neptune({"id": ""}), ["params.id"], id="id-empty"),
     pytest.param(neptune({"id": "   "}), ["params.id"], id="id-blank"),
     pytest.param(neptune({"id": 7}), ["params.id"], id="id-a-number"),
+    # 300 characters but 1,200 bytes: the id keys the controller's records (DynamoDB: 2,048 bytes)
+    pytest.param(neptune({"id": "\U0001f600" * 300}), ["params.id"], id="id-too-many-bytes"),
     pytest.param({"endpointType": "neptune", "params": ["graph-ep"]}, ["params"], id="params-a-list"),
     pytest.param(neptune(endpointType="aml"), ["endpointType"], id="aml-request-on-neptune-machine"),
     # delete
