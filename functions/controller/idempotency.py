@@ -5,10 +5,11 @@ unit of work here is a whole execution that spans many invocations and up to hou
 guarantee is built one level up, on the same mechanism (a conditional write in the requests table,
 ``controller.store``):
 
-- ``validate`` claims the request id for its execution, with the request's *fingerprint* (a hash
-  of the request as sent). Exactly one execution can win, even when duplicates start at the same
-  instant; the others become replays, and one whose fingerprint differs is a *different* request
-  reusing the id: refused (``InvalidRequest`` naming ``requestId``).
+- ``validate`` claims the request id for its execution, with the request's *fingerprint*
+  (:func:`of_request`: a hash of the request as read, its defaults filled in). Exactly one
+  execution can win, even when duplicates start at the same instant; the others become replays,
+  and one whose fingerprint differs is a *different* request reusing the id: refused
+  (``InvalidRequest`` naming ``requestId``).
 - ``outcome`` stores the publication (detail, error code, cause) on the claim.
 - A replay creates nothing and publishes nothing: it waits for the first execution's outcome and
   ends exactly as that one did, so a request gets one endpoint and one notification however
@@ -31,6 +32,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from controller import clock, store
+from controller.request import Request
 
 __all__ = [
     "COMPLETED",
@@ -41,6 +43,8 @@ __all__ = [
     "fingerprint",
     "key_text",
     "lookup",
+    "of_request",
+    "same_request",
 ]
 
 IN_PROGRESS, COMPLETED = "IN_PROGRESS", "COMPLETED"
@@ -76,6 +80,23 @@ def fingerprint(document: Any) -> str:
     """A hash of the request as sent (its JSON, keys sorted): the same request, the same hash."""
     text = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+def of_request(request: Request) -> str:
+    """The fingerprint of a request as the controller reads it: two documents are the same request
+    when they are equal once the defaults are filled in (``action`` left out is ``create``, an
+    option left out equals its default: ``"rollback": true`` or none at all). Values equal to their
+    defaults are left out of the hash rather than filled in, so an option added later with a
+    default leaves the fingerprints of the requests that do not use it as they were. ``params``
+    count as sent: they are the service's own fields, whose defaults are the service's."""
+    return fingerprint(request.model_dump(mode="json", exclude_defaults=True))
+
+
+def same_request(held: str | None, request: Request, document: Any) -> bool:
+    """Whether ``request`` (read from ``document``) is the request whose fingerprint is ``held``:
+    no fingerprint kept says nothing against it, and one kept by a controller that hashed the
+    document as sent (before :func:`of_request`) still recognizes the very same document."""
+    return held is None or held in (of_request(request), fingerprint(document))
 
 
 def claim(request_id: str, execution_arn: str, request_fingerprint: str | None = None) -> Claim:

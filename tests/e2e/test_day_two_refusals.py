@@ -1,5 +1,6 @@
 """Refusals and repeats a team meets on day two, end to end through the synthesized definition:
-a request id of any size still gets its one refusal."""
+a request id of any size still gets its one refusal, and the same request sent in two spellings
+(one relying on the defaults) is one request."""
 
 from __future__ import annotations
 
@@ -55,3 +56,68 @@ def test_an_event_whose_id_is_too_long_to_be_the_request_id_is_refused(local_run
     detail = one_notification(result)
     assert detail["error"]["fields"] == ["id"] and "request id" in detail["error"]["message"]
     nothing_created(result)
+
+
+# -- the same request, spelled two ways -----------------------------------------------------------
+def put_events_detail(name: str) -> dict[str, Any]:
+    """The request inside a ``put-events`` sample: its ``Detail``, as the bus hands it on."""
+    [entry] = json.loads((EVENTS / "put-events" / name).read_text())
+    return dict(json.loads(entry["Detail"]))
+
+
+def replays(first: dict[str, Any], again: dict[str, Any]) -> None:
+    """``again`` was a repeat of ``first``: the same ending, and nothing of its own."""
+    assert first["status"] == "SUCCEEDED", first["cause"]
+    assert detail_type(first) == "Endpoint Ready"
+    one_notification(first)
+    assert (again["status"], again["output"]) == (first["status"], first["output"])
+    assert again["notifications"] == {"events": [], "sns": []}
+    assert again["calls"] == []
+    assert again["remaining"]["sagemaker"]["endpoints"] == ["churn-prod"]
+
+
+def test_the_console_sample_and_the_put_events_sample_are_one_request(local_run: Runner) -> None:
+    """``events/sagemaker-create.json`` says ``"action": "create"``; the ``put-events`` sample's
+    ``Detail`` leaves it to the default. Same ``requestId``, same request: the second replays."""
+    console, bus = sample("sagemaker-create.json"), put_events_detail("sagemaker-create.json")
+    assert console["action"] == "create" and "action" not in bus
+    assert console["requestId"] == bus["requestId"]
+    first, again = local_run([console, bus])
+    replays(first, again)
+
+
+def test_the_put_events_sample_as_a_whole_event_replays_the_console_sample(local_run: Runner) -> None:
+    event = sample("sagemaker-eventbridge-event.json") | {
+        "detail": put_events_detail("sagemaker-create.json")
+    }
+    first, again = local_run([sample("sagemaker-create.json"), event])
+    replays(first, again)
+
+
+def test_an_option_spelled_at_its_default_is_the_same_request(local_run: Runner) -> None:
+    plain = sample("sagemaker-create.json")
+    spelled = plain | {"options": {"rollback": True, "deleteReplacedConfig": False}}
+    first, again = local_run([plain, spelled])
+    replays(first, again)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"params": {"EndpointName": "churn-prod", "EndpointConfigName": "churn-config-v4"}},
+        {"options": {"rollback": False}},
+        {"options": {"timeoutSeconds": 1800}},
+    ],
+    ids=["another-config", "no-rollback", "another-timeout"],
+)
+def test_a_different_request_under_the_same_id_is_still_refused(
+    local_run: Runner, change: dict[str, Any]
+) -> None:
+    first, different = local_run([sample("sagemaker-create.json"), sample("sagemaker-create.json") | change])
+    assert first["status"] == "SUCCEEDED"
+    assert (different["status"], different["error"]) == ("FAILED", "InvalidRequest")
+    detail = one_notification(different)
+    assert detail["error"]["fields"] == ["requestId"]
+    assert "already used for a different request" in detail["error"]["message"]
+    assert different["calls"] == []
+    assert different["remaining"]["sagemaker"]["endpoints"] == ["churn-prod"]

@@ -55,13 +55,13 @@ def validate(event: StepEvent) -> dict[str, Any]:
     )
     state.wait = waiting.first_wait(options, event, state.deadline)
     logger.append_keys(request_id=state.requestId)
-    mine = idempotency.fingerprint(document)
+    mine = idempotency.of_request(request)
     try:
         held = idempotency.claim(state.requestId, state.executionArn, mine)
     except Exception as exc:
         raise translate(exc, "idempotency: claim", []) from exc
     if held.owner != state.executionArn:
-        if held.fingerprint is not None and held.fingerprint != mine:
+        if not idempotency.same_request(held.fingerprint, request, document):
             raise InvalidRequest(
                 f"requestId: {state.requestId} was already used for a different request "
                 "(a request id names one request; send this one with a new requestId)",
