@@ -31,9 +31,11 @@ from controller.validation import FieldError
 #: a quarter of the quota for the request leaves room for all of them.
 MAX_PARAMS_BYTES = 64 * 1024
 
-#: The longest endpoint identifier accepted where the service documents no limit (Neptune ML's
-#: ``id`` has none in its API reference or service model); SageMaker's and Amazon ML's are far
-#: shorter, and their models say so.
+#: The longest endpoint identifier accepted, in bytes of UTF-8, where the service documents no
+#: limit (Neptune ML's ``id`` has none in its API reference or service model); SageMaker's and
+#: Amazon ML's are far shorter, and their models say so. Bytes, not characters: the identifier is
+#: part of the keys the controller keeps for the endpoint in its table (its claim, its turn), and
+#: DynamoDB bounds a partition key at 2,048 bytes.
 MAX_IDENTIFIER = 1024
 
 
@@ -152,12 +154,13 @@ def _check_type_and_params(document: dict[str, Any], endpoint_type: str) -> list
     identifier = catalog.get(endpoint_type).identifier
     value = document["params"].get(identifier) if isinstance(document["params"], dict) else None
     path = f"params.{identifier}"
-    if isinstance(value, str) and len(value) > MAX_IDENTIFIER and all(e.field != path for e in errors):
+    size = len(value.encode("utf-8", "replace")) if isinstance(value, str) else 0
+    if size > MAX_IDENTIFIER and all(e.field != path for e in errors):
         errors.append(
             FieldError(
                 path,
-                f"at most {MAX_IDENTIFIER} characters: the identifier is carried in every state of the "
-                f"execution, which Step Functions bounds at 256 KiB (got {len(value)})",
+                f"at most {MAX_IDENTIFIER} bytes of UTF-8: the identifier is carried in every state of "
+                f"the execution and keys the controller's records of the endpoint (got {size})",
             )
         )
     return errors

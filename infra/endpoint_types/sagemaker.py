@@ -296,6 +296,22 @@ class SageMakerInfra(EndpointTypeInfra[SageMakerSettings]):
                 ],
             )
         )
+        # SageMaker deregisters a deleted endpoint's variants from Application Auto Scaling with
+        # the caller's permissions ("Update or delete endpoints that use automatic scaling",
+        # https://docs.aws.amazon.com/sagemaker/latest/dg/endpoint-auto-scaling-delete.html): without
+        # this, deleting an endpoint that scales is AccessDenied and the endpoint stays. Only
+        # deregistering, on the one resource type the reference lists for it (scalable-target).
+        role.add_to_policy(
+            iam.PolicyStatement(
+                sid="DeregisterVariantScaling",
+                actions=["application-autoscaling:DeregisterScalableTarget"],
+                resources=[
+                    stack.format_arn(
+                        service="application-autoscaling", resource="scalable-target", resource_name="*"
+                    )
+                ],
+            )
+        )
         role.grant_assume_role(function.role)
         self.unmanaged_role = role
         return role
@@ -322,6 +338,13 @@ class SageMakerInfra(EndpointTypeInfra[SageMakerSettings]):
                     "did not create, named by each request; only the delete step assumes this role, "
                     "never a rollback.",
                 )
+            nag.ack(
+                self.unmanaged_role,
+                f"IAM5[Resource::{arns.arn('application-autoscaling', 'scalable-target/*')}]",
+                "Deleting an endpoint whose variants scale: SageMaker deregisters them with the "
+                "caller's permissions. Scalable targets' ARNs carry ids Application Auto Scaling "
+                "assigns, unknown until registered; only deregistering, only this account and region.",
+            )
         nag.ack(
             function.role,
             f"IAM5[Resource::{arns.arn('application-autoscaling', 'scalable-target/*')}]",

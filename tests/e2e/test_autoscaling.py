@@ -150,3 +150,55 @@ def test_an_update_out_of_time_puts_the_scaling_back(local_run: Runner) -> None:
     assert detail["rollback"]["kept"] == ["endpoint-config churn-v2 (in use: endpoint churn serves it)"]
     assert detail["kept"] == detail["rollback"]["kept"]
     assert result["remaining"]["sagemaker"]["scalableVariants"] == ["churn/AllTraffic"]
+
+
+def variant(name: str, instance_type: str = "ml.m5.large") -> dict[str, Any]:
+    return {"VariantName": name, "ModelName": "m1", "InstanceType": instance_type, "InitialInstanceCount": 1}
+
+
+def with_config(config: str, *variants: dict[str, Any], **fields: Any) -> dict[str, Any]:
+    """A SageMaker request on ``churn`` with an inline config of ``variants``."""
+    inline = {"EndpointConfigName": config, "ProductionVariants": list(variants)}
+    params = {"EndpointName": "churn", "EndpointConfigName": config, "EndpointConfig": inline}
+    return {"endpointType": "sagemaker", "params": params, **fields}
+
+
+@pytest.mark.parametrize(
+    ("outcome", "restored", "left"),
+    [
+        ("InService", ["churn/blue"], ["churn/blue"]),
+        ("RolledBack", ["churn/blue", "churn/green"], ["churn/blue", "churn/green"]),
+    ],
+)
+def test_an_update_that_removes_a_scaled_variant_restores_only_the_variants_served(
+    template: dict[str, Any], outcome: str, restored: list[str], left: list[str]
+) -> None:
+    """``green`` is removed and ``blue`` changes its instance type: both are taken off for the
+    update. After success the endpoint serves only ``blue`` (``DescribeEndpoint`` shows the new
+    config's variants, as SageMaker's does), so only ``blue``'s scaling comes back; after
+    SageMaker's rollback it serves both again, and both come back."""
+    import boto3
+
+    from endpointctl.runner import LocalRunner, quiet_stdout
+    from endpointctl.template import REGION
+
+    create = with_config("churn-v1", variant("blue"), variant("green"), requestId="c-two")
+    update = with_config("churn-v2", variant("blue", "ml.m5.xlarge"), action="update", requestId="u-two")
+    scaling = {
+        "churn": {"blue": {"MinCapacity": 1, "MaxCapacity": 4}, "green": {"MinCapacity": 1, "MaxCapacity": 3}}
+    }
+    scenario = {"sagemaker": {"autoScaling": scaling, "update": {"seconds": 600, "outcome": outcome}}}
+    with quiet_stdout(), LocalRunner(template, scenario) as runner:
+        runner.wait([runner.start(create)])
+        updated = runner.start(update)
+        runner.wait([updated])
+        result = runner.result(updated)
+        described = boto3.client("sagemaker", region_name=REGION).describe_endpoint(EndpointName="churn")
+    assert result["error"] == (None if outcome == "InService" else "UpdateRolledBack"), result["cause"]
+    [event] = result["notifications"]["events"]
+    assert event["detail"]["update"]["scalingRestored"] == restored
+    assert result["remaining"]["sagemaker"]["scalableVariants"] == left
+    served = [v["VariantName"] for v in described["ProductionVariants"]]
+    assert (described["EndpointConfigName"], served) == (
+        ("churn-v2", ["blue"]) if outcome == "InService" else ("churn-v1", ["blue", "green"])
+    )

@@ -99,28 +99,46 @@ def test_existing_endpoint_without_update_is_never_touched(local_run: Runner) ->
     assert left(result) == ["fraud-graph"]
 
 
+def update(endpoint_id: str = "fraud-graph", **params: Any) -> dict[str, Any]:
+    """An update of ``endpoint_id`` (``CreateMLEndpoint`` with ``update: true``, which the
+    controller sends): ``action: update``, never a create."""
+    body = {"id": endpoint_id, "mlModelTrainingJobId": "train-43", **params}
+    return {"endpointType": "neptune", "action": "update", "params": body}
+
+
 def test_failed_update_is_reported_and_never_deleted(local_run: Runner) -> None:
-    scenario = {
-        "neptune": {
-            "existing": {"endpoints": ["fraud-graph"]},
-            "update": {"outcome": "Failed", "seconds": 240},
-        }
-    }
-    [result] = local_run([request(update=True)], scenario)
-    assert result["error"] == "EndpointCreationFailed"
-    rollback = one_notification(result)["rollback"]
-    assert rollback["deleted"] == [] and "fraud-graph" in rollback["skipped"][0]
+    scenario = {"neptune": {"createSeconds": 60, "update": {"outcome": "Failed", "seconds": 240}}}
+    _created, result = local_run([request(), update()], scenario)
+    assert result["error"] == "EndpointUpdateFailed"
+    assert one_notification(result)["status"] == "FAILED"
     assert nothing_deleted(result)
     assert left(result) == ["fraud-graph"]
 
 
 def test_successful_update(local_run: Runner) -> None:
-    [result] = local_run(
-        [request(update=True)],
-        {"neptune": {"existing": {"endpoints": ["fraud-graph"]}, "update": {"seconds": 90}}},
+    _created, result = local_run(
+        [request(), update()], {"neptune": {"createSeconds": 60, "update": {"seconds": 90}}}
     )
     assert result["status"] == "SUCCEEDED"
+    assert detail_type(result) == "Endpoint Updated"
     assert one_notification(result)["providerStatus"] == "InService"
+
+
+@pytest.mark.parametrize("existing", [["fraud-graph"], []], ids=["someone-elses-endpoint", "no-endpoint"])
+def test_a_create_with_update_true_is_refused_and_touches_nothing(
+    local_run: Runner, existing: list[str]
+) -> None:
+    """``update: true`` makes ``CreateMLEndpoint`` change an existing endpoint: as a create it
+    would update someone else's endpoint and announce it ``Endpoint Ready``. An update is
+    ``action: update``; a create that asks for one is refused before any call."""
+    [result] = local_run([request(update=True)], {"neptune": {"existing": {"endpoints": existing}}})
+    assert (result["status"], result["error"]) == ("FAILED", "InvalidRequest")
+    detail = one_notification(result)
+    assert detail_type(result) == "Endpoint Failed"
+    assert detail["error"]["fields"] == ["params.update"]
+    assert "action: update" in detail["error"]["message"]
+    assert result["calls"] == []
+    assert left(result) == existing
 
 
 @pytest.mark.parametrize(

@@ -598,8 +598,8 @@ def test_every_statement_with_optional_context_matches_the_iam_reference(
 ) -> None:
     """With the context that adds what the default context leaves out (``CUSTOM``, the session
     fixture ``custom_template``; tests/infra/contexts.py): Neptune's cluster (scoping its grant) and
-    VPC (its function's network), both e-mail subscriptions, and the SageMaker roles and keys an
-    inline endpoint config may name."""
+    VPC (its function's network), both e-mail subscriptions, the SageMaker roles and keys an
+    inline endpoint config may name, and the unmanaged-delete role (``allowUnmanagedDeletes``)."""
     # What that context adds (the Neptune function's network-interface policy) or narrows
     # (Neptune's grant to its cluster; the roles SageMaker may be passed and the keys it may use,
     # to those named) is among what is checked.
@@ -611,6 +611,8 @@ def test_every_statement_with_optional_context_matches_the_iam_reference(
         "NeptuneMlEndpoints",
         "PassExecutionRolesToSageMaker",
         "EndpointConfigKeysThroughSageMaker",
+        "DeleteEndpoints",
+        "DeregisterVariantScaling",
     }
     sids = {located.statement.get("Sid") for located in template_statements(custom_template)}
     assert optional <= sids, optional - sids

@@ -505,40 +505,22 @@ def test_neptune_an_existing_endpoint_without_update_is_not_ours(
     assert emulator.remaining() == {"endpoints": ["graph-ep"]}
 
 
-def test_neptune_an_existing_endpoint_with_update_is_updated_but_never_recorded_as_created(
+def test_neptune_update_changes_an_existing_endpoint_in_place_and_records_nothing_as_created(
     start_neptune: Start, neptune_provider: NeptuneProvider, clock: VirtualClock, log: CallLog
 ) -> None:
-    params = {**TRAINING_PARAMS, "update": True}
-    start_neptune({"existing": {"endpoints": ["graph-ep"]}}, neptune_request(params))
+    start_neptune({"existing": {"endpoints": ["graph-ep"]}}, neptune_request(TRAINING_PARAMS))
     created = creations(neptune_provider)
 
-    creation = neptune_provider.create(params, REQUEST_ID, created)
-    endpoint_id, observation = creation.endpoint_id, creation.observation
+    creation = neptune_provider.update(dict(TRAINING_PARAMS), REQUEST_ID, created)
 
-    assert endpoint_id == "graph-ep"
+    assert creation.endpoint_id == "graph-ep"
     assert created == []
-    assert creation.updated_in_place
-    assert observation.provider_status == "Updating"
-    assert "neptunedata:CreateMLEndpoint" in log.calls()
+    assert creation.observation.provider_status == "Updating"
+    assert log.calls()[-1] == "neptunedata:CreateMLEndpoint"
     during = neptune_provider.describe(neptune_endpoint())
     assert (during.status, during.provider_status) == (Status.CREATING, "Updating")
     clock.advance(NEPTUNE_CREATE_SECONDS)
     assert neptune_provider.describe(neptune_endpoint()).status is Status.READY
-
-
-def test_neptune_update_of_an_absent_endpoint_creates_and_owns_it(
-    start_neptune: Start, neptune_provider: NeptuneProvider
-) -> None:
-    params = {**TRAINING_PARAMS, "update": True}
-    start_neptune(request=neptune_request(params))
-    created = creations(neptune_provider)
-
-    creation = neptune_provider.create(params, REQUEST_ID, created)
-    observation = creation.observation
-
-    assert kinds(created) == [("ml-endpoint", "graph-ep")]
-    assert not creation.updated_in_place
-    assert observation.outputs is None
 
 
 def test_neptune_delete_while_creating_is_refused_by_the_service(

@@ -228,10 +228,13 @@ NEPTUNE_INVALID = [
     ),
     pytest.param(neptune({"update": "yes"}), ["params.update"], id="update-a-string"),
     pytest.param(neptune({"update": 1}), ["params.update"], id="update-a-number"),
+    pytest.param(neptune({"update": True}), ["params.update"], id="create-with-update-true"),
     pytest.param(neptune({"name": "graph-ep"}), ["params.name"], id="unknown-field"),
     pytest.param(neptune({"id": ""}), ["params.id"], id="id-empty"),
     pytest.param(neptune({"id": "   "}), ["params.id"], id="id-blank"),
     pytest.param(neptune({"id": 7}), ["params.id"], id="id-a-number"),
+    # 300 characters but 1,200 bytes: the id keys the controller's records (DynamoDB: 2,048 bytes)
+    pytest.param(neptune({"id": "\U0001f600" * 300}), ["params.id"], id="id-too-many-bytes"),
     pytest.param({"endpointType": "neptune", "params": ["graph-ep"]}, ["params"], id="params-a-list"),
     pytest.param(neptune(endpointType="aml"), ["endpointType"], id="aml-request-on-neptune-machine"),
     # delete
@@ -273,7 +276,6 @@ def test_neptune_a_broken_rule_names_its_field(document: Any, fields: list[str])
         pytest.param({"volumeEncryptionKMSKey": KMS_KEY}, id="kms-key-arn"),
         pytest.param({"volumeEncryptionKMSKey": "1234abcd-12ab-34cd-56ef-1234567890ab"}, id="kms-key-id"),
         pytest.param({"volumeEncryptionKMSKey": "alias/neptune-ml"}, id="kms-alias"),
-        pytest.param({"update": True}, id="update-true"),
         pytest.param({"update": False}, id="update-false"),
         pytest.param(
             {"mlModelTrainingJobId": DROP, "mlModelTransformJobId": "xform-1"}, id="transform-job-only"

@@ -178,6 +178,18 @@ def test_validate_names_every_broken_field_and_exits_1(
     ]
 
 
+def test_validate_refuses_a_neptune_create_that_asks_for_an_update(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    document = json.loads((project_root() / "events" / "neptune-create.json").read_text())
+    document["params"]["update"] = True
+    assert main(["validate", write(tmp_path, document)]) == 1
+    assert capsys.readouterr().out.splitlines() == [
+        "invalid: create neptune fraud-graph",
+        "  params.update: a create makes a new endpoint; an update is action: update (leave update out)",
+    ]
+
+
 def test_validate_an_array_shows_each_index(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     document = [request(), 5, {"endpointType": "aml", "params": {"MLModelId": "m"}}]
     assert main(["validate", write(tmp_path, document)]) == 1

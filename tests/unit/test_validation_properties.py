@@ -59,7 +59,7 @@ valid_params = {
             "modelName": st.sampled_from(["rgcn", "kge", "transe", "distmult", "rotate"]),
             "instanceCount": st.integers(1, 20),
             "instanceType": st.sampled_from(["ml.m5.xlarge", "ml.g4dn.2xlarge", "ml.r5.large"]),
-            "update": st.booleans(),
+            "update": st.just(False),  # a create with update: true is refused (an update is action: update)
         },
     ),
 }

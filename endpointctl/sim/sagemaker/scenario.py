@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from endpointctl.sim.scenario import ScenarioModel, Seconds, ServiceScenario
 
@@ -21,6 +21,9 @@ class EndpointRecord:
     update_at: float | None = None
     update_from: str | None = None
     update_to: str | None = None
+    #: The variants of ``update_to`` when the update was sent: the endpoint's once it settles there
+    #: (a deployment goes on even when the config is deleted under it).
+    update_variants: list[dict[str, Any]] | None = None
     #: An update has settled: the creation's timeline no longer decides the status.
     updated: bool = False
 

@@ -1,6 +1,6 @@
 """The simulated ``UpdateEndpoint`` (moto has none): the endpoint goes ``Updating`` with a
 ``PendingDeploymentSummary`` naming the new config, and after ``sagemaker.update.seconds`` settles
-as the scenario says: ``InService`` on the new config; ``RolledBack`` (``RollingBack`` for the last
+as the scenario says: ``InService`` on the new config (and its variants); ``RolledBack`` (``RollingBack`` for the last
 fifth of the time, then ``InService`` on the previous config with a ``FailureReason``); ``Failed``;
 or ``UpdateRollbackFailed``. Like the real service it refuses an endpoint that is not
 ``InService`` ("Cannot update in-progress endpoint") and a config that does not exist, and
@@ -59,6 +59,7 @@ def update_endpoint(sim: SageMakerSim, name: str, config_name: str) -> dict[str,
     timeline = sim.timelines.setdefault(name, EndpointRecord(create_at=None))
     timeline.update_at = sim.clock.now()
     timeline.update_from, timeline.update_to = endpoint.endpoint_config_name, config_name
+    timeline.update_variants = list(backend.endpoint_configs[config_name].production_variants)
     timeline.execution = sim.log.execution
     endpoint.endpoint_status = "Updating"
     endpoint.failure_reason = None
@@ -109,13 +110,23 @@ def refresh_update(sim: SageMakerSim, endpoint: Any, timeline: EndpointRecord) -
     }.get(plan.outcome)
     endpoint.pending_deployment_summary = None
     if plan.outcome == "InService":
-        endpoint.endpoint_status, endpoint.endpoint_config_name = "InService", timeline.update_to
+        endpoint.endpoint_status = "InService"
+        _serve(endpoint, timeline)
     elif plan.outcome == "RolledBack":
         endpoint.endpoint_status, endpoint.failure_reason = "InService", reason
     else:
         endpoint.endpoint_status, endpoint.failure_reason = plan.outcome, reason
         if plan.outcome == "Failed":
-            endpoint.endpoint_config_name = timeline.update_to
+            _serve(endpoint, timeline)
     sim.terminal[f"{endpoint.endpoint_name}@update{timeline.update_at}"] = (timeline.execution, done_at)
-    timeline.update_at = None
+    timeline.update_at, timeline.update_variants = None, None
     timeline.updated = True
+
+
+def _serve(endpoint: Any, timeline: EndpointRecord) -> None:
+    """The endpoint now on the update's config: ``DescribeEndpoint`` shows that config's variants,
+    as SageMaker's does (moto's endpoint keeps its creation's; after a rollback they stay the
+    previous config's, which is what it serves)."""
+    endpoint.endpoint_config_name = timeline.update_to
+    if timeline.update_variants is not None:
+        endpoint.production_variants = endpoint._process_production_variants(timeline.update_variants)

@@ -2,9 +2,9 @@
 
 The client talks to the cluster's endpoint (``NEPTUNE_ENDPOINT``; the function runs in the
 cluster's VPC). Neptune ML keeps no tags, so ownership is the controller's claim on the endpoint
-id (``controller.ownership``), which is why an id is always sent. With ``update: true`` an
-existing endpoint is updated in place: it is not this request's, and a failure is reported, never
-rolled back by deleting it.
+id (``controller.ownership``), which is why an id is always sent. ``CreateMLEndpoint`` with
+``update: true`` changes an existing endpoint in place: that is ``action: update`` (the update
+path, which acts on an endpoint as an update does), never a create, which refuses it.
 """
 
 from __future__ import annotations
@@ -101,6 +101,15 @@ class NeptuneProvider(Provider):
         errors = check_operation(params, "neptunedata", "CreateMLEndpoint")
         if isinstance(params, dict):
             errors += _rules(params)
+        if action == "create" and isinstance(params, dict) and params.get("update") is True:
+            # CreateMLEndpoint with update: true changes an endpoint that exists: as a create it
+            # would change one the request neither made nor may touch, and report it as made.
+            errors.append(
+                FieldError(
+                    "params.update",
+                    "a create makes a new endpoint; an update is action: update (leave update out)",
+                )
+            )
         if action == "update" and isinstance(params, dict):
             endpoint_id = params.get("id")
             if not isinstance(endpoint_id, str) or not endpoint_id.strip():
@@ -174,13 +183,6 @@ class NeptuneProvider(Provider):
         def exists() -> bool:
             return self.describe(endpoint).status is not Status.ABSENT
 
-        if params.get("update") and exists():
-            # Someone's endpoint, updated in place: never this request's to delete.
-            response = neptune.create_ml_endpoint(**request)
-            observation = Observation(
-                status=Status.CREATING, provider_status="Updating", arn=response.get("arn")
-            )
-            return Creation(endpoint.id, observation, updated_in_place=True)
         # The id is always sent (derived from the request when it names none), and claimed first:
         # a retry after a lost answer finds its own endpoint instead of making another.
         if created.acquire(endpoint, exists):

@@ -215,7 +215,9 @@ def _ended_before_its_ledger(detail: dict[str, Any], status: str) -> dict[str, A
     if held is not None and held.owner != arn:
         return {"ignored": f"{arn} repeated request {request_id}, which {held.owner} answers"}
     endpoint_type = fields.get("endpointType") if isinstance(fields.get("endpointType"), str) else None
-    ledger.closed_for(arn, request_id=request_id, endpoint_type=endpoint_type or "unknown")
+    ledger.closed_for(
+        arn, request_id=idempotency.key_text(request_id), endpoint_type=endpoint_type or "unknown"
+    )
     failure = _failure(status, detail)
     found = ledger.Ledger(
         arn, request_id, endpoint_type or "unknown", str(fields.get("action") or "create"), ledger.DONE

@@ -55,13 +55,13 @@ def validate(event: StepEvent) -> dict[str, Any]:
     )
     state.wait = waiting.first_wait(options, event, state.deadline)
     logger.append_keys(request_id=state.requestId)
-    mine = idempotency.fingerprint(document)
+    mine = idempotency.of_request(request)
     try:
         held = idempotency.claim(state.requestId, state.executionArn, mine)
     except Exception as exc:
         raise translate(exc, "idempotency: claim", []) from exc
     if held.owner != state.executionArn:
-        if held.fingerprint is not None and held.fingerprint != mine:
+        if not idempotency.same_request(held.fingerprint, request, document):
             raise InvalidRequest(
                 f"requestId: {state.requestId} was already used for a different request "
                 "(a request id names one request; send this one with a new requestId)",
@@ -191,12 +191,15 @@ def reject(event: StepEvent) -> dict[str, Any]:
 
 def _first_refusal(event: StepEvent, request_id: str | None) -> str:
     """The execution that answers this refusal: the first to refuse this very input under this
-    request id (an EventBridge event's id travels with every delivery of it)."""
+    request id (an EventBridge event's id travels with every delivery of it). A request id of any
+    size is bounded before it goes into a key (``idempotency.key_text``): a refusal for its size
+    is still answered."""
     execution = event.execution.Id
-    key = f"#refused#{idempotency.fingerprint(event.input)}#{request_id or execution}"
+    request_key = idempotency.key_text(request_id) if request_id else None
+    key = f"#refused#{idempotency.fingerprint(event.input)}#{request_key or execution}"
     try:
         held = idempotency.claim(key, execution)
-        ledger.closed_for(execution, request_id=request_id or key, endpoint_type=event.endpointType)
+        ledger.closed_for(execution, request_id=request_key or key, endpoint_type=event.endpointType)
     except Exception as exc:
         raise translate(exc, "idempotency: claim", []) from exc
     return held.owner
