@@ -208,6 +208,18 @@ def test_a_failed_adopting_update_never_deletes_the_endpoint_and_keeps_its_owner
     assert deleted["remaining"]["sagemaker"]["endpoints"] == []
 
 
+def test_a_stopped_adopting_update_is_cleaned_up_without_deleting_the_endpoint(local_run: Any) -> None:
+    scenario = {**world(), "abortAtSeconds": 100}
+
+    [stopped] = local_run([update("u-stopped", adopt=True)], scenario, until=3000)
+
+    assert stopped["status"] == "ABORTED"
+    detail = one_notification(stopped)  # the clean-up's
+    assert detail["error"]["code"] == "ExecutionAborted" and detail["adopted"] is True
+    assert "sagemaker:DeleteEndpoint" not in stopped["calls"]
+    assert stopped["remaining"]["sagemaker"]["endpoints"] == ["legacy"]
+
+
 def test_adopting_an_endpoint_the_controller_created_is_just_an_update(local_run: Any) -> None:
     create = {
         "endpointType": "sagemaker",

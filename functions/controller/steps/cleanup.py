@@ -31,6 +31,7 @@ from typing import Any
 from aws_lambda_powertools import Logger
 
 from controller import clock, idempotency, ledger, metrics, notify, ownership, providers, turns
+from controller.adoption import ADOPTED
 from controller.errors import CONTRACT_CODES, Failure
 from controller.outcome import CLEANED_UP, Detail, ErrorDetail, RollbackDetail, publication
 from controller.providers.base import Resource
@@ -155,6 +156,7 @@ def _detail(found: ledger.Ledger, plan: Teardown, **fields: Any) -> Detail:
         executionArn=found.execution_arn,
         startedAt=clock.iso(found.started_at) if found.started_at else None,
         finishedAt=clock.iso(),
+        adopted=True if found.extra.get(ADOPTED) else None,  # its endpoint stays the controller's
         **fields,
     )
 
