@@ -60,7 +60,8 @@ def _describe_step(step: str, state: dict[str, Any]) -> str:
     if step == "create" and state.get("change"):
         change, made = state["change"], _made(state)
         sent = f"update sent: {change.get('previous') or '?'} → {change['requested']}"
-        return sent + (f" (created {made})" if made else "")
+        adopted = "adopted (the controller's from now on), then " if state.get("adopted") else ""
+        return adopted + sent + (f" (created {made})" if made else "")
     if step == "create":
         return f"created {_made(state) or 'nothing new'} ({state.get('providerStatus')})"
     if step == "check":

@@ -19,6 +19,7 @@ from endpointctl.sim.calls import CallLog
 from endpointctl.sim.emulator import Emulator
 from endpointctl.sim.faults import Fault
 from endpointctl.sim.iam import Authorization, arn
+from endpointctl.sim.records import record_created
 from endpointctl.sim.scenario import ScenarioModel, Seconds, ServiceScenario, request_document
 from endpointctl.sim.virtual_clock import VirtualClock
 
@@ -40,9 +41,18 @@ def rest_error(fault: Fault, message: str | None = None) -> tuple[int, dict[str,
     return fault.http_status, {"x-amzn-ErrorType": fault.error}, json.dumps(body)
 
 
+class NeptuneExistingEndpoint(ScenarioModel):
+    """An endpoint in service before the run; ``createdBy``: the request under which this controller
+    created it earlier (Neptune ML keeps no tags: the controller's record of it, its claim, is put
+    in the requests table, ``endpointctl.sim.records``). Without it, someone else's."""
+
+    id: str
+    createdBy: str | None = None
+
+
 class NeptuneExisting(ScenarioModel):
-    #: Endpoints that exist before the run (someone else's), in service.
-    endpoints: list[str] = []
+    #: Endpoints that exist before the run, in service: an id is someone else's.
+    endpoints: list[str | NeptuneExistingEndpoint] = []
 
 
 class NeptuneUpdate(ScenarioModel):
@@ -106,8 +116,18 @@ class NeptuneEmulator(Emulator):
         self.jobs: set[str] = set()
         self.updating: dict[str, bool] = {}
         self._ids = itertools.count(1)
-        for endpoint_id in self.scenario.existing.endpoints:
-            self.fleet.endpoints[endpoint_id] = life.Timeline(create_at=None)
+        self.existing = [
+            e if isinstance(e, NeptuneExistingEndpoint) else NeptuneExistingEndpoint(id=e)
+            for e in self.scenario.existing.endpoints
+        ]
+        for existing in self.existing:
+            self.fleet.endpoints[existing.id] = life.Timeline(create_at=None)
+
+    def seed(self) -> None:
+        """The controller's record of the existing endpoints it created earlier (``createdBy``)."""
+        for existing in self.existing:
+            if existing.createdBy is not None:
+                record_created(self.endpoint_type, existing.id, existing.createdBy)
 
     def prepare(self, request: Any) -> None:
         document = request_document(request)

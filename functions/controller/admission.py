@@ -151,6 +151,8 @@ def _check_type_and_params(document: dict[str, Any], endpoint_type: str) -> list
         errors.append(FieldError("options.deleteReplacedConfig", "applies to an update only"))
     if isinstance(options, dict) and options.get("expiresAfterSeconds") is not None and action != "create":
         errors.append(FieldError("options.expiresAfterSeconds", "applies to a create only"))
+    if isinstance(options, dict) and options.get("adopt") and action != "update":
+        errors.append(FieldError("options.adopt", "applies to an update only"))
     identifier = catalog.get(endpoint_type).identifier
     value = document["params"].get(identifier) if isinstance(document["params"], dict) else None
     path = f"params.{identifier}"

@@ -78,8 +78,9 @@ class RollbackFailed(ControllerError):
 
 
 class EndpointNotOwned(ControllerError):
-    """A delete names an endpoint this controller did not create (and the deployment does not
-    allow such deletes): it is left alone."""
+    """A delete (the deployment not allowing such deletes) or an update (without
+    ``options.adopt``) names an endpoint this controller neither created nor adopted: it is left
+    alone."""
 
 
 class EndpointNotFound(ControllerError):

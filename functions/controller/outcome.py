@@ -102,6 +102,9 @@ class Detail(BaseModel):
     reason: str | None = None
     #: A ready endpoint with ``expiresAfterSeconds``: when its delete is scheduled (UTC).
     expiresAt: str | None = None
+    #: An update with ``options.adopt`` that took over an endpoint the controller did not create
+    #: (present only then): from now on the controller treats it as its own.
+    adopted: bool | None = None
     error: ErrorDetail | None = None
     rollback: RollbackDetail | None = None
     update: UpdateDetail | None = None

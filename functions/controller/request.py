@@ -48,6 +48,9 @@ class Options(BaseModel):
     deleteReplacedConfig: StrictBool = False
     #: A create: delete the endpoint this long after it became ready (CONTRACT §4, at most a year).
     expiresAfterSeconds: StrictInt | None = Field(default=None, gt=0, le=366 * 86400)
+    #: An update of an endpoint the controller did not create: take it over first (record it as
+    #: the controller's), instead of refusing it as ``EndpointNotOwned`` (``controller.adoption``).
+    adopt: StrictBool = False
 
 
 #: What a request may ask for (CONTRACT §1).

@@ -45,6 +45,9 @@ class ResolvedOptions(BaseModel):
     deleteReplacedConfig: bool = False
     #: A create: delete the endpoint this long after it became ready.
     expiresAfterSeconds: int | None = None
+    #: An update: take the endpoint over if the controller did not create it (``controller.adoption``);
+    #: ``True`` or absent (the state of a request that does not ask for it is unchanged).
+    adopt: bool | None = None
 
 
 class Teardown(BaseModel):
@@ -111,6 +114,8 @@ class State(BaseModel):
     notOwned: list[str] = []
     #: An update's target (``action: update``).
     change: Change | None = None
+    #: ``True``: this update adopted the endpoint (it was not the controller's until then).
+    adopted: bool | None = None
     #: An expiry's delete: the request whose endpoint expired (its notification carries that id).
     expiredRequestId: str | None = None
     verdict: Verdict = "wait"

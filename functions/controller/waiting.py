@@ -88,6 +88,7 @@ def resolve(options: Options, action: str, provider: Provider, event: StepEvent)
         maxRetryIntervalSeconds=event.poll.maxIntervalSeconds,
         deleteReplacedConfig=options.deleteReplacedConfig,
         expiresAfterSeconds=options.expiresAfterSeconds,
+        adopt=options.adopt or None,
     )
     fallback = event.poll.eventFallbackSeconds
     if resolved.adaptive and fallback > 0 and action in ("create", "update"):

@@ -1,10 +1,10 @@
 """SageMaker real-time endpoints: everything the infrastructure knows about this type.
 
 Its function may create, describe and tag endpoints and endpoint configs of this account and
-region, and delete only those carrying the controller's ownership tag. SageMaker announces
-endpoint status changes (and an update's deployment phases), so a create or an update waits for
-them (the rule's source and detail-types are the catalog row's; the detail filter is here) rather
-than polling.
+region, and update or delete only those carrying the controller's ownership tag. SageMaker
+announces endpoint status changes (and an update's deployment phases), so a create or an update
+waits for them (the rule's source and detail-types are the catalog row's; the detail filter is
+here) rather than polling.
 
 A request may carry an inline ``EndpointConfig`` (a whole CreateEndpointConfig request), whose
 ``ExecutionRoleArn`` the function passes to SageMaker and whose ``KmsKeyId`` SageMaker uses on its
@@ -139,18 +139,30 @@ class SageMakerInfra(EndpointTypeInfra[SageMakerSettings]):
             stack.format_arn(service="sagemaker", resource=kind, resource_name="*") for kind in KINDS
         )
         # One statement per resource kind: each action on the kinds the service authorization
-        # reference lists for it (CreateEndpoint is authorized on the endpoint and on its config).
+        # reference lists for it (CreateEndpoint and UpdateEndpoint are authorized on the endpoint
+        # and on its config). AddTags on any endpoint: a create tags what it makes, and an update
+        # with options.adopt tags the endpoint it takes over, before it updates it.
         function.add_to_role_policy(
             iam.PolicyStatement(
                 sid="Endpoints",
                 actions=[
                     "sagemaker:CreateEndpoint",
-                    "sagemaker:UpdateEndpoint",
                     "sagemaker:DescribeEndpoint",
                     "sagemaker:ListTags",
                     "sagemaker:AddTags",
                 ],
                 resources=[endpoints],
+            )
+        )
+        # An update changes only endpoints that carry the ownership tag (created, or adopted and
+        # tagged first): even a bug cannot update an endpoint made elsewhere. The new config may be
+        # anyone's (EndpointConfigs, below).
+        function.add_to_role_policy(
+            iam.PolicyStatement(
+                sid="UpdateOnlyEndpointsTheControllerOwns",
+                actions=["sagemaker:UpdateEndpoint"],
+                resources=[endpoints],
+                conditions={"StringLike": {f"aws:ResourceTag/{OWNER_TAG}": "*"}},
             )
         )
         function.add_to_role_policy(
@@ -357,8 +369,8 @@ class SageMakerInfra(EndpointTypeInfra[SageMakerSettings]):
                 function.role,
                 f"IAM5[Resource::{arns.arn('sagemaker', f'{kind}/*')}]",
                 f"SageMaker {kind}s are named by each request, so the name is a wildcard; the ARN "
-                "is this account and region, and deletes additionally require the controller's "
-                "ownership tag (aws:ResourceTag condition).",
+                "is this account and region, and updates of endpoints and deletes additionally "
+                "require the controller's ownership tag (aws:ResourceTag condition).",
             )
         if not self.settings.execution_role_arns:
             nag.ack(

@@ -97,8 +97,13 @@ def test_an_update_during_someone_elses_update_waits_for_it_then_applies(templat
     assert (endpoint["EndpointStatus"], endpoint["EndpointConfigName"]) == ("InService", "churn-v2")
     assert "PendingDeploymentSummary" not in endpoint
     # while it waited it only looked: one DescribeEndpoint per turn, until the foreign update settled
+    # (then whose the endpoint is: its tags)
     made = before_the_update(updated["calls"], "sagemaker:CreateEndpointConfig")
-    assert set(made) == {"sagemaker:DescribeEndpoint", "sagemaker:DescribeEndpointConfig"}
+    assert set(made) == {
+        "sagemaker:DescribeEndpoint",
+        "sagemaker:DescribeEndpointConfig",
+        "sagemaker:ListTags",
+    }
     waiting = made[: made.index("sagemaker:DescribeEndpointConfig")]
     assert len(waiting) >= UPDATE_SECONDS // TURN_SECONDS
     assert "sagemaker:UpdateEndpoint" not in made
@@ -170,7 +175,13 @@ def test_the_free_path_of_an_update_costs_one_read_and_nothing_else(
 
 
 # -- Neptune ML ---------------------------------------------------------------------------------------
-NEPTUNE_WORLD = {"neptune": {"existing": {"endpoints": ["np-1"]}, "update": {"seconds": UPDATE_SECONDS}}}
+#: ``np-1``: an endpoint the controller created earlier (its record of it is in the requests table).
+NEPTUNE_WORLD = {
+    "neptune": {
+        "existing": {"endpoints": [{"id": "np-1", "createdBy": "np-create"}]},
+        "update": {"seconds": UPDATE_SECONDS},
+    }
+}
 
 
 def neptune_update(request_id: str, **options: Any) -> dict[str, Any]:

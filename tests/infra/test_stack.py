@@ -214,6 +214,26 @@ def test_sagemaker_function_permissions_are_scoped(template: dict[str, Any]) -> 
     assert "sagemaker:DescribeEndpoint" not in by_sid["EndpointConfigs"]["Action"]
 
 
+def test_sagemaker_function_updates_only_endpoints_with_the_ownership_tag(template: dict[str, Any]) -> None:
+    """UpdateEndpoint is authorized on the endpoint and on the new config: on endpoints only with the
+    controller's ownership tag (created, or adopted and tagged first), on configs whoever made them;
+    tagging an endpoint to adopt it stays allowed."""
+    statements = _statements(template, "SageMakerFunctionRole")
+    updates = [s for s in statements if "sagemaker:UpdateEndpoint" in json.dumps(s["Action"])]
+    on_endpoints = [s for s in updates if ":endpoint/*" in json.dumps(s["Resource"])]
+    on_configs = [s for s in updates if ":endpoint-config/*" in json.dumps(s["Resource"])]
+    assert len(updates) == 2 and len(on_endpoints) == len(on_configs) == 1, updates
+    [endpoint], [config] = on_endpoints, on_configs
+    assert endpoint["Action"] == "sagemaker:UpdateEndpoint" and endpoint["Effect"] == "Allow"
+    assert endpoint["Condition"] == {"StringLike": {"aws:ResourceTag/ml-endpoint-controller:request-id": "*"}}
+    assert ":endpoint-config/" not in json.dumps(endpoint["Resource"])
+    assert "Condition" not in config
+    # the unconditioned endpoint statement no longer carries UpdateEndpoint, but still tags
+    by_sid = {s.get("Sid"): s for s in statements}
+    assert "sagemaker:UpdateEndpoint" not in by_sid["Endpoints"]["Action"]
+    assert "sagemaker:AddTags" in by_sid["Endpoints"]["Action"] and "Condition" not in by_sid["Endpoints"]
+
+
 def test_state_machine_may_invoke_its_function_and_publish_to_its_bus_and_topic(
     template: dict[str, Any],
 ) -> None:

@@ -60,6 +60,10 @@ TEMPLATE: dict[str, Any] = {"Resources": {}}
         ),
         ({"sagemaker": []}, "sagemaker: must be an object"),
         ({"sagemaker": {"existing": {"endpoints": [{"EndpointName": "a", "Tag": []}]}}}, "Tag"),
+        (
+            {"neptune": {"existing": {"endpoints": [{"id": "g", "createBy": "r"}]}}},
+            r"neptune.existing.endpoints\[0\].createBy: is not a scenario key",
+        ),
         ({"bedrock": {}}, "unknown scenario keys: bedrock"),
         ({"abortAtSeconds": "soon"}, "abortAtSeconds: must be a number of seconds"),
         ({"abortAtSeconds": True}, "abortAtSeconds: must be a number of seconds"),
@@ -124,3 +128,15 @@ def test_local_run_with_a_bad_scenario_exits_2_with_one_line(
     err = capsys.readouterr().err.strip()
     assert code == 2
     assert err == "endpointctl: scenario: aml.missingPrerequisites: must be true or false (got 'false')"
+
+
+def test_a_neptune_endpoint_may_be_the_controllers_own() -> None:
+    from endpointctl.sim.neptune import NeptuneEmulator
+
+    sim = NeptuneEmulator(
+        {"existing": {"endpoints": ["other", {"id": "mine", "createdBy": "create-1"}]}},
+        VirtualClock(start=0),
+        CallLog(),
+    )
+    assert [(e.id, e.createdBy) for e in sim.existing] == [("other", None), ("mine", "create-1")]
+    assert sim.remaining() == {"endpoints": ["mine", "other"]}

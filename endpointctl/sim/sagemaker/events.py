@@ -29,7 +29,8 @@ def state_change(
         "EndpointStatus": status,
         "CreationTime": int(created * 1000),
         "LastModifiedTime": int(now * 1000),
-        "Tags": dict(timeline.tags or {}),
+        # the endpoint's tags as they are now (AddTags since its creation included)
+        "Tags": _tags(endpoint, timeline),
     }
     if status == "FAILED" and timeline.update_from is None:
         detail["FailureReason"] = failure_reason
@@ -46,6 +47,13 @@ def state_change(
         "resources": [endpoint.arn],
         "detail": detail,
     }
+
+
+def _tags(endpoint: Any, timeline: EndpointRecord) -> dict[str, str]:
+    live = getattr(endpoint, "tags", None)
+    if isinstance(live, list):
+        return {str(t.get("Key")): str(t.get("Value")) for t in live if isinstance(t, dict)}
+    return dict(timeline.tags or {})
 
 
 def deployment_change(

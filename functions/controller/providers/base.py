@@ -250,6 +250,15 @@ class Provider(ABC):
         """Whose ``resource`` is, by its tags; ``UNKNOWN`` for a service that keeps none."""
         return Ownership.UNKNOWN
 
+    def adopt(self, resource: Resource, request_id: str) -> None:
+        """Mark ``resource``, an endpoint the controller did not create and an update with
+        ``options.adopt`` takes over (``controller.adoption``), as the controller's where the
+        service keeps such marks (the tags :meth:`ownership` reads), for request ``request_id``.
+        Called after the controller's own claim is recorded and before the update is sent; it may
+        be called again for the same request (a retried step). By default nothing: for a service
+        that keeps no tags the claim is the record."""
+        return None
+
     def delete_targets(self, params: dict[str, Any]) -> list[Resource]:
         """What an ``action: delete`` request removes, in order: by default, the endpoint."""
         return [Resource(kind=self.endpoint_kind, id=str(params[self.identifier]))]

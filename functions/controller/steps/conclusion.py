@@ -12,6 +12,7 @@ from typing import Any
 from aws_lambda_powertools import Logger
 
 from controller import clock, expiry, idempotency, ledger, metrics, ownership, providers, turns, waiting
+from controller.adoption import adopted
 from controller.aws import translate
 from controller.errors import NOTHING_CREATED, Failure, ProviderError, caught
 from controller.outcome import Detail, ErrorDetail, RollbackDetail, UpdateDetail, publication
@@ -104,6 +105,7 @@ def conclude(state: State) -> dict[str, Any]:
         update=UpdateDetail.model_validate(state.change.model_dump()) if state.change else None,
         reason="expired" if state.expiredRequestId else None,
         expiresAt=expires_at,
+        adopted=True if adopted(state) else None,
     )
     logger.info(
         "outcome", extra={"status": status, "error": failure.code if failure and status == "FAILED" else None}

@@ -14,6 +14,7 @@ from typing import Any
 from aws_lambda_powertools import Logger
 
 from controller import clock, idempotency, ledger, metrics, notify, ownership, providers, turns
+from controller.adoption import ADOPTED
 from controller.errors import Failure
 from controller.outcome import CLEANED_UP, Detail, ErrorDetail, RollbackDetail, UpdateDetail, publication
 from controller.providers.base import Resource
@@ -32,6 +33,7 @@ def detail(found: ledger.Ledger, plan: Teardown, **fields: Any) -> Detail:
         executionArn=found.execution_arn,
         startedAt=clock.iso(found.started_at) if found.started_at else None,
         finishedAt=clock.iso(),
+        adopted=True if found.extra.get(ADOPTED) else None,  # its endpoint stays the controller's
         kept=plan.kept or None,
         **fields,
     )

@@ -15,7 +15,7 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 
-from controller import catalog, clock, ledger, metrics, providers, task_tokens, waiting
+from controller import adoption, catalog, clock, ledger, metrics, providers, task_tokens, waiting
 from controller.aws import translate
 from controller.creations import Creations
 from controller.errors import (
@@ -46,6 +46,9 @@ def create(event: StepEvent) -> dict[str, Any]:
     created = Creations(provider, state.requestId, state.executionArn, recorded.created if recorded else [])
     act = provider.update if state.action == "update" else provider.create
     try:
+        if state.action == "update":
+            # Only what the controller owns is updated; ``options.adopt`` takes it over first.
+            state.adopted = adoption.admit(state, provider) or None
         creation = act(state.params, state.requestId, created)
     except Exception as exc:
         raise translate(

@@ -15,10 +15,10 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 
-from controller import clock, ledger, ownership, providers, waiting
+from controller import adoption, clock, ledger, ownership, providers, waiting
 from controller.aws import translate
 from controller.errors import ControllerError, EndpointNotOwned, caught, parse_cause
-from controller.providers.base import NotOwned, Ownership, Provider, Resource, Status, Usage
+from controller.providers.base import NotOwned, Provider, Resource, Status, Usage
 from controller.state import State, Teardown
 from controller.step_event import StepEvent
 
@@ -112,7 +112,7 @@ def _plan_delete(state: State, provider: Provider, deadline: float) -> Teardown:
         made = ownership.made_for(provider.endpoint_type, provider.identity(endpoint), endpoint.id)
         targets += [r for r in made if all((t.kind, t.id) != (r.kind, r.id) for t in targets)]
     for target in targets:
-        owned = _owned(provider, target)
+        owned = adoption.owned(provider, target)  # as an update judges it
         if owned is False and state.options.allowUnmanagedDeletes:
             target.unmanaged = True
         elif owned is False and provider.is_endpoint(target):
@@ -125,19 +125,6 @@ def _plan_delete(state: State, provider: Provider, deadline: float) -> Teardown:
             continue
         chosen.append(target)
     return Teardown(mode="delete", targets=chosen, deadline=deadline, kept=kept)
-
-
-def _owned(provider: Provider, target: Resource) -> bool | None:
-    """Whether the controller created ``target`` (``None``: it does not exist): its tags, where
-    the service keeps them, else the controller's own record."""
-    found = provider.ownership(target)
-    if found is Ownership.ABSENT:
-        return None
-    if found is not Ownership.UNKNOWN:
-        return found is Ownership.OWNED
-    if ownership.holder(claim_key(provider, target)) is not None:
-        return True
-    return None if provider.describe(target).status is Status.ABSENT else False
 
 
 def held_claims(found: ledger.Ledger | None, provider: Provider) -> list[Resource]:

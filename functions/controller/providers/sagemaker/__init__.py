@@ -27,9 +27,9 @@ from controller.providers.base import (
     Status,
     Usage,
 )
+from controller.providers.sagemaker import adoption, usage
 from controller.providers.sagemaker import scaling as autoscaling
 from controller.providers.sagemaker import update as updating
-from controller.providers.sagemaker import usage
 from controller.providers.sagemaker.events import reported_status, spelled
 from controller.providers.sagemaker.rules import deployment_rules, tag_rules
 from controller.validation import FieldError, check_operation
@@ -311,6 +311,9 @@ class SageMakerProvider(Provider):
         if arn is None:
             return Ownership.ABSENT
         return Ownership.NOT_OWNED if self._owner(arn) is None else Ownership.OWNED
+
+    def adopt(self, resource: Resource, request_id: str) -> None:
+        adoption.tag(resource.id, request_id)  # the ownership tags (providers/sagemaker/adoption.py)
 
     def delete(self, resource: Resource, *, owner: str | None, role_arn: str | None = None) -> None:
         # The function's role deletes only what carries the ownership tag (its IAM condition).
