@@ -49,9 +49,10 @@ pytestmark = pytest.mark.slow
 
 DEFAULT_EXAMPLES = 24
 EXAMPLES = int(os.environ.get("ENDPOINTCTL_PROPERTY_EXAMPLES", str(DEFAULT_EXAMPLES)))
-#: Past the longest deadline (900 s), a creation (600 s), an expiry (1,500 s after ready), a
-#: deletion, and a leftover's retries (the next sweep, then 5, 10 and 20 minutes later).
-UNTIL = 7200
+#: Past the longest deadline (900 s), a creation (600 s), an expiry (1,200 s after ready), a
+#: deletion, and a leftover's retries (refused up to 3 times: the next sweep, then 5 and 10
+#: minutes later).
+UNTIL = 3600
 NAMES = ["a", "b", "c"]
 #: Lifecycles run per example (``test_the_property_test_ran_a_few_hundred_lifecycles`` counts them).
 LIFECYCLES: list[int] = []
@@ -139,7 +140,12 @@ def sagemaker_update(draw: st.DrawFn, name: str) -> tuple[dict[str, Any], dict[s
         other = name if target == "served" else draw(st.sampled_from([n for n in NAMES if n != name]))
         params = {"EndpointName": identifier, "EndpointConfigName": own_config(other)}
     options = {"deleteReplacedConfig": True} if draw(st.booleans()) else {}
-    return params, options
+    return params, options | adopting(draw)
+
+
+def adopting(draw: st.DrawFn) -> dict[str, Any]:
+    """An update may take its endpoint over (a pre-existing one is someone else's)."""
+    return {"adopt": True} if draw(st.integers(0, 3)) == 0 else {}
 
 
 @st.composite
@@ -162,6 +168,7 @@ def requests(
         params, options = draw(sagemaker_update(name))
     elif action == "update":
         params = {"id": identifier, "mlModelTrainingJobId": "job-2"}
+        options = adopting(draw)
     elif kind == "sagemaker-inline":
         params = {
             "EndpointName": identifier,
@@ -190,7 +197,7 @@ def requests(
         )
     )
     if action == "create" and draw(st.integers(0, 3)) == 0:
-        options["expiresAfterSeconds"] = draw(st.sampled_from([600, 1500]))
+        options["expiresAfterSeconds"] = draw(st.sampled_from([600, 1200]))
     if options:
         document["options"] = options
     request_id = draw(st.sampled_from([None, *ids]))
@@ -282,7 +289,7 @@ def worlds(draw: st.DrawFn) -> World:
             draw(st.lists(requests(ids=[], actions=("create", "delete", "update", "update")), max_size=3))
         )
     ]
-    batch = draw(st.lists(requests(ids=["r-1", "r-2"]), min_size=7, max_size=10))
+    batch = draw(st.lists(requests(ids=["r-1", "r-2"]), min_size=8, max_size=12))
     batch += draw(st.lists(st.sampled_from(batch), max_size=2))  # exact repeats
     return World(draw(services()), made, stopped, draw(st.sampled_from([5, 40, 140, 400])), batch)
 
@@ -427,11 +434,18 @@ def check(world: World, runner: LocalRunner, runs: list[Any], foreign_configs: s
             pytest.fail(f"an expiry left {label}: {detail}")
         assert not kept - set(serving.values()) - left["configs"], detail
 
-    # 4. nothing the controller did not create was changed
+    # 4. nothing the controller did not create (or adopt) was changed
+    adopted = {
+        (e["detail"].get("endpointType"), e["detail"].get("endpointId"))
+        for e in runner.events
+        if e["detail"].get("adopted")
+    }
     for endpoint_type in ("sagemaker", "aml", "neptune"):
-        assert pre_existing[endpoint_type] <= left[endpoint_type], f"{endpoint_type}: pre-existing deleted"
-    for name in pre_existing["sagemaker"]:
-        assert serving[name] == f"{name}-config", f"{name} was changed: it serves {serving[name]}"
+        theirs = {name for name in pre_existing[endpoint_type] if (endpoint_type, name) not in adopted}
+        assert theirs <= left[endpoint_type], f"{endpoint_type}: pre-existing deleted"
+        if endpoint_type == "sagemaker":
+            for name in theirs:
+                assert serving[name] == f"{name}-config", f"{name} was changed: it serves {serving[name]}"
     gone = foreign_configs - left["configs"]
     if gone:
         fail(runner, runs, gone, f"configs the controller did not create were deleted: {sorted(gone)}")

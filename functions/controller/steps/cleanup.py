@@ -165,19 +165,21 @@ def _carry_on(found: ledger.Ledger) -> dict[str, Any]:
     except Exception as exc:  # the next sweep tries again
         logger.warning("clean-up could not go on", extra={"error": str(exc)[:500]})
         plan.reason = translate(exc, f"{provider.service}: clean-up", []).message
-        return _not_yet(found, plan, str(exc)[:200])
+        return _not_yet(found, plan, str(exc)[:200], refused=True)
     if waiting_for is None:
         notices.finish(found, plan)
         return {"cleaned": found.execution_arn, "done": True, "deleted": plan.deleted}
-    return _not_yet(found, plan, waiting_for)
+    return _not_yet(found, plan, waiting_for, refused=plan.reason is not None)
 
 
-def _not_yet(found: ledger.Ledger, plan: Teardown, waiting_for: str) -> dict[str, Any]:
+def _not_yet(found: ledger.Ledger, plan: Teardown, waiting_for: str, *, refused: bool) -> dict[str, Any]:
     """The clean-up must wait: past its bound, a stopped execution's is announced
-    ``RollbackFailed`` (then retried as a leftover); a leftover's next try is scheduled."""
+    ``RollbackFailed`` (then retried as a leftover); a leftover the service refused to remove
+    (``refused``) is tried again later, on the retry schedule; one on its way out (a delete
+    under way) is looked at again at the next sweep."""
     if found.phase == ledger.CLEANING and clock.now() >= plan.deadline:
         notices.give_up_for_now(found, plan, waiting_for)
-    elif found.phase == ledger.LEFTOVER:
+    elif found.phase == ledger.LEFTOVER and refused:
         ledger.retry_later(found, cleanup=plan.model_dump(mode="json"))
     else:
         ledger.update(found.execution_arn, cleanup=plan.model_dump(mode="json"))
