@@ -396,3 +396,21 @@ def test_every_deleted_notification_says_what_is_gone_and_what_remains(local_run
     assert first["deleted"] == ["endpoint x"] and first["remaining"] == []
     second = one_notification(again)
     assert second["alreadyAbsent"] is True and second["deleted"] == [] and second["remaining"] == []
+
+
+def test_an_expiry_whose_delete_was_refused_fires_again_an_hour_later(local_run: Runner) -> None:
+    expiring = {**create("ex", "ex-v1"), "options": {"expiresAfterSeconds": 600}}
+    scenario = {
+        "sagemaker": {
+            "faults": [{"operation": "DeleteEndpoint", "error": "AccessDeniedException", "count": 1}]
+        }
+    }
+    [made] = local_run([expiring], scenario, until=6000)
+    [(ready, _), (refused, failed), (deleted, gone)] = events(made)
+    assert (ready, refused, deleted) == ("Endpoint Ready", "Endpoint Failed", "Endpoint Deleted")
+    assert failed["reason"] == gone["reason"] == "expired"
+    assert failed["requestId"] == gone["requestId"] == expiring["requestId"]
+    assert failed["remaining"] == ["endpoint ex", "endpoint-config ex-v1"]
+    assert "expiresAt" in failed  # when it tries again
+    assert sorted(gone["deleted"]) == ["endpoint ex", "endpoint-config ex-v1"]
+    assert made["remaining"]["sagemaker"]["endpoints"] == []

@@ -73,6 +73,8 @@ def conclude(state: State) -> dict[str, Any]:
         status = "FAILED"
         failure = failure or Failure(code="ProviderError", message="the lifecycle ended early")
         rollback, failure = _rollback_outcome(state, failure, teardown_error)
+    retried_at = _retry_expiry(state, failure) if status == "FAILED" and failure else None
+    expires_at = expires_at or retried_at
     change = state.change
     if change is not None and change.scaling and change.scalingRestored is None and state.endpointId:
         # An update that ended before it settled (out of time): what it took off goes back.
@@ -115,6 +117,8 @@ def conclude(state: State) -> dict[str, Any]:
     try:
         idempotency.record(state.requestId, state.executionArn, result)
         _settle_ledger(state, failure if status == "FAILED" else None)
+        if retried_at is not None:  # the expiry fires again under the same request id
+            idempotency.release(state.requestId, state.executionArn)
     except Exception as exc:
         raise translate(exc, "idempotency: record", []) from exc
     return result
@@ -136,6 +140,31 @@ def _schedule_expiry(state: State) -> str | None:
         )
     except Exception as exc:
         raise translate(exc, "scheduler: create the expiry", []) from exc
+
+
+#: An expiry whose delete failed (refused by the service, the endpoint busy, a deletion that did
+#: not finish) fires again this long later, under the same request id, until the endpoint is gone.
+EXPIRY_RETRY_SECONDS = 3600
+#: Failures no later try would cure: the endpoint is not the controller's, or the delete is invalid.
+_EXPIRY_FINAL = ("EndpointNotOwned", "InvalidRequest")
+
+
+def _retry_expiry(state: State, failure: Failure) -> str | None:
+    """An expiry's delete failed: schedule it again (its notification says when, ``expiresAt``)."""
+    if state.expiredRequestId is None or state.endpointId is None or failure.code in _EXPIRY_FINAL:
+        return None
+    provider = providers.get(state.endpointType)
+    identity = provider.identity(Resource(kind=provider.endpoint_kind, id=state.endpointId))
+    try:
+        return expiry.schedule(
+            state.endpointType,
+            identity,
+            {provider.identifier: state.endpointId},
+            state.expiredRequestId,
+            EXPIRY_RETRY_SECONDS,
+        )
+    except Exception as exc:
+        raise translate(exc, "scheduler: schedule the expiry again", []) from exc
 
 
 def _cancel_expiry(state: State) -> None:
