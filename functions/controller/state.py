@@ -110,8 +110,6 @@ class State(BaseModel):
     #: The provider's typed outputs (``EndpointOutputs``), published when the endpoint is ready.
     outputs: dict[str, Any] = {}
     created: list[Resource] = []
-    #: Resources this request changed but does not own (updated in place): never deleted.
-    notOwned: list[str] = []
     #: An update's target (``action: update``).
     change: Change | None = None
     #: ``True``: this update adopted the endpoint (it was not the controller's until then).

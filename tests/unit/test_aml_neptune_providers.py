@@ -417,7 +417,6 @@ def test_neptune_create_with_an_id_and_a_training_job_records_it(
     assert observation.provider_status == "Creating"
     assert observation.arn == ARN.format("graph-ep")
     assert observation.outputs is None
-    assert not creation.updated_in_place
     assert emulator.remaining() == {"endpoints": ["graph-ep"]}
     assert log.calls() == [
         "neptunedata:GetMLModelTrainingJob",

@@ -114,12 +114,10 @@ class Change:
 
 @dataclass(frozen=True)
 class Creation:
-    """What a create did: the endpoint's id, its first observation, and whether it changed an
-    endpoint that already existed (then it is not this request's, and never deleted)."""
+    """What a create (or an update) did: the endpoint's id and its first observation."""
 
     endpoint_id: str
     observation: Observation
-    updated_in_place: bool = False
     #: An update's target (``Provider.update``).
     change: Change | None = None
 

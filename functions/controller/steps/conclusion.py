@@ -291,7 +291,7 @@ def _rollback_outcome(
         succeeded=succeeded,
         deleted=plan.deleted if plan is not None else [],
         remaining=left or None,
-        skipped=((plan.skipped if plan is not None else []) + state.notOwned) or None,
+        skipped=(plan.skipped if plan is not None else []) or None,
         kept=(plan.kept if plan is not None else []) or None,
     )
     if succeeded:

@@ -69,10 +69,6 @@ def create(event: StepEvent) -> dict[str, Any]:
             )
         except Exception as exc:
             raise translate(exc, "ledger: record the update", []) from exc
-    if creation.updated_in_place:
-        state.notOwned = [
-            f"{provider.endpoint_type} endpoint {creation.endpoint_id} (pre-existing, updated in place)"
-        ]
     _observe(state, creation.observation)
     state.wait = waiting.after_create(state.options, state.wait, state.deadline)
     logger.info("create requested", extra={"resources": [r.label for r in created]})

@@ -182,12 +182,11 @@ def advance(
     A resource that endpoints share (``Provider.shared_kinds``: a SageMaker endpoint config) is
     deleted only when no endpoint of the account uses it (``Provider.users``, asked once per
     step): one deploying it is waited for; one serving it keeps it (``kept``, and said so)."""
-    found = ledger.read(execution) if execution else None
     # Deletes this execution may have sent (recorded before each call): one whose answer was lost
     # is still its own when the resource is found gone. Only an answered delete, though, makes a
     # FAILED status the delete's failure: a delete that may never have arrived (its call failed)
     # is sent again, to a resource that may have failed its creation meanwhile.
-    asked = {(r.kind, r.id) for r in (found.deleting if found else [])}
+    asked = _asked(execution)
     usage: dict[str, Usage] | None = None
     for target in plan.targets:
         if target.gone or target.kept:
@@ -234,8 +233,7 @@ def observe(plan: Teardown, provider: Provider, execution: str | None) -> str | 
     """A stopped delete's clean-up: look at what it asked the service to delete (and at its
     endpoint), never asking anew (the request was stopped); the label of what is still on its
     way out, if any. What is gone is counted deleted when this execution had asked for it."""
-    found = ledger.read(execution) if execution else None
-    asked = {(r.kind, r.id) for r in (found.deleting if found else [])}
+    asked = _asked(execution)
     for target in plan.targets:
         if target.gone or target.kept:
             continue
@@ -245,6 +243,12 @@ def observe(plan: Teardown, provider: Provider, execution: str | None) -> str | 
         elif seen.status in (Status.CREATING, Status.DELETING):
             return target.label
     return None
+
+
+def _asked(execution: str | None) -> set[tuple[str, str]]:
+    """What ``execution``'s ledger says it asked the service to delete (kind, id)."""
+    found = ledger.read(execution) if execution else None
+    return {(r.kind, r.id) for r in (found.deleting if found else [])}
 
 
 def _gone(
