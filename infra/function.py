@@ -183,7 +183,7 @@ def controller_function(
             resources=[log_group.log_group_arn],
         )
     )
-    return lambda_.Function(
+    function = lambda_.Function(
         scope,
         construct_id,
         role=role,
@@ -210,6 +210,14 @@ def controller_function(
         vpc_subnets=network.subnets if network else None,
         security_groups=list(network.security_groups) if network else None,
     )
+    if network is not None:
+        # What Lambda reports of a function in a VPC (GetFunction's VpcConfig.VpcId) and the
+        # template does not say: the local runner checks the network-interface permissions Lambda
+        # uses the function's role for with it (endpointctl/runner/iam/network.py).
+        cfn = function.node.default_child
+        assert isinstance(cfn, lambda_.CfnFunction)
+        cfn.add_metadata("VpcId", network.vpc.vpc_id)
+    return function
 
 
 _RETENTION = {

@@ -117,6 +117,10 @@ def iam_world(runner: LocalRunner) -> World:
         key_of_topic=lambda topic: runner.authorizer.policies.keys.get(topic),
         resource_policy=lambda arn: runner.authorizer.policies.resource_policy(arn),
         role_exists=role_exists,
+        on_behalf=lambda service, operation, params: [
+            need for sim in runner.simulators.values() for need in sim.on_behalf(service, operation, params)
+        ],
+        key_of_table=lambda table: runner.authorizer.policies.keys.get(table),
     )
 
 

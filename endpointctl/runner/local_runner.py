@@ -27,7 +27,7 @@ from endpointctl.diagram import flatten
 from endpointctl.errors import UsageError
 from endpointctl.runner import lambdas, moto_patches, results, scheduler, warm
 from endpointctl.runner.delivery import DefaultBus, execution_status_change
-from endpointctl.runner.iam import evaluator
+from endpointctl.runner.iam import evaluator, network
 from endpointctl.runner.iam.authorizer import Authorizer
 from endpointctl.runner.iam.policies import Policies
 from endpointctl.runner.invoke import HANDLER_ENV
@@ -174,6 +174,7 @@ class LocalRunner:
             {sim.service for sim in self.simulators.values()},
         )
         self.authorizer.install(stack)
+        network.check(self.template, self.staged.resolve, self.authorizer)
         self.bus = DefaultBus(
             self.staged.default_bus_rules,
             self.staged.resolve,

@@ -86,6 +86,11 @@ class Simulator(Protocol):
         """The tags of one of its resources (``None``: it has none, or it does not exist)."""
         ...
 
+    def on_behalf(self, service: str, operation: str, params: dict[str, Any]) -> list[Authorization]:
+        """What a call of *another* service (Application Auto Scaling, say) is also authorized
+        with because that service acts on this one's resources with the caller's permissions."""
+        ...
+
 
 class SimulatorBase:
     """Defaults for the optional parts of :class:`Simulator` (nothing to serve, install or seed),
@@ -122,3 +127,6 @@ class SimulatorBase:
 
     def resource_tags(self, arn: str) -> dict[str, str] | None:
         return None
+
+    def on_behalf(self, service: str, operation: str, params: dict[str, Any]) -> list[Authorization]:
+        return []

@@ -152,14 +152,18 @@ class NeptuneInfra(EndpointTypeInfra[NeptuneSettings]):
 
     def _grant_network_interfaces(self, function: lambda_.Function) -> None:
         """In the cluster's VPC, the role may create and manage its function's network interfaces:
-        the five actions Lambda documents for a function in a VPC ("Attaching Lambda functions to
+        the six actions Lambda documents for a function in a VPC ("Attaching Lambda functions to
         an Amazon VPC", execution role permissions:
         https://docs.aws.amazon.com/lambda/latest/dg/configuration-vpc.html#configuration-vpc-permissions),
-        ``ec2:DescribeNetworkInterfaces`` on ``*`` (its only resource, as that page says), the others
-        on this account's network interfaces in the cluster's subnets and VPC (the ``ec2:Subnet`` and
-        ``ec2:Vpc`` condition keys of the network-interface resource type, and the subnet and
-        security-group resources of CreateNetworkInterface:
-        https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonec2.html).
+        ``ec2:DescribeNetworkInterfaces`` and ``ec2:DescribeSubnets`` on ``*`` (their only resource),
+        ``ec2:CreateNetworkInterface`` in the cluster's subnets with its security group (the subnet
+        and security-group resources of that action; the new network interface itself carries no
+        subnet or VPC key to condition on), and the others on this account's network interfaces in
+        the cluster's subnets and VPC (the ``ec2:Subnet`` and ``ec2:Vpc`` condition keys of an
+        existing network interface:
+        https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonec2.html). The
+        local runner asks the same questions with the context AWS supplies
+        (endpointctl/runner/iam/network.py), and refuses a template whose role would fail them.
 
         A policy of its own, which the function depends on: CloudFormation must not create a
         function in a VPC before its role may create the network interfaces ("The provided
@@ -185,14 +189,17 @@ class NeptuneInfra(EndpointTypeInfra[NeptuneSettings]):
             statements=[
                 iam.PolicyStatement(
                     sid="DescribeNetworkInterfaces",
-                    actions=["ec2:DescribeNetworkInterfaces"],
+                    actions=["ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets"],
                     resources=["*"],
                 ),
+                # The new network interface carries no ec2:Subnet or ec2:Vpc key (the reference
+                # lists only aws:RequestTag, aws:TagKeys and ec2:NetworkInterfaceID for it), so a
+                # condition on those would never allow it: the subnets and the group it is created
+                # in (next statement) are what keep it in the cluster's VPC.
                 iam.PolicyStatement(
-                    sid="CreateNetworkInterfaceInTheClusterSubnets",
+                    sid="CreateNetworkInterfaces",
                     actions=["ec2:CreateNetworkInterface"],
                     resources=[network_interfaces],
-                    conditions=in_the_vpc,
                 ),
                 iam.PolicyStatement(
                     sid="CreateNetworkInterfaceWithItsSubnetsAndGroup",
@@ -262,9 +269,9 @@ class NeptuneInfra(EndpointTypeInfra[NeptuneSettings]):
             nag.ack(
                 policy,
                 "IAM5[Resource::*]",
-                "ec2:DescribeNetworkInterfaces, which Lambda needs for a function in a VPC, supports no "
-                "resource-level permissions: '*' is its only resource (Lambda's VPC execution-role "
-                "permissions; the Service Authorization Reference for Amazon EC2).",
+                "ec2:DescribeNetworkInterfaces and ec2:DescribeSubnets, which Lambda needs for a function "
+                "in a VPC, support no resource-level permissions: '*' is their only resource (Lambda's "
+                "VPC execution-role permissions; the Service Authorization Reference for Amazon EC2).",
             )
             nag.ack(
                 policy,

@@ -108,6 +108,7 @@ def test_an_update_of_an_endpoint_the_controller_did_not_create_is_endpoint_not_
         "endpoints": ["legacy"],
         "endpointConfigs": ["legacy-v1"],
         "scalableVariants": [],
+        "scalingPolicies": [],
     }
     assert endpoint is not None and endpoint["EndpointConfigName"] == "legacy-v1"
     assert endpoint["EndpointStatus"] == "InService"

@@ -107,6 +107,7 @@ def test_array_runs_in_one_world_and_delete_reports_its_timing(local_run: Runner
         "endpoints": [],
         "endpointConfigs": ["churn-config-v3"],
         "scalableVariants": [],
+        "scalingPolicies": [],
     }
 
 

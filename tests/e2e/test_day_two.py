@@ -295,6 +295,7 @@ def test_expiry_removes_the_configs_made_for_the_endpoint(local_run: Runner) -> 
         "endpoints": [],
         "endpointConfigs": [],
         "scalableVariants": [],
+        "scalingPolicies": [],
     }
 
 

@@ -23,7 +23,16 @@ ARN = "arn:aws:{service}:us-east-1:123456789012:{resource}"
 def runner(template: dict[str, Any]) -> Iterator[LocalRunner]:
     with (
         quiet_stdout(),
-        LocalRunner(template, {"sagemaker": {"existing": {"endpoints": ["theirs"]}}}) as world,
+        LocalRunner(
+            template,
+            {
+                "sagemaker": {
+                    "existing": {
+                        "endpoints": ["theirs", {"EndpointName": "churn", "EndpointConfigName": "churn-v1"}]
+                    }
+                }
+            },
+        ) as world,
     ):
         yield world
 
@@ -235,8 +244,18 @@ def test_registering_a_variant_again_may_create_only_its_service_linked_role(run
     linked = scaling_role("sagemaker")
     assert linked is not None
     assert not role_exists(linked[0])
+    # Application Auto Scaling also checks the target service with the caller's permissions
+    on_sagemaker = [
+        "sagemaker:DescribeEndpoint",
+        "sagemaker:UpdateEndpointWeightsAndCapacities",
+        "sagemaker:DescribeEndpointConfig",
+    ]
     needed = [r.action for r in _requests(runner, role, "RegisterScalableTarget", target)]
-    assert needed == ["application-autoscaling:RegisterScalableTarget", "iam:CreateServiceLinkedRole"]
+    assert needed == [
+        "application-autoscaling:RegisterScalableTarget",
+        "iam:CreateServiceLinkedRole",
+        *on_sagemaker,
+    ]
     assert allowed(runner, role, "application-autoscaling", "RegisterScalableTarget", **target)
     # Once registered, the role exists and is not asked for again.
     import boto3
@@ -246,7 +265,7 @@ def test_registering_a_variant_again_may_create_only_its_service_linked_role(run
     )
     assert role_exists(linked[0])
     needed = [r.action for r in _requests(runner, role, "RegisterScalableTarget", target)]
-    assert needed == ["application-autoscaling:RegisterScalableTarget"]
+    assert needed == ["application-autoscaling:RegisterScalableTarget", *on_sagemaker]
 
 
 def _requests(runner: LocalRunner, role: str, operation: str, params: dict[str, Any]) -> list[Any]:

@@ -47,7 +47,7 @@ def delete_request(name: str = "churn-prod", **params: Any) -> dict[str, Any]:
 def sagemaker_left(result: dict[str, Any]) -> dict[str, list[str]]:
     """The endpoints and configs left (no variant scales in these scenarios)."""
     left = dict(result["remaining"]["sagemaker"])
-    assert left.pop("scalableVariants") == []
+    assert left.pop("scalableVariants") == [] and left.pop("scalingPolicies") == []
     return left
 
 

@@ -65,6 +65,7 @@ def test_a_delete_of_someone_elses_endpoint_is_allowed_by_the_deployment(allowin
         "endpoints": [],
         "endpointConfigs": [],
         "scalableVariants": [],
+        "scalingPolicies": [],
     }
 
 

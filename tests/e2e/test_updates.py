@@ -130,6 +130,7 @@ def test_an_automatic_rollback_is_update_rolled_back_and_the_new_config_is_remov
         "endpoints": ["churn"],
         "endpointConfigs": ["churn-v1"],
         "scalableVariants": [],
+        "scalingPolicies": [],
     }
     assert "sagemaker:DeleteEndpoint" not in updated["calls"]
 
@@ -156,6 +157,7 @@ def test_a_failed_update_is_endpoint_update_failed_and_nothing_is_deleted(
         "endpoints": ["churn"],
         "endpointConfigs": ["churn-v1", "churn-v2"],
         "scalableVariants": [],
+        "scalingPolicies": [],
     }
 
 
@@ -168,6 +170,7 @@ def test_an_absent_endpoint_is_endpoint_not_found_and_nothing_is_made(local_run:
         "endpoints": [],
         "endpointConfigs": [],
         "scalableVariants": [],
+        "scalingPolicies": [],
     }
     [(kind, detail)] = notifications(updated)
     assert kind == "Endpoint Failed" and "rollback" not in detail

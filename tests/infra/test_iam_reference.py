@@ -605,7 +605,7 @@ def test_every_statement_with_optional_context_matches_the_iam_reference(
     # to those named) is among what is checked.
     optional = {
         "DescribeNetworkInterfaces",
-        "CreateNetworkInterfaceInTheClusterSubnets",
+        "CreateNetworkInterfaces",
         "CreateNetworkInterfaceWithItsSubnetsAndGroup",
         "ManageItsNetworkInterfaces",
         "NeptuneMlEndpoints",

@@ -125,6 +125,7 @@ def test_the_key_lets_cloudwatch_alarms_use_it_only_for_this_accounts_alarms(
 ENI_ACTIONS = {
     "ec2:CreateNetworkInterface",
     "ec2:DescribeNetworkInterfaces",
+    "ec2:DescribeSubnets",
     "ec2:DeleteNetworkInterface",
     "ec2:AssignPrivateIpAddresses",
     "ec2:UnassignPrivateIpAddresses",
@@ -150,10 +151,13 @@ def test_the_neptune_function_in_a_vpc_may_manage_its_network_interfaces(
     in_the_vpc = {"ArnEquals": {"ec2:Subnet": subnets, "ec2:Vpc": vpc}}
     by_sid = {s["Sid"]: s for s in ec2}
     describe = by_sid["DescribeNetworkInterfaces"]
-    assert describe["Action"] == "ec2:DescribeNetworkInterfaces" and describe["Resource"] == "*"
-    create = by_sid["CreateNetworkInterfaceInTheClusterSubnets"]
+    assert _actions(describe) == {"ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets"}
+    assert describe["Resource"] == "*"
+    # The new network interface has no ec2:Subnet or ec2:Vpc key (the reference lists none for it):
+    # a condition on them could never allow CreateNetworkInterface. Its subnets and group do.
+    create = by_sid["CreateNetworkInterfaces"]
     assert create["Action"] == "ec2:CreateNetworkInterface"
-    assert create["Resource"] == network_interfaces and create["Condition"] == in_the_vpc
+    assert create["Resource"] == network_interfaces and "Condition" not in create
     placement = by_sid["CreateNetworkInterfaceWithItsSubnetsAndGroup"]
     assert placement["Action"] == "ec2:CreateNetworkInterface"
     assert placement["Resource"] == [

@@ -56,8 +56,9 @@ def test_a_new_finding_fails_the_synth() -> None:
 
 
 #: Each type's own acknowledgments without context of its own: SageMaker its two resource kinds,
+#: its scalable targets, the target tracking alarms and the rollback alarms (read),
 #: the roles it may pass and the keys it may name; Amazon ML its models; Neptune its cluster.
-OWN_ACKNOWLEDGMENTS = {"SageMaker": 5, "Aml": 1, "Neptune": 1}
+OWN_ACKNOWLEDGMENTS = {"SageMaker": 7, "Aml": 1, "Neptune": 1}
 
 
 @pytest.mark.parametrize(
@@ -110,9 +111,11 @@ def test_each_function_calls_only_its_own_service(template: dict[str, Any]) -> N
         # kms: the requests table's and the topic's key (through DynamoDB and SNS); events: and
         # sns: a clean-up's notification; scheduler: and iam: (PassRole of the scheduler's role)
         # an expiry; SageMaker also passes an inline endpoint config's role (iam:PassRole) and
-        # grants on its key (through SageMaker).
+        # grants on its key (through SageMaker); cloudwatch: the alarms Application Auto Scaling
+        # makes and deletes for a variant's target tracking, and an update's rollback alarms,
+        # both checked against the function's own permissions.
         allowed = {prefix, "xray:", "logs:", "dynamodb:", "kms:", "events:", "sns:", "scheduler:", "iam:"} | (
-            {"states:", "application-autoscaling:"} if title == "SageMaker" else set()
+            {"states:", "application-autoscaling:", "cloudwatch:"} if title == "SageMaker" else set()
         )
         assert services <= allowed, (title, services)
         assert prefix in services

@@ -172,6 +172,7 @@ def test_sagemaker_function_permissions_are_scoped(template: dict[str, Any]) -> 
                 "sns:",
                 "scheduler:",
                 "application-autoscaling:",
+                "cloudwatch:",
             )
         )
         for a in actions
@@ -219,7 +220,7 @@ def test_sagemaker_function_updates_only_endpoints_with_the_ownership_tag(templa
     controller's ownership tag (created, or adopted and tagged first), on configs whoever made them;
     tagging an endpoint to adopt it stays allowed."""
     statements = _statements(template, "SageMakerFunctionRole")
-    updates = [s for s in statements if "sagemaker:UpdateEndpoint" in json.dumps(s["Action"])]
+    updates = [s for s in statements if "sagemaker:UpdateEndpoint" in _actions_of(s)]
     on_endpoints = [s for s in updates if ":endpoint/*" in json.dumps(s["Resource"])]
     on_configs = [s for s in updates if ":endpoint-config/*" in json.dumps(s["Resource"])]
     assert len(updates) == 2 and len(on_endpoints) == len(on_configs) == 1, updates
@@ -232,6 +233,31 @@ def test_sagemaker_function_updates_only_endpoints_with_the_ownership_tag(templa
     by_sid = {s.get("Sid"): s for s in statements}
     assert "sagemaker:UpdateEndpoint" not in by_sid["Endpoints"]["Action"]
     assert "sagemaker:AddTags" in by_sid["Endpoints"]["Action"] and "Condition" not in by_sid["Endpoints"]
+
+
+def _actions_of(statement: dict[str, Any]) -> set[str]:
+    action = statement["Action"]
+    return {action} if isinstance(action, str) else set(action)
+
+
+def test_sagemaker_function_may_do_what_its_services_check_on_its_behalf(template: dict[str, Any]) -> None:
+    """Application Auto Scaling creates and deletes a variant's target tracking alarms and checks
+    SageMaker with the caller's permissions; SageMaker reads an update's rollback alarms with them
+    (docs/local-runner.md: the on-behalf table; tests/e2e/test_on_behalf.py runs each)."""
+    by_sid = {s.get("Sid"): s for s in _statements(template, "SageMakerFunctionRole")}
+    tracking = by_sid["VariantScalingAlarms"]
+    assert _actions_of(tracking) == {
+        "cloudwatch:PutMetricAlarm",
+        "cloudwatch:DeleteAlarms",
+        "cloudwatch:DescribeAlarms",
+    }
+    assert json.dumps(tracking["Resource"]).endswith(':alarm:TargetTracking-endpoint/*"]]}')
+    rollback = by_sid["ReadRollbackAlarms"]
+    assert _actions_of(rollback) == {"cloudwatch:DescribeAlarms"}
+    assert json.dumps(rollback["Resource"]).endswith(':alarm:*"]]}')
+    weights = by_sid["VariantScalingOnSageMaker"]
+    assert _actions_of(weights) == {"sagemaker:UpdateEndpointWeightsAndCapacities"}
+    assert json.dumps(weights["Resource"]).endswith(':endpoint/*"]]}')
 
 
 def test_state_machine_may_invoke_its_function_and_publish_to_its_bus_and_topic(

@@ -31,6 +31,7 @@ from endpointctl.runner.iam.calls import World, requests_for
 from endpointctl.runner.iam.evaluator import ALLOWED, Evaluator, IamRequest
 from endpointctl.runner.iam.policies import Policies
 from endpointctl.sim.calls import CallLog
+from endpointctl.sim.iam import Authorization
 from endpointctl.template import ACCOUNT
 
 _STAND_IN = "states:ListExecutions"
@@ -86,9 +87,17 @@ class Authorizer:
             self._local.role = before
 
     # -- deciding -------------------------------------------------------------------------------
-    def check(self, role_arn: str, service: str, operation: str, params: dict[str, Any]) -> Denial | None:
-        """``None`` when every authorization the call needs is allowed, else the first denial."""
-        for request in requests_for(service, operation, params, role_arn, self.world):
+    def check(
+        self,
+        role_arn: str,
+        service: str,
+        operation: str,
+        params: dict[str, Any],
+        needed: list[Authorization] | None = None,
+    ) -> Denial | None:
+        """``None`` when every authorization the call needs is allowed, else the first denial.
+        ``needed``: these authorizations rather than the call's own mapping (a service's checks)."""
+        for request in requests_for(service, operation, params, role_arn, self.world, needed):
             if not self.allowed_request(request, self.policies.of_role(role_arn)):
                 denial = Denial(role_arn, request.action, request.resource, self.log.execution)
                 self._count(denial)

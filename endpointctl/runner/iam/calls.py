@@ -9,6 +9,15 @@ its service is its home's knowledge); this module maps the services every endpoi
   otherwise (Lambda ``Invoke`` → ``lambda:InvokeFunction``);
 - publishing to an encrypted SNS topic also needs ``kms:GenerateDataKey*`` and ``kms:Decrypt`` on
   its key (https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html);
+- reading or writing an item of a table encrypted with a customer-managed key needs ``kms:Decrypt``
+  on it, through DynamoDB: DynamoDB decrypts the table key with the caller's permissions ("the
+  IAM principal ... must have permission to use the KMS key", "How Amazon DynamoDB uses AWS KMS",
+  https://docs.aws.amazon.com/kms/latest/developerguide/services-dynamodb.html; it caches the
+  plaintext table key for up to 5 minutes, so a revoked grant fails within minutes, not at once:
+  the runner asks at every call);
+- a service that acts on another's resources with the caller's permissions (Application Auto
+  Scaling on SageMaker variants and CloudWatch alarms) asks what the simulator of those resources
+  says (``World.on_behalf``, ``Simulator.on_behalf``);
 - context: ``aws:SecureTransport`` (every SDK call uses TLS) and ``aws:ResourceTag/*`` from the
   resource's tags (the simulators know them).
 """
@@ -21,13 +30,17 @@ from typing import Any
 
 from endpointctl.runner.iam.evaluator import IamRequest
 from endpointctl.sim.iam import Authorization, arn, scaling_role
-from endpointctl.template import REGION
+from endpointctl.template import ACCOUNT, REGION
 
 #: Operation → IAM action, where the reference does not spell it as the operation.
 _ACTIONS = {("lambda", "Invoke"): "lambda:InvokeFunction"}
 #: IAM's prefix of a botocore service, where it is not the service's name.
 _PREFIXES = {"stepfunctions": "states"}
 _TASK_RESPONSES = ("SendTaskSuccess", "SendTaskFailure", "SendTaskHeartbeat")
+#: DynamoDB's calls that read or write items (and so use the table's key).
+_ITEM_CALLS = frozenset(
+    {"GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query", "Scan", "BatchGetItem", "BatchWriteItem"}
+)
 
 
 @dataclass(frozen=True)
@@ -46,12 +59,19 @@ class World:
     resource_policy: Callable[[str], str | None]
     #: Whether an IAM role (by ARN) exists in the simulated account (a service-linked role, say).
     role_exists: Callable[[str], bool] = lambda arn: True
+    #: What the simulators say a call also needs because its service acts on theirs for the caller.
+    on_behalf: Callable[[str, str, dict[str, Any]], list[Authorization]] = lambda *call: []
+    #: A table's customer-managed KMS key (``None``: an AWS-owned or AWS managed key).
+    key_of_table: Callable[[str], str | None] = lambda arn: None
 
 
 def _shared(service: str, operation: str, params: dict[str, Any], world: World) -> list[Authorization]:
     action = _ACTIONS.get((service, operation), f"{_PREFIXES.get(service, service)}:{operation}")
     if service == "dynamodb":
-        return [(action, arn("dynamodb", f"table/{params.get('TableName')}"), {})]
+        table = arn("dynamodb", f"table/{params.get('TableName')}")
+        key = world.key_of_table(table) if operation in _ITEM_CALLS else None
+        via = {"kms:ViaService": f"dynamodb.{REGION}.amazonaws.com", "kms:CallerAccount": ACCOUNT}
+        return [(action, table, {})] + ([("kms:Decrypt", key, via)] if key else [])
     if service == "stepfunctions" and operation in _TASK_RESPONSES:
         # A token of no execution names no state machine: nothing can allow it.
         machine = world.machine_of_token(str(params.get("taskToken")))
@@ -97,12 +117,19 @@ def _shared(service: str, operation: str, params: dict[str, Any], world: World) 
 
 
 def requests_for(
-    service: str, operation: str, params: dict[str, Any], principal: str, world: World
+    service: str,
+    operation: str,
+    params: dict[str, Any],
+    principal: str,
+    world: World,
+    needed: list[Authorization] | None = None,
 ) -> list[IamRequest]:
-    """Every authorization one call needs (all must be allowed)."""
-    wanted = world.simulated(service, operation, params)
+    """Every authorization one call needs (all must be allowed); ``needed``: these instead."""
+    wanted = needed if needed is not None else world.simulated(service, operation, params)
     if wanted is None:
         wanted = _shared(service, operation, params, world)
+    if needed is None:
+        wanted = wanted + world.on_behalf(service, operation, params)
     found = []
     for action, resource, context in wanted:
         context = {"aws:SecureTransport": "true", **context}

@@ -14,6 +14,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from endpointctl.sim.iam import arn as arn_of
 from endpointctl.template import ACCOUNT, REGION, Resolver, resources
 
 
@@ -46,7 +47,7 @@ class Policies:
 
     identity: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     resource: dict[str, dict[str, Any]] = field(default_factory=dict)
-    #: An encrypted topic's (or queue's) KMS key ARN.
+    #: An encrypted topic's (or table's, by its ARN) customer-managed KMS key ARN.
     keys: dict[str, str] = field(default_factory=dict)
 
     def of_role(self, arn: str) -> list[dict[str, Any]]:
@@ -87,6 +88,12 @@ class Policies:
             master = topic["Properties"].get("KmsMasterKeyId")
             if master is not None:
                 found.keys[str(resolve({"Ref": lid}))] = str(resolve(master))
+        for lid, table in resources(template, "AWS::DynamoDB::Table").items():
+            sse = table["Properties"].get("SSESpecification") or {}
+            if sse.get("SSEEnabled") and sse.get("KMSMasterKeyId") is not None:
+                found.keys[arn_of("dynamodb", f"table/{resolve({'Ref': lid})}")] = str(
+                    resolve(sse["KMSMasterKeyId"])
+                )
         for permission in resources(template, "AWS::Lambda::Permission").values():
             found._add_permission(resolve(permission["Properties"]))
         return found

@@ -15,7 +15,6 @@ from contextlib import ExitStack
 from typing import Any
 from unittest import mock
 
-from moto.core.responses import ActionResult
 from moto.sagemaker import models as sm_models
 from moto.sagemaker.exceptions import ValidationError
 from moto.sagemaker.responses import SageMakerResponse
@@ -25,7 +24,7 @@ from endpointctl.sim.calls import CallLog
 from endpointctl.sim.faults import FaultPlan, ReadTimeoutPending, json_error
 from endpointctl.sim.iam import Authorization
 from endpointctl.sim.sagemaker import scaling, updates
-from endpointctl.sim.sagemaker.authorization import authorizations, resource_arn
+from endpointctl.sim.sagemaker.authorization import authorizations, resource_arn, rollback_alarms
 from endpointctl.sim.sagemaker.demo import DEMO
 from endpointctl.sim.sagemaker.events import deployment_change, state_change
 from endpointctl.sim.sagemaker.scenario import EndpointRecord, ExistingEndpoint, SageMakerScenario, Tag
@@ -65,6 +64,10 @@ class SageMakerSim(SimulatorBase):
             for e in given.existing.endpoints
         ]
         self.existing_configs = list(given.existing.endpointConfigs)
+        #: The CloudWatch alarms that exist (rollback alarms): the scenario's, or, when it names
+        #: none, those the requests name (as their other prerequisites).
+        self.alarms: set[str] = set(given.alarms or [])
+        self._alarms_given = given.alarms is not None
         self.faults = FaultPlan(given.faults)
         self.timelines: dict[str, EndpointRecord] = {}
         #: When each endpoint reached its terminal status (name -> (execution, virtual time)).
@@ -97,19 +100,8 @@ class SageMakerSim(SimulatorBase):
 
         stack.enter_context(mock.patch.object(SageMakerResponse, "call_action", call_action))
 
-        def update_endpoint(response: SageMakerResponse) -> Any:  # moto has no UpdateEndpoint
-            with sim._lock:
-                answer = updates.update_endpoint(
-                    sim,
-                    str(response._get_param("EndpointName")),
-                    str(response._get_param("EndpointConfigName")),
-                )
-            return ActionResult(answer)
-
-        stack.enter_context(
-            mock.patch.object(SageMakerResponse, "update_endpoint", update_endpoint, create=True)
-        )
-        scaling.install(stack)
+        updates.install(stack, sim)
+        scaling.install(stack, self._variants_of)
         backend_cls = sm_models.SageMakerModelBackend
         for name in _PATCHED:
             stack.enter_context(mock.patch.object(backend_cls, name, self._atomic(getattr(self, f"_{name}"))))
@@ -163,6 +155,8 @@ class SageMakerSim(SimulatorBase):
         name = params.get("EndpointConfigName")
         if "EndpointConfig" not in params and isinstance(name, str) and NAME.match(name):
             self._ensure_config(name)
+        if not self._alarms_given:
+            self.alarms.update(rollback_alarms(params))
 
     def _ensure_config(self, name: str) -> None:
         backend = self.backend()
@@ -192,6 +186,24 @@ class SageMakerSim(SimulatorBase):
         name = str(params.get("EndpointName"))
         extra = scaling.delete_authorizations(name) if operation == "DeleteEndpoint" else []
         return authorizations(operation, params) + extra
+
+    def on_behalf(self, service: str, operation: str, params: dict[str, Any]) -> list[Authorization]:
+        """What another service checks against its caller when it acts on SageMaker for it:
+        Application Auto Scaling registering a variant (``scaling.on_behalf``)."""
+        if service != "application-autoscaling":
+            return []
+        return scaling.on_behalf(operation, params, self._config_of)
+
+    def _variants_of(self, name: str) -> list[str] | None:
+        self.refresh(name)
+        endpoint = self.backend().endpoints.get(name)
+        if endpoint is None:
+            return None
+        return [str(v.get("VariantName")) for v in endpoint.production_variants or []]
+
+    def _config_of(self, name: str) -> str | None:
+        endpoint = self.backend().endpoints.get(name)
+        return str(endpoint.endpoint_config_name) if endpoint is not None else None
 
     def resource_tags(self, arn: str) -> dict[str, str] | None:
         """An endpoint's or endpoint config's tags, by its ARN (moto keeps them on the resource)."""
@@ -256,6 +268,7 @@ class SageMakerSim(SimulatorBase):
             "endpoints": sorted(backend.endpoints),
             "endpointConfigs": sorted(backend.endpoint_configs),
             "scalableVariants": scaling.all_registered(),
+            "scalingPolicies": scaling.all_policies(),
         }
 
     def serving(self) -> dict[str, str]:

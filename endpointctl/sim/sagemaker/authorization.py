@@ -12,6 +12,18 @@ def resource_arn(kind: str, name: str) -> str:
     return arn("sagemaker", f"{kind}/{name.lower()}")
 
 
+def rollback_alarms(params: dict[str, Any]) -> list[str]:
+    """The CloudWatch alarms a request's ``DeploymentConfig.AutoRollbackConfiguration`` names.
+    SageMaker looks at them with the caller's permissions: "Ensure that your IAM execution role
+    has permission to perform the cloudwatch:DescribeAlarms action on the auto-rollback alarms you
+    specify" ("Auto-Rollback Configuration and Monitoring",
+    https://docs.aws.amazon.com/sagemaker/latest/dg/deployment-guardrails-configuration.html)."""
+    deployment = params.get("DeploymentConfig")
+    rollback = deployment.get("AutoRollbackConfiguration") if isinstance(deployment, dict) else None
+    alarms = rollback.get("Alarms") if isinstance(rollback, dict) else None
+    return [str(a.get("AlarmName")) for a in alarms or [] if isinstance(a, dict) and a.get("AlarmName")]
+
+
 def authorizations(operation: str, params: dict[str, Any]) -> list[Authorization]:
     """SageMaker's authorization of its calls (service authorization reference, "Actions
     defined by Amazon SageMaker"): ``CreateEndpoint`` on the endpoint and on its config; a
@@ -46,7 +58,10 @@ def authorizations(operation: str, params: dict[str, Any]) -> list[Authorization
     if operation == "UpdateEndpoint":  # authorized on the endpoint and on the new config
         endpoint = resource_arn("endpoint", str(params.get("EndpointName")))
         config = resource_arn("endpoint-config", str(params.get("EndpointConfigName")))
-        return [(action, endpoint, {}), (action, config, {})]
+        return [(action, endpoint, {}), (action, config, {})] + [
+            ("cloudwatch:DescribeAlarms", arn("cloudwatch", f"alarm:{name}"), {})
+            for name in rollback_alarms(params)
+        ]
     if operation in ("DescribeEndpoint", "DeleteEndpoint"):
         return [(action, resource_arn("endpoint", str(params.get("EndpointName"))), {})]
     if operation in ("DescribeEndpointConfig", "DeleteEndpointConfig"):

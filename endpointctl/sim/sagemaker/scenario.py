@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from pydantic import ConfigDict
+
 from endpointctl.sim.scenario import ScenarioModel, Seconds, ServiceScenario
 
 
@@ -59,9 +61,21 @@ class SageMakerUpdate(ScenarioModel):
     failureReason: str | None = None
 
 
+class ScalingPolicy(ScenarioModel):
+    """A ``PutScalingPolicy`` request of a registered variant (its target's members filled in by
+    the simulator): ``PolicyName``, ``PolicyType`` and its configuration, as the API spells them."""
+
+    model_config = ConfigDict(extra="allow", strict=True, frozen=True)
+
+    PolicyName: str
+    PolicyType: Literal["TargetTrackingScaling", "StepScaling"] = "TargetTrackingScaling"
+
+
 class ScalingLimits(ScenarioModel):
     MinCapacity: int = 1
     MaxCapacity: int = 1
+    #: Its scaling policies (``remaining.sagemaker.scalingPolicies``: ``endpoint/variant/name``).
+    Policies: list[ScalingPolicy] = []
 
 
 class SageMakerScenario(ServiceScenario):
@@ -77,3 +91,6 @@ class SageMakerScenario(ServiceScenario):
     update: SageMakerUpdate = SageMakerUpdate()
     #: ``{endpoint: {variant: limits}}``: variants registered with Application Auto Scaling.
     autoScaling: dict[str, dict[str, ScalingLimits]] = {}
+    #: CloudWatch alarms that exist (the rollback alarms an update may name). Left out: every
+    #: alarm a request names exists, as its other prerequisites do (unless ``missingPrerequisites``).
+    alarms: list[str] | None = None

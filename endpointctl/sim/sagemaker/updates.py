@@ -10,12 +10,16 @@ announces each status change (``SageMaker Endpoint State Change``).
 from __future__ import annotations
 
 import datetime
+from contextlib import ExitStack
 from typing import TYPE_CHECKING, Any
+from unittest import mock
 
+from moto.core.responses import ActionResult
 from moto.sagemaker.exceptions import ValidationError
+from moto.sagemaker.responses import SageMakerResponse
 
 from endpointctl.sim.sagemaker import scaling
-from endpointctl.sim.sagemaker.authorization import resource_arn
+from endpointctl.sim.sagemaker.authorization import resource_arn, rollback_alarms
 from endpointctl.sim.sagemaker.scenario import EndpointRecord
 
 if TYPE_CHECKING:
@@ -34,7 +38,25 @@ EVENT_STATUS = {
 PHASES = (("Creating", 0.0), ("ActivatingTraffic", 0.3), ("Baking", 0.5))
 
 
-def update_endpoint(sim: SageMakerSim, name: str, config_name: str) -> dict[str, Any]:
+def install(stack: ExitStack, sim: SageMakerSim) -> None:
+    """moto has no ``UpdateEndpoint``: this module answers it."""
+
+    def update_endpoint(response: SageMakerResponse) -> Any:
+        with sim._lock:
+            answer = update_endpoint_of(
+                sim,
+                str(response._get_param("EndpointName")),
+                str(response._get_param("EndpointConfigName")),
+                rollback_alarms({"DeploymentConfig": response._get_param("DeploymentConfig")}),
+            )
+        return ActionResult(answer)
+
+    stack.enter_context(mock.patch.object(SageMakerResponse, "update_endpoint", update_endpoint, create=True))
+
+
+def update_endpoint_of(
+    sim: SageMakerSim, name: str, config_name: str, alarms: list[str] | None = None
+) -> dict[str, Any]:
     backend = sim.backend()
     sim.refresh(name)
     endpoint = backend.endpoints.get(name)
@@ -47,6 +69,14 @@ def update_endpoint(sim: SageMakerSim, name: str, config_name: str) -> dict[str,
     if config_name not in backend.endpoint_configs:
         raise ValidationError(
             message=f'Could not find endpoint configuration "{resource_arn("endpoint-config", config_name)}".'
+        )
+    missing = [alarm for alarm in alarms or [] if alarm not in sim.alarms]
+    if missing:
+        # SageMaker monitors the rollback alarms through the deployment, so they must exist (the
+        # exact wording of its refusal is not documented; the code is its ValidationException).
+        raise ValidationError(
+            message=f"The CloudWatch alarm(s) {', '.join(missing)} named in AutoRollbackConfiguration "
+            "could not be found"
         )
     live = backend.endpoint_configs.get(endpoint.endpoint_config_name)
     blocked = scaling.refusal(

@@ -23,6 +23,8 @@ from constructs import Construct
 from infra import nag
 from infra.catalog import OWNER_TAG
 from infra.endpoint_types.base import EndpointTypeInfra
+from infra.endpoint_types.sagemaker import unmanaged
+from infra.endpoint_types.sagemaker.alarms import TRACKING_ALARMS, alarm_arn
 from infra.endpoint_types.sagemaker.settings import SageMakerSettings
 from infra.nag import NagArns
 from infra.polling import backoff_after
@@ -157,6 +159,44 @@ class SageMakerInfra(EndpointTypeInfra[SageMakerSettings]):
                 ],
             )
         )
+        # Application Auto Scaling acts on SageMaker and CloudWatch with its caller's permissions,
+        # and checks them before it acts ("Permissions required for API actions on target services
+        # and CloudWatch", https://docs.aws.amazon.com/autoscaling/application/userguide/security_iam_id-based-policy-examples.html;
+        # "Permissions validation", .../security_iam_permission_validation.html): registering a
+        # variant again needs SageMaker's DescribeEndpoint, DescribeEndpointConfig (granted above)
+        # and UpdateEndpointWeightsAndCapacities; putting back a target tracking policy creates its
+        # CloudWatch alarms, and deregistering deletes them (named TargetTracking-<resource id>-...,
+        # the pattern the service-linked role's own policy, AWSApplicationAutoscalingSageMaker-
+        # EndpointPolicy, is scoped to). Without these an instance-type update of an autoscaled
+        # endpoint would take its scaling off and fail to put it back. UpdateEndpointWeightsAndCapacities
+        # carries no ownership condition: the service validates it on its own request, whose
+        # resource tags the function cannot know to match.
+        function.add_to_role_policy(
+            iam.PolicyStatement(
+                sid="VariantScalingOnSageMaker",
+                actions=["sagemaker:UpdateEndpointWeightsAndCapacities"],
+                resources=[endpoints],
+            )
+        )
+        function.add_to_role_policy(
+            iam.PolicyStatement(
+                sid="VariantScalingAlarms",
+                actions=["cloudwatch:PutMetricAlarm", "cloudwatch:DeleteAlarms", "cloudwatch:DescribeAlarms"],
+                resources=[alarm_arn(stack, TRACKING_ALARMS)],
+            )
+        )
+        # A guarded update's rollback alarms: SageMaker looks at them with the caller's
+        # permissions ("Ensure that your IAM execution role has permission to perform the
+        # cloudwatch:DescribeAlarms action on the auto-rollback alarms you specify",
+        # https://docs.aws.amazon.com/sagemaker/latest/dg/deployment-guardrails-configuration.html).
+        # Each request names its own alarms: any alarm of this account and region, read only.
+        function.add_to_role_policy(
+            iam.PolicyStatement(
+                sid="ReadRollbackAlarms",
+                actions=["cloudwatch:DescribeAlarms"],
+                resources=[alarm_arn(stack, "*")],
+            )
+        )
         # Registering a target again needs Application Auto Scaling's service-linked role, which it
         # creates on the caller's behalf if it is gone ("Application Auto Scaling requires
         # permissions to create a service-linked role the first time any user in your AWS account
@@ -222,52 +262,8 @@ class SageMakerInfra(EndpointTypeInfra[SageMakerSettings]):
         not create; the function's own role may not (its delete statements need the ownership
         tag), so such a delete assumes this role, which the rollback never does: a rollback can
         delete only what carries the tag."""
-        assert function.role is not None
-        stack = Stack.of(scope)
-        role = iam.Role(
-            scope,
-            f"{self.title}UnmanagedDeleteRole",
-            assumed_by=iam.ArnPrincipal(function.role.role_arn),
-            description="ml-endpoint-controller: deletes of SageMaker endpoints it did not create (allowUnmanagedDeletes)",
-        )
-        # One statement per resource type: each action takes only its own (the Service
-        # Authorization Reference: DeleteEndpoint and DescribeEndpoint act on `endpoint`,
-        # DeleteEndpointConfig on `endpoint-config`); tests/infra/test_iam_reference.py checks it.
-        role.add_to_policy(
-            iam.PolicyStatement(
-                sid="DeleteEndpoints",
-                actions=["sagemaker:DeleteEndpoint", "sagemaker:DescribeEndpoint"],
-                resources=[stack.format_arn(service="sagemaker", resource="endpoint", resource_name="*")],
-            )
-        )
-        role.add_to_policy(
-            iam.PolicyStatement(
-                sid="DeleteEndpointConfigs",
-                actions=["sagemaker:DeleteEndpointConfig"],
-                resources=[
-                    stack.format_arn(service="sagemaker", resource="endpoint-config", resource_name="*")
-                ],
-            )
-        )
-        # SageMaker deregisters a deleted endpoint's variants from Application Auto Scaling with
-        # the caller's permissions ("Update or delete endpoints that use automatic scaling",
-        # https://docs.aws.amazon.com/sagemaker/latest/dg/endpoint-auto-scaling-delete.html): without
-        # this, deleting an endpoint that scales is AccessDenied and the endpoint stays. Only
-        # deregistering, on the one resource type the reference lists for it (scalable-target).
-        role.add_to_policy(
-            iam.PolicyStatement(
-                sid="DeregisterVariantScaling",
-                actions=["application-autoscaling:DeregisterScalableTarget"],
-                resources=[
-                    stack.format_arn(
-                        service="application-autoscaling", resource="scalable-target", resource_name="*"
-                    )
-                ],
-            )
-        )
-        role.grant_assume_role(function.role)
-        self.unmanaged_role = role
-        return role
+        self.unmanaged_role = unmanaged.delete_role(scope, function, title=self.title)
+        return self.unmanaged_role
 
     @staticmethod
     def _default_roles(stack: Stack) -> str:
@@ -293,11 +289,33 @@ class SageMakerInfra(EndpointTypeInfra[SageMakerSettings]):
                 )
             nag.ack(
                 self.unmanaged_role,
+                f"IAM5[Resource::{arns.arn('cloudwatch', f'alarm:{TRACKING_ALARMS}')}]",
+                "Deleting an endpoint whose variants scale by target tracking: deregistering them "
+                "deletes the alarms Application Auto Scaling made for them (named by the service, "
+                "TargetTracking-endpoint/...), with the caller's permissions; only those alarms.",
+            )
+            nag.ack(
+                self.unmanaged_role,
                 f"IAM5[Resource::{arns.arn('application-autoscaling', 'scalable-target/*')}]",
                 "Deleting an endpoint whose variants scale: SageMaker deregisters them with the "
                 "caller's permissions. Scalable targets' ARNs carry ids Application Auto Scaling "
                 "assigns, unknown until registered; only deregistering, only this account and region.",
             )
+        nag.ack(
+            function.role,
+            f"IAM5[Resource::{arns.arn('cloudwatch', f'alarm:{TRACKING_ALARMS}')}]",
+            "The alarms Application Auto Scaling makes for a variant's target tracking policy, named "
+            "by the service (TargetTracking-endpoint/<name>/variant/<variant>-Alarm...-<uuid>): it "
+            "creates and deletes them with the caller's permissions when scaling is put back or taken "
+            "off; only those alarms, this account and region.",
+        )
+        nag.ack(
+            function.role,
+            f"IAM5[Resource::{arns.arn('cloudwatch', 'alarm:*')}]",
+            "An update's rollback alarms are each request's own (DeploymentConfig."
+            "AutoRollbackConfiguration); SageMaker reads them with the caller's permissions: "
+            "cloudwatch:DescribeAlarms only, this account and region.",
+        )
         nag.ack(
             function.role,
             f"IAM5[Resource::{arns.arn('application-autoscaling', 'scalable-target/*')}]",
