@@ -253,3 +253,27 @@ def test_an_arrays_runs_are_numbered_and_a_failure_is_said_once(
     assert heads[0].startswith("● [0] create sagemaker churn-prod")
     assert heads[1].startswith("● [1] not a request")
     assert out.count("EndpointCreationFailed") == 1 and '{"code"' not in out
+
+
+# -- issue 23: no setup trap ---------------------------------------------------------------------
+def test_without_node_local_run_says_what_to_install_and_exits_2(tmp_path: Path) -> None:
+    """Without Node.js on PATH, ``local run`` says what to install in one line (exit 2), before any
+    work: not a FAILED run with error ``Exception``, not a traceback, whether or not the evaluator's
+    decisions for this request are on disk (``endpointctl.node_tools`` says why)."""
+    import os
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "endpointctl", "local", "run", str(EVENTS / "sagemaker-create.json")],
+        env={**os.environ, "PATH": str(tmp_path)},  # no node, no npm: an empty folder
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert (done.returncode, done.stdout) == (2, ""), done.stdout + done.stderr
+    assert done.stderr == (
+        "endpointctl: the local runner's IAM evaluator runs on Node.js 18 or later, and there is no `node` "
+        "on PATH: install Node.js 18 or later (it comes with npm), then run this again\n"
+    )
