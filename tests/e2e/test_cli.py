@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -256,17 +257,31 @@ def test_an_arrays_runs_are_numbered_and_a_failure_is_said_once(
 
 
 # -- issue 23: no setup trap ---------------------------------------------------------------------
-def test_without_node_local_run_says_what_to_install_and_exits_2(tmp_path: Path) -> None:
+@pytest.mark.parametrize("decisions", ["on-disk", "none"])
+def test_without_node_local_run_says_what_to_install_and_exits_2(
+    tmp_path: Path, template: dict[str, Any], decisions: str
+) -> None:
     """Without Node.js on PATH, ``local run`` says what to install in one line (exit 2), before any
-    work: not a FAILED run with error ``Exception``, not a traceback, whether or not the evaluator's
-    decisions for this request are on disk (``endpointctl.node_tools`` says why)."""
+    work: not a FAILED run with error ``Exception`` (what a run whose IAM questions are new did),
+    not a traceback; and so even when every decision it needs is on disk (a run that then needed
+    no Node), as ``endpointctl.node_tools`` explains."""
     import os
     import subprocess
     import sys
 
+    from endpointctl.synth import cache_folder
+
+    env = {**os.environ, "PATH": str(tmp_path / "bin")}  # no node, no npm: an empty folder
+    checkout_cache = cache_folder(project_root())
+    if decisions == "none" and checkout_cache is not None:
+        cache = tmp_path / "cache"  # the synthesized template, and no IAM decisions
+        cache.mkdir()
+        for cached in checkout_cache.glob("template-*.json"):
+            shutil.copy(cached, cache / cached.name)
+        env["ENDPOINTCTL_CACHE_DIR"] = str(cache)
     done = subprocess.run(
         [sys.executable, "-m", "endpointctl", "local", "run", str(EVENTS / "sagemaker-create.json")],
-        env={**os.environ, "PATH": str(tmp_path)},  # no node, no npm: an empty folder
+        env=env,
         capture_output=True,
         text=True,
         timeout=300,
