@@ -16,7 +16,7 @@ only add a round trip (``local deploy`` already installed the CDK CLI so). What 
 for its user, install Node.js or reach the registry, it says in one line with exit code 2 before
 any work (:class:`ToolsMissing`), never as a failed run.
 
-Node itself is checked even when nothing is installed: a run whose IAM questions were all answered
+Node itself is checked even when nothing needs installing: a run whose IAM questions were all answered
 before does not start Node (the evaluator's decisions on disk), yet which questions a run asks is
 known only as it runs, and one that met a new question halfway would fail inside an execution, the
 trap this check removes; a changed app cannot be synthesized without Node either (jsii runs
