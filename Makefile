@@ -14,10 +14,12 @@ $(BIN)/.installed: pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	touch $@
 
-# The pinned CDK CLI (package.json's aws-cdk), installed by whatever needs it, with a line saying so.
+# The pinned Node tools (package.json: the CDK CLI and the local runner's IAM evaluator), installed
+# by whatever needs them with a line saying so (endpointctl too: endpointctl/node_tools.py).
 CDK_VERSION := $(shell sed -n 's/.*"aws-cdk": *"\([^"]*\)".*/\1/p' package.json)
+IAM_VERSION := $(shell sed -n 's/.*"@cloud-copilot\/iam-simulate": *"\([^"]*\)".*/\1/p' package.json)
 node_modules/.installed: package.json package-lock.json
-	@echo "installing the pinned CDK CLI (aws-cdk $(CDK_VERSION)) with npm ci …"
+	@echo "installing the pinned Node tools (aws-cdk $(CDK_VERSION), @cloud-copilot/iam-simulate $(IAM_VERSION)) with npm ci …"
 	@npm ci --no-audit --no-fund --loglevel=error > /dev/null
 	@touch $@
 

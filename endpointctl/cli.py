@@ -7,8 +7,10 @@ as Mermaid.
 
 Nothing a user can type ends in a traceback: unusable arguments or files are one line each on
 stderr (exit 2, :class:`~endpointctl.errors.UsageError`), argparse's own complaints included
-(:class:`Parser`); a reader that stops reading (``| head``) ends the command quietly; anything
-unforeseen is one line too (``ENDPOINTCTL_DEBUG=1`` shows its traceback).
+(:class:`Parser`), and so is a setup that cannot run the command (no Node.js, or one too old, for
+the local runner's IAM evaluator: :func:`_runner_tools`); a reader that stops reading (``| head``)
+ends the command quietly; anything unforeseen is one line too (``ENDPOINTCTL_DEBUG=1`` shows its
+traceback).
 """
 
 from __future__ import annotations
@@ -34,8 +36,8 @@ DESCRIPTION = (
 )
 EPILOG = (
     "exit codes: 0 success; 1 an execution failed, a request is invalid or an AWS call failed; "
-    "2 unusable arguments or files (one line on stderr each); 141 the output's reader stopped "
-    "reading (| head). ENDPOINTCTL_DEBUG=1 shows the traceback of an unexpected error."
+    "2 unusable arguments or files, or no usable Node.js (one line on stderr each); 141 the output's "
+    "reader stopped reading (| head). ENDPOINTCTL_DEBUG=1 shows the traceback of an unexpected error."
 )
 
 
@@ -78,6 +80,14 @@ def _template(args: argparse.Namespace) -> dict[str, Any]:
     try:
         return synthesize(project_root(), _context(args.context), use_cache=not args.no_cache)
     except SynthError as exc:
+        from endpointctl import node_tools
+
+        problem = node_tools.node_problem()  # jsii runs aws-cdk-lib under Node
+        if problem is not None:
+            raise UsageError(
+                f"the synth runs aws-cdk-lib on Node.js, and {problem}: install Node.js "
+                f"{node_tools.MIN_NODE} or later, then run this again"
+            ) from None
         raise UsageError(synth_problem(str(exc))) from None
     except RuntimeError as exc:
         raise UsageError(str(exc)) from None
@@ -93,6 +103,17 @@ def synth_problem(message: str) -> str:
         return "\n".join(context)
     last = lines[-1] if lines else message
     return f"synth failed: {last} (python app.py shows the whole error)"
+
+
+def _runner_tools() -> None:
+    """What the local runner needs from Node.js, before any work: Node itself, and the IAM
+    evaluator it authorizes every call with, installed with ``npm ci`` (a line on stderr saying so)
+    when it is missing; else one line saying what to install, exit 2
+    (``endpointctl.node_tools`` says why it installs rather than asks, and why Node is checked even
+    when the evaluator's decisions are all on disk)."""
+    from endpointctl import node_tools
+
+    node_tools.ensure(node_tools.EVALUATOR, emit=lambda line: print(line, file=sys.stderr, flush=True))
 
 
 def _check_scenario(scenario: Any) -> None:
@@ -118,6 +139,7 @@ def cmd_local_run(args: argparse.Namespace) -> int:
     if not requests:
         raise UsageError(f"request {args.request}: the array is empty")
     _check_scenario(scenario)
+    _runner_tools()
     from endpointctl.runner import run_requests
 
     runs, results = run_requests(
@@ -146,6 +168,7 @@ def cmd_local_demo(args: argparse.Namespace) -> int:
     from endpointctl.report import notification, render
     from endpointctl.runner import run_requests
 
+    _runner_tools()
     template = _template(args)
     scenes = demo_scenes()
     for number, scene in enumerate(scenes, 1):
@@ -186,6 +209,7 @@ def cmd_local_deploy(args: argparse.Namespace) -> int:
 def cmd_bench(args: argparse.Namespace) -> int:
     from endpointctl import bench, project_root
 
+    _runner_tools()
     print(bench.main(_template(args), project_root(), quick=args.quick))
     return EXIT_OK
 
@@ -257,7 +281,7 @@ def parser() -> argparse.ArgumentParser:
             "Run REQUEST.json (a request, an EventBridge event whose detail is one, or a JSON array of "
             "them, run one after another in one simulated world) through its synthesized state machine, "
             "in-process. Exit codes: 0 every execution succeeded, 1 one did not, 2 unusable arguments "
-            "or files."
+            "or files, or no Node.js for the IAM evaluator (installed with npm ci when missing)."
         ),
     )
     run.add_argument("request", metavar="REQUEST.json")

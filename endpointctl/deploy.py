@@ -3,7 +3,7 @@
 No AWS account: the served world (``endpointctl.served``: moto's API with the state machines
 executing, the project's handlers running in-process and the simulated endpoint services) runs on
 127.0.0.1 on an ephemeral port, and the pinned CDK CLI (``node_modules/.bin/cdk``, installed with
-``npm ci`` on first use) bootstraps and deploys into it with the standard ``AWS_ENDPOINT_URL``.
+``npm ci`` on first use: ``endpointctl.node_tools``) bootstraps and deploys into it with the standard ``AWS_ENDPOINT_URL``.
 The server is this command's own child process: it is stopped on exit or Ctrl-C (that process,
 nothing broader) and its temporary folder removed, unless ``--keep`` leaves it running; then it
 removes its folder itself when it stops (``endpointctl local destroy``, or a signal; its record is
@@ -23,13 +23,13 @@ import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from endpointctl import cdk_cli
-from endpointctl.cdk_cli import node_environment, quiet
+from endpointctl import node_tools
+from endpointctl.node_tools import node_environment, quiet
 from endpointctl.synth import cache_folder, evict, fingerprint, one_at_a_time
 
 ACCOUNT = "123456789012"
@@ -48,14 +48,6 @@ START_SECONDS = 60
 
 class DeployError(RuntimeError):
     """A step of the local deploy failed; the message says which and carries the CLI's output."""
-
-
-def ensure_cdk(root: Path, emit: Callable[[str], None] = print) -> bool:
-    """:func:`endpointctl.cdk_cli.ensure_cdk`, its failure a :class:`DeployError`."""
-    try:
-        return cdk_cli.ensure_cdk(root, emit)
-    except cdk_cli.CliError as exc:
-        raise DeployError(str(exc)) from None
 
 
 # -- the server -----------------------------------------------------------------------------------
@@ -288,7 +280,12 @@ def _assembly_path(root: Path, context: dict[str, Any]) -> Path | None:
     folder = cache_folder(root)
     if folder is None:
         return None
-    key = {"cli": context, "account": ACCOUNT, "region": REGION, "cdk": cdk_cli.pinned_cdk_version(root)}
+    key = {
+        "cli": context,
+        "account": ACCOUNT,
+        "region": REGION,
+        "cdk": node_tools.pinned_version(root, "aws-cdk"),
+    }
     return folder / f"assembly-{fingerprint(root, key)}"
 
 

@@ -14,7 +14,7 @@ MAX_DEPTH = 100
 
 
 class UsageError(Exception):
-    """Unusable arguments or files (exit code 2). A message of several lines says one problem
+    """Unusable arguments or files, or a setup that cannot run the command (exit code 2). A message of several lines says one problem
     per line (each printed as its own ``endpointctl: …`` line)."""
 
 

@@ -71,7 +71,7 @@ def _durations(path: Path | None) -> str:
 def cmd_deploy(args: argparse.Namespace, given: dict[str, Any]) -> int:
     """``endpointctl local deploy`` (``given``: the ``-c`` context, parsed)."""
     from controller import catalog
-    from endpointctl import deploy, project_root
+    from endpointctl import deploy, node_tools, project_root
     from endpointctl.served import kept as kept_server
     from endpointctl.synth import cache_folder
 
@@ -80,8 +80,9 @@ def cmd_deploy(args: argparse.Namespace, given: dict[str, Any]) -> int:
     scenario = scenario_file(getattr(args, "scenario", None))
     if args.keep:
         _refuse_second(root)
+    # Node.js missing or too old, or npm ci failing: node_tools.ToolsMissing, a setup problem (exit 2).
+    node_tools.ensure(node_tools.CDK, emit=lambda line: print(line, flush=True), root=root)
     try:
-        deploy.ensure_cdk(root, emit=lambda line: print(line, flush=True))
         state = kept_server.state_file(root) if args.keep else None
         server = deploy.start_server(args.port, scenario=scenario, state=state)
     except deploy.DeployError as exc:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -254,3 +255,41 @@ def test_an_arrays_runs_are_numbered_and_a_failure_is_said_once(
     assert heads[0].startswith("● [0] create sagemaker churn-prod")
     assert heads[1].startswith("● [1] not a request")
     assert out.count("EndpointCreationFailed") == 1 and '{"code"' not in out
+
+
+# -- issue 23: no setup trap ---------------------------------------------------------------------
+@pytest.mark.parametrize("decisions", ["on-disk", "none"])
+def test_without_node_local_run_says_what_to_install_and_exits_2(
+    tmp_path: Path, template: dict[str, Any], decisions: str
+) -> None:
+    """Without Node.js on PATH, ``local run`` says what to install in one line (exit 2), before any
+    work: not a FAILED run with error ``Exception`` (what a run whose IAM questions are new did),
+    not a traceback; and so even when every decision it needs is on disk (a run that then needed
+    no Node), as ``endpointctl.node_tools`` explains."""
+    import os
+    import subprocess
+    import sys
+
+    from endpointctl.synth import cache_folder
+
+    env = {**os.environ, "PATH": str(tmp_path / "bin")}  # no node, no npm: an empty folder
+    checkout_cache = cache_folder(project_root())
+    if decisions == "none" and checkout_cache is not None:
+        cache = tmp_path / "cache"  # the synthesized template, and no IAM decisions
+        cache.mkdir()
+        for cached in checkout_cache.glob("template-*.json"):
+            shutil.copy(cached, cache / cached.name)
+        env["ENDPOINTCTL_CACHE_DIR"] = str(cache)
+    done = subprocess.run(
+        [sys.executable, "-m", "endpointctl", "local", "run", str(EVENTS / "sagemaker-create.json")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert (done.returncode, done.stdout) == (2, ""), done.stdout + done.stderr
+    assert done.stderr == (
+        "endpointctl: the local runner's IAM evaluator runs on Node.js 18 or later, and there is no `node` "
+        "on PATH: install Node.js 18 or later (it comes with npm), then run this again\n"
+    )

@@ -1,5 +1,5 @@
 """The local deploy's tools that need no Node.js: installing the pinned CDK CLI on demand (with a
-stand-in ``npm``), and leaving Node's noise out of what the user sees."""
+stand-in ``node`` and ``npm``), and leaving Node's noise out of what the user sees."""
 
 from __future__ import annotations
 
@@ -9,18 +9,20 @@ from pathlib import Path
 
 import pytest
 
-from endpointctl import cdk_cli, deploy, project_root
+from endpointctl import deploy, node_tools, project_root
 
 
 def test_the_pinned_cli_is_installed_on_demand(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A checkout without node_modules: ``ensure_cdk`` says so in one line and runs ``npm ci`` (here
+    """A checkout without node_modules: ``ensure`` says so in one line and runs ``npm ci`` (here
     a stand-in that creates the CLI), then marks node_modules installed for make; once the pinned
     version is there it does nothing."""
     for name in ("package.json", "package-lock.json"):
         shutil.copy(project_root() / name, tmp_path / name)
     fake = tmp_path / "bin"
     fake.mkdir()
-    version = cdk_cli.pinned_cdk_version(tmp_path)
+    version = node_tools.pinned_version(tmp_path, "aws-cdk")
+    (fake / "node").write_text("#!/bin/sh\necho v20.20.2\n")
+    (fake / "node").chmod(0o755)
     (fake / "npm").write_text(
         "#!/bin/sh\n"
         'echo "$@" > npm-args\n'
@@ -31,8 +33,11 @@ def test_the_pinned_cli_is_installed_on_demand(tmp_path: Path, monkeypatch: pyte
     (fake / "npm").chmod(0o755)
     monkeypatch.setenv("PATH", f"{fake}{os.pathsep}{os.environ['PATH']}")
     said: list[str] = []
-    assert deploy.ensure_cdk(tmp_path, said.append) is True
-    assert said == [f"installing the pinned CDK CLI (aws-cdk {version}) with npm ci …"]
+    assert node_tools.ensure(node_tools.CDK, said.append, root=tmp_path) is True
+    assert said == [
+        f"installing the CDK CLI (aws-cdk {version}) and the other pinned Node tools with npm ci "
+        "(once; usually under a minute) …"
+    ]
     assert (tmp_path / "npm-args").read_text().split() == [
         "ci",
         "--no-audit",
@@ -40,7 +45,7 @@ def test_the_pinned_cli_is_installed_on_demand(tmp_path: Path, monkeypatch: pyte
         "--loglevel=error",
     ]
     assert (tmp_path / "node_modules" / ".installed").exists()
-    assert deploy.ensure_cdk(tmp_path, said.append) is False and len(said) == 1
+    assert node_tools.ensure(node_tools.CDK, said.append, root=tmp_path) is False and len(said) == 1
 
 
 def test_node_noise_is_left_out() -> None:
@@ -57,7 +62,7 @@ def test_node_noise_is_left_out() -> None:
             "✅  Environment aws://123456789012/us-east-1 bootstrapped.",
         ]
     )
-    assert cdk_cli.quiet(text).splitlines() == [
+    assert node_tools.quiet(text).splitlines() == [
         " ⏳  Bootstrapping environment aws://123456789012/us-east-1...",
         "✅  Environment aws://123456789012/us-east-1 bootstrapped.",
     ]

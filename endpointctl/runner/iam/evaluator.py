@@ -20,7 +20,6 @@ import contextlib
 import hashlib
 import json
 import os
-import shutil
 import subprocess
 import threading
 from dataclasses import dataclass
@@ -33,7 +32,8 @@ ALLOWED = "Allowed"
 
 
 class EvaluatorMissing(RuntimeError):
-    """The IAM evaluator cannot run (no Node, or ``npm ci`` not done)."""
+    """The IAM evaluator cannot run (no Node, or ``npm ci`` not done). The commands never meet it:
+    they check both first, and install the evaluator (``endpointctl.node_tools``)."""
 
 
 @dataclass(frozen=True)
@@ -145,15 +145,17 @@ class Evaluator:
         self.asked = 0
 
     def _start(self) -> subprocess.Popen[str]:
-        node = shutil.which("node")
-        if node is None:
-            raise EvaluatorMissing("the local runner evaluates IAM with Node.js: install Node >= 18")
+        from endpointctl import node_tools
+
+        problem = node_tools.node_problem()
+        if problem is not None:
+            raise EvaluatorMissing(node_tools.needs_node(node_tools.EVALUATOR, problem))
         if not (self._node_modules / "@cloud-copilot" / "iam-simulate").is_dir():
             raise EvaluatorMissing(
                 "the local runner's IAM evaluator is not installed: run `npm ci` (or `make demo`)"
             )
         return subprocess.Popen(
-            [node, str(SCRIPT)],
+            ["node", str(SCRIPT)],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
