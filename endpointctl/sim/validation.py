@@ -29,6 +29,7 @@ import base64
 import binascii
 import json
 import re
+from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass
 from functools import cache
@@ -180,36 +181,34 @@ _TARGETS = {
     "boolean": "a Boolean",
     "blob": "a ByteBuffer",
     "timestamp": "a Date",
+    "structure": "a Structure",
+    "map": "a Map",
+    "list": "a List",
 }
 
 
 def _wrong_type(kind: str, value: Any) -> str | None:
     """The serialization error of a value of the wrong JSON type for ``kind`` (else ``None``)."""
-    if kind in ("structure", "map"):
-        return None if isinstance(value, dict) else _not_expected(value, "structure or map")
-    if kind == "list":
-        return None if isinstance(value, list) else _not_expected(value, "list")
+    container = {"structure": dict, "map": dict, "list": list}.get(kind)
+    if container is not None and isinstance(value, container):
+        return None
     if isinstance(value, dict):
         return "Start of structure or map found where not expected."
     if isinstance(value, list):
         return "Start of list found where not expected"
-    fits = {
+    number = isinstance(value, int | float) and not isinstance(value, bool)
+    fits = container is None and {
         "string": isinstance(value, str),
         "boolean": isinstance(value, bool),
         "blob": isinstance(value, str) and _base64(value),
-        "timestamp": isinstance(value, str | int | float) and not isinstance(value, bool),
-        "float": isinstance(value, int | float) and not isinstance(value, bool),
-        "double": isinstance(value, int | float) and not isinstance(value, bool),
+        "timestamp": isinstance(value, str) or number,
+        "float": number,
+        "double": number,
     }.get(kind, isinstance(value, int) and not isinstance(value, bool))
     if fits:
         return None
-    token = next((name for kind_of, name in _TOKENS if isinstance(value, kind_of)), "VALUE_NULL")
+    token = next(name for kind_of, name in _TOKENS if isinstance(value, kind_of))
     return f"{token} can not be converted to {_TARGETS.get(kind, kind)}"
-
-
-def _not_expected(value: Any, wanted: str) -> str:
-    token = next((name for kind_of, name in _TOKENS if isinstance(value, kind_of)), "VALUE_NULL")
-    return f"Expected {wanted} but found {token}"
 
 
 def _base64(value: str) -> bool:
@@ -331,14 +330,25 @@ def _by_member_names(shape: Shape, value: Any) -> Any:
 
 
 # -- moto's services ---------------------------------------------------------------------------
-def guard(stack: ExitStack, response_class: Any, service: str, *, code: str = VALIDATION) -> None:
+def guard(
+    stack: ExitStack,
+    response_class: Any,
+    service: str,
+    *,
+    code: str = VALIDATION,
+    documented: Callable[[str, Any], Refusal | None] | None = None,
+) -> None:
     """Check every request a moto response class answers (its ``call_action``) against
-    ``service``'s model first: a refused one is answered with the service's error (AWS JSON) and
-    never reaches moto's backend."""
+    ``service``'s model first, then against the ``documented`` rules the model does not carry
+    (``(operation, params)``; each citing its document): a refused one is answered with the
+    service's error (AWS JSON) and never reaches moto's backend."""
     original = response_class.call_action
 
     def call_action(response: Any) -> Any:
         refused = refuse_moto_request(response, service, code=code)
+        if refused is None and documented is not None:
+            operation = response._get_action()
+            refused = documented(operation, moto_request_params(response, service))
         if refused is not None:
             return json_error(refused.fault(response._get_action()))
         return original(response)
@@ -346,10 +356,13 @@ def guard(stack: ExitStack, response_class: Any, service: str, *, code: str = VA
     stack.enter_context(mock.patch.object(response_class, "call_action", call_action))
 
 
+def moto_request_params(response: Any, service: str) -> Any:
+    """The members of the request a moto response object holds (:func:`request_params`)."""
+    return request_params(
+        service, response._get_action(), response.uri or "/", dict(response.headers), response.body or ""
+    )
+
+
 def refuse_moto_request(response: Any, service: str, *, code: str = VALIDATION) -> Refusal | None:
     """The refusal of the request a moto response object holds (``None``: it passes)."""
-    operation = response._get_action()
-    params = request_params(
-        service, operation, response.uri or "/", dict(response.headers), response.body or ""
-    )
-    return refusal(service, operation, params, code=code)
+    return refusal(service, response._get_action(), moto_request_params(response, service), code=code)

@@ -14,7 +14,8 @@ What moto checks itself and this module replaces:
   ``models._target_params_are_valid`` refuse every namespace and dimension not on moto's own
   enums (``sagemaker:inference-component:DesiredCopyCount`` among them). The model's enums now
   decide those; the documented consistency of namespace, dimension and resource id is kept in
-  :func:`consistent_target`.
+  :func:`consistent_target`, and the capacities a new target needs, which moto does not check, are
+  :func:`documented_scaling_rules`.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from unittest import mock
 
 from endpointctl.sim.calls import CallLog
 from endpointctl.sim.faults import json_error
-from endpointctl.sim.validation import guard, refuse_moto_request
+from endpointctl.sim.validation import VALIDATION, Refusal, guard, refuse_moto_request
 
 SERVICE = "sagemaker"
 SCALING_SERVICE = "application-autoscaling"
@@ -44,7 +45,7 @@ def install(stack: ExitStack) -> None:
     )
     stack.enter_context(mock.patch.object(ApplicationAutoScalingResponse, "_validate_params", _nothing))
     stack.enter_context(mock.patch.object(scaling_models, "_target_params_are_valid", consistent_target))
-    guard(stack, ApplicationAutoScalingResponse, SCALING_SERVICE)
+    guard(stack, ApplicationAutoScalingResponse, SCALING_SERVICE, documented=documented_scaling_rules)
 
 
 def checked(original: Callable[[Any], Any], log: CallLog) -> Callable[[Any, int], Any]:
@@ -124,3 +125,45 @@ def consistent_target(namespace: str, resource_id: str, dimension: str | None) -
         if named_namespace == namespace and shown == named_type:
             return True
     raise AWSValidationException("Unsupported service namespace, resource type or scalable dimension")
+
+
+def documented_scaling_rules(operation: str, params: Any) -> Refusal | None:
+    """What Application Auto Scaling checks of ``RegisterScalableTarget`` beyond its model, from the
+    API reference (API_RegisterScalableTarget, ``MinCapacity`` and ``MaxCapacity``):
+
+    - both are "required when registering a new scalable target" (an update of a registered one
+      may leave either out);
+    - "the minimum value allowed is 0" for SageMaker endpoint variants and inference components
+      (and the other resources listed there; for the rest it "depends on the type of resource",
+      never below 0).
+    """
+    if operation != "RegisterScalableTarget" or not isinstance(params, dict):
+        return None
+    problems = [
+        f"Value '{params[name]}' at '{name[0].lower() + name[1:]}' failed to satisfy constraint: "
+        "Member must have value greater than or equal to 0"
+        for name in ("MinCapacity", "MaxCapacity")
+        if isinstance(params.get(name), int) and params[name] < 0
+    ]
+    if problems:
+        count = len(problems)
+        return Refusal(
+            VALIDATION, f"{count} validation error{'s' if count > 1 else ''} detected: " + "; ".join(problems)
+        )
+    missing = [name for name in ("MinCapacity", "MaxCapacity") if params.get(name) is None]
+    if missing and not _registered(params):
+        return Refusal(
+            VALIDATION,
+            f"{' and '.join(missing)} must be specified when registering a new scalable target "
+            f"(resource ID: {params.get('ResourceId')})",
+        )
+    return None
+
+
+def _registered(params: dict[str, Any]) -> bool:
+    from moto.applicationautoscaling.models import applicationautoscaling_backends
+
+    from endpointctl.template import ACCOUNT, REGION
+
+    backend = applicationautoscaling_backends[ACCOUNT][REGION]
+    return bool(backend._scalable_target_exists(params.get("ResourceId"), params.get("ScalableDimension")))
