@@ -134,8 +134,8 @@ def documented_scaling_rules(operation: str, params: Any) -> Refusal | None:
     - both are "required when registering a new scalable target" (an update of a registered one
       may leave either out);
     - "the minimum value allowed is 0" for SageMaker endpoint variants and inference components
-      (and the other resources listed there; for the rest it "depends on the type of resource",
-      never below 0).
+      (and the other resources listed there; for the rest it "depends on the type of resource"):
+      a capacity below 0 is below every resource's minimum, a maximum as much as a minimum.
     """
     if operation != "RegisterScalableTarget" or not isinstance(params, dict):
         return None
