@@ -254,7 +254,7 @@ def request_params(
     try:
         document = json.loads(text) if text else {}
     except ValueError:
-        document = {}
+        document = text  # not JSON: the check answers SerializationException, as AWS does
     if model is None or model.input_shape is None:
         return document
     shape = model.input_shape

@@ -134,3 +134,11 @@ def test_a_rest_request_is_read_from_its_uri_query_and_body() -> None:
     assert refusal("neptunedata", "CreateMLEndpoint", created) == Refusal(
         SERIALIZATION, "STRING_VALUE can not be converted to an Integer"
     )
+
+
+def test_a_body_that_is_not_json_is_a_serialization_error() -> None:
+    params = request_params("sagemaker", "DescribeEndpoint", "/", {}, "{EndpointName: churn")
+
+    found = refusal("sagemaker", "DescribeEndpoint", params)
+
+    assert found is not None and found.code == SERIALIZATION
