@@ -12,15 +12,15 @@ and numeric range of the operation's input shape. What a refusal looks like:
   simulator says otherwise), HTTP 400, worded as AWS words it: ``1 validation error detected:
   Value 'ml.bogus.xlarge' at 'productionVariants.1.member.instanceType' failed to satisfy
   constraint: Member must satisfy enum value set: [ml.t2.medium, ...]``; several joined with
-  ``; `` after ``N validation errors detected: ``. Paths name members in lower camel case, list
-  items by their 1-based index and ``member``;
+  ``; `` after ``N validation errors detected: ``. Paths name members as Java beans do
+  (``endpointName``; ``MLModelId`` keeps its capitals), list items by 1-based index and ``member``;
 - a value of the wrong JSON type (a string where the model has an integer): ``SerializationException``,
   HTTP 400, as Smithy's protocol tests for malformed requests require of every AWS JSON protocol
   (``smithy-aws-protocol-tests/model/restJson1/malformedRequests/``).
 
 Members the model does not have are not judged (the model says nothing of them); rules a service
-enforces beyond its model live with its simulator, each citing its document
-(``endpointctl/sim/sagemaker/validation.py``).
+enforces beyond its model live with its simulator (:func:`guard`'s ``documented``), each citing
+its document.
 """
 
 from __future__ import annotations
