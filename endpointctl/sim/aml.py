@@ -61,6 +61,9 @@ class AmlEmulator(Emulator):
     )
     Scenario = AmlScenario
     ready_word = "READY"
+    #: Amazon ML's error for input its model refuses: "An error on the client occurred. Typically,
+    #: the cause is an invalid input value." (the API reference's ``InvalidInputException``).
+    validation_error = "InvalidInputException"
 
     def __init__(self, scenario: Any, clock: VirtualClock, log: CallLog) -> None:
         super().__init__(scenario, clock, log)

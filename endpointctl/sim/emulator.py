@@ -9,6 +9,7 @@ from contextlib import ExitStack
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
+from endpointctl.sim import validation
 from endpointctl.sim.base import SimulatorBase
 from endpointctl.sim.calls import CallLog
 from endpointctl.sim.faults import Fault, FaultPlan, json_error, raise_read_timeout
@@ -37,6 +38,8 @@ class Emulator(SimulatorBase):
     Scenario: ClassVar[type[ServiceScenario]] = ServiceScenario
     #: The service's word for a ready endpoint (the scenario's ``outcome`` for success).
     ready_word = "READY"
+    #: The error code the service answers a request its model refuses with (``sim/validation.py``).
+    validation_error = validation.VALIDATION
 
     def __init__(self, scenario: Any, clock: VirtualClock, log: CallLog) -> None:
         super().__init__(scenario, clock, log)
@@ -102,7 +105,9 @@ class Emulator(SimulatorBase):
         self, method: str, path: str, headers: dict[str, str], body: bytes
     ) -> tuple[int, dict[str, str], str]:
         """One HTTP request: logged, failed as the scenario says (after taking effect, for an
-        ``applied`` fault), else answered by :meth:`answer`."""
+        ``applied`` fault), checked against the service's model (botocore's: a request it refuses
+        is answered with :attr:`validation_error` and takes no effect), else answered by
+        :meth:`answer`."""
         lowered = {k.lower(): v for k, v in headers.items()}
         operation, target = self.route(method, path, lowered)
         execution = lowered.get(EXECUTION_HEADER.lower())
@@ -116,6 +121,16 @@ class Emulator(SimulatorBase):
             self.log.failed(logged, fault.error)
         if fault is not None and not fault.applied:
             return self.error(fault)
+        refused = validation.refusal(
+            self.service,
+            operation,
+            validation.request_params(self.service, operation, path, headers, body),
+            code=self.validation_error,
+        )
+        if refused is not None:  # the service's model refuses it: nothing takes effect
+            if logged is not None and fault is None:
+                self.log.failed(logged, refused.code)
+            return self.error(fault or refused.fault(operation), None if fault else refused.message)
         answer = self.answer(operation, target, method, path, body, execution)
         return self.error(fault) if fault is not None else answer
 

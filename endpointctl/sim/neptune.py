@@ -109,6 +109,10 @@ class NeptuneEmulator(Emulator):
     )
     Scenario = NeptuneScenario
     ready_word = "InService"
+    #: The Neptune data API's error for a field its model refuses: "Raised when a value in a
+    #: request field did not satisfy required constraints" (the API reference's exceptions,
+    #: ``ConstraintViolationException``, HTTP 400).
+    validation_error = "ConstraintViolationException"
 
     def __init__(self, scenario: Any, clock: VirtualClock, log: CallLog) -> None:
         super().__init__(scenario, clock, log)

@@ -2,17 +2,17 @@
 
 The rules (required members, lengths, patterns, enums, ranges, list sizes, unknown fields) are
 read from the same model the AWS SDK serializes with, so they are the API's rules rather than a
-hand-copied subset. Every violation is collected; nothing stops at the first.
+hand-copied subset; a pattern is read as the service reads it (``patterns.py``). Every violation
+is collected; nothing stops at the first.
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
+from controller.patterns import matches
 from controller.phrasing import given, suggestion
 
 if TYPE_CHECKING:  # botocore's model machinery loads with the first check (the validate step)
@@ -37,39 +37,6 @@ def operation(service: str, name: str) -> OperationModel:
 
     model = botocore.session.get_session().get_service_model(service)
     return model.operation_model(name)
-
-
-_UNICODE_CLASS = re.compile(r"\\p\{(\w+)\}")
-
-
-@cache
-def _compile(pattern: str) -> tuple[re.Pattern[str], tuple[str, ...]]:
-    r"""Compile an AWS pattern for Python's ``re``.
-
-    AWS patterns use ``\p{L}``-style Unicode categories, which ``re`` lacks. Each one becomes a
-    private-use placeholder; :func:`_matches` maps the value's characters of that category to it.
-    """
-    categories = tuple(dict.fromkeys(_UNICODE_CLASS.findall(pattern)))
-    translated = _UNICODE_CLASS.sub(lambda m: chr(0xE000 + categories.index(m.group(1))), pattern)
-    return re.compile(translated, re.DOTALL), categories
-
-
-def _matches(pattern: str, value: str) -> bool:
-    compiled, categories = _compile(pattern)
-    if categories:
-        placeholders = []
-        for char in value:
-            if 0xE000 <= ord(char) < 0xE000 + len(categories):
-                placeholders.append("\uffff")  # a private-use character is never a placeholder
-                continue
-            category = unicodedata.category(char)
-            for index, wanted in enumerate(categories):
-                if category.startswith(wanted):
-                    char = chr(0xE000 + index)
-                    break
-            placeholders.append(char)
-        value = "".join(placeholders)
-    return compiled.fullmatch(value) is not None
 
 
 def check_shape(value: Any, shape: Shape, path: str) -> list[FieldError]:
@@ -125,7 +92,7 @@ def check_shape(value: Any, shape: Shape, path: str) -> list[FieldError]:
                 FieldError(path, f"must be one of {', '.join(enum)} (got {given(value, echo=True)})")
             )
         pattern = meta.get("pattern")
-        if pattern and not _matches(pattern, value):
+        if pattern and not matches(pattern, value):
             errors.append(FieldError(path, f"must match the pattern {pattern}"))
         return errors
     if kind in ("integer", "long"):

@@ -4,7 +4,8 @@ moto keeps the resources (configs, endpoints, tags, ARNs); this module makes end
 ``Creating`` → ``InService``/``Failed`` and ``Deleting`` → gone/``Failed`` on the virtual clock,
 refuses duplicates and deletes while ``Creating`` like the real service, answers for prerequisites
 per the scenario, and injects the scenario's faults at the HTTP level (real error codes and status).
-Its scenario key's model is ``scenario.py``; what IAM authorizes each call with, ``authorization.py``.
+Every request is checked against botocore's model first, not moto's lists (``validation.py``). Its
+scenario key's model is ``scenario.py``; what IAM authorizes each call with, ``authorization.py``.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from endpointctl.sim.base import SimulatorBase
 from endpointctl.sim.calls import CallLog
 from endpointctl.sim.faults import FaultPlan, ReadTimeoutPending, json_error
 from endpointctl.sim.iam import Authorization
-from endpointctl.sim.sagemaker import scaling, updates
+from endpointctl.sim.sagemaker import scaling, updates, validation
 from endpointctl.sim.sagemaker.authorization import authorizations, resource_arn, rollback_alarms
 from endpointctl.sim.sagemaker.demo import DEMO
 from endpointctl.sim.sagemaker.events import deployment_change, state_change
@@ -80,17 +81,17 @@ class SageMakerSim(SimulatorBase):
     # -- world setup ------------------------------------------------------------------------------
     def install(self, stack: ExitStack) -> None:
         sim = self
-        original_call = SageMakerResponse.call_action
+        original_call = validation.checked(SageMakerResponse.call_action, sim.log)  # the model's checks
 
         def call_action(response: SageMakerResponse) -> Any:
             operation = response._get_action()
             logged = sim.log.record(f"{sim.service}:{operation}")
             fault = sim.faults.take(operation)
             if fault is None:
-                return original_call(response)
-            sim.log.failed(logged, fault.error)
+                return original_call(response, logged)
             if fault.applied:
-                original_call(response)  # the call takes effect; its answer is lost
+                original_call(response, logged)  # the call takes effect; its answer is lost
+            sim.log.failed(logged, fault.error)
             if fault.is_read_timeout:
                 # waited out once the moto lock is released (moto_patches.serialize_requests)
                 raise ReadTimeoutPending(
@@ -102,6 +103,7 @@ class SageMakerSim(SimulatorBase):
 
         updates.install(stack, sim)
         scaling.install(stack, self._variants_of)
+        validation.install(stack)
         backend_cls = sm_models.SageMakerModelBackend
         for name in _PATCHED:
             stack.enter_context(mock.patch.object(backend_cls, name, self._atomic(getattr(self, f"_{name}"))))
