@@ -84,8 +84,16 @@ def _payload(target: dict[str, Any], event: dict[str, Any]) -> str | None:
 class Bus:
     """EventBridge's deliveries, with ``invoke`` running a function's handler."""
 
-    def __init__(self, lock: threading.RLock, clock: RealClock, invoke: Invoke) -> None:
-        self.lock, self.clock, self.invoke = lock, clock, invoke
+    def __init__(
+        self,
+        lock: threading.RLock,
+        clock: RealClock,
+        invoke: Invoke,
+        refusal: Callable[[Any, dict[str, Any]], str | None] = lambda rule, target: None,
+    ) -> None:
+        """``refusal``: why IAM would not let EventBridge deliver to ``target`` of ``rule``
+        (``None``: it may)."""
+        self.lock, self.clock, self.invoke, self.refusal = lock, clock, invoke, refusal
         self._stopping = threading.Event()
         #: Events no target could take (after Lambda's retries), as sent to the dead-letter queue.
         self.undelivered: list[dict[str, Any]] = []
@@ -149,6 +157,10 @@ class Bus:
         payload = _payload(target, event)
         if payload is None:
             self._dead_letter(target, event, "nothing at the target's InputPath")
+            return
+        refused = self.refusal(rule, target)
+        if refused is not None:
+            self._dead_letter(target, event, refused)
             return
         if _service(target["Arn"]) == "states":
             from moto.stepfunctions.parser.models import stepfunctions_parser_backends

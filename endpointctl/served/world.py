@@ -22,9 +22,10 @@ what CloudFormation created rather than staged from the template, and on the wal
 moto's backends are not thread-safe: every request, from HTTP clients or from the handlers in
 this process, is answered one at a time under :attr:`ServedWorld.lock`.
 
-What it does not do that the local runner does: IAM authorization of each call, the service
-quotas (history and payload limits) and the virtual clock; the runner stays the place to prove
-those. Its log (deliveries, handlers' output) goes to stderr.
+It is as strict as the runner (``endpointctl.served.iam``, ``endpointctl.runner.limits``): every
+call a function, a state machine's task or EventBridge makes is authorized against the account's
+live IAM, and Step Functions' history and payload quotas fail an execution as AWS does. What it
+does not do is run on the virtual clock. Its log (deliveries, handlers' output) goes to stderr.
 """
 
 from __future__ import annotations
@@ -42,10 +43,12 @@ from unittest import mock
 from endpointctl.runner import moto_patches
 from endpointctl.runner.delivery import execution_status_change
 from endpointctl.runner.invoke import HANDLER_ENV, call_handler, encode
+from endpointctl.runner.limits import Limits
 from endpointctl.runner.local_runner import read_scenario
 from endpointctl.runner.staging import CONTROLLER_ENV
 from endpointctl.served.bus import Bus
 from endpointctl.served.clock import RealClock
+from endpointctl.served.iam import ServedIam
 from endpointctl.sim import Simulator, simulators
 from endpointctl.sim.calls import CallLog
 from endpointctl.template import ACCOUNT, REGION
@@ -97,7 +100,9 @@ class ServedWorld:
         self._started: set[str] = set()
         self._ended: set[str] = set()
         self._environments: dict[str, dict[str, str]] = {}
-        self.bus = Bus(self.lock, self.clock, self.invoke)
+        self.bus = Bus(self.lock, self.clock, self.invoke, self._refusal)
+        self.limits = Limits()
+        self.iam = ServedIam(self)
 
     # -- setup ----------------------------------------------------------------------------------
     def __enter__(self) -> ServedWorld:
@@ -133,12 +138,14 @@ class ServedWorld:
         self._serialize(stack)
         moto_patches.parse_once(stack)
         moto_patches.memoize_lookups(stack)
-        moto_patches.lambda_in_process(stack, self.invoke)
+        moto_patches.lambda_in_process(stack, self.invoke, self.iam.authorize_task)
+        self.limits.install(stack)
         self._executing_state_machines(stack)
         self._executions(stack)
         self.bus.install(stack)
         boto3.setup_default_session()  # simulators may hook the SDK's default session
         stack.callback(boto3.setup_default_session)
+        self.iam.install(stack)
         for simulator in self.simulators.values():
             simulator.install(stack)
         from controller import aws
@@ -185,7 +192,38 @@ class ServedWorld:
         event = json.loads(body) if isinstance(body, str) and body else (body or {})
         name = function_name.rsplit(":", 1)[-1]
         os.environ.update(self._environment(name))  # the same values for every function
-        return encode(call_handler(name, event, response_headers))
+        with self.iam.calling_as(name):
+            return encode(call_handler(name, event, response_headers))
+
+    def machine_of_token(self, token: str) -> str | None:
+        """The state machine whose execution waits with ``token`` (``None``: no such token)."""
+        for arn, env in list(self.limits.envs.items()):
+            if env.callback_pool_manager.get(token) is not None:
+                return arn.replace(":execution:", ":stateMachine:").rsplit(":", 1)[0]
+        return None
+
+    def _refusal(self, rule: Any, target: dict[str, Any]) -> str | None:
+        """Why IAM would not let EventBridge deliver to ``target``: a state machine is started with
+        the target's role (``states:StartExecution``); a function is invoked as EventBridge itself,
+        which the function's resource policy must allow for this rule."""
+        self.iam.refresh()
+        authorizer = self.iam.authorizer
+        if str(target["Arn"]).split(":")[2] == "states":
+            role = target.get("RoleArn")
+            denial = (
+                authorizer.check(
+                    str(role), "stepfunctions", "StartExecution", {"stateMachineArn": target["Arn"]}
+                )
+                if role
+                else "no role"
+            )
+            return None if denial is None else f"AccessDenied: {getattr(denial, 'message', denial)}"
+        context = {"aws:SourceArn": str(rule.arn), "aws:SourceAccount": ACCOUNT}
+        if authorizer.service_may(
+            "events.amazonaws.com", "lambda:InvokeFunction", str(target["Arn"]), context
+        ):
+            return None
+        return f"AccessDenied: the function's resource policy does not let rule {rule.name} invoke it"
 
     def _environment(self, name: str) -> dict[str, str]:
         """The controller's variables of the deployed function's ``Environment``."""

@@ -191,6 +191,35 @@ def test_kept_local_deploy_runs_requests_end_to_end(tmp_path: Path) -> None:
         sfn.stop_execution(executionArn=stopped)
         time.sleep(1)
         assert sfn.describe_execution(executionArn=stopped)["status"] == "ABORTED"
+
+        # -- the served world authorizes as AWS (and the runner) does: an operator takes the
+        # function's CreateEndpoint away with the IAM API, and the next create is denied --------------
+        iam = session.client("iam", endpoint_url=url)
+        [role] = [
+            r["RoleName"] for r in iam.list_roles()["Roles"] if "SageMakerFunctionRole" in r["RoleName"]
+        ]
+        for name in iam.list_role_policies(RoleName=role)["PolicyNames"]:
+            document = iam.get_role_policy(RoleName=role, PolicyName=name)["PolicyDocument"]
+            statements = document["Statement"]
+            kept = [st for st in statements if st.get("Sid") != "Endpoints"]
+            if len(kept) != len(statements):
+                iam.put_role_policy(
+                    RoleName=role, PolicyName=name, PolicyDocument=json.dumps({**document, "Statement": kept})
+                )
+        denied = sfn.start_execution(
+            stateMachineArn=machine, name="served-denied", input=json.dumps(request("served-denied"))
+        )["executionArn"]
+        deadline = time.monotonic() + 30
+        while (
+            sfn.describe_execution(executionArn=denied)["status"] == "RUNNING" and time.monotonic() < deadline
+        ):
+            time.sleep(0.5)
+        ended = sfn.describe_execution(executionArn=denied)
+        # the rollback's looks (DescribeEndpoint) are denied too: RollbackFailed, in both worlds
+        assert ended["status"] == "FAILED" and ended["error"] == "RollbackFailed", ended
+        assert "not authorized to perform: sagemaker:" in ended["cause"], ended["cause"]
+        with pytest.raises(sagemaker.exceptions.ClientError):
+            sagemaker.describe_endpoint(EndpointName="served-denied")
     finally:
         # -- destroy: the stack, then the server and its folder --------------------------------------
         mark = time.monotonic()

@@ -228,3 +228,14 @@ def test_a_function_in_a_vpc_deploys_only_if_its_role_may_make_its_network_inter
     stripped = without(custom_template, "DescribeNetworkInterfaces")
     with pytest.raises(UsageError, match="may not ec2:DescribeNetworkInterfaces"), LocalRunner(stripped, {}):
         pass
+
+
+def test_the_runner_denies_what_the_served_world_denies(template: dict[str, Any]) -> None:
+    """The same grant taken away (tests/e2e/test_local_deploy_runs.py takes it away in a kept local
+    deploy with the IAM API): the runner refuses the create the same way."""
+    create = {"endpointType": "sagemaker", "params": {"EndpointName": "d", "EndpointConfigName": "d-cfg"}}
+    [denied] = run(without(template, "Endpoints"), [create], {})
+    # the rollback's looks (DescribeEndpoint) are denied too: RollbackFailed, in both worlds
+    assert denied["status"] == "FAILED" and denied["error"] == "RollbackFailed"
+    assert "not authorized to perform: sagemaker:" in denied["cause"]
+    assert denied["remaining"]["sagemaker"]["endpoints"] == []
