@@ -239,3 +239,25 @@ def test_the_runner_denies_what_the_served_world_denies(template: dict[str, Any]
     assert denied["status"] == "FAILED" and denied["error"] == "RollbackFailed"
     assert "not authorized to perform: sagemaker:" in denied["cause"]
     assert denied["remaining"]["sagemaker"]["endpoints"] == []
+
+
+# -- SNS → KMS ------------------------------------------------------------------------------------
+def test_publishing_to_the_encrypted_topic_needs_the_callers_key_permissions(
+    template: dict[str, Any],
+) -> None:
+    create = {"endpointType": "sagemaker", "params": {"EndpointName": "n", "EndpointConfigName": "n-cfg"}}
+    [allowed] = run(template, [create], {})
+    assert allowed["status"] == "SUCCEEDED" and len(allowed["notifications"]["sns"]) == 1
+    stripped = copy.deepcopy(template)
+    removed = 0
+    for lid, resource in stripped["Resources"].items():
+        if resource["Type"] == "AWS::IAM::Policy" and lid.startswith("SageMakerLifecycleStateMachineRole"):
+            statements = resource["Properties"]["PolicyDocument"]["Statement"]
+            kept = [s for s in statements if s["Action"] != ["kms:Decrypt", "kms:GenerateDataKey"]]
+            removed += len(statements) - len(kept)
+            resource["Properties"]["PolicyDocument"]["Statement"] = kept
+    assert removed == 1
+    [denied] = run(stripped, [create], {})
+    assert denied["status"] == "FAILED"
+    assert "kms:GenerateDataKey" in (denied["cause"] or "")
+    assert denied["notifications"]["sns"] == []  # SNS refused the publish: nothing on the topic

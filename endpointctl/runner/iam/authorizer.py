@@ -21,6 +21,7 @@ import fnmatch
 import json
 import os
 import threading
+import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -224,7 +225,8 @@ def _access_denied(denial: Denial) -> Any:
     http = AWSResponse("https://denied.invalid", 400, {}, None)
     parsed = {
         "Error": {"Code": "AccessDeniedException", "Message": denial.message},
-        "ResponseMetadata": {"HTTPStatusCode": 400},
+        # every AWS answer carries its request id (the Step Functions tasks' error paths read it)
+        "ResponseMetadata": {"HTTPStatusCode": 400, "RequestId": str(uuid.uuid4())},
     }
     return http, parsed
 
