@@ -346,7 +346,13 @@ def test_the_key_lets_cloudwatch_logs_use_it_for_this_accounts_log_groups(templa
 def test_the_key_lets_eventbridge_dead_letter_into_the_encrypted_queue(template: dict[str, Any]) -> None:
     events = _by_service_principal(_key_statements(template), "events.amazonaws.com")
     assert _actions(events) == {"kms:Decrypt", "kms:GenerateDataKey"}
-    assert "Condition" not in events  # as the SQS docs show it; the queue policy scopes the senders
+    # this account's rules only (the EventBridge and SQS docs' confused-deputy guard, infra/key.py);
+    # the queue policy narrows the senders to the stack's own rules
+    rules = _join("arn:", PARTITION, ":events:", REGION, ":", ACCOUNT, ":rule/*")
+    assert events["Condition"] == {
+        "StringEquals": {"aws:SourceAccount": ACCOUNT},
+        "ArnLike": {"aws:SourceArn": rules},
+    }
     _, queue_policy = _one(template, "AWS::SQS::QueuePolicy", "RequestDeadLetters")
     senders = [
         s

@@ -203,6 +203,37 @@ def test_topics_use_the_customer_managed_key_and_deny_plain_http(template: dict[
     assert len(denials) == 2
 
 
+#: Condition keys that say where a service's request comes from (IAM's confused-deputy guard), or
+#: the encryption context a service supplies with it (CloudWatch Logs: the log group's ARN).
+SOURCE_KEYS = ("aws:SourceAccount", "aws:SourceArn", "aws:SourceOrgID", "kms:EncryptionContext:")
+
+
+@pytest.mark.parametrize("which", ["default", "custom"])
+def test_every_key_statement_for_a_service_principal_names_its_source(
+    template: dict[str, Any], custom_template: dict[str, Any], which: str
+) -> None:
+    """A key statement for an AWS service without a source condition lets that service use the key
+    for anyone's resources (a confused deputy): each one is scoped to this account's resources."""
+    synthesized = template if which == "default" else custom_template
+    services = 0
+    for lid, key in _resources(synthesized, "AWS::KMS::Key").items():
+        for statement in key["Properties"]["KeyPolicy"]["Statement"]:
+            principal = statement.get("Principal", {})
+            if not isinstance(principal, dict) or "Service" not in principal:
+                continue
+            services += 1
+            keys = [k for operator in statement.get("Condition", {}).values() for k in operator]
+            assert any(k.startswith(SOURCE_KEYS) for k in keys), (lid, statement.get("Sid"))
+            account = [
+                statement["Condition"][op][k]
+                for op in statement["Condition"]
+                for k in statement["Condition"][op]
+                if k == "aws:SourceAccount"
+            ]
+            assert account in ([], [{"Ref": "AWS::AccountId"}]), (lid, statement.get("Sid"))
+    assert services >= 3  # CloudWatch alarms, CloudWatch Logs, EventBridge
+
+
 def test_queue_and_table_are_encrypted_with_the_customer_managed_key(template: dict[str, Any]) -> None:
     stack = Template.from_json(template)
     key = Capture()
