@@ -25,6 +25,9 @@ REQUESTS_TABLE_VARIABLE: str = CONTROLLER["environment"]["requestsTable"]
 #: The functions' variables naming the controller's bus and its notification topic.
 BUS_VARIABLE: str = CONTROLLER["environment"]["bus"]
 TOPIC_VARIABLE: str = CONTROLLER["environment"]["topic"]
+#: The functions' variable naming their stack, and the metrics' dimension that carries it.
+STACK_VARIABLE: str = CONTROLLER["environment"]["stack"]
+STACK_DIMENSION: str = CONTROLLER["stackDimension"]
 _ROWS: dict[str, dict[str, Any]] = {row["name"]: row for row in _DATA["endpointTypes"]}
 
 

@@ -32,6 +32,7 @@ CONTROLLER_ENV = (
     TABLE_ENV,
     catalog.CONTROLLER.bus_variable,
     catalog.CONTROLLER.topic_variable,
+    catalog.CONTROLLER.stack_variable,  # the metrics' StackName, SageMaker's stack tag
     "EXPIRY_BUS_ARN",  # infra/expiry.py
     "EXPIRY_ROLE_ARN",
 )
