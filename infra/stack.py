@@ -26,6 +26,7 @@ from infra import endpoint_types as registry
 from infra.config import Config
 from infra.endpoint_types.base import EndpointTypeInfra, StateChangeEvents
 from infra.expiry import Expiry
+from infra.failures import FailedInvocations
 from infra.function import controller_function, powertools_layer
 from infra.key import stack_key
 from infra.monitoring import Monitoring
@@ -85,6 +86,9 @@ class ControllerStack(Stack):
             retention_period=Duration.days(14),
         )
         self.monitoring.watch_dead_letters(self.dead_letters)
+        # What a function invoked asynchronously by the rules fails on, after Lambda's retries.
+        self.failed_invocations = FailedInvocations(self, "FailedInvocations", key=self.key)
+        self.monitoring.watch_failed_invocations(self.failed_invocations.queue)
 
         self.expiry = Expiry(self, "Expiry", bus=self.bus)
         self.lifecycles: dict[str, LifecycleStateMachine] = {}
@@ -122,6 +126,7 @@ class ControllerStack(Stack):
         CfnOutput(self, "NotificationTopicArn", value=self.topic.topic_arn)
         CfnOutput(self, "AlarmTopicArn", value=self.monitoring.topic.topic_arn)
         CfnOutput(self, "DeadLetterQueueUrl", value=self.dead_letters.queue_url)
+        CfnOutput(self, "FailedInvocationsQueueUrl", value=self.failed_invocations.queue.queue_url)
 
     def _add_endpoint_type(
         self, infra: EndpointTypeInfra[Any], *, config: Config, layer: lambda_.ILayerVersion
@@ -148,6 +153,8 @@ class ControllerStack(Stack):
         )
         infra.grant(function)
         self.expiry.grant(function, endpoint_type)
+        # The rules below invoke it asynchronously (clean-ups, sweeps, state changes).
+        self.failed_invocations.keep_for(name, function)
         self.monitoring.watch_function(title=name, endpoint_type=endpoint_type, function=function)
         # Claims, outcomes and parked task tokens: single items only, no scans or queries.
         self.requests.grant(

@@ -16,7 +16,7 @@ import os
 import uuid
 import zipfile
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from unittest import mock
 
@@ -38,6 +38,16 @@ CONTROLLER_ENV = (
 )
 
 
+@dataclass(frozen=True)
+class AsyncInvoke:
+    """A function's asynchronous-invocation configuration (``AWS::Lambda::EventInvokeConfig``):
+    Lambda's retries of an event the function failed on, then where its record goes."""
+
+    retries: int
+    #: The on-failure destination's ARN (``None``: the event is discarded).
+    on_failure: str | None
+
+
 @dataclass
 class Staged:
     """What the runner needs of the staged stack."""
@@ -56,6 +66,8 @@ class Staged:
     rule_arns: dict[int, str]
     #: The controller's variables of the functions' Environment, resolved (the same for all).
     environment: dict[str, str]
+    #: Function name → its asynchronous-invocation configuration, where the template gives one.
+    async_invoke: dict[str, AsyncInvoke] = field(default_factory=dict)
 
 
 def bus_name(rule: dict[str, Any], resolve: Resolver) -> str | None:
@@ -185,6 +197,14 @@ def stage(template: dict[str, Any]) -> Staged:
                 if environment.setdefault(name, value) != value:
                     raise UsageError(f"{lid}: {name} differs between the functions ({value!r})")
     os.environ.update(environment)
+    async_invoke = {}
+    for res in resources(template, "AWS::Lambda::EventInvokeConfig").values():
+        properties = res["Properties"]
+        destination = (properties.get("DestinationConfig") or {}).get("OnFailure", {}).get("Destination")
+        async_invoke[str(resolve(properties["FunctionName"])).rsplit(":", 1)[-1]] = AsyncInvoke(
+            retries=int(properties.get("MaximumRetryAttempts", 2)),  # Lambda's default: 2
+            on_failure=str(resolve(destination)) if destination else None,
+        )
     return Staged(
         machines=machines,
         default_bus_rules=default_bus_rules,
@@ -194,4 +214,5 @@ def stage(template: dict[str, Any]) -> Staged:
         roles=roles,
         rule_arns=rule_arns,
         environment=environment,
+        async_invoke=async_invoke,
     )

@@ -86,6 +86,7 @@ def test_bootstrap_deploy_update_destroy(
         "NotificationTopicArn",
         "AlarmTopicArn",
         "DeadLetterQueueUrl",
+        "FailedInvocationsQueueUrl",
         "DashboardName",
         *(f"{title}StateMachineArn" for title in TYPES.values()),
     } <= set(outputs)
@@ -180,8 +181,8 @@ def test_bootstrap_deploy_update_destroy(
     ):
         assert held[kind] == expected[kind], kind
     # per type: rollback, leftovers over a day, executions failed / timed out / aborted, function
-    # errors; the DLQ
-    alarms = 6 * len(TYPES) + 1
+    # errors; the DLQ, the failed invocations
+    alarms = 6 * len(TYPES) + 2
     assert expected["AWS::CloudWatch::Alarm"] == alarms and held[""] >= alarms
 
     # -- the operator commands find the deployed stack by its outputs --------------------------------

@@ -124,10 +124,11 @@ def test_the_dashboard_shows_each_types_state_machine_function_and_metrics(
     assert stats == {"p50", "p90", "Maximum"}
 
 
-def test_the_dashboard_shows_the_dead_letter_queue(template: dict[str, Any]) -> None:
+def test_the_dashboard_shows_the_dead_letter_and_failed_invocations_queues(template: dict[str, Any]) -> None:
     lines = graphed(dashboard_widgets(template))
     depth = [line for line in lines if line[:2] == ["AWS/SQS", "ApproximateNumberOfMessagesVisible"]]
-    assert depth and all(line[3].startswith("<<RequestDeadLetters") for line in depth)
+    queues = sorted(line[3].split("<<", 1)[1][:18] for line in depth)
+    assert queues == ["FailedInvocationsQ", "RequestDeadLetters"], queues
 
 
 @pytest.mark.parametrize("endpoint_type", TYPES)
@@ -187,8 +188,8 @@ def test_one_lambda_errors_alarm_per_function(
 def test_every_alarm_publishes_to_the_alarm_topic_only(stack: Template, template: dict[str, Any]) -> None:
     alarms = stack.find_resources("AWS::CloudWatch::Alarm")
     # per type: rollback failed, leftovers over a day, executions failed, timed out, aborted,
-    # function errors; + dead letters
-    assert len(alarms) == 6 * len(TYPES) + 1
+    # function errors; + dead letters, failed invocations
+    assert len(alarms) == 6 * len(TYPES) + 2
     [topic] = [
         lid
         for lid, res in resources(template, "AWS::SNS::Topic").items()

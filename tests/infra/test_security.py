@@ -86,8 +86,9 @@ def test_every_acknowledgment_is_a_known_rule_with_a_specific_reason(
     wildcard_resources = sorted({rule for _, rule, _ in acknowledged if rule.startswith("IAM5")})
     assert all("Action::" not in rule for rule in wildcard_resources)  # never a wildcard action
     # per built type: 2 roles, L1, invoke, its expiry schedules; then the types' own resources; SQS3
+    # of the dead-letter and the failed-invocations queues
     built = [infra.title for infra in stack.endpoint_types.values()]
-    assert len(acknowledged) == len(built) * 5 + sum(OWN_ACKNOWLEDGMENTS[t] for t in built) + 1
+    assert len(acknowledged) == len(built) * 5 + sum(OWN_ACKNOWLEDGMENTS[t] for t in built) + 2
 
 
 # -- least privilege ----------------------------------------------------------------------------

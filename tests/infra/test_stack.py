@@ -449,6 +449,62 @@ def test_rule_targets_have_an_encrypted_dead_letter_queue(stack: Template) -> No
     assert queue.as_string().startswith("RequestDeadLetters") and key.as_string().startswith("TopicKey")
 
 
+def test_every_function_a_rule_invokes_keeps_what_it_fails_on(
+    template: dict[str, Any], stack: Template
+) -> None:
+    """A function EventBridge invokes runs asynchronously: after Lambda's two retries an event it
+    failed on would be dropped (an execution's clean-up would wait for a sweep). Each such function
+    has an on-failure destination: one queue, encrypted with the stack's key, with an alarm on its
+    depth, which the function's role may send to (its key only through SQS)."""
+    resources = template["Resources"]
+    invoked = {
+        target["Arn"]["Fn::GetAtt"][0]
+        for rule in resources.values()
+        if rule["Type"] == "AWS::Events::Rule"
+        for target in rule["Properties"].get("Targets", [])
+        if target["Arn"].get("Fn::GetAtt", [""])[0] in resources
+        and resources[target["Arn"]["Fn::GetAtt"][0]]["Type"] == "AWS::Lambda::Function"
+    }
+    assert {lid.split("Function")[0] for lid in invoked} == set(TYPES.values())
+    configs = {
+        r["Properties"]["FunctionName"]["Ref"]: r["Properties"]
+        for r in resources.values()
+        if r["Type"] == "AWS::Lambda::EventInvokeConfig"
+    }
+    assert set(configs) == invoked
+    queues = set()
+    for function, config in configs.items():
+        assert config["Qualifier"] == "$LATEST", function
+        assert config["MaximumRetryAttempts"] == 2 and config["MaximumEventAgeInSeconds"] == 6 * 3600
+        [queue, attribute] = config["DestinationConfig"]["OnFailure"]["Destination"]["Fn::GetAtt"]
+        assert attribute == "Arn" and resources[queue]["Type"] == "AWS::SQS::Queue"
+        queues.add(queue)
+        role = resources[function]["Properties"]["Role"]["Fn::GetAtt"][0]
+        statements = [
+            st
+            for r in resources.values()
+            if r["Type"] == "AWS::IAM::Policy" and {"Ref": role} in r["Properties"]["Roles"]
+            for st in r["Properties"]["PolicyDocument"]["Statement"]
+        ]
+        sends = [st for st in statements if "sqs:SendMessage" in json.dumps(st["Action"])]
+        assert [st["Resource"] for st in sends] == [{"Fn::GetAtt": [queue, "Arn"]}], function
+        [key] = [st for st in statements if st.get("Sid") == "FailedInvocationsKey"]
+        assert json.dumps(key["Condition"]).count("sqs.") == 1, key
+    [queue] = queues
+    assert not queue.startswith("RequestDeadLetters")  # Lambda's records, not EventBridge's events
+    assert resources[queue]["Properties"]["KmsMasterKeyId"]["Fn::GetAtt"][0].startswith("TopicKey")
+    alarms = [
+        a["Properties"]
+        for a in resources.values()
+        if a["Type"] == "AWS::CloudWatch::Alarm"
+        and a["Properties"].get("MetricName") == "ApproximateNumberOfMessagesVisible"
+        and a["Properties"]["Dimensions"][0]["Value"] == {"Fn::GetAtt": [queue, "QueueName"]}
+    ]
+    [alarm] = alarms
+    assert alarm["Threshold"] == 1 and alarm["AlarmActions"][0]["Ref"].startswith("MonitoringAlarmTopic")
+    stack.has_output("FailedInvocationsQueueUrl", {"Value": {"Ref": queue}})
+
+
 def test_alarms_publish_to_the_alarm_topic(stack: Template) -> None:
     alarms = stack.find_resources("AWS::CloudWatch::Alarm")
     names = {props["Properties"].get("MetricName") for props in alarms.values()}
