@@ -24,7 +24,9 @@ def records(queue_prefix: str) -> list[dict[str, Any]]:
     import boto3
 
     sqs = boto3.client("sqs", region_name="us-east-1")
-    [url] = [u for u in sqs.list_queues().get("QueueUrls", []) if u.rsplit("/", 1)[-1].startswith(queue_prefix)]
+    [url] = [
+        u for u in sqs.list_queues().get("QueueUrls", []) if u.rsplit("/", 1)[-1].startswith(queue_prefix)
+    ]
     found = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
     return [json.loads(m["Body"]) for m in found]
 
