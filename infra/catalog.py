@@ -18,6 +18,8 @@ _DATA: dict[str, Any] = json.loads(CATALOG_FILE.read_text())
 #: ``source``, ``requestDetailType``, ``serviceName``, ``metricsNamespace``, ``tags``, ``errorCodes``…
 CONTROLLER: dict[str, Any] = _DATA["controller"]
 OWNER_TAG: str = CONTROLLER["tags"]["owner"]
+#: The tag naming the stack that made (or adopted) a resource: its deletes and updates need it.
+STACK_TAG: str = CONTROLLER["tags"]["stack"]
 MANAGED_TAG: str = CONTROLLER["tags"]["managedBy"]
 MANAGED_VALUE: str = CONTROLLER["tags"]["managedByValue"]
 #: The functions' variable naming the requests table.

@@ -2,9 +2,10 @@
 
 The roles (named by their logical ids, so each call can be authorized with its caller's policies),
 the KMS keys, the functions (with a placeholder zip: the runner calls the real handler
-in-process) on their own roles, the event buses and their rules' ARNs, the topics, the queues,
-the requests table and the state machines on their roles, with every intrinsic in their
-definitions resolved against what was just created.
+in-process) on their own roles and their asynchronous-invocation configurations, the event buses
+and their rules' ARNs, the topics, the queues, the schedule groups, the requests table and the
+state machines on their roles, with every intrinsic in their definitions resolved against what was
+just created.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ CONTROLLER_ENV = (
     catalog.CONTROLLER.stack_variable,  # the metrics' StackName, SageMaker's stack tag
     "EXPIRY_BUS_ARN",  # infra/expiry.py
     "EXPIRY_ROLE_ARN",
+    "EXPIRY_SCHEDULE_GROUP",
 )
 
 
@@ -124,6 +126,13 @@ def stage(template: dict[str, Any]) -> Staged:
         arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
         refs[lid], attributes[(lid, "Arn")], attributes[(lid, "QueueName")] = url, arn, lid[:80]
     resolve = Resolver(refs, attributes)  # reads refs as they are added below
+    scheduler = boto3.client("scheduler", region_name=REGION)
+    for lid, res in resources(template, "AWS::Scheduler::ScheduleGroup").items():
+        name = str(res["Properties"]["Name"])  # named by the stack (infra/expiry.py)
+        refs[lid], attributes[(lid, "Arn")] = (
+            name,
+            scheduler.create_schedule_group(Name=name)["ScheduleGroupArn"],
+        )
     lam = boto3.client("lambda", region_name=REGION)
     code = io.BytesIO()
     with zipfile.ZipFile(code, "w") as archive:

@@ -75,8 +75,10 @@ class Controller:
     metrics_namespace: str
     #: The metrics' dimension naming the stack (its value: the functions' stack variable).
     stack_dimension: str
-    #: Tags on resources the controller creates: the request id, and "managed by" (its name).
+    #: Tags on resources the controller creates: the request id, the stack that made it, and
+    #: "managed by" (its name).
     owner_tag: str
+    stack_tag: str
     managed_tag: str
     managed_value: str
     #: The functions' variable naming the requests table (set by the stack and the local runner).
@@ -102,6 +104,7 @@ def _load() -> tuple[Controller, dict[str, EndpointType]]:
         metrics_namespace=own["metricsNamespace"],
         stack_dimension=own["stackDimension"],
         owner_tag=own["tags"]["owner"],
+        stack_tag=own["tags"]["stack"],
         managed_tag=own["tags"]["managedBy"],
         managed_value=own["tags"]["managedByValue"],
         requests_table_variable=own["environment"]["requestsTable"],

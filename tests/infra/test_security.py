@@ -108,14 +108,18 @@ def test_each_function_calls_only_its_own_service(template: dict[str, Any]) -> N
             for action in _actions(statement)
         }
         services = {action.split(":")[0] + ":" for action in actions}
-        # kms: the requests table's and the topic's key (through DynamoDB and SNS); events: and
-        # sns: a clean-up's notification; scheduler: and iam: (PassRole of the scheduler's role)
-        # an expiry; SageMaker also passes an inline endpoint config's role (iam:PassRole) and
-        # grants on its key (through SageMaker).
-        allowed = {prefix, "xray:", "logs:", "dynamodb:", "kms:", "events:", "sns:", "scheduler:", "iam:"} | (
+        # kms: the requests table's, the topic's and the failed-invocations queue's key (through
+        # DynamoDB, SNS and SQS); events: and sns: a clean-up's notification; scheduler: and iam:
+        # (PassRole of the scheduler's role) an expiry; sqs: Lambda's record of an event the
+        # function failed on (its on-failure destination, with the function's role); SageMaker
+        # also passes an inline endpoint config's role (iam:PassRole) and grants on its key
+        # (through SageMaker).
+        shared = {"xray:", "logs:", "dynamodb:", "kms:", "events:", "sns:", "scheduler:", "iam:", "sqs:"}
+        allowed = {prefix, *shared} | (
             {"states:", "application-autoscaling:"} if title == "SageMaker" else set()
         )
         assert services <= allowed, (title, services)
+        assert {a for a in actions if a.startswith("sqs:")} == {"sqs:SendMessage"}
         assert prefix in services
         dynamodb = {a for a in actions if a.startswith("dynamodb:")}
         assert dynamodb == {
@@ -145,7 +149,11 @@ def test_expiry_grants_are_its_own_schedules_and_the_scheduler_role_only(templat
             "scheduler:DeleteSchedule",
             "scheduler:UpdateSchedule",
         ]
-        assert f"schedule/default/expire-{title.lower()}-*" in json.dumps(schedules[0]["Resource"])
+        # in the stack's own schedule group, never the account's default one
+        assert f"schedule/MlEndpointController/expire-{title.lower()}-*" in json.dumps(
+            schedules[0]["Resource"]
+        )
+        assert "schedule/default/" not in json.dumps(schedules[0]["Resource"])
         passes = [st for st in statements if st.get("Sid") == "PassTheSchedulerRole"]
         assert len(passes) == 1 and passes[0]["Resource"] == {"Fn::GetAtt": [scheduler_role, "Arn"]}
         assert passes[0]["Condition"] == {"StringEquals": {"iam:PassedToService": "scheduler.amazonaws.com"}}
@@ -159,6 +167,37 @@ def test_expiry_grants_are_its_own_schedules_and_the_scheduler_role_only(templat
         a for p in policies for st in p["Properties"]["PolicyDocument"]["Statement"] for a in _actions(st)
     }
     assert actions == {"events:PutEvents"}
+
+
+def test_each_stack_keeps_its_expiry_schedules_in_a_group_of_its_own(
+    template: dict[str, Any], custom_template: dict[str, Any]
+) -> None:
+    """Schedules are named after the endpoint, alike in every stack: each stack creates its own
+    schedule group (named after it), tells its functions (EXPIRY_SCHEDULE_GROUP) and grants them
+    only that group's schedules, so neither stack may replace or cancel the other's."""
+    granted = []
+    for synthesized, name in ((template, "MlEndpointController"), (custom_template, CUSTOM["stackName"])):
+        [group] = _resources(synthesized, "AWS::Scheduler::ScheduleGroup").values()
+        assert group["Properties"] == {"Name": name}
+        for lid, function in _resources(synthesized, "AWS::Lambda::Function").items():
+            assert function["Properties"]["Environment"]["Variables"]["EXPIRY_SCHEDULE_GROUP"] == name, lid
+        resources = {
+            json.dumps(st["Resource"])
+            for _, st in _statements(synthesized)
+            if any(a.startswith("scheduler:") for a in _actions(st))
+        }
+        assert resources and all(f":schedule/{name}/expire-" in r for r in resources), resources
+        granted.append(resources)
+    assert not granted[0] & granted[1]
+
+
+def test_a_long_stack_name_still_names_a_valid_schedule_group() -> None:
+    from infra.expiry import group_name
+
+    assert group_name("MlEndpointController") == "MlEndpointController"
+    long = "A" + "b" * 127  # the longest stack name CloudFormation takes
+    shortened = group_name(long)
+    assert len(shortened) == 64 and shortened.startswith("Abbb") and shortened != group_name(long[:-1] + "c")
 
 
 def test_function_roles_carry_no_managed_policy(template: dict[str, Any]) -> None:

@@ -172,6 +172,7 @@ def test_sagemaker_function_permissions_are_scoped(template: dict[str, Any]) -> 
                 "sns:",
                 "scheduler:",
                 "application-autoscaling:",
+                "sqs:",  # Lambda's record of an event it failed on (infra/failures.py)
             )
         )
         for a in actions
@@ -202,7 +203,8 @@ def test_sagemaker_function_permissions_are_scoped(template: dict[str, Any]) -> 
     ]
     for delete in deletes:
         assert delete["Condition"] == {
-            "StringLike": {"aws:ResourceTag/ml-endpoint-controller:request-id": "*"}
+            "StringLike": {"aws:ResourceTag/ml-endpoint-controller:request-id": "*"},
+            "StringEqualsIfExists": {"aws:ResourceTag/ml-endpoint-controller:stack": "MlEndpointController"},
         }
         kind = ":endpoint/*" if delete["Action"] == "sagemaker:DeleteEndpoint" else ":endpoint-config/*"
         assert kind in json.dumps(delete["Resource"])
@@ -225,13 +227,53 @@ def test_sagemaker_function_updates_only_endpoints_with_the_ownership_tag(templa
     assert len(updates) == 2 and len(on_endpoints) == len(on_configs) == 1, updates
     [endpoint], [config] = on_endpoints, on_configs
     assert endpoint["Action"] == "sagemaker:UpdateEndpoint" and endpoint["Effect"] == "Allow"
-    assert endpoint["Condition"] == {"StringLike": {"aws:ResourceTag/ml-endpoint-controller:request-id": "*"}}
+    assert endpoint["Condition"] == {
+        "StringLike": {"aws:ResourceTag/ml-endpoint-controller:request-id": "*"},
+        "StringEqualsIfExists": {"aws:ResourceTag/ml-endpoint-controller:stack": "MlEndpointController"},
+    }
     assert ":endpoint-config/" not in json.dumps(endpoint["Resource"])
     assert "Condition" not in config
-    # the unconditioned endpoint statement no longer carries UpdateEndpoint, but still tags
+    # the unconditioned endpoint statement no longer carries UpdateEndpoint; tagging (to adopt) is
+    # allowed, but never of another stack's endpoint or with another stack's tag
     by_sid = {s.get("Sid"): s for s in statements}
     assert "sagemaker:UpdateEndpoint" not in by_sid["Endpoints"]["Action"]
-    assert "sagemaker:AddTags" in by_sid["Endpoints"]["Action"] and "Condition" not in by_sid["Endpoints"]
+    assert "Condition" not in by_sid["Endpoints"]
+    assert [s["Sid"] for s in statements if "sagemaker:AddTags" in json.dumps(s["Action"])] == [
+        "TagOnlyForThisStack"
+    ]
+
+
+@pytest.mark.parametrize("which", ["default", "custom"])
+def test_sagemaker_changes_only_what_its_own_stack_made(
+    template: dict[str, Any], custom_template: dict[str, Any], which: str
+) -> None:
+    """Two stacks in one account: each stack's function may update, delete and tag only resources
+    that carry no other stack's tag (ml-endpoint-controller:stack, which its creates and adoptions
+    set to its own stack's name); a resource without one was made before the tag existed."""
+    synthesized, name = (
+        (template, "MlEndpointController") if which == "default" else (custom_template, CUSTOM["stackName"])
+    )
+    statements = _statements(synthesized, "SageMakerFunctionRole")
+    by_sid = {s.get("Sid"): s for s in statements}
+    own = {"aws:ResourceTag/ml-endpoint-controller:stack": name}
+    for sid in (
+        "UpdateOnlyEndpointsTheControllerOwns",
+        "DeleteOnlyEndpointsTheControllerCreated",
+        "DeleteOnlyConfigsTheControllerCreated",
+    ):
+        assert by_sid[sid]["Condition"]["StringEqualsIfExists"] == own, sid
+    tagging = by_sid["TagOnlyForThisStack"]
+    assert tagging["Action"] == "sagemaker:AddTags"
+    assert tagging["Condition"] == {
+        "StringEqualsIfExists": {**own, "aws:RequestTag/ml-endpoint-controller:stack": name}
+    }
+    # the function says which stack it is, for the tags it sets
+    [function] = [
+        r["Properties"]
+        for lid, r in synthesized["Resources"].items()
+        if r["Type"] == "AWS::Lambda::Function" and lid.startswith("SageMakerFunction")
+    ]
+    assert function["Environment"]["Variables"]["CONTROLLER_STACK_NAME"] == name
 
 
 def test_state_machine_may_invoke_its_function_and_publish_to_its_bus_and_topic(
