@@ -143,6 +143,33 @@ def execution_status_change(
     }
 
 
+def failed_invocation(
+    function_arn: str, payload: str, answer: bytes, attempts: int, moment: float
+) -> dict[str, Any]:
+    """Lambda's record of an asynchronous invocation that failed every attempt, as it sends it to
+    the function's on-failure destination ("Capturing records of Lambda asynchronous invocations",
+    https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html): the request
+    (``requestPayload``), why it was given up (``requestContext.condition`` ``RetriesExhausted``,
+    the number of attempts) and the function's error (``responseContext``, ``responsePayload``)."""
+    try:
+        response: Any = json.loads(answer or b"null")
+    except ValueError:
+        response = answer.decode(errors="replace")
+    return {
+        "version": "1.0",
+        "timestamp": time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(moment)),
+        "requestContext": {
+            "requestId": str(uuid.uuid4()),
+            "functionArn": f"{function_arn}:$LATEST",
+            "condition": "RetriesExhausted",
+            "approximateInvokeCount": attempts,
+        },
+        "requestPayload": json.loads(payload),
+        "responseContext": {"statusCode": 200, "executedVersion": "$LATEST", "functionError": "Unhandled"},
+        "responsePayload": response,
+    }
+
+
 def scheduled_event(rule_arn: str, moment: float) -> dict[str, Any]:
     """The event a schedule sends its targets, as AWS documents it: ``source`` ``aws.events``,
     ``detail-type`` ``Scheduled Event``, ``resources`` the rule's ARN, ``detail`` ``{}``

@@ -6,7 +6,6 @@ record of an asynchronous invocation the function failed on, sent to its on-fail
 from __future__ import annotations
 
 import json
-import time
 import uuid
 from typing import TYPE_CHECKING, Any
 
@@ -144,37 +143,20 @@ def events_may_invoke(runner: LocalRunner, rule: dict[str, Any], function: str) 
 def record_failed_invocation(
     runner: LocalRunner, function_name: str, payload: str, answer: bytes, attempts: int
 ) -> None:
-    """Lambda's record of an event ``function_name`` failed on every attempt, sent to the function's
-    on-failure destination (an SQS queue; none configured: the event is discarded). The record is
-    the documented one ("Capturing records of Lambda asynchronous invocations",
-    https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html): the request
-    (``requestPayload``), why it ended (``requestContext.condition`` ``RetriesExhausted``, the number
-    of attempts) and the function's error (``responseContext``, ``responsePayload``). Lambda sends it
-    with the function's role; the runner's IAM model has no SQS mapping, so the template's grant is
-    pinned by tests/infra instead."""
+    """Lambda's record of an event ``function_name`` failed on every attempt
+    (``delivery.failed_invocation``), sent to the function's on-failure destination (an SQS queue;
+    none configured: the event is discarded). Lambda sends it with the function's role; the
+    runner's IAM model has no SQS mapping, so the template's grant is pinned by tests/infra."""
     configured = runner.staged.async_invoke.get(function_name)
     destination = configured.on_failure if configured is not None else None
     if destination is None or ":sqs:" not in destination:
         return
     import boto3
 
-    try:
-        response: Any = json.loads(answer or b"null")
-    except ValueError:
-        response = answer.decode(errors="replace")
-    record = {
-        "version": "1.0",
-        "timestamp": time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(runner.clock.now())),
-        "requestContext": {
-            "requestId": str(uuid.uuid4()),
-            "functionArn": f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{function_name}:$LATEST",
-            "condition": "RetriesExhausted",
-            "approximateInvokeCount": attempts,
-        },
-        "requestPayload": json.loads(payload),
-        "responseContext": {"statusCode": 200, "executedVersion": "$LATEST", "functionError": "Unhandled"},
-        "responsePayload": response,
-    }
+    from endpointctl.runner.delivery import failed_invocation
+
+    arn = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{function_name}"
+    record = failed_invocation(arn, payload, answer, attempts, runner.clock.now())
     sqs = boto3.client("sqs", region_name=REGION)
     url = sqs.get_queue_url(QueueName=destination.rsplit(":", 1)[-1])["QueueUrl"]
     sqs.send_message(QueueUrl=url, MessageBody=json.dumps(record))

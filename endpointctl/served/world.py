@@ -44,6 +44,7 @@ from endpointctl.runner.delivery import execution_status_change
 from endpointctl.runner.invoke import HANDLER_ENV, call_handler, encode
 from endpointctl.runner.local_runner import read_scenario
 from endpointctl.runner.staging import CONTROLLER_ENV
+from endpointctl.served import cloudformation
 from endpointctl.served.bus import Bus
 from endpointctl.served.clock import RealClock
 from endpointctl.sim import Simulator, simulators
@@ -130,6 +131,7 @@ class ServedWorld:
             warnings.filterwarnings("ignore", message="No application metrics to publish")
         moto_patches.shared_models(stack)
         stack.enter_context(mock_aws(config=MOTO_CONFIG))
+        cloudformation.install(stack)  # the stack's resource types moto's CloudFormation lacks
         self._serialize(stack)
         moto_patches.parse_once(stack)
         moto_patches.memoize_lookups(stack)
