@@ -1,10 +1,18 @@
 #!/usr/bin/env python3
-"""The CDK app: ``npx cdk synth`` / ``npx cdk deploy`` run this (see cdk.json)."""
+"""The CDK app: ``npx cdk synth`` / ``npx cdk deploy`` run this (see cdk.json).
+
+``python app.py`` run by itself builds what ``cdk synth`` builds: the CDK CLI passes cdk.json's
+context, and without the CLI this reads the same file, beneath whatever context is given (the
+CLI's ``-c``, ``CDK_CONTEXT_JSON``), so the defaults (``endpointTypes`` among them) have one home.
+"""
 
 from __future__ import annotations
 
+import json
 import os
 import sys
+from pathlib import Path
+from typing import Any
 
 import aws_cdk as cdk
 
@@ -14,6 +22,15 @@ from infra.stack import ControllerStack
 
 #: The exit code of a synth refused for its context (as ``endpointctl``'s for unusable arguments).
 EXIT_BAD_CONTEXT = 2
+#: The context defaults, found from this file (never from the working directory).
+CDK_JSON = Path(__file__).resolve().with_name("cdk.json")
+
+
+def cdk_json_context() -> dict[str, Any]:
+    """cdk.json's ``context``: an ``App``'s own context, which any context given overrides (the
+    CLI's, ``CDK_CONTEXT_JSON``: "Context set by the CLI or the context key in cdk.json has
+    precedence" over ``AppProps.context``, the CDK API reference)."""
+    return dict(json.loads(CDK_JSON.read_text()).get("context", {}))
 
 
 def build(app: cdk.App) -> ControllerStack:
@@ -31,7 +48,7 @@ def build(app: cdk.App) -> ControllerStack:
 
 
 def main() -> int:
-    application = cdk.App()
+    application = cdk.App(context=cdk_json_context())
     try:
         build(application)
     except ConfigError as exc:

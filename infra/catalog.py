@@ -18,6 +18,8 @@ _DATA: dict[str, Any] = json.loads(CATALOG_FILE.read_text())
 #: ``source``, ``requestDetailType``, ``serviceName``, ``metricsNamespace``, ``tags``, ``errorCodes``…
 CONTROLLER: dict[str, Any] = _DATA["controller"]
 OWNER_TAG: str = CONTROLLER["tags"]["owner"]
+#: The tag naming the stack that made (or adopted) a resource: its deletes and updates need it.
+STACK_TAG: str = CONTROLLER["tags"]["stack"]
 MANAGED_TAG: str = CONTROLLER["tags"]["managedBy"]
 MANAGED_VALUE: str = CONTROLLER["tags"]["managedByValue"]
 #: The functions' variable naming the requests table.
@@ -25,6 +27,9 @@ REQUESTS_TABLE_VARIABLE: str = CONTROLLER["environment"]["requestsTable"]
 #: The functions' variables naming the controller's bus and its notification topic.
 BUS_VARIABLE: str = CONTROLLER["environment"]["bus"]
 TOPIC_VARIABLE: str = CONTROLLER["environment"]["topic"]
+#: The functions' variable naming their stack, and the metrics' dimension that carries it.
+STACK_VARIABLE: str = CONTROLLER["environment"]["stack"]
+STACK_DIMENSION: str = CONTROLLER["stackDimension"]
 _ROWS: dict[str, dict[str, Any]] = {row["name"]: row for row in _DATA["endpointTypes"]}
 
 

@@ -200,6 +200,8 @@ def controller_function(
         log_group=log_group,
         environment={
             "CONTROLLER_ACCOUNT_ID": Stack.of(scope).account,
+            # Its stack: the metrics' StackName dimension, the stack tag (controller.deployment).
+            catalog.STACK_VARIABLE: Stack.of(scope).stack_name,
             "POWERTOOLS_SERVICE_NAME": POWERTOOLS_SERVICE_NAME,
             "POWERTOOLS_METRICS_NAMESPACE": POWERTOOLS_METRICS_NAMESPACE,
             "POWERTOOLS_LOG_LEVEL": "INFO",

@@ -38,12 +38,18 @@ LEFTOVERS_OVER_A_DAY = "LeftoversOverADay"
 PERIOD = Duration.minutes(5)
 
 
-def emf_metric(name: str, endpoint_type: str, statistic: str = "Sum") -> cloudwatch.Metric:
-    """One of the functions' Powertools metrics, for one endpoint type."""
+#: The dimension naming the stack whose functions counted (controller/metrics.py sets it).
+STACK_DIMENSION: str = catalog.STACK_DIMENSION
+
+
+def emf_metric(name: str, endpoint_type: str, statistic: str = "Sum", *, stack: str) -> cloudwatch.Metric:
+    """One of the functions' Powertools metrics, for one endpoint type of one stack: two stacks in
+    one account share the namespace and the ``service`` dimension, so without ``StackName`` an
+    alarm would read (and a metric math expression subtract) the other stack's counts too."""
     return cloudwatch.Metric(
         namespace=NAMESPACE,
         metric_name=name,
-        dimensions_map={"service": SERVICE, "EndpointType": endpoint_type},
+        dimensions_map={"service": SERVICE, "EndpointType": endpoint_type, STACK_DIMENSION: stack},
         statistic=statistic,
         period=PERIOD,
     )
@@ -98,16 +104,22 @@ class Monitoring(Construct):
             cloudwatch.TextWidget(
                 markdown=f"# ml-endpoint-controller ({Stack.of(self).stack_name})\n"
                 "Per endpoint type: its state machine's executions, the outcomes and error codes "
-                f"its function counts (namespace `{NAMESPACE}`), its looks at the endpoint, time to "
-                "ready, and its function. Alarms go to the alarm topic; see docs/runbook.md.",
+                f"its function counts (namespace `{NAMESPACE}`, dimension `{STACK_DIMENSION}` = "
+                f"`{Stack.of(self).stack_name}`), its looks at the endpoint, time to ready, and its "
+                "function. Alarms go to the alarm topic; see docs/runbook.md.",
                 width=24,
                 height=2,
             )
         )
         self._sections: set[str] = set()
+        self._stack = Stack.of(self).stack_name
         # Its name is CloudFormation's (unique per stack); the output says which it is.
         name = CfnOutput(self, "DashboardName", value=self.dashboard.dashboard_name)
         name.override_logical_id("DashboardName")
+
+    def _emf(self, name: str, endpoint_type: str, statistic: str = "Sum") -> cloudwatch.Metric:
+        """One of this stack's functions' metrics (:func:`emf_metric`)."""
+        return emf_metric(name, endpoint_type, statistic, stack=self._stack)
 
     def _alarm(self, name: str, metric: cloudwatch.IMetric, description: str) -> cloudwatch.Alarm:
         alarm = metric.create_alarm(
@@ -135,13 +147,13 @@ class Monitoring(Construct):
     def watch_lifecycle(self, *, title: str, endpoint_type: str, state_machine: sfn.StateMachine) -> None:
         self._alarm(
             f"{title}RollbackFailed",
-            emf_metric("RollbackFailed", endpoint_type),
+            self._emf("RollbackFailed", endpoint_type),
             f"[{endpoint_type}] A rollback could not finish: resources are left behind (see the "
             "notification's rollback.remaining) and need a person.",
         )
         self._alarm(
             f"{title}LeftoversOverADay",
-            emf_metric(LEFTOVERS_OVER_A_DAY, endpoint_type, "Maximum"),
+            self._emf(LEFTOVERS_OVER_A_DAY, endpoint_type, "Maximum"),
             f"[{endpoint_type}] Something a rollback or clean-up left has still not been removed a day "
             "later: the sweep keeps retrying it (every 6 hours by now) and something keeps refusing "
             "(permissions, a service limit, a resource in a state no delete leaves): see the runbook.",
@@ -149,7 +161,7 @@ class Monitoring(Construct):
         failed = state_machine.metric_failed(period=PERIOD, statistic="Sum")
         timed_out = state_machine.metric_timed_out(period=PERIOD, statistic="Sum")
         # A refused request (the requester's error) ends FAILED too; on-call hears of the rest.
-        requester_errors = {f"r{i}": emf_metric(code, endpoint_type) for i, code in enumerate(REFUSAL_CODES)}
+        requester_errors = {f"r{i}": self._emf(code, endpoint_type) for i, code in enumerate(REFUSAL_CODES)}
         self._alarm(
             f"{title}ExecutionsFailed",
             cloudwatch.MathExpression(
@@ -189,13 +201,13 @@ class Monitoring(Construct):
             ),
             cloudwatch.GraphWidget(
                 title=f"{title}: outcomes",
-                left=[emf_metric(name, endpoint_type) for name in OUTCOMES],
+                left=[self._emf(name, endpoint_type) for name in OUTCOMES],
                 width=8,
             ),
             cloudwatch.GraphWidget(
                 title=f"{title}: {TIME_TO_READY}",
                 left=[
-                    emf_metric(TIME_TO_READY, endpoint_type, statistic).with_(label=statistic)
+                    self._emf(TIME_TO_READY, endpoint_type, statistic).with_(label=statistic)
                     for statistic in ("p50", "p90", "Maximum")
                 ],
                 left_y_axis=cloudwatch.YAxisProps(label="seconds", show_units=False),
@@ -203,15 +215,15 @@ class Monitoring(Construct):
             ),
             cloudwatch.GraphWidget(
                 title=f"{title}: error codes",
-                left=[emf_metric(code, endpoint_type) for code in ERROR_CODES],
+                left=[self._emf(code, endpoint_type) for code in ERROR_CODES],
                 stacked=True,
                 width=12,
             ),
             cloudwatch.GraphWidget(
                 title=f"{title}: looks at the endpoint",
-                left=[emf_metric(name, endpoint_type) for name in LOOKS],
+                left=[self._emf(name, endpoint_type) for name in LOOKS],
                 right=[
-                    emf_metric(LEFTOVERS_OVER_A_DAY, endpoint_type, "Maximum").with_(
+                    self._emf(LEFTOVERS_OVER_A_DAY, endpoint_type, "Maximum").with_(
                         label="Leftovers over a day"
                     )
                 ],
@@ -224,7 +236,7 @@ class Monitoring(Construct):
         ``Errors`` minus the ``HandledErrors`` the function counts: contract errors, transient
         errors, "not ready yet"), so bugs, timeouts and crashes; and its part of the dashboard."""
         errors = function.metric_errors(period=PERIOD, statistic="Sum", label="Errors")
-        handled = emf_metric(HANDLED_ERRORS, endpoint_type).with_(label="Handled by the state machine")
+        handled = self._emf(HANDLED_ERRORS, endpoint_type).with_(label="Handled by the state machine")
         unexpected = cloudwatch.MathExpression(
             expression="errors - FILL(handled, 0)",
             using_metrics={"errors": errors, "handled": handled},
@@ -259,6 +271,30 @@ class Monitoring(Construct):
                 ],
                 width=12,
             ),
+        )
+
+    def watch_failed_invocations(self, queue: sqs.Queue) -> None:
+        """The functions' on-failure destination (infra/failures.py): any record is an event a
+        function failed on three times (a clean-up, a sweep, a state change) and that waits there."""
+        depth = queue.metric_approximate_number_of_messages_visible(period=PERIOD, statistic="Maximum")
+        self._alarm(
+            "FailedInvocations",
+            depth,
+            "A function failed three times on an event a rule gave it (an execution's clean-up, a "
+            "sweep, a state change): Lambda's record of it waits in the failed-invocations queue.",
+        )
+        self.dashboard.add_widgets(
+            cloudwatch.GraphWidget(
+                title="Failed invocations (all endpoint types)",
+                left=[depth.with_(label="Messages")],
+                right=[
+                    queue.metric_approximate_age_of_oldest_message(
+                        period=PERIOD, statistic="Maximum", label="Age of the oldest (s)"
+                    )
+                ],
+                width=24,
+                height=4,
+            )
         )
 
     def watch_dead_letters(self, queue: sqs.Queue) -> None:

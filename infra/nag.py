@@ -3,7 +3,8 @@
 This module owns the acknowledgments every endpoint type shares (its function's and its state
 machine's X-Ray wildcard, the runtime pin, the Lambda invoke grant) and the stack's own (the
 dead-letter queue); each type's module in ``infra/endpoint_types/`` acknowledges its own grants'
-wildcard resources, through :func:`ack`.
+wildcard resources, and the constructs that grant (``infra/expiry.py``'s schedules,
+``infra/failures.py``'s queue) their own, through :func:`ack`.
 
 Each acknowledgment names the exact finding (rule and resource) and says why it is right here;
 anything new fails the synth (and so every test and ``endpointctl local run``).
@@ -104,12 +105,6 @@ def acknowledge(stack: Acknowledged) -> None:
     arns = NagArns.of(Stack.of(stack))
     for endpoint_type, infra in stack.endpoint_types.items():
         infra.acknowledge(stack.functions[endpoint_type], arns)
-        ack(
-            stack.functions[endpoint_type].role,  # type: ignore[arg-type]
-            f"IAM5[Resource::{arns.arn('scheduler', f'schedule/default/expire-{endpoint_type}-*')}]",
-            "Expiry schedules are named after each endpoint (expire-<type>-<hash>, infra/expiry.py): "
-            "the function may create and delete only its own type's, in this account and region.",
-        )
     ack(
         stack.dead_letters,
         "SQS3",

@@ -14,7 +14,6 @@ from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
@@ -27,7 +26,9 @@ from infra import endpoint_types as registry
 from infra.config import Config
 from infra.endpoint_types.base import EndpointTypeInfra, StateChangeEvents
 from infra.expiry import Expiry
+from infra.failures import FailedInvocations
 from infra.function import controller_function, powertools_layer
+from infra.key import stack_key
 from infra.monitoring import Monitoring
 from infra.polling import SWEEP_MINUTES, with_overrides
 from infra.state_machine import EXECUTION_TIMEOUT, LifecycleStateMachine
@@ -46,20 +47,9 @@ class ControllerStack(Stack):
         # The rules name the bus rather than Ref it (same template in AWS; stock moto's
         # CloudFormation, which `endpointctl local deploy` uses, cannot resolve that Ref in a rule).
         self.request_bus = events.EventBus.from_event_bus_name(self, "RequestBus", config.bus_name)
-        # One customer-managed key, rotated yearly, for everything the stack stores: both topics
-        # (outcomes and alarms), the requests table, the dead-letter queue and every log group.
-        self.key = kms.Key(
-            self,
-            "TopicKey",
-            description=(
-                f"{config.stack_name}: encrypts the notification and alarm topics, the requests table, "
-                "the dead-letter queue and the log groups"
-            ),
-            enable_key_rotation=True,
-            removal_policy=RemovalPolicy.DESTROY,
-            pending_window=Duration.days(7),
-        )
-        self._allow_services_to_use_the_key()
+        # One customer-managed key for everything the stack stores (infra/key.py says which AWS
+        # services may use it, each only for this account's resources).
+        self.key = stack_key(self, "TopicKey")
         self.topic = sns.Topic(
             self,
             "Notifications",
@@ -96,6 +86,9 @@ class ControllerStack(Stack):
             retention_period=Duration.days(14),
         )
         self.monitoring.watch_dead_letters(self.dead_letters)
+        # What a function invoked asynchronously by the rules fails on, after Lambda's retries.
+        self.failed_invocations = FailedInvocations(self, "FailedInvocations", key=self.key)
+        self.monitoring.watch_failed_invocations(self.failed_invocations.queue)
 
         self.expiry = Expiry(self, "Expiry", bus=self.bus)
         self.lifecycles: dict[str, LifecycleStateMachine] = {}
@@ -133,6 +126,7 @@ class ControllerStack(Stack):
         CfnOutput(self, "NotificationTopicArn", value=self.topic.topic_arn)
         CfnOutput(self, "AlarmTopicArn", value=self.monitoring.topic.topic_arn)
         CfnOutput(self, "DeadLetterQueueUrl", value=self.dead_letters.queue_url)
+        CfnOutput(self, "FailedInvocationsQueueUrl", value=self.failed_invocations.queue.queue_url)
 
     def _add_endpoint_type(
         self, infra: EndpointTypeInfra[Any], *, config: Config, layer: lambda_.ILayerVersion
@@ -159,6 +153,8 @@ class ControllerStack(Stack):
         )
         infra.grant(function)
         self.expiry.grant(function, endpoint_type)
+        # The rules below invoke it asynchronously (clean-ups, sweeps, state changes).
+        self.failed_invocations.keep_for(name, function)
         self.monitoring.watch_function(title=name, endpoint_type=endpoint_type, function=function)
         # Claims, outcomes and parked task tokens: single items only, no scans or queries.
         self.requests.grant(
@@ -237,68 +233,6 @@ class ControllerStack(Stack):
         self.lifecycles[endpoint_type] = lifecycle
         self.functions[endpoint_type] = function
         self.endpoint_types[endpoint_type] = infra
-
-    def _allow_services_to_use_the_key(self) -> None:
-        """The AWS services that encrypt with the key on the stack's behalf, each only for this
-        account's resources (its callers, the functions and state machines, get IAM grants)."""
-        alarms = f"arn:{self.partition}:cloudwatch:{self.region}:{self.account}:alarm:*"
-        # CloudWatch alarms publish to the encrypted alarm topic: "Enable compatibility between event
-        # sources from AWS services and encrypted topics",
-        # https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services
-        self.key.add_to_resource_policy(
-            iam.PolicyStatement(
-                sid="CloudWatchAlarmsPublish",
-                principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
-                actions=["kms:Decrypt", "kms:GenerateDataKey"],
-                resources=["*"],  # in a key policy, "*" is this key
-                conditions={
-                    "StringEquals": {"aws:SourceAccount": self.account},
-                    "ArnLike": {"aws:SourceArn": alarms},
-                },
-            )
-        )
-        # CloudWatch Logs encrypts the log groups: the regional logs principal, for this account's log
-        # groups only ("Encrypt log data in CloudWatch Logs using AWS KMS", step 2,
-        # https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html). The
-        # page's kms:Describe* is left out: the encryption-context condition does not apply to
-        # DescribeKey, so under it that action was never allowed anyway.
-        self.key.add_to_resource_policy(
-            iam.PolicyStatement(
-                sid="CloudWatchLogsEncrypt",
-                principals=[iam.ServicePrincipal(f"logs.{self.region}.amazonaws.com")],
-                actions=[
-                    "kms:Encrypt*",
-                    "kms:Decrypt*",
-                    "kms:ReEncrypt*",
-                    "kms:GenerateDataKey*",
-                ],
-                resources=["*"],
-                conditions={
-                    "ArnLike": {
-                        "kms:EncryptionContext:aws:logs:arn": (
-                            f"arn:{self.partition}:logs:{self.region}:{self.account}:log-group:*"
-                        )
-                    }
-                },
-            )
-        )
-        # EventBridge delivers what it could not deliver to the encrypted dead-letter queue; with a
-        # customer-managed key the sending service needs kms:GenerateDataKey and kms:Decrypt on it,
-        # in the key policy, as "Enable compatibility between AWS services such as ... EventBridge
-        # ... and encrypted queues" shows it (no condition:
-        # https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-key-management.html;
-        # also https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-rule-dlq.html). A
-        # condition the service's KMS request does not carry would drop every dead letter silently;
-        # which rules may send to the queue is its queue policy's to say (CDK scopes sqs:SendMessage
-        # to the rules' ARNs).
-        self.key.add_to_resource_policy(
-            iam.PolicyStatement(
-                sid="EventBridgeDeadLetters",
-                principals=[iam.ServicePrincipal("events.amazonaws.com")],
-                actions=["kms:Decrypt", "kms:GenerateDataKey"],
-                resources=["*"],
-            )
-        )
 
     def _request_target(self, machine: sfn.IStateMachine) -> targets.SfnStateMachine:
         """Start ``machine``; retried for 2 hours, then kept in the dead-letter queue."""

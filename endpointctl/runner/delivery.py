@@ -7,6 +7,9 @@ asynchronously, so a function error is retried twice, 1 and 2 minutes later, the
 given up: "If the function returns an error, by default Lambda attempts to run it two more times,
 with a one-minute wait between the first two attempts, and two minutes between the second and
 third attempts" (https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-error-handling.html).
+A function's asynchronous-invocation configuration (``AWS::Lambda::EventInvokeConfig``) sets how
+many retries, and where the record of an event the function failed on every time goes (its
+on-failure destination: ``gave_up`` sends it there).
 
 What reaches the bus:
 
@@ -45,6 +48,7 @@ from typing import Any
 from endpointctl.errors import UsageError
 from endpointctl.runner import schedules
 from endpointctl.runner.moto_patches import Invoke
+from endpointctl.runner.staging import AsyncInvoke
 from endpointctl.sim.virtual_clock import VirtualClock
 from endpointctl.template import ACCOUNT, REGION, Resolver
 
@@ -139,6 +143,33 @@ def execution_status_change(
     }
 
 
+def failed_invocation(
+    function_arn: str, payload: str, answer: bytes, attempts: int, moment: float
+) -> dict[str, Any]:
+    """Lambda's record of an asynchronous invocation that failed every attempt, as it sends it to
+    the function's on-failure destination ("Capturing records of Lambda asynchronous invocations",
+    https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html): the request
+    (``requestPayload``), why it was given up (``requestContext.condition`` ``RetriesExhausted``,
+    the number of attempts) and the function's error (``responseContext``, ``responsePayload``)."""
+    try:
+        response: Any = json.loads(answer or b"null")
+    except ValueError:
+        response = answer.decode(errors="replace")
+    return {
+        "version": "1.0",
+        "timestamp": time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(moment)),
+        "requestContext": {
+            "requestId": str(uuid.uuid4()),
+            "functionArn": f"{function_arn}:$LATEST",
+            "condition": "RetriesExhausted",
+            "approximateInvokeCount": attempts,
+        },
+        "requestPayload": json.loads(payload),
+        "responseContext": {"statusCode": 200, "executedVersion": "$LATEST", "functionError": "Unhandled"},
+        "responsePayload": response,
+    }
+
+
 def scheduled_event(rule_arn: str, moment: float) -> dict[str, Any]:
     """The event a schedule sends its targets, as AWS documents it: ``source`` ``aws.events``,
     ``detail-type`` ``Scheduled Event``, ``resources`` the rule's ARN, ``detail`` ``{}``
@@ -167,17 +198,24 @@ class DefaultBus:
         clock: VirtualClock,
         may_invoke: Callable[[dict[str, Any], str], bool] = lambda rule, function: True,
         rule_arns: dict[int, str] | None = None,
+        async_invoke: dict[str, AsyncInvoke] | None = None,
+        gave_up: Callable[[str, str, bytes, int], None] | None = None,
     ) -> None:
         """``rules``: the default bus's rules as synthesized (``resolve`` resolves their intrinsics,
         so it must know every staged resource: build the bus after staging). ``may_invoke(rule,
         function_arn)``: whether EventBridge may invoke the function for that rule (its resource
         policy, ``AWS::Lambda::Permission``); a refused target fails like a function error.
-        ``rule_arns``: a rule's properties' id → its ARN (what a scheduled event names)."""
+        ``rule_arns``: a rule's properties' id → its ARN (what a scheduled event names).
+        ``async_invoke``: function name → its asynchronous-invocation configuration; ``gave_up(
+        function_name, payload, answer, attempts)``: an event the function failed on every attempt
+        (Lambda then sends its record to the function's on-failure destination)."""
         from moto.events.models import EventPattern
 
         self.rules, self.resolve, self.invoke, self.clock = rules, resolve, invoke, clock
         self.may_invoke = may_invoke
         self.rule_arns = rule_arns or {}
+        self.async_invoke = async_invoke or {}
+        self.gave_up = gave_up
         #: Every event put on the bus (services', Step Functions', schedules'), and deliveries given up.
         self.events: list[dict[str, Any]] = []
         self.failures: list[dict[str, Any]] = []
@@ -270,20 +308,26 @@ class DefaultBus:
     ) -> None:
         headers: dict[str, str] = {}
         payload = _payload(target, event)
+        name, answer = arn.rsplit(":", 1)[-1], b""
         if payload is None:
             headers["x-amz-function-error"] = "InputPath"  # nothing at the target's InputPath
         elif self.may_invoke(rule, arn):
-            self.invoke(arn.rsplit(":", 1)[-1], payload, headers)
+            answer = self.invoke(name, payload, headers)
         else:
             headers["x-amz-function-error"] = "AccessDenied"
-        if "x-amz-function-error" not in headers:
+        error = headers.get("x-amz-function-error")
+        if error is None:
             return
-        if attempt < ASYNC_RETRIES and payload is not None:
+        configured = self.async_invoke.get(name)
+        retries = configured.retries if configured is not None else ASYNC_RETRIES
+        if attempt < retries and payload is not None:
             later = self.clock.now() + 60 * (attempt + 1)
             self.clock.call_at(later, lambda: self._to_function(rule, arn, target, event, attempt + 1))
-        else:
-            with self._lock:
-                self.failures.append({"event": event, "target": arn})
+            return
+        with self._lock:
+            self.failures.append({"event": event, "target": arn})
+        if error not in ("InputPath", "AccessDenied") and payload is not None and self.gave_up is not None:
+            self.gave_up(name, payload, answer, attempt + 1)  # Lambda took it: the function failed
 
 
 #: ``InputPath``: the JSONPath forms the runner reads (``$``, dot notation, array indices).

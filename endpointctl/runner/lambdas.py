@@ -1,6 +1,7 @@
 """Lambda as the local runner plays it: a function's handler run in-process for a task or an
-event delivery, counted for its execution, within its configured timeout, and the IAM questions
-around an invocation (may this role invoke it, may EventBridge, whose resource is this)."""
+event delivery, counted for its execution, within its configured timeout, the IAM questions
+around an invocation (may this role invoke it, may EventBridge, whose resource is this), and the
+record of an asynchronous invocation the function failed on, sent to its on-failure destination."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from endpointctl.runner.iam.calls import World
 from endpointctl.runner.invoke import call_handler, encode
 from endpointctl.sim.iam import role_exists
-from endpointctl.template import ACCOUNT
+from endpointctl.template import ACCOUNT, REGION
 
 if TYPE_CHECKING:
     from endpointctl.runner.local_runner import LocalRunner
@@ -141,3 +142,25 @@ def events_may_invoke(runner: LocalRunner, rule: dict[str, Any], function: str) 
     rule_arn = runner.staged.rule_arns.get(id(rule), "")
     context = {"aws:SourceArn": rule_arn, "aws:SourceAccount": ACCOUNT}
     return runner.authorizer.service_may("events.amazonaws.com", "lambda:InvokeFunction", function, context)
+
+
+def record_failed_invocation(
+    runner: LocalRunner, function_name: str, payload: str, answer: bytes, attempts: int
+) -> None:
+    """Lambda's record of an event ``function_name`` failed on every attempt
+    (``delivery.failed_invocation``), sent to the function's on-failure destination (an SQS queue;
+    none configured: the event is discarded). Lambda sends it with the function's role; the
+    runner's IAM model has no SQS mapping, so the template's grant is pinned by tests/infra."""
+    configured = runner.staged.async_invoke.get(function_name)
+    destination = configured.on_failure if configured is not None else None
+    if destination is None or ":sqs:" not in destination:
+        return
+    import boto3
+
+    from endpointctl.runner.delivery import failed_invocation
+
+    arn = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{function_name}"
+    record = failed_invocation(arn, payload, answer, attempts, runner.clock.now())
+    sqs = boto3.client("sqs", region_name=REGION)
+    url = sqs.get_queue_url(QueueName=destination.rsplit(":", 1)[-1])["QueueUrl"]
+    sqs.send_message(QueueUrl=url, MessageBody=json.dumps(record))

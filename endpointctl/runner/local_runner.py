@@ -182,6 +182,8 @@ class LocalRunner:
             self.clock,
             self._events_may_invoke,
             self.staged.rule_arns,
+            self.staged.async_invoke,
+            lambda *failed: lambdas.record_failed_invocation(self, *failed),
         )
         try:
             self.bus.start_schedules(self.clock.now())  # the stack is created now

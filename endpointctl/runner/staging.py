@@ -2,9 +2,10 @@
 
 The roles (named by their logical ids, so each call can be authorized with its caller's policies),
 the KMS keys, the functions (with a placeholder zip: the runner calls the real handler
-in-process) on their own roles, the event buses and their rules' ARNs, the topics, the queues,
-the requests table and the state machines on their roles, with every intrinsic in their
-definitions resolved against what was just created.
+in-process) on their own roles and their asynchronous-invocation configurations, the event buses
+and their rules' ARNs, the topics, the queues, the schedule groups, the requests table and the
+state machines on their roles, with every intrinsic in their definitions resolved against what was
+just created.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import os
 import uuid
 import zipfile
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from unittest import mock
 
@@ -32,9 +33,21 @@ CONTROLLER_ENV = (
     TABLE_ENV,
     catalog.CONTROLLER.bus_variable,
     catalog.CONTROLLER.topic_variable,
+    catalog.CONTROLLER.stack_variable,  # the metrics' StackName, SageMaker's stack tag
     "EXPIRY_BUS_ARN",  # infra/expiry.py
     "EXPIRY_ROLE_ARN",
+    "EXPIRY_SCHEDULE_GROUP",
 )
+
+
+@dataclass(frozen=True)
+class AsyncInvoke:
+    """A function's asynchronous-invocation configuration (``AWS::Lambda::EventInvokeConfig``):
+    Lambda's retries of an event the function failed on, then where its record goes."""
+
+    retries: int
+    #: The on-failure destination's ARN (``None``: the event is discarded).
+    on_failure: str | None
 
 
 @dataclass
@@ -55,6 +68,8 @@ class Staged:
     rule_arns: dict[int, str]
     #: The controller's variables of the functions' Environment, resolved (the same for all).
     environment: dict[str, str]
+    #: Function name → its asynchronous-invocation configuration, where the template gives one.
+    async_invoke: dict[str, AsyncInvoke] = field(default_factory=dict)
 
 
 def bus_name(rule: dict[str, Any], resolve: Resolver) -> str | None:
@@ -111,6 +126,13 @@ def stage(template: dict[str, Any]) -> Staged:
         arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
         refs[lid], attributes[(lid, "Arn")], attributes[(lid, "QueueName")] = url, arn, lid[:80]
     resolve = Resolver(refs, attributes)  # reads refs as they are added below
+    scheduler = boto3.client("scheduler", region_name=REGION)
+    for lid, res in resources(template, "AWS::Scheduler::ScheduleGroup").items():
+        name = str(res["Properties"]["Name"])  # named by the stack (infra/expiry.py)
+        refs[lid], attributes[(lid, "Arn")] = (
+            name,
+            scheduler.create_schedule_group(Name=name)["ScheduleGroupArn"],
+        )
     lam = boto3.client("lambda", region_name=REGION)
     code = io.BytesIO()
     with zipfile.ZipFile(code, "w") as archive:
@@ -184,6 +206,14 @@ def stage(template: dict[str, Any]) -> Staged:
                 if environment.setdefault(name, value) != value:
                     raise UsageError(f"{lid}: {name} differs between the functions ({value!r})")
     os.environ.update(environment)
+    async_invoke = {}
+    for res in resources(template, "AWS::Lambda::EventInvokeConfig").values():
+        properties = res["Properties"]
+        destination = (properties.get("DestinationConfig") or {}).get("OnFailure", {}).get("Destination")
+        async_invoke[str(resolve(properties["FunctionName"])).rsplit(":", 1)[-1]] = AsyncInvoke(
+            retries=int(properties.get("MaximumRetryAttempts", 2)),  # Lambda's default: 2
+            on_failure=str(resolve(destination)) if destination else None,
+        )
     return Staged(
         machines=machines,
         default_bus_rules=default_bus_rules,
@@ -193,4 +223,5 @@ def stage(template: dict[str, Any]) -> Staged:
         roles=roles,
         rule_arns=rule_arns,
         environment=environment,
+        async_invoke=async_invoke,
     )

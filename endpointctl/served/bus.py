@@ -5,7 +5,10 @@
   asynchronously with Lambda's retries, to its Lambda targets (the handler in-process); its other
   targets go the way moto sends them. moto's own delivery raises for both kinds, and matches a
   schedule's rule (no pattern) to every event.
-- An event no target can take goes to the target's dead-letter queue.
+- An event no target can take goes to the target's dead-letter queue; an event a Lambda target
+  took and failed on every attempt (its asynchronous-invocation configuration's retries) goes, as
+  Lambda's record, to the function's on-failure destination (``endpointctl.served.cloudformation``
+  creates the configuration), or is dropped without one, as Lambda drops it.
 - Scheduled rules fire on the wall clock; EventBridge Scheduler's one-time schedules (the
   controller's expiry) put their event on their bus at their moment (``runner.scheduler`` cites).
 - Services' events (a simulator's, Step Functions' status changes) go on the default bus.
@@ -26,7 +29,7 @@ from typing import Any, cast
 from unittest import mock
 
 from endpointctl.runner import schedules
-from endpointctl.runner.delivery import ASYNC_RETRIES, scheduled_event
+from endpointctl.runner.delivery import failed_invocation, scheduled_event
 from endpointctl.served.clock import RealClock
 from endpointctl.template import ACCOUNT, REGION
 
@@ -181,7 +184,13 @@ class Bus:
         ).start()
 
     def _invoke_async(self, rule: Any, target: dict[str, Any], payload: str, event: dict[str, Any]) -> None:
-        for attempt in range(ASYNC_RETRIES + 1):
+        from endpointctl.served.cloudformation import on_failure_destination
+
+        function = str(target["Arn"]).rsplit(":", 1)[-1]
+        with self.lock:
+            retries, destination = on_failure_destination(function)
+        answer = b""
+        for attempt in range(retries + 1):
             if attempt:
                 self.clock.sleep(ASYNC_RETRY_SECONDS * attempt)
                 if self._stopping.is_set():
@@ -192,21 +201,30 @@ class Bus:
                 LOG.info("rule %s delivered %s to %s", rule.name, event.get("detail-type"), target["Arn"])
                 return
             LOG.warning("rule %s: %s answered %s", rule.name, target["Arn"], answer[:500].decode())
-        self._dead_letter(target, event, "the function failed every attempt")
+        LOG.warning("%s failed %s every attempt", function, event.get("id"))
+        self.undelivered.append(
+            {"event": event, "target": target.get("Arn"), "reason": "the function failed"}
+        )
+        if destination is not None and ":sqs:" in destination:
+            self._send(
+                destination, json.dumps(failed_invocation(str(target["Arn"]), payload, answer, retries + 1))
+            )
 
     def _dead_letter(self, target: dict[str, Any], event: dict[str, Any], why: str) -> None:
         LOG.warning("event %s not delivered to %s: %s", event.get("id"), target.get("Arn"), why)
         self.undelivered.append({"event": event, "target": target.get("Arn"), "reason": why})
         queue = (target.get("DeadLetterConfig") or {}).get("Arn")
-        if not queue:
-            return
+        if queue:
+            self._send(str(queue), json.dumps(event))
+
+    def _send(self, queue: str, body: str) -> None:
         from moto.sqs.models import sqs_backends
 
         try:
             with self.lock:
-                sqs_backends[ACCOUNT][REGION].send_message(str(queue).rsplit(":", 1)[-1], json.dumps(event))
+                sqs_backends[ACCOUNT][REGION].send_message(queue.rsplit(":", 1)[-1], body)
         except Exception:
-            LOG.exception("the dead-letter queue %s refused the event", queue)
+            LOG.exception("the queue %s refused the message", queue)
 
     def _scheduled_rules(self) -> None:
         """Rules with a ``ScheduleExpression`` fire on the wall clock, from when they appear."""

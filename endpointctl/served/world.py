@@ -46,6 +46,7 @@ from endpointctl.runner.invoke import HANDLER_ENV, call_handler, encode
 from endpointctl.runner.limits import Limits
 from endpointctl.runner.local_runner import read_scenario
 from endpointctl.runner.staging import CONTROLLER_ENV
+from endpointctl.served import cloudformation
 from endpointctl.served.bus import Bus
 from endpointctl.served.clock import RealClock
 from endpointctl.served.iam import ServedIam
@@ -135,6 +136,7 @@ class ServedWorld:
             warnings.filterwarnings("ignore", message="No application metrics to publish")
         moto_patches.shared_models(stack)
         stack.enter_context(mock_aws(config=MOTO_CONFIG))
+        cloudformation.install(stack)  # the stack's resource types moto's CloudFormation lacks
         self._serialize(stack)
         moto_patches.parse_once(stack)
         moto_patches.memoize_lookups(stack)

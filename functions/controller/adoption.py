@@ -3,7 +3,10 @@
 
 Both judge ownership one way (:func:`owned`): by the service's own marks where it keeps them (the
 SageMaker ownership tag, ``Provider.ownership``), else by the controller's durable claim
-(``controller.ownership``, state ``created``). A delete refuses what is not owned
+(``controller.ownership``, state ``created``). An endpoint that another stack of the controller made
+or adopted (SageMaker's stack tag names that stack) is not this stack's: a delete refuses it, and an
+update refuses it even with ``options.adopt`` (taking it would leave the other stack's records
+claiming it). A delete refuses what is not owned
 (``steps/teardown.py``); an update does too (:func:`admit`, in the Create step before
 ``Provider.update``), so that nothing made elsewhere is changed by accident, unless the request
 says ``options.adopt: true``.
@@ -42,15 +45,21 @@ def claim_key(provider: Provider, target: Resource) -> str:
 
 def owned(provider: Provider, target: Resource) -> bool | None:
     """Whether the controller created (or adopted) ``target`` (``None``: it does not exist): its
-    tags, where the service keeps them, else the controller's own record."""
+    tags, where the service keeps them, else the controller's own record. What another stack of
+    the controller owns (its stack tag) is not this one's."""
+    found = judged(provider, target)
+    return None if found is Ownership.ABSENT else found is Ownership.OWNED
+
+
+def judged(provider: Provider, target: Resource) -> Ownership:
+    """Whose ``target`` is: ``OWNED``, ``NOT_OWNED``, ``OTHER_STACK`` or ``ABSENT`` (by its tags, or
+    for a service without tags by this stack's claim; each stack has its own requests table)."""
     found = provider.ownership(target)
-    if found is Ownership.ABSENT:
-        return None
     if found is not Ownership.UNKNOWN:
-        return found is Ownership.OWNED
+        return found
     if ownership.holder(claim_key(provider, target)) is not None:
-        return True
-    return None if provider.describe(target).status is Status.ABSENT else False
+        return Ownership.OWNED
+    return Ownership.ABSENT if provider.describe(target).status is Status.ABSENT else Ownership.NOT_OWNED
 
 
 def admit(state: State, provider: Provider) -> bool:
@@ -66,13 +75,19 @@ def admit(state: State, provider: Provider) -> bool:
     if held is not None and held.execution_arn == state.executionArn:
         _adopt(state, provider, endpoint, key)  # an earlier attempt of this step began it
         return True
-    verdict = owned(provider, endpoint)
-    if verdict is None:
+    verdict = judged(provider, endpoint)
+    if verdict is Ownership.ABSENT:
         raise EndpointNotFound(
             f"{provider.endpoint_type} {endpoint.label} does not exist: there is nothing to update"
         )
-    if verdict:
+    if verdict is Ownership.OWNED:
         return False
+    if verdict is Ownership.OTHER_STACK:
+        raise EndpointNotOwned(
+            f"{provider.endpoint_type} {endpoint.label} belongs to another stack of this controller "
+            "(its ml-endpoint-controller:stack tag names it): that stack updates it, and this one "
+            "does not adopt it, even with options.adopt"
+        )
     if not state.options.adopt:
         raise EndpointNotOwned(
             f"{provider.endpoint_type} {endpoint.label} was not created by this controller, so an update "

@@ -73,8 +73,12 @@ class Controller:
     request_detail_type: str
     service_name: str
     metrics_namespace: str
-    #: Tags on resources the controller creates: the request id, and "managed by" (its name).
+    #: The metrics' dimension naming the stack (its value: the functions' stack variable).
+    stack_dimension: str
+    #: Tags on resources the controller creates: the request id, the stack that made it, and
+    #: "managed by" (its name).
     owner_tag: str
+    stack_tag: str
     managed_tag: str
     managed_value: str
     #: The functions' variable naming the requests table (set by the stack and the local runner).
@@ -82,6 +86,8 @@ class Controller:
     #: The functions' variables naming the controller's bus and topic (a clean-up publishes there).
     bus_variable: str
     topic_variable: str
+    #: The functions' variable naming their CloudFormation stack (``controller.deployment``).
+    stack_variable: str
     #: The contract's error codes (CONTRACT §2), in its order.
     error_codes: tuple[str, ...]
     #: Codes of a refused request: nothing was created, nothing is rolled back.
@@ -96,12 +102,15 @@ def _load() -> tuple[Controller, dict[str, EndpointType]]:
         request_detail_type=own["requestDetailType"],
         service_name=own["serviceName"],
         metrics_namespace=own["metricsNamespace"],
+        stack_dimension=own["stackDimension"],
         owner_tag=own["tags"]["owner"],
+        stack_tag=own["tags"]["stack"],
         managed_tag=own["tags"]["managedBy"],
         managed_value=own["tags"]["managedByValue"],
         requests_table_variable=own["environment"]["requestsTable"],
         bus_variable=own["environment"]["bus"],
         topic_variable=own["environment"]["topic"],
+        stack_variable=own["environment"]["stack"],
         error_codes=tuple(own["errorCodes"]),
         refusal_codes=tuple(own["refusalCodes"]),
     )

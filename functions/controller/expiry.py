@@ -3,7 +3,9 @@ it became ready, and an earlier delete cancels that.
 
 When the endpoint is ready, the controller creates an EventBridge Scheduler one-time schedule
 (``at(...)``, UTC, no flexible window, deleted after it runs: ``ActionAfterCompletion: DELETE``)
-named after the endpoint's identity, so a delete finds it without a lookup. Its target is the
+named after the endpoint's identity, so a delete finds it without a lookup. It lives in the stack's
+own schedule group (``EXPIRY_SCHEDULE_GROUP``, which the stack creates, ``infra/expiry.py``): two
+stacks in one account name their schedules alike, and each may touch only its own group's. Its target is the
 controller's own bus (EventBridge ``PutEvents``, with the deployment's scheduler role): an
 ``Endpoint Request`` whose source is :data:`SOURCE`, holding an ``action: delete`` of the endpoint.
 The type's request rule starts the delete as it starts any request; the delete's validate step
@@ -37,7 +39,7 @@ SOURCE = f"{catalog.CONTROLLER.source}.expiry"
 EXPIRED_REQUEST = "expiredRequestId"
 BUS_ARN_VARIABLE = "EXPIRY_BUS_ARN"
 ROLE_ARN_VARIABLE = "EXPIRY_ROLE_ARN"
-GROUP = "default"
+GROUP_VARIABLE = "EXPIRY_SCHEDULE_GROUP"
 #: The longest expiry accepted: a year.
 MAX_SECONDS = 366 * 86400
 
@@ -53,7 +55,12 @@ def request_id(original: str) -> str:
 
 
 def configured() -> bool:
-    return bool(os.environ.get(BUS_ARN_VARIABLE) and os.environ.get(ROLE_ARN_VARIABLE))
+    return all(os.environ.get(name) for name in (BUS_ARN_VARIABLE, ROLE_ARN_VARIABLE, GROUP_VARIABLE))
+
+
+def group() -> str:
+    """The stack's schedule group."""
+    return os.environ[GROUP_VARIABLE]
 
 
 def schedule(
@@ -70,7 +77,7 @@ def schedule(
     }
     request = {
         "Name": schedule_name(endpoint_type, identity),
-        "GroupName": GROUP,
+        "GroupName": group(),
         "ScheduleExpression": f"at({at})",
         "ScheduleExpressionTimezone": "UTC",
         "FlexibleTimeWindow": {"Mode": "OFF"},
@@ -95,7 +102,9 @@ def schedule(
 def cancel(endpoint_type: str, identity: str) -> bool:
     """Remove the endpoint's expiry schedule, if it has one (``True`` when it had)."""
     try:
-        aws.client("scheduler").delete_schedule(Name=schedule_name(endpoint_type, identity), GroupName=GROUP)
+        aws.client("scheduler").delete_schedule(
+            Name=schedule_name(endpoint_type, identity), GroupName=group()
+        )
     except ClientError as exc:
         if aws.error_code(exc) == "ResourceNotFoundException":
             return False

@@ -1,7 +1,14 @@
-"""The lifecycle's EMF metrics, per endpoint type (``infra/monitoring.py`` alarms and graphs them).
+"""The lifecycle's EMF metrics, per stack and endpoint type (``infra/monitoring.py`` alarms and
+graphs them).
 
 They go into the handler's metric set (Powertools ``Metrics`` instances share one), flushed by its
-``log_metrics`` decorator. The ``EndpointType`` dimension comes before any metric.
+``log_metrics`` decorator. The ``EndpointType`` dimension, and the stack's (``StackName``, the
+function's CloudFormation stack, ``controller.deployment``), come before any metric: two stacks in
+one account share the namespace and Powertools' ``service`` dimension (the product's name, set
+once for every stack: it also names the logs' service), so only the stack's dimension keeps
+staging's counts out of prod's alarms. Every metric carries the same set of dimensions, so the
+alarms' metric math (failed executions minus refusals, errors minus handled errors) subtracts the
+same stack's counts.
 """
 
 from __future__ import annotations
@@ -11,7 +18,7 @@ from datetime import datetime
 from aws_lambda_powertools import Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 
-from controller import clock
+from controller import catalog, clock, deployment
 from controller.outcome import Detail
 
 metrics = Metrics()
@@ -19,6 +26,9 @@ metrics = Metrics()
 
 def _dimension(endpoint_type: str | None) -> None:
     metrics.add_dimension(name="EndpointType", value=str(endpoint_type or "unknown"))
+    stack = deployment.stack_name()
+    if stack is not None:
+        metrics.add_dimension(name=catalog.CONTROLLER.stack_dimension, value=stack)
 
 
 def count(name: str, endpoint_type: str | None) -> None:

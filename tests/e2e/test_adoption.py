@@ -156,8 +156,13 @@ def test_the_adopted_endpoint_carries_the_adopting_requests_tags(template: dict[
 
     assert updated["status"] == "SUCCEEDED", updated["cause"]
     assert endpoint is not None and endpoint["EndpointConfigName"] == "legacy-v2"
-    # its owner's tag kept; the controller's added (SageMaker's ListTags)
-    assert tags == {"team": "other", OWNER_TAG: "u-adopt", MANAGED_TAG: "ml-endpoint-controller"}
+    # its owner's tag kept; the controller's added (SageMaker's ListTags), this stack's name among them
+    assert tags == {
+        "team": "other",
+        OWNER_TAG: "u-adopt",
+        "ml-endpoint-controller:stack": "MlEndpointController",
+        MANAGED_TAG: "ml-endpoint-controller",
+    }
 
 
 def test_an_update_that_sagemaker_rolls_back_keeps_the_adopted_endpoint_and_its_ownership(

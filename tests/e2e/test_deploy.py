@@ -86,6 +86,7 @@ def test_bootstrap_deploy_update_destroy(
         "NotificationTopicArn",
         "AlarmTopicArn",
         "DeadLetterQueueUrl",
+        "FailedInvocationsQueueUrl",
         "DashboardName",
         *(f"{title}StateMachineArn" for title in TYPES.values()),
     } <= set(outputs)
@@ -180,9 +181,19 @@ def test_bootstrap_deploy_update_destroy(
     ):
         assert held[kind] == expected[kind], kind
     # per type: rollback, leftovers over a day, executions failed / timed out / aborted, function
-    # errors; the DLQ
-    alarms = 6 * len(TYPES) + 1
+    # errors; the DLQ, the failed invocations
+    alarms = 6 * len(TYPES) + 2
     assert expected["AWS::CloudWatch::Alarm"] == alarms and held[""] >= alarms
+
+    # -- what moto's CloudFormation has no model for, the served world creates as CloudFormation would:
+    # the stack's own schedule group, each function's on-failure destination
+    scheduler = client("scheduler")
+    assert scheduler.get_schedule_group(Name="MlEndpointController")["Name"] == "MlEndpointController"
+    failed = outputs["FailedInvocationsQueueUrl"].rsplit("/", 1)[-1]
+    for endpoint_type, config in by_type.items():
+        invoke = lam.get_function_event_invoke_config(FunctionName=config["FunctionName"])
+        assert invoke["MaximumRetryAttempts"] == 2, endpoint_type
+        assert invoke["DestinationConfig"]["OnFailure"]["Destination"].endswith(f":{failed}")
 
     # -- the operator commands find the deployed stack by its outputs --------------------------------
     from endpointctl.cli import main
@@ -231,6 +242,7 @@ def test_bootstrap_deploy_update_destroy(
     assert [r for r in events.list_rules()["Rules"] if "aws.sagemaker" in r.get("EventPattern", "")] == []
     left = {t["TopicArn"] for t in sns.list_topics()["Topics"]}
     assert not {outputs["NotificationTopicArn"], outputs["AlarmTopicArn"]} & left
+    assert [g["Name"] for g in scheduler.list_schedule_groups()["ScheduleGroups"]] == ["default"]
     print(
         f"deploy cycle: bootstrap + deploy {deployed_in:.0f} s, update {updated_in:.0f} s, "
         f"destroy {destroyed_in:.0f} s"

@@ -68,6 +68,72 @@ def test_sagemaker_deletes_need_the_controllers_ownership_tag(runner: LocalRunne
         backend.endpoints["theirs"].tags.pop()
 
 
+STACK_TAG = "ml-endpoint-controller:stack"
+
+
+def test_sagemaker_changes_nothing_another_stack_made(runner: LocalRunner) -> None:
+    """Two stacks in one account: this stack's role may not delete, update or re-tag an endpoint
+    whose stack tag names another stack (staging's), even with the ownership tag; its own, and
+    one made before the stack tag existed, it may."""
+    role = role_of(runner, "SageMaker")
+    backend = runner.simulators["sagemaker"].backend()  # type: ignore[attr-defined]
+    tags = backend.endpoints["theirs"].tags
+    tags.append({"Key": OWNER_TAG, "Value": "r-1"})
+    update = {"EndpointName": "theirs", "EndpointConfigName": "new-cfg"}
+    adopt = {"ResourceArn": ARN.format(service="sagemaker", resource="endpoint/theirs")}
+    try:
+        tags.append({"Key": STACK_TAG, "Value": "MlEndpointControllerStaging"})
+        assert not allowed(runner, role, "sagemaker", "DeleteEndpoint", EndpointName="theirs")
+        assert not allowed(runner, role, "sagemaker", "UpdateEndpoint", **update)
+        assert not allowed(runner, role, "sagemaker", "AddTags", **adopt, Tags=[{"Key": "k", "Value": "v"}])
+        tags[-1] = {"Key": STACK_TAG, "Value": "MlEndpointController"}  # this stack's
+        assert allowed(runner, role, "sagemaker", "DeleteEndpoint", EndpointName="theirs")
+        assert allowed(runner, role, "sagemaker", "UpdateEndpoint", **update)
+        tags.pop()  # made before the stack tag existed
+        assert allowed(runner, role, "sagemaker", "DeleteEndpoint", EndpointName="theirs")
+        # tagging never gives an endpoint another stack's tag (AddTags overwrites)
+        other = [{"Key": STACK_TAG, "Value": "MlEndpointControllerStaging"}]
+        assert not allowed(runner, role, "sagemaker", "AddTags", **adopt, Tags=other)
+        mine = [{"Key": STACK_TAG, "Value": "MlEndpointController"}]
+        assert allowed(runner, role, "sagemaker", "AddTags", **adopt, Tags=mine)
+    finally:
+        del tags[tags.index({"Key": OWNER_TAG, "Value": "r-1"}) :]
+
+
+@pytest.mark.parametrize("title", ["SageMaker", "Aml", "Neptune"])
+def test_expiry_schedules_only_in_the_stacks_own_group(runner: LocalRunner, title: str) -> None:
+    """Expiry schedules are named alike in every stack: each stack's functions may create, move or
+    cancel only their own type's, in their stack's own group, never the default group's."""
+    role = role_of(runner, title)
+    name = f"expire-{title.lower()}-0123456789abcdef"
+    for operation in ("CreateSchedule", "UpdateSchedule", "DeleteSchedule"):
+        assert allowed(runner, role, "scheduler", operation, Name=name, GroupName="MlEndpointController")
+        for group in ("default", "MlEndpointControllerStaging"):
+            assert not allowed(runner, role, "scheduler", operation, Name=name, GroupName=group), group
+
+
+def test_eventbridge_may_use_the_key_only_for_this_accounts_rules(
+    runner: LocalRunner, template: dict[str, Any]
+) -> None:
+    """Dead letters into the encrypted queue: EventBridge uses the key for this account's rules
+    (aws:SourceAccount, aws:SourceArn), not for another account's, nor without a source."""
+    [queue] = [lid for lid in resources(template, "AWS::SQS::Queue") if lid.startswith("RequestDeadLetters")]
+    [key_lid] = resources(template, "AWS::KMS::Key")
+    key = runner.staged.resolve({"Fn::GetAtt": [key_lid, "Arn"]})
+    rule = ARN.format(service="events", resource="rule/ml-endpoint-controller/SageMakerRequests")
+    mine = {"aws:SourceAccount": "123456789012", "aws:SourceArn": rule}
+    service = "events.amazonaws.com"
+    assert queue
+    for action in ("kms:GenerateDataKey", "kms:Decrypt"):
+        assert runner.authorizer.service_may(service, action, key, mine)
+        theirs = {
+            "aws:SourceAccount": "210987654321",
+            "aws:SourceArn": rule.replace("123456789012", "210987654321"),
+        }
+        assert not runner.authorizer.service_may(service, action, key, theirs)
+        assert not runner.authorizer.service_may(service, action, key, {})
+
+
 def test_the_requests_table_is_the_only_table(runner: LocalRunner, template: dict[str, Any]) -> None:
     role = role_of(runner, "Neptune")
     [table] = resources(template, "AWS::DynamoDB::Table")

@@ -116,7 +116,7 @@ def notifications(result: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
 def test_a_retried_create_keeps_its_inline_config_and_ends_ready(
     local_run: Runner, error: dict[str, Any]
 ) -> None:
-    [result] = local_run([inline(tags=49)], {"sagemaker": faults(error)})
+    [result] = local_run([inline(tags=48)], {"sagemaker": faults(error)})
 
     assert one_notification(result)["status"] == "READY"
     assert result["calls"].count("sagemaker:CreateEndpointConfig") == 1
@@ -164,7 +164,7 @@ def test_sagemaker_a_lost_create_answer_with_many_tags_finds_its_own_endpoint(
     local_run: Runner, error: str
 ) -> None:
     request = sagemaker()
-    request["params"]["Tags"] = [{"Key": f"k{i}", "Value": "v"} for i in range(49)]
+    request["params"]["Tags"] = [{"Key": f"k{i}", "Value": "v"} for i in range(48)]
     [result] = local_run([request], {"sagemaker": faults(fault("CreateEndpoint", error, applied=True))})
 
     assert one_notification(result)["status"] == "READY"
@@ -571,9 +571,9 @@ def test_an_event_id_that_cannot_be_a_request_id_is_refused(local_run: Runner) -
     assert result["calls"] == []
 
 
-def test_forty_nine_user_tags_still_wait_for_the_event(local_run: Runner) -> None:
+def test_forty_eight_user_tags_still_wait_for_the_event(local_run: Runner) -> None:
     request = sagemaker()
-    request["params"]["Tags"] = [{"Key": f"k{i}", "Value": "v"} for i in range(49)]
+    request["params"]["Tags"] = [{"Key": f"k{i}", "Value": "v"} for i in range(48)]
 
     [result] = local_run([request], {"sagemaker": {"createSeconds": 300}})
 

@@ -134,8 +134,10 @@ def test_kept_local_deploy_runs_requests_end_to_end(tmp_path: Path) -> None:
                 timeout=90,
             )
             # what `aws stepfunctions start-execution` and `aws events put-events` call
+            # ... one of them expiring: its schedule goes in the stack's own schedule group
+            expiring = {**request("served-direct"), "options": {"expiresAfterSeconds": 3600}}
             direct = sfn.start_execution(
-                stateMachineArn=machine, name="served-direct", input=json.dumps(request("served-direct"))
+                stateMachineArn=machine, name="served-direct", input=json.dumps(expiring)
             )["executionArn"]
             put = session.client("events", endpoint_url=url).put_events(
                 Entries=[
@@ -165,6 +167,10 @@ def test_kept_local_deploy_runs_requests_end_to_end(tmp_path: Path) -> None:
         assert sfn.describe_execution(executionArn=direct)["status"] == "SUCCEEDED"
         again = endpointctl("watch", arn, "--json", env=env)
         assert again.returncode == 0 and json.loads(again.stdout)["status"] == "SUCCEEDED"
+        scheduler = session.client("scheduler", endpoint_url=url)
+        [expiry] = scheduler.list_schedules(GroupName="MlEndpointController")["Schedules"]
+        assert expiry["Name"].startswith("expire-sagemaker-")
+        assert scheduler.list_schedules(GroupName="default")["Schedules"] == []
 
         # -- list shows them; the simulated SageMaker holds the endpoints ---------------------------
         deadline = time.monotonic() + 30

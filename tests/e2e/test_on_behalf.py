@@ -261,3 +261,22 @@ def test_publishing_to_the_encrypted_topic_needs_the_callers_key_permissions(
     assert denied["status"] == "FAILED"
     assert "kms:GenerateDataKey" in (denied["cause"] or "")
     assert denied["notifications"]["sns"] == []  # SNS refused the publish: nothing on the topic
+
+
+def test_without_creating_alarms_a_target_tracking_policy_cannot_be_put_back(
+    template: dict[str, Any],
+) -> None:
+    # the alarms may be deleted (scaling is taken off) but not created (a target tracking policy
+    # cannot be put back): cloudwatch:PutMetricAlarm is what PutScalingPolicy checks
+    stripped = copy.deepcopy(template)
+    for resource in stripped["Resources"].values():
+        if resource["Type"] == "AWS::IAM::Policy":
+            for statement in resource["Properties"]["PolicyDocument"]["Statement"]:
+                if statement.get("Sid") == "VariantScalingAlarms":
+                    statement["Action"] = ["cloudwatch:DeleteAlarms", "cloudwatch:DescribeAlarms"]
+    [result] = run(stripped, [update()], SCALED)
+    assert result["status"] == "FAILED"
+    assert "cloudwatch:PutMetricAlarm" in result["cause"]
+    # the target is registered again, its policies not (the first one refused stops the rest)
+    assert result["remaining"]["sagemaker"]["scalableVariants"] == ["churn/AllTraffic"]
+    assert result["remaining"]["sagemaker"]["scalingPolicies"] == []

@@ -86,3 +86,36 @@ def test_a_types_own_settings_are_each_named_too() -> None:
     assert any("sagemakerKmsKeyArns" in p for p in found)
     assert any(p.startswith("context neptuneEndpoint=") for p in found)
     assert any(p.startswith("context neptuneClusterResourceId=") for p in found)
+
+
+def test_python_app_py_alone_builds_what_cdk_json_lists(tmp_path: Any) -> None:
+    """Without the CDK CLI (no context passed) ``python app.py`` reads cdk.json's context itself: it
+    builds the types cdk.json lists, rather than every catalog type (which fails on Neptune's
+    required settings), and given context still wins over cdk.json's."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("CDK_CONTEXT", "CDK_DEFAULT_"))}
+
+    def synth(outdir: Any, context: dict[str, Any] | None = None) -> dict[str, Any]:
+        given = {"CDK_CONTEXT_JSON": json.dumps(context)} if context is not None else {}
+        done = subprocess.run(
+            [sys.executable, "app.py"],
+            cwd=project_root(),
+            env={**env, "CDK_OUTDIR": str(outdir), **given},
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr[-2000:]
+        [stack] = outdir.glob("*.template.json")
+        return dict(json.loads(stack.read_text()))
+
+    def functions(template: dict[str, Any]) -> list[str]:
+        return sorted(
+            r["Properties"]["Description"].split(": ", 1)[1].split()[0]
+            for r in template["Resources"].values()
+            if r["Type"] == "AWS::Lambda::Function"
+        )
+
+    listed = json.loads((project_root() / "cdk.json").read_text())["context"]["endpointTypes"]
+    assert functions(synth(tmp_path / "alone")) == sorted(listed)
+    assert functions(synth(tmp_path / "given", {"endpointTypes": "aml"})) == ["aml"]

@@ -272,8 +272,12 @@ def _check_context(given: dict[str, str], command: Command) -> None:
 
 AWS_GLOBALS = {
     "query", "output", "region", "endpoint-url", "profile", "no-paginate", "no-cli-pager",
-    "cli-input-json", "max-items", "starting-token", "page-size",
+    "cli-input-json", "max-items", "starting-token", "page-size", "cli-binary-format",
 }  # fmt: skip
+#: The AWS CLI's own positional arguments, by command: ``aws lambda invoke … OUTFILE`` writes the
+#: function's answer there (the CLI's ``lambda invoke`` reference: "outfile (string) Filename where
+#: the content will be saved").
+AWS_POSITIONALS = {("lambda", "invoke"): 1}
 AWS_OUTPUTS = {"json", "text", "table", "yaml", "yaml-stream"}
 
 
@@ -297,6 +301,12 @@ def _check_aws(argv: list[str], command: Command) -> None:
     shape = model.operation_model(operation_name).input_shape
     members = {xform_name(name, "-"): name for name in (shape.members if shape else {})}
     given: set[str] = set()
+    positionals = AWS_POSITIONALS.get((service, operation), 0)
+    if positionals:
+        assert len(rest) > positionals and not any(w.startswith("--") for w in rest[-positionals:]), (
+            f"{command.where}: `aws {service} {operation}` ends with {positionals} positional argument(s)"
+        )
+        rest = rest[:-positionals]
     words = iter(rest)
     for word in words:
         assert word.startswith("--"), f"{command.where}: unexpected {word!r} in `{command.code}`"

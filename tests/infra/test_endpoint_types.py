@@ -175,4 +175,5 @@ def test_a_registered_type_gets_its_function_lifecycle_rules_and_acknowledgments
     assert '\\"firstCheckSeconds\\":50' in machine and "waitForTaskToken" in machine
     # cdk.json's endpointTypes, and the registered toy (a registered type is always built)
     assert set(stack.lifecycles) == {"sagemaker", "toy"}
-    assert len(template.find_resources("AWS::CloudWatch::Alarm")) == 6 * len(stack.lifecycles) + 1
+    # six alarms per type, and the dead-letter and failed-invocations queues'
+    assert len(template.find_resources("AWS::CloudWatch::Alarm")) == 6 * len(stack.lifecycles) + 2

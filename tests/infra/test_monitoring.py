@@ -12,7 +12,8 @@ from aws_cdk.assertions import Match, Template
 from controller.errors import CONTRACT_CODES
 from endpointctl.template import resources, state_machines
 from infra import catalog
-from infra.monitoring import ERROR_CODES
+from infra.monitoring import ERROR_CODES, REFUSAL_CODES
+from tests.infra.contexts import CUSTOM
 
 #: Every endpoint type, in catalog order.
 TYPES = list(catalog.rows())
@@ -29,6 +30,7 @@ EMF_METRICS = [
     "HandledErrors",
     *CONTRACT_CODES,  # one count per error code, as the functions emit them
 ]
+REFUSALS = REFUSAL_CODES
 ALARM_TOPIC = {"Ref": Match.string_like_regexp("^MonitoringAlarmTopic")}
 
 
@@ -102,7 +104,17 @@ def test_the_dashboard_shows_each_types_state_machine_function_and_metrics(
     assert {"Errors", "Throttles", "Duration", "Invocations"} <= names(
         "AWS/Lambda", ["FunctionName", f"<<{function}>>"]
     )
-    emf = names("MlEndpointController", ["EndpointType", endpoint_type, "service", "ml-endpoint-controller"])
+    emf = names(
+        "MlEndpointController",
+        [
+            "EndpointType",
+            endpoint_type,
+            "service",
+            "ml-endpoint-controller",
+            "StackName",
+            "MlEndpointController",
+        ],
+    )
     assert set(EMF_METRICS) <= emf
     stats = {
         line[-1]["stat"]
@@ -112,10 +124,11 @@ def test_the_dashboard_shows_each_types_state_machine_function_and_metrics(
     assert stats == {"p50", "p90", "Maximum"}
 
 
-def test_the_dashboard_shows_the_dead_letter_queue(template: dict[str, Any]) -> None:
+def test_the_dashboard_shows_the_dead_letter_and_failed_invocations_queues(template: dict[str, Any]) -> None:
     lines = graphed(dashboard_widgets(template))
     depth = [line for line in lines if line[:2] == ["AWS/SQS", "ApproximateNumberOfMessagesVisible"]]
-    assert depth and all(line[3].startswith("<<RequestDeadLetters") for line in depth)
+    queues = sorted(line[3].split("<<", 1)[1][:18] for line in depth)
+    assert queues == ["FailedInvocationsQ", "RequestDeadLetters"], queues
 
 
 @pytest.mark.parametrize("endpoint_type", TYPES)
@@ -161,6 +174,7 @@ def test_one_lambda_errors_alarm_per_function(
         "MetricName": "HandledErrors",
         "Dimensions": [
             {"Name": "EndpointType", "Value": endpoint_type},
+            {"Name": "StackName", "Value": "MlEndpointController"},
             {"Name": "service", "Value": "ml-endpoint-controller"},
         ],
     }
@@ -174,8 +188,8 @@ def test_one_lambda_errors_alarm_per_function(
 def test_every_alarm_publishes_to_the_alarm_topic_only(stack: Template, template: dict[str, Any]) -> None:
     alarms = stack.find_resources("AWS::CloudWatch::Alarm")
     # per type: rollback failed, leftovers over a day, executions failed, timed out, aborted,
-    # function errors; + dead letters
-    assert len(alarms) == 6 * len(TYPES) + 1
+    # function errors; + dead letters, failed invocations
+    assert len(alarms) == 6 * len(TYPES) + 2
     [topic] = [
         lid
         for lid, res in resources(template, "AWS::SNS::Topic").items()
@@ -206,6 +220,46 @@ def test_leftovers_still_there_after_a_day_page_someone(stack: Template, endpoin
     assert props["Statistic"] == "Maximum" and props["Threshold"] == 1
     assert props["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
     assert props["AlarmActions"][0]["Ref"].startswith("MonitoringAlarmTopic")
+
+
+def emf_in_alarms(template: dict[str, Any]) -> list[tuple[str, dict[str, str]]]:
+    """Every EMF metric an alarm reads (alone or in metric math): alarm id, its dimensions."""
+    found = []
+    for lid, alarm in resources(template, "AWS::CloudWatch::Alarm").items():
+        props = alarm["Properties"]
+        metrics = [props] + [m["MetricStat"]["Metric"] for m in props.get("Metrics", []) if "MetricStat" in m]
+        for metric in metrics:
+            if metric.get("Namespace") == "MlEndpointController":
+                found.append((lid, {d["Name"]: d["Value"] for d in metric["Dimensions"]}))
+    return found
+
+
+@pytest.mark.parametrize("which", ["default", "custom"])
+def test_alarms_and_graphs_read_only_their_own_stacks_metrics(
+    template: dict[str, Any], custom_template: dict[str, Any], which: str
+) -> None:
+    """Two stacks in one account share the namespace and the service dimension: every EMF metric an
+    alarm (its metric math included) or a graph reads names its own stack (StackName), so staging's
+    RollbackFailed pages no one for prod, and staging's refusals do not hide prod's failures."""
+    synthesized, stack_name = (
+        (template, "MlEndpointController") if which == "default" else (custom_template, CUSTOM["stackName"])
+    )
+    read = emf_in_alarms(synthesized)
+    # per type: rollback failed, leftovers, executions failed (minus each refusal), function errors
+    # (minus HandledErrors)
+    assert len({lid for lid, _ in read}) == 4 * len(TYPES)
+    assert len(read) == len(TYPES) * (3 + len(REFUSALS))
+    for lid, dimensions in read:
+        assert dimensions == {
+            "service": "ml-endpoint-controller",
+            "EndpointType": dimensions["EndpointType"],
+            "StackName": stack_name,
+        }, lid
+    lines = [line for line in graphed(dashboard_widgets(synthesized)) if line[0] == "MlEndpointController"]
+    assert lines
+    for line in lines:
+        pairs = dict(zip(line[2:-1:2], line[3:-1:2], strict=False)) if isinstance(line[-1], dict) else {}
+        assert pairs.get("StackName") == stack_name, line
 
 
 def test_the_dashboard_name_is_an_output(stack: Template) -> None:

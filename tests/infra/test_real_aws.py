@@ -350,7 +350,13 @@ def test_the_key_lets_cloudwatch_logs_use_it_for_this_accounts_log_groups(templa
 def test_the_key_lets_eventbridge_dead_letter_into_the_encrypted_queue(template: dict[str, Any]) -> None:
     events = _by_service_principal(_key_statements(template), "events.amazonaws.com")
     assert _actions(events) == {"kms:Decrypt", "kms:GenerateDataKey"}
-    assert "Condition" not in events  # as the SQS docs show it; the queue policy scopes the senders
+    # this account's rules only (the EventBridge and SQS docs' confused-deputy guard, infra/key.py);
+    # the queue policy narrows the senders to the stack's own rules
+    rules = _join("arn:", PARTITION, ":events:", REGION, ":", ACCOUNT, ":rule/*")
+    assert events["Condition"] == {
+        "StringEquals": {"aws:SourceAccount": ACCOUNT},
+        "ArnLike": {"aws:SourceArn": rules},
+    }
     _, queue_policy = _one(template, "AWS::SQS::QueuePolicy", "RequestDeadLetters")
     senders = [
         s
@@ -360,8 +366,9 @@ def test_the_key_lets_eventbridge_dead_letter_into_the_encrypted_queue(template:
     assert senders and all("aws:SourceArn" in json.dumps(s["Condition"]) for s in senders)
 
 
-def test_each_function_may_use_the_key_only_through_dynamodb_and_sns(template: dict[str, Any]) -> None:
-    """The table's items (DynamoDB), and the notifications a clean-up publishes (SNS)."""
+def test_each_function_may_use_the_key_only_through_dynamodb_sns_and_sqs(template: dict[str, Any]) -> None:
+    """The table's items (DynamoDB), the notifications a clean-up publishes (SNS), and Lambda's
+    record of an event the function failed on, sent to the failed-invocations queue (SQS)."""
     key_lid, _ = _one(template, "AWS::KMS::Key", "TopicKey")
     for title in (row["title"] for row in catalog.rows().values()):
         grants = {
@@ -369,7 +376,7 @@ def test_each_function_may_use_the_key_only_through_dynamodb_and_sns(template: d
             for s in _statements_of_role(template, f"{title}FunctionRole")
             if any(a.startswith("kms:") for a in _actions(s)) and "TopicKey" in json.dumps(s["Resource"])
         }
-        assert set(grants) == {"dynamodb.", "sns."}
+        assert set(grants) == {"dynamodb.", "sns.", "sqs."}
         assert _actions(grants["dynamodb."]) == {
             "kms:Decrypt",
             "kms:Encrypt",
@@ -377,6 +384,7 @@ def test_each_function_may_use_the_key_only_through_dynamodb_and_sns(template: d
             "kms:DescribeKey",
         }
         assert _actions(grants["sns."]) == {"kms:Decrypt", "kms:GenerateDataKey"}
+        assert _actions(grants["sqs."]) == {"kms:Decrypt", "kms:GenerateDataKey"}
         for service, grant in grants.items():
             assert grant["Resource"] == {"Fn::GetAtt": [key_lid, "Arn"]}
             assert grant["Condition"] == {

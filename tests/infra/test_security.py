@@ -87,8 +87,9 @@ def test_every_acknowledgment_is_a_known_rule_with_a_specific_reason(
     wildcard_resources = sorted({rule for _, rule, _ in acknowledged if rule.startswith("IAM5")})
     assert all("Action::" not in rule for rule in wildcard_resources)  # never a wildcard action
     # per built type: 2 roles, L1, invoke, its expiry schedules; then the types' own resources; SQS3
+    # of the dead-letter and the failed-invocations queues
     built = [infra.title for infra in stack.endpoint_types.values()]
-    assert len(acknowledged) == len(built) * 5 + sum(OWN_ACKNOWLEDGMENTS[t] for t in built) + 1
+    assert len(acknowledged) == len(built) * 5 + sum(OWN_ACKNOWLEDGMENTS[t] for t in built) + 2
 
 
 # -- least privilege ----------------------------------------------------------------------------
@@ -108,16 +109,20 @@ def test_each_function_calls_only_its_own_service(template: dict[str, Any]) -> N
             for action in _actions(statement)
         }
         services = {action.split(":")[0] + ":" for action in actions}
-        # kms: the requests table's and the topic's key (through DynamoDB and SNS); events: and
-        # sns: a clean-up's notification; scheduler: and iam: (PassRole of the scheduler's role)
-        # an expiry; SageMaker also passes an inline endpoint config's role (iam:PassRole) and
-        # grants on its key (through SageMaker); cloudwatch: the alarms Application Auto Scaling
-        # makes and deletes for a variant's target tracking, and an update's rollback alarms,
-        # both checked against the function's own permissions.
-        allowed = {prefix, "xray:", "logs:", "dynamodb:", "kms:", "events:", "sns:", "scheduler:", "iam:"} | (
+        # kms: the requests table's, the topic's and the failed-invocations queue's key (through
+        # DynamoDB, SNS and SQS); events: and sns: a clean-up's notification; scheduler: and iam:
+        # (PassRole of the scheduler's role) an expiry; sqs: Lambda's record of an event the
+        # function failed on (its on-failure destination, with the function's role); SageMaker
+        # also passes an inline endpoint config's role (iam:PassRole) and grants on its key
+        # (through SageMaker); cloudwatch: the alarms Application Auto Scaling makes and deletes
+        # for a variant's target tracking, and an update's rollback alarms, both checked against
+        # the function's own permissions.
+        shared = {"xray:", "logs:", "dynamodb:", "kms:", "events:", "sns:", "scheduler:", "iam:", "sqs:"}
+        allowed = {prefix, *shared} | (
             {"states:", "application-autoscaling:", "cloudwatch:"} if title == "SageMaker" else set()
         )
         assert services <= allowed, (title, services)
+        assert {a for a in actions if a.startswith("sqs:")} == {"sqs:SendMessage"}
         assert prefix in services
         dynamodb = {a for a in actions if a.startswith("dynamodb:")}
         assert dynamodb == {
@@ -147,7 +152,11 @@ def test_expiry_grants_are_its_own_schedules_and_the_scheduler_role_only(templat
             "scheduler:DeleteSchedule",
             "scheduler:UpdateSchedule",
         ]
-        assert f"schedule/default/expire-{title.lower()}-*" in json.dumps(schedules[0]["Resource"])
+        # in the stack's own schedule group, never the account's default one
+        assert f"schedule/MlEndpointController/expire-{title.lower()}-*" in json.dumps(
+            schedules[0]["Resource"]
+        )
+        assert "schedule/default/" not in json.dumps(schedules[0]["Resource"])
         passes = [st for st in statements if st.get("Sid") == "PassTheSchedulerRole"]
         assert len(passes) == 1 and passes[0]["Resource"] == {"Fn::GetAtt": [scheduler_role, "Arn"]}
         assert passes[0]["Condition"] == {"StringEquals": {"iam:PassedToService": "scheduler.amazonaws.com"}}
@@ -161,6 +170,37 @@ def test_expiry_grants_are_its_own_schedules_and_the_scheduler_role_only(templat
         a for p in policies for st in p["Properties"]["PolicyDocument"]["Statement"] for a in _actions(st)
     }
     assert actions == {"events:PutEvents"}
+
+
+def test_each_stack_keeps_its_expiry_schedules_in_a_group_of_its_own(
+    template: dict[str, Any], custom_template: dict[str, Any]
+) -> None:
+    """Schedules are named after the endpoint, alike in every stack: each stack creates its own
+    schedule group (named after it), tells its functions (EXPIRY_SCHEDULE_GROUP) and grants them
+    only that group's schedules, so neither stack may replace or cancel the other's."""
+    granted = []
+    for synthesized, name in ((template, "MlEndpointController"), (custom_template, CUSTOM["stackName"])):
+        [group] = _resources(synthesized, "AWS::Scheduler::ScheduleGroup").values()
+        assert group["Properties"] == {"Name": name}
+        for lid, function in _resources(synthesized, "AWS::Lambda::Function").items():
+            assert function["Properties"]["Environment"]["Variables"]["EXPIRY_SCHEDULE_GROUP"] == name, lid
+        resources = {
+            json.dumps(st["Resource"])
+            for _, st in _statements(synthesized)
+            if any(a.startswith("scheduler:") for a in _actions(st))
+        }
+        assert resources and all(f":schedule/{name}/expire-" in r for r in resources), resources
+        granted.append(resources)
+    assert not granted[0] & granted[1]
+
+
+def test_a_long_stack_name_still_names_a_valid_schedule_group() -> None:
+    from infra.expiry import group_name
+
+    assert group_name("MlEndpointController") == "MlEndpointController"
+    long = "A" + "b" * 127  # the longest stack name CloudFormation takes
+    shortened = group_name(long)
+    assert len(shortened) == 64 and shortened.startswith("Abbb") and shortened != group_name(long[:-1] + "c")
 
 
 def test_function_roles_carry_no_managed_policy(template: dict[str, Any]) -> None:
@@ -204,6 +244,37 @@ def test_topics_use_the_customer_managed_key_and_deny_plain_http(template: dict[
         if s["Effect"] == "Deny" and s.get("Condition") == {"Bool": {"aws:SecureTransport": "false"}}
     ]
     assert len(denials) == 2
+
+
+#: Condition keys that say where a service's request comes from (IAM's confused-deputy guard), or
+#: the encryption context a service supplies with it (CloudWatch Logs: the log group's ARN).
+SOURCE_KEYS = ("aws:SourceAccount", "aws:SourceArn", "aws:SourceOrgID", "kms:EncryptionContext:")
+
+
+@pytest.mark.parametrize("which", ["default", "custom"])
+def test_every_key_statement_for_a_service_principal_names_its_source(
+    template: dict[str, Any], custom_template: dict[str, Any], which: str
+) -> None:
+    """A key statement for an AWS service without a source condition lets that service use the key
+    for anyone's resources (a confused deputy): each one is scoped to this account's resources."""
+    synthesized = template if which == "default" else custom_template
+    services = 0
+    for lid, key in _resources(synthesized, "AWS::KMS::Key").items():
+        for statement in key["Properties"]["KeyPolicy"]["Statement"]:
+            principal = statement.get("Principal", {})
+            if not isinstance(principal, dict) or "Service" not in principal:
+                continue
+            services += 1
+            keys = [k for operator in statement.get("Condition", {}).values() for k in operator]
+            assert any(k.startswith(SOURCE_KEYS) for k in keys), (lid, statement.get("Sid"))
+            account = [
+                statement["Condition"][op][k]
+                for op in statement["Condition"]
+                for k in statement["Condition"][op]
+                if k == "aws:SourceAccount"
+            ]
+            assert account in ([], [{"Ref": "AWS::AccountId"}]), (lid, statement.get("Sid"))
+    assert services >= 3  # CloudWatch alarms, CloudWatch Logs, EventBridge
 
 
 def test_queue_and_table_are_encrypted_with_the_customer_managed_key(template: dict[str, Any]) -> None:

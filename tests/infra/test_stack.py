@@ -173,6 +173,7 @@ def test_sagemaker_function_permissions_are_scoped(template: dict[str, Any]) -> 
                 "scheduler:",
                 "application-autoscaling:",
                 "cloudwatch:",
+                "sqs:",  # Lambda's record of an event it failed on (infra/failures.py)
             )
         )
         for a in actions
@@ -203,7 +204,8 @@ def test_sagemaker_function_permissions_are_scoped(template: dict[str, Any]) -> 
     ]
     for delete in deletes:
         assert delete["Condition"] == {
-            "StringLike": {"aws:ResourceTag/ml-endpoint-controller:request-id": "*"}
+            "StringLike": {"aws:ResourceTag/ml-endpoint-controller:request-id": "*"},
+            "StringEqualsIfExists": {"aws:ResourceTag/ml-endpoint-controller:stack": "MlEndpointController"},
         }
         kind = ":endpoint/*" if delete["Action"] == "sagemaker:DeleteEndpoint" else ":endpoint-config/*"
         assert kind in json.dumps(delete["Resource"])
@@ -226,13 +228,53 @@ def test_sagemaker_function_updates_only_endpoints_with_the_ownership_tag(templa
     assert len(updates) == 2 and len(on_endpoints) == len(on_configs) == 1, updates
     [endpoint], [config] = on_endpoints, on_configs
     assert endpoint["Action"] == "sagemaker:UpdateEndpoint" and endpoint["Effect"] == "Allow"
-    assert endpoint["Condition"] == {"StringLike": {"aws:ResourceTag/ml-endpoint-controller:request-id": "*"}}
+    assert endpoint["Condition"] == {
+        "StringLike": {"aws:ResourceTag/ml-endpoint-controller:request-id": "*"},
+        "StringEqualsIfExists": {"aws:ResourceTag/ml-endpoint-controller:stack": "MlEndpointController"},
+    }
     assert ":endpoint-config/" not in json.dumps(endpoint["Resource"])
     assert "Condition" not in config
-    # the unconditioned endpoint statement no longer carries UpdateEndpoint, but still tags
+    # the unconditioned endpoint statement no longer carries UpdateEndpoint; tagging (to adopt) is
+    # allowed, but never of another stack's endpoint or with another stack's tag
     by_sid = {s.get("Sid"): s for s in statements}
     assert "sagemaker:UpdateEndpoint" not in by_sid["Endpoints"]["Action"]
-    assert "sagemaker:AddTags" in by_sid["Endpoints"]["Action"] and "Condition" not in by_sid["Endpoints"]
+    assert "Condition" not in by_sid["Endpoints"]
+    assert [s["Sid"] for s in statements if "sagemaker:AddTags" in json.dumps(s["Action"])] == [
+        "TagOnlyForThisStack"
+    ]
+
+
+@pytest.mark.parametrize("which", ["default", "custom"])
+def test_sagemaker_changes_only_what_its_own_stack_made(
+    template: dict[str, Any], custom_template: dict[str, Any], which: str
+) -> None:
+    """Two stacks in one account: each stack's function may update, delete and tag only resources
+    that carry no other stack's tag (ml-endpoint-controller:stack, which its creates and adoptions
+    set to its own stack's name); a resource without one was made before the tag existed."""
+    synthesized, name = (
+        (template, "MlEndpointController") if which == "default" else (custom_template, CUSTOM["stackName"])
+    )
+    statements = _statements(synthesized, "SageMakerFunctionRole")
+    by_sid = {s.get("Sid"): s for s in statements}
+    own = {"aws:ResourceTag/ml-endpoint-controller:stack": name}
+    for sid in (
+        "UpdateOnlyEndpointsTheControllerOwns",
+        "DeleteOnlyEndpointsTheControllerCreated",
+        "DeleteOnlyConfigsTheControllerCreated",
+    ):
+        assert by_sid[sid]["Condition"]["StringEqualsIfExists"] == own, sid
+    tagging = by_sid["TagOnlyForThisStack"]
+    assert tagging["Action"] == "sagemaker:AddTags"
+    assert tagging["Condition"] == {
+        "StringEqualsIfExists": {**own, "aws:RequestTag/ml-endpoint-controller:stack": name}
+    }
+    # the function says which stack it is, for the tags it sets
+    [function] = [
+        r["Properties"]
+        for lid, r in synthesized["Resources"].items()
+        if r["Type"] == "AWS::Lambda::Function" and lid.startswith("SageMakerFunction")
+    ]
+    assert function["Environment"]["Variables"]["CONTROLLER_STACK_NAME"] == name
 
 
 def _actions_of(statement: dict[str, Any]) -> set[str]:
@@ -473,6 +515,62 @@ def test_rule_targets_have_an_encrypted_dead_letter_queue(stack: Template) -> No
         {"Properties": Match.object_like({"KmsMasterKeyId": {"Fn::GetAtt": [key, "Arn"]}})},
     )
     assert queue.as_string().startswith("RequestDeadLetters") and key.as_string().startswith("TopicKey")
+
+
+def test_every_function_a_rule_invokes_keeps_what_it_fails_on(
+    template: dict[str, Any], stack: Template
+) -> None:
+    """A function EventBridge invokes runs asynchronously: after Lambda's two retries an event it
+    failed on would be dropped (an execution's clean-up would wait for a sweep). Each such function
+    has an on-failure destination: one queue, encrypted with the stack's key, with an alarm on its
+    depth, which the function's role may send to (its key only through SQS)."""
+    resources = template["Resources"]
+    invoked = {
+        target["Arn"]["Fn::GetAtt"][0]
+        for rule in resources.values()
+        if rule["Type"] == "AWS::Events::Rule"
+        for target in rule["Properties"].get("Targets", [])
+        if target["Arn"].get("Fn::GetAtt", [""])[0] in resources
+        and resources[target["Arn"]["Fn::GetAtt"][0]]["Type"] == "AWS::Lambda::Function"
+    }
+    assert {lid.split("Function")[0] for lid in invoked} == set(TYPES.values())
+    configs = {
+        r["Properties"]["FunctionName"]["Ref"]: r["Properties"]
+        for r in resources.values()
+        if r["Type"] == "AWS::Lambda::EventInvokeConfig"
+    }
+    assert set(configs) == invoked
+    queues = set()
+    for function, config in configs.items():
+        assert config["Qualifier"] == "$LATEST", function
+        assert config["MaximumRetryAttempts"] == 2 and config["MaximumEventAgeInSeconds"] == 6 * 3600
+        [queue, attribute] = config["DestinationConfig"]["OnFailure"]["Destination"]["Fn::GetAtt"]
+        assert attribute == "Arn" and resources[queue]["Type"] == "AWS::SQS::Queue"
+        queues.add(queue)
+        role = resources[function]["Properties"]["Role"]["Fn::GetAtt"][0]
+        statements = [
+            st
+            for r in resources.values()
+            if r["Type"] == "AWS::IAM::Policy" and {"Ref": role} in r["Properties"]["Roles"]
+            for st in r["Properties"]["PolicyDocument"]["Statement"]
+        ]
+        sends = [st for st in statements if "sqs:SendMessage" in json.dumps(st["Action"])]
+        assert [st["Resource"] for st in sends] == [{"Fn::GetAtt": [queue, "Arn"]}], function
+        [key] = [st for st in statements if st.get("Sid") == "FailedInvocationsKey"]
+        assert json.dumps(key["Condition"]).count("sqs.") == 1, key
+    [queue] = queues
+    assert not queue.startswith("RequestDeadLetters")  # Lambda's records, not EventBridge's events
+    assert resources[queue]["Properties"]["KmsMasterKeyId"]["Fn::GetAtt"][0].startswith("TopicKey")
+    alarms = [
+        a["Properties"]
+        for a in resources.values()
+        if a["Type"] == "AWS::CloudWatch::Alarm"
+        and a["Properties"].get("MetricName") == "ApproximateNumberOfMessagesVisible"
+        and a["Properties"]["Dimensions"][0]["Value"] == {"Fn::GetAtt": [queue, "QueueName"]}
+    ]
+    [alarm] = alarms
+    assert alarm["Threshold"] == 1 and alarm["AlarmActions"][0]["Ref"].startswith("MonitoringAlarmTopic")
+    stack.has_output("FailedInvocationsQueueUrl", {"Value": {"Ref": queue}})
 
 
 def test_alarms_publish_to_the_alarm_topic(stack: Template) -> None:

@@ -120,3 +120,37 @@ def test_a_full_tag_set_leaves_no_room_for_the_ownership_tag(sagemaker: Any) -> 
     assert OWNER_TAG not in tags_of(sagemaker, full)
     # the ownership tag takes the last place; the managed-by tag has none left
     assert tags_of(sagemaker, nearly)[OWNER_TAG] == "u-1" and MANAGED_TAG not in tags_of(sagemaker, nearly)
+
+
+def test_an_endpoint_another_stack_owns_is_never_adopted(
+    sagemaker: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two stacks in one account: staging may not take prod's endpoint, even with options.adopt
+    (prod's records would still claim it); nothing is written, no tag changes."""
+    monkeypatch.setenv("CONTROLLER_STACK_NAME", "MlEndpointControllerStaging")
+    make_config(sagemaker, "legacy-v1")
+    prods = {OWNER_TAG: "p-1", "ml-endpoint-controller:stack": "MlEndpointController"}
+    arn = make_endpoint(sagemaker, "legacy", "legacy-v1", prods)
+    state = update_state(adopt=True)
+
+    with pytest.raises(EndpointNotOwned, match="another stack"):
+        adoption.admit(state, PROVIDER)
+
+    assert claim_of("legacy") is None and not adoption.adopted(state)
+    assert tags_of(sagemaker, arn) == prods
+
+
+def test_an_adopted_endpoint_carries_this_stacks_tag(sagemaker: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CONTROLLER_STACK_NAME", "MlEndpointController")
+    make_config(sagemaker, "legacy-v1")
+    arn = make_endpoint(sagemaker, "legacy", "legacy-v1", {"team": "other"})
+
+    assert adoption.admit(update_state(adopt=True), PROVIDER) is True
+
+    tags = tags_of(sagemaker, arn)
+    assert tags[OWNER_TAG] == "u-1" and tags["ml-endpoint-controller:stack"] == "MlEndpointController"
+    # with 49 tags there is no room for both of the controller's: refused, nothing changed
+    nearly = make_endpoint(sagemaker, "nearly", "legacy-v1", {f"k{i}": "v" for i in range(49)})
+    with pytest.raises(EndpointNotOwned, match="49 tags"):
+        PROVIDER.adopt(Resource(kind="endpoint", id="nearly"), "u-2")
+    assert OWNER_TAG not in tags_of(sagemaker, nearly)

@@ -1,12 +1,14 @@
 """The functions' Powertools metrics (EMF), as one invocation of the handler flushes them.
 
-Every metric is counted per endpoint type (dimension ``EndpointType``, next to Powertools'
-``service``); the dashboard and the alarms (infra/monitoring.py) read exactly these names.
+Every metric is counted per stack and endpoint type (dimensions ``StackName`` and ``EndpointType``,
+next to Powertools' ``service``); the dashboard and the alarms (infra/monitoring.py) read exactly
+these names.
 """
 
 from __future__ import annotations
 
 import json
+import os
 from typing import Any
 
 import pytest
@@ -19,6 +21,14 @@ from tests.unit.conftest import waiting_state as state
 
 NAME = "churn-prod"
 NAMESPACE = "MlEndpointController"
+STACK = "MlEndpointController"
+
+
+@pytest.fixture(autouse=True)
+def stack(monkeypatch: pytest.MonkeyPatch) -> str:
+    """The function's stack, as infra/function.py sets it."""
+    monkeypatch.setenv("CONTROLLER_STACK_NAME", STACK)
+    return STACK
 
 
 @pytest.fixture
@@ -36,9 +46,11 @@ def emitted(capsys: pytest.CaptureFixture[str]) -> dict[str, Any]:
     [document] = documents
     [directive] = document["_aws"]["CloudWatchMetrics"]
     assert directive["Namespace"] == NAMESPACE
-    # One dimension set: the type next to the service, so the dashboard's queries find every metric.
-    assert [sorted(d) for d in directive["Dimensions"]] == [["EndpointType", "service"]]
+    # One dimension set: the stack and the type next to the service, so the dashboard's queries
+    # and the alarms find every metric, and only their own stack's.
+    assert [sorted(d) for d in directive["Dimensions"]] == [["EndpointType", "StackName", "service"]]
     assert document["service"] == "ml-endpoint-controller"
+    assert document["StackName"] == os.environ["CONTROLLER_STACK_NAME"]
     names = [m["Name"] for m in directive["Metrics"]]
     return {"EndpointType": document["EndpointType"]} | {name: total(document[name]) for name in names}
 
@@ -153,6 +165,19 @@ def test_a_rollback_that_could_not_finish_counts_rollback_failed(capsys: pytest.
         "RollbackFailed": 1,
         "Rollbacks": 1,
     }
+
+
+def test_each_stack_counts_under_its_own_name(
+    world: dict[str, Any], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two stacks in one account share the namespace and the service: a staging stack's counts are
+    apart from prod's by StackName (infra/monitoring.py reads each stack's own)."""
+    world["endpoint"].endpoint_status = "Creating"
+    for stack in ("MlEndpointController", "MlEndpointControllerStaging"):
+        monkeypatch.setenv("CONTROLLER_STACK_NAME", stack)
+        invoke({"step": "await", "state": state(), "token": stack, "endpointType": "sagemaker"})
+    documents = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
+    assert [d["StackName"] for d in documents] == ["MlEndpointController", "MlEndpointControllerStaging"]
 
 
 def test_metrics_are_flushed_per_invocation(

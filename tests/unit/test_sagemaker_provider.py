@@ -16,7 +16,7 @@ from moto import mock_aws
 
 from controller import aws
 from controller.errors import EndpointAlreadyExists, PrerequisiteNotFound
-from controller.providers.base import NotOwned, Resource, Status
+from controller.providers.base import NotOwned, Ownership, Resource, Status
 from controller.providers.sagemaker import (
     CONFIG,
     ENDPOINT,
@@ -456,3 +456,68 @@ def test_a_null_optional_field_is_refused_by_validation(provider: SageMakerProvi
     errors = provider.validate("create", {**BARE_PARAMS, field: None})
 
     assert [error.field for error in errors] == [f"params.{field}"]
+
+
+# -- two stacks in one account -------------------------------------------------------------------
+STACK_TAG = "ml-endpoint-controller:stack"
+
+
+@pytest.fixture
+def stack(monkeypatch: pytest.MonkeyPatch) -> str:
+    """This function's stack, as infra/function.py tells it."""
+    monkeypatch.setenv("CONTROLLER_STACK_NAME", "MlEndpointController")
+    return "MlEndpointController"
+
+
+def test_what_a_stack_creates_carries_its_stack_tag(
+    sagemaker: Any, provider: SageMakerProvider, stack: str
+) -> None:
+    make_config(sagemaker)
+    tags = [{"Key": f"key-{index}", "Value": "value"} for index in range(48)]
+
+    provider.create({**BARE_PARAMS, "Tags": tags}, REQUEST_ID, creations(provider, REQUEST_ID))
+
+    found = tags_of(sagemaker, endpoint_arn(sagemaker))
+    # 48 of the request's own leave room for both of the controller's (the managed-by has none)
+    assert len(found) == 50 and found[OWNER_TAG] == REQUEST_ID and found[STACK_TAG] == stack
+
+
+@pytest.mark.parametrize(
+    ("tags", "verdict"),
+    [
+        pytest.param(
+            {OWNER_TAG: "req-0", STACK_TAG: "MlEndpointController"}, Ownership.OWNED, id="this-stack"
+        ),
+        pytest.param({OWNER_TAG: "req-0"}, Ownership.OWNED, id="made-before-the-stack-tag"),
+        pytest.param(
+            {OWNER_TAG: "req-0", STACK_TAG: "MlEndpointControllerStaging"},
+            Ownership.OTHER_STACK,
+            id="other-stack",
+        ),
+        pytest.param({STACK_TAG: "MlEndpointController"}, Ownership.NOT_OWNED, id="no-owner-tag"),
+    ],
+)
+def test_an_endpoint_another_stack_made_is_not_this_stacks(
+    sagemaker: Any, provider: SageMakerProvider, stack: str, tags: dict[str, str], verdict: Ownership
+) -> None:
+    make_config(sagemaker, tags=tags)
+    make_endpoint(sagemaker, tags=tags)
+
+    assert provider.ownership(endpoint()) is verdict
+    assert provider.ownership(config()) is verdict
+
+
+def test_a_rollback_never_deletes_what_another_stack_made(
+    sagemaker: Any, provider: SageMakerProvider, stack: str
+) -> None:
+    """Even under the same request id (a staging request reusing prod's id, say)."""
+    theirs = {OWNER_TAG: REQUEST_ID, STACK_TAG: "MlEndpointControllerStaging"}
+    make_config(sagemaker, tags=theirs)
+    make_endpoint(sagemaker, tags=theirs)
+
+    with pytest.raises(NotOwned, match="MlEndpointControllerStaging"):
+        provider.delete(endpoint(), owner=REQUEST_ID)
+    with pytest.raises(NotOwned, match="MlEndpointControllerStaging"):
+        provider.delete(config(), owner=REQUEST_ID)
+
+    assert endpoints(sagemaker) == ["churn-prod"] and configs(sagemaker) == ["churn-config"]

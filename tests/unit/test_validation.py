@@ -142,6 +142,7 @@ INVALID = [
     # Tags
     pytest.param(create({"Tags": tags(51)}), "params.Tags", id="tags-51-items"),
     pytest.param(create({"Tags": tags(50)}), "params.Tags", id="tags-50-leave-no-room-for-the-ownership-tag"),
+    pytest.param(create({"Tags": tags(49)}), "params.Tags", id="tags-49-leave-no-room-for-the-stack-tag"),
     pytest.param(create({"Tags": {"team": "ml"}}), "params.Tags", id="tags-not-a-list"),
     pytest.param(create(tag("")), "params.Tags[0].Key", id="tag-key-empty"),
     pytest.param(create(tag("k" * 129)), "params.Tags[0].Key", id="tag-key-129-chars"),
@@ -375,7 +376,7 @@ VALID_PARAMS = [
     pytest.param({"EndpointName": "a"}, id="endpoint-name-1-char"),
     pytest.param({"EndpointName": "Churn--Prod-2"}, id="endpoint-name-inner-hyphens"),
     pytest.param({"EndpointConfigName": "c" * 63}, id="config-name-63-chars"),
-    pytest.param({"Tags": tags(49)}, id="tags-49-leave-room-for-the-ownership-tag"),
+    pytest.param({"Tags": tags(48)}, id="tags-48-leave-room-for-the-ownership-and-stack-tags"),
     pytest.param({"Tags": []}, id="tags-empty"),
     pytest.param(tag("équipe", "équipe données"), id="tag-unicode-letters-and-space"),
     pytest.param(tag("k" * 128, "v" * 256), id="tag-key-128-value-256"),

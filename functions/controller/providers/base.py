@@ -138,6 +138,9 @@ class Ownership(StrEnum):
 
     OWNED = "OWNED"  # it carries this controller's ownership tag
     NOT_OWNED = "NOT_OWNED"  # it exists without the tag
+    #: it carries the ownership tag of another stack of the controller (its stack tag names that
+    #: stack): that deployment's, not this one's, for deletes, updates and adoption alike
+    OTHER_STACK = "OTHER_STACK"
     ABSENT = "ABSENT"
     UNKNOWN = "UNKNOWN"  # the service keeps no tags: the controller's own record decides
 

@@ -18,7 +18,7 @@ from aws_lambda_powertools import Logger
 from controller import adoption, clock, ledger, ownership, providers, waiting
 from controller.aws import translate
 from controller.errors import ControllerError, EndpointNotOwned, caught, parse_cause
-from controller.providers.base import NotOwned, Provider, Resource, Status, Usage
+from controller.providers.base import NotOwned, Ownership, Provider, Resource, Status, Usage
 from controller.state import State, Teardown
 from controller.step_event import StepEvent
 
@@ -112,13 +112,19 @@ def _plan_delete(state: State, provider: Provider, deadline: float) -> Teardown:
         made = ownership.made_for(provider.endpoint_type, provider.identity(endpoint), endpoint.id)
         targets += [r for r in made if all((t.kind, t.id) != (r.kind, r.id) for t in targets)]
     for target in targets:
-        owned = adoption.owned(provider, target)  # as an update judges it
+        found = adoption.judged(provider, target)  # as an update judges it
+        owned = None if found is Ownership.ABSENT else found is Ownership.OWNED
         if owned is False and state.options.allowUnmanagedDeletes:
             target.unmanaged = True
         elif owned is False and provider.is_endpoint(target):
+            whose = (
+                "belongs to another stack of this controller (its ml-endpoint-controller:stack tag)"
+                if found is Ownership.OTHER_STACK
+                else "was not created by this controller"
+            )
             raise EndpointNotOwned(
-                f"{provider.endpoint_type} {target.label} was not created by this controller, so it "
-                "is left alone (a deployment may allow such deletes: context allowUnmanagedDeletes)"
+                f"{provider.endpoint_type} {target.label} {whose}, so it is left alone (a deployment "
+                "may allow such deletes: context allowUnmanagedDeletes)"
             )
         elif owned is False:
             kept.append(f"{target.label} (not created by this controller)")

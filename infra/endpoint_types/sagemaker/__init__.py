@@ -1,7 +1,8 @@
 """SageMaker real-time endpoints: everything the infrastructure knows about this type.
 
 Its function may create, describe and tag endpoints and endpoint configs of this account and
-region, and update or delete only those carrying the controller's ownership tag. SageMaker
+region, and update or delete only those carrying the controller's ownership tag and no other
+stack's tag (``ml-endpoint-controller:stack``: two stacks in one account keep apart). SageMaker
 announces endpoint status changes (and an update's deployment phases), so a create or an update
 waits for them (the rule's source and detail-types are the catalog row's; the detail filter is
 here) rather than polling.
@@ -21,7 +22,7 @@ from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
 from infra import nag
-from infra.catalog import OWNER_TAG
+from infra.catalog import OWNER_TAG, STACK_TAG
 from infra.endpoint_types.base import EndpointTypeInfra
 from infra.endpoint_types.sagemaker import unmanaged
 from infra.endpoint_types.sagemaker.alarms import TRACKING_ALARMS, alarm_arn
@@ -81,31 +82,48 @@ class SageMakerInfra(EndpointTypeInfra[SageMakerSettings]):
         endpoints, configs = (
             stack.format_arn(service="sagemaker", resource=kind, resource_name="*") for kind in KINDS
         )
+        # What this stack made (or adopted) carries its stack tag; what no stack tag marks was made
+        # before the tag existed. Another stack's resource is never this stack's to change.
+        this_stack = {f"aws:ResourceTag/{STACK_TAG}": stack.stack_name}
         # One statement per resource kind: each action on the kinds the service authorization
         # reference lists for it (CreateEndpoint and UpdateEndpoint are authorized on the endpoint
-        # and on its config). AddTags on any endpoint: a create tags what it makes, and an update
-        # with options.adopt tags the endpoint it takes over, before it updates it.
+        # and on its config).
         function.add_to_role_policy(
             iam.PolicyStatement(
                 sid="Endpoints",
-                actions=[
-                    "sagemaker:CreateEndpoint",
-                    "sagemaker:DescribeEndpoint",
-                    "sagemaker:ListTags",
-                    "sagemaker:AddTags",
-                ],
+                actions=["sagemaker:CreateEndpoint", "sagemaker:DescribeEndpoint", "sagemaker:ListTags"],
                 resources=[endpoints],
             )
         )
+        # AddTags on endpoints and configs: a create tags what it makes, and an update with
+        # options.adopt tags the endpoint it takes over, before it updates it; never one that carries
+        # another stack's tag, and never with another stack's tag (AddTags overwrites: else a bug
+        # could claim another stack's endpoint, then delete it).
+        function.add_to_role_policy(
+            iam.PolicyStatement(
+                sid="TagOnlyForThisStack",
+                actions=["sagemaker:AddTags"],
+                resources=[endpoints, configs],
+                conditions={
+                    "StringEqualsIfExists": {
+                        **this_stack,
+                        f"aws:RequestTag/{STACK_TAG}": stack.stack_name,
+                    }
+                },
+            )
+        )
         # An update changes only endpoints that carry the ownership tag (created, or adopted and
-        # tagged first): even a bug cannot update an endpoint made elsewhere. The new config may be
-        # anyone's (EndpointConfigs, below).
+        # tagged first), and no other stack's tag: even a bug cannot update an endpoint made
+        # elsewhere. The new config may be anyone's (EndpointConfigs, below).
         function.add_to_role_policy(
             iam.PolicyStatement(
                 sid="UpdateOnlyEndpointsTheControllerOwns",
                 actions=["sagemaker:UpdateEndpoint"],
                 resources=[endpoints],
-                conditions={"StringLike": {f"aws:ResourceTag/{OWNER_TAG}": "*"}},
+                conditions={
+                    "StringLike": {f"aws:ResourceTag/{OWNER_TAG}": "*"},
+                    "StringEqualsIfExists": this_stack,
+                },
             )
         )
         function.add_to_role_policy(
@@ -117,7 +135,6 @@ class SageMakerInfra(EndpointTypeInfra[SageMakerSettings]):
                     "sagemaker:CreateEndpointConfig",
                     "sagemaker:DescribeEndpointConfig",
                     "sagemaker:ListTags",
-                    "sagemaker:AddTags",
                 ],
                 resources=[configs],
             )
@@ -218,7 +235,8 @@ class SageMakerInfra(EndpointTypeInfra[SageMakerSettings]):
                 conditions={"StringEquals": {"iam:AWSServiceName": SCALING_SERVICE}},
             )
         )
-        # Even a bug cannot delete an endpoint or config the controller did not create.
+        # Even a bug cannot delete an endpoint or config the controller did not create, nor one
+        # another stack of it did.
         for sid, action, resource in (
             ("DeleteOnlyEndpointsTheControllerCreated", "sagemaker:DeleteEndpoint", endpoints),
             ("DeleteOnlyConfigsTheControllerCreated", "sagemaker:DeleteEndpointConfig", configs),
@@ -228,7 +246,10 @@ class SageMakerInfra(EndpointTypeInfra[SageMakerSettings]):
                     sid=sid,
                     actions=[action],
                     resources=[resource],
-                    conditions={"StringLike": {f"aws:ResourceTag/{OWNER_TAG}": "*"}},
+                    conditions={
+                        "StringLike": {f"aws:ResourceTag/{OWNER_TAG}": "*"},
+                        "StringEqualsIfExists": this_stack,
+                    },
                 )
             )
         # An inline EndpointConfig's ExecutionRoleArn: "To be able to pass this role to Amazon
@@ -329,7 +350,8 @@ class SageMakerInfra(EndpointTypeInfra[SageMakerSettings]):
                 f"IAM5[Resource::{arns.arn('sagemaker', f'{kind}/*')}]",
                 f"SageMaker {kind}s are named by each request, so the name is a wildcard; the ARN "
                 "is this account and region, and updates of endpoints and deletes additionally "
-                "require the controller's ownership tag (aws:ResourceTag condition).",
+                "require the controller's ownership tag and no other stack's tag (aws:ResourceTag "
+                "conditions).",
             )
         if not self.settings.execution_role_arns:
             nag.ack(

@@ -2,7 +2,10 @@
 
 Ownership: everything created here carries the tag ``ml-endpoint-controller:request-id`` with the
 request id, so a retried create recognizes its own resources and a rollback never deletes a
-resource of someone else's, even if asked to by a bug.
+resource of someone else's, even if asked to by a bug; and ``ml-endpoint-controller:stack`` with
+its stack's name (``controller.deployment``), so that of two stacks in one account neither counts
+the other's resources as its own (its IAM policy lets it update and delete only what carries its
+own stack's tag, or no stack tag: a resource made before the tag existed).
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from typing import Any, ClassVar
 
 from botocore.exceptions import ClientError
 
-from controller import aws, catalog
+from controller import aws, catalog, deployment
 from controller.creations import Creations
 from controller.errors import EndpointAlreadyExists, PrerequisiteNotFound, TransientServiceError
 from controller.providers.base import (
@@ -35,6 +38,7 @@ from controller.providers.sagemaker.rules import deployment_rules, tag_rules
 from controller.validation import FieldError, check_operation
 
 OWNER_TAG = catalog.CONTROLLER.owner_tag
+STACK_TAG = catalog.CONTROLLER.stack_tag
 MANAGED_TAG = catalog.CONTROLLER.managed_tag
 MANAGED_VALUE = catalog.CONTROLLER.managed_value
 ENDPOINT = "endpoint"
@@ -231,10 +235,12 @@ class SageMakerProvider(Provider):
 
     @staticmethod
     def _tags(user_tags: list[dict[str, str]], request_id: str) -> list[dict[str, str]]:
-        # SageMaker allows 50 tags; validation leaves room for the ownership tag (49 of the
-        # user's at most), and the managed-by tag is added while there is room.
+        # SageMaker allows 50 tags; validation leaves room for the ownership and stack tags (48 of
+        # the user's at most), and the managed-by tag is added while there is room.
         tags = list(user_tags)
-        for key, value in ((OWNER_TAG, request_id), (MANAGED_TAG, MANAGED_VALUE)):
+        stack = deployment.stack_name()
+        ours = [(OWNER_TAG, request_id)] + ([(STACK_TAG, stack)] if stack else [])
+        for key, value in [*ours, (MANAGED_TAG, MANAGED_VALUE)]:
             if len(tags) < 50:
                 tags.append({"Key": key, "Value": value})
         return tags
@@ -259,12 +265,17 @@ class SageMakerProvider(Provider):
                 return None
             raise
 
-    def _owner(self, arn: str) -> str | None:
+    def _owner(self, arn: str) -> tuple[str | None, str | None]:
+        """The resource's ownership tag (the request id) and its stack tag, each ``None`` if absent."""
         response = aws.client("sagemaker").list_tags(ResourceArn=arn, MaxResults=100)
-        for tag in response.get("Tags", []):
-            if tag.get("Key") == OWNER_TAG:
-                return str(tag.get("Value"))
-        return None
+        tags = {str(t.get("Key")): str(t.get("Value")) for t in response.get("Tags", [])}
+        return tags.get(OWNER_TAG), tags.get(STACK_TAG)
+
+    @staticmethod
+    def _another_stacks(stack: str | None) -> bool:
+        """A stack tag that names another stack than this function's (none: made before the tag)."""
+        mine = deployment.stack_name()
+        return stack is not None and mine is not None and stack != mine
 
     @staticmethod
     def _url(name: str) -> str:
@@ -310,7 +321,10 @@ class SageMakerProvider(Provider):
         arn = (self._config_arn if resource.kind == CONFIG else self._endpoint_arn)(resource.id)
         if arn is None:
             return Ownership.ABSENT
-        return Ownership.NOT_OWNED if self._owner(arn) is None else Ownership.OWNED
+        owner, stack = self._owner(arn)
+        if owner is None:
+            return Ownership.NOT_OWNED
+        return Ownership.OTHER_STACK if self._another_stacks(stack) else Ownership.OWNED
 
     def adopt(self, resource: Resource, request_id: str) -> None:
         adoption.tag(resource.id, request_id)  # the ownership tags (providers/sagemaker/adoption.py)
@@ -322,9 +336,11 @@ class SageMakerProvider(Provider):
             arn = (self._config_arn if resource.kind == CONFIG else self._endpoint_arn)(resource.id)
             if arn is None:
                 return
-            found = self._owner(arn)
+            found, stack = self._owner(arn)
             if found is not None and found != owner:
                 raise NotOwned(f"{resource.label} belongs to request {found}")
+            if self._another_stacks(stack):
+                raise NotOwned(f"{resource.label} belongs to the controller's stack {stack}")
         try:
             if resource.kind == CONFIG:
                 sagemaker.delete_endpoint_config(EndpointConfigName=resource.id)

@@ -12,10 +12,11 @@ from controller.validation import FieldError
 
 #: Tag keys a request may not set: AWS's own, and the controller's (``ml-endpoint-controller:``).
 RESERVED_TAG_PREFIXES = ("aws:", catalog.CONTROLLER.owner_tag.split(":")[0] + ":")
-#: SageMaker allows 50 tags per resource (the service model's ``TagList`` maximum); one is the
-#: controller's ownership tag, which its IAM policy requires before it may ever delete the
-#: resource (a rollback included), so a request may bring 49 of its own.
-MAX_USER_TAGS = 49
+#: SageMaker allows 50 tags per resource (the service model's ``TagList`` maximum); two are the
+#: controller's: the ownership tag (the request id) and the stack tag (which deployment made it),
+#: which its IAM policy requires before it may ever delete or update the resource (a rollback
+#: included), so a request may bring 48 of its own.
+MAX_USER_TAGS = 48
 
 
 def _percent_rule(size: Any, path: str, low: int, high: int, errors: list[FieldError]) -> None:
@@ -79,7 +80,8 @@ def tag_rules(tags: Any, errors: list[FieldError], path: str = "params.Tags") ->
             FieldError(
                 path,
                 f"at most {MAX_USER_TAGS} tags of your own: SageMaker allows 50 and the controller "
-                f"adds its ownership tag, without which it could not remove the resource (got {len(tags)})",
+                "adds its ownership and stack tags, without which it could not remove the resource "
+                f"(got {len(tags)})",
             )
         )
     seen: dict[str, int] = {}
