@@ -149,8 +149,10 @@ def record_failed_invocation(
 ) -> None:
     """Lambda's record of an event ``function_name`` failed on every attempt
     (``delivery.failed_invocation``), sent to the function's on-failure destination (an SQS queue;
-    none configured: the event is discarded). Lambda sends it with the function's role; the
-    runner's IAM model has no SQS mapping, so the template's grant is pinned by tests/infra."""
+    none configured: the event is discarded). Lambda sends it with the function's role
+    ("Lambda uses the function's execution role to send the record", Capturing records of Lambda
+    asynchronous invocations): ``sqs:SendMessage`` on the queue and, for an encrypted queue, its
+    key through SQS; a denial loses the record, as it would in AWS."""
     configured = runner.staged.async_invoke.get(function_name)
     destination = configured.on_failure if configured is not None else None
     if destination is None or ":sqs:" not in destination:
@@ -163,4 +165,7 @@ def record_failed_invocation(
     record = failed_invocation(arn, payload, answer, attempts, runner.clock.now())
     sqs = boto3.client("sqs", region_name=REGION)
     url = sqs.get_queue_url(QueueName=destination.rsplit(":", 1)[-1])["QueueUrl"]
+    role = runner.staged.roles.get(function_name)
+    if role is not None and runner.authorizer.check(role, "sqs", "SendMessage", {"QueueUrl": url}):
+        return  # Lambda could not deliver its record: lost
     sqs.send_message(QueueUrl=url, MessageBody=json.dumps(record))

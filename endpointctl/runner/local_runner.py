@@ -1,5 +1,5 @@
 """The local runner: one simulated AWS account in this process, running requests through the
-synthesized state machines (CONTRACT §3).
+synthesized state machines.
 
 moto with Step Functions execution on, the project's real handlers called in-process, one
 simulator per endpoint type (``endpointctl.sim``), and a virtual clock that every Wait state,
@@ -180,7 +180,7 @@ class LocalRunner:
             self.staged.resolve,
             self._deliver,
             self.clock,
-            self._events_may_invoke,
+            lambda rule, function: lambdas.events_may_invoke(self, rule, function),
             self.staged.rule_arns,
             self.staged.async_invoke,
             lambda *failed: lambdas.record_failed_invocation(self, *failed),
@@ -204,9 +204,6 @@ class LocalRunner:
 
     def _authorize_task(self, role: str | None, function: str) -> None:
         lambdas.authorize_task(self, role, function)
-
-    def _events_may_invoke(self, rule: dict[str, Any], function: str) -> bool:
-        return lambdas.events_may_invoke(self, rule, function)
 
     # -- running --------------------------------------------------------------------------------
     def machine_for(self, request: Any) -> str:

@@ -59,3 +59,35 @@ def test_a_clean_up_that_fails_three_times_is_kept_for_a_person(
     assert record["responseContext"]["functionError"] == "Unhandled"
     assert record["responsePayload"]["errorType"] == "RuntimeError"
     assert dead_letters == []
+
+
+@pytest.mark.parametrize("sid", ["RecordFailedInvocations", "FailedInvocationsKey"])
+def test_without_the_functions_grant_lambdas_record_is_lost(
+    template: dict[str, Any], monkeypatch: pytest.MonkeyPatch, sid: str
+) -> None:
+    """Lambda sends its record with the function's role: sqs:SendMessage on the queue and the
+    queue's key through SQS. Without either, the record is lost, as in AWS."""
+    import copy
+
+    from controller import dispatch
+
+    def broken(event: dict[str, Any]) -> dict[str, Any]:
+        raise RuntimeError("the clean-up is broken")
+
+    monkeypatch.setattr(dispatch, "execution_ended", broken)
+    stripped = copy.deepcopy(template)
+    removed = 0
+    for resource in stripped["Resources"].values():
+        if resource["Type"] == "AWS::IAM::Policy":
+            statements = resource["Properties"]["PolicyDocument"]["Statement"]
+            kept = [s for s in statements if s.get("Sid") != sid]
+            removed += len(statements) - len(kept)
+            resource["Properties"]["PolicyDocument"]["Statement"] = kept
+    assert removed
+    scenario = {"sagemaker": {"createSeconds": 300}, "abortAtSeconds": 100}
+    with quiet_stdout(), LocalRunner(stripped, scenario) as runner:
+        runner.run([CREATE], until=100 + 3600)
+        kept_records = records("FailedInvocations")
+        denials = [d.action for d in runner.authorizer.denials]
+    assert kept_records == []
+    assert {"sqs:SendMessage", "kms:GenerateDataKey"} & set(denials)

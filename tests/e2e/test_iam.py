@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from endpointctl.runner import LocalRunner, quiet_stdout
+from endpointctl.runner import LocalRunner, lambdas, quiet_stdout
 from endpointctl.template import resources
 from tests.conftest import Runner
 
@@ -174,7 +174,7 @@ def test_eventbridge_may_invoke_a_function_only_for_its_rule(runner: LocalRunner
         service="lambda",
         resource="function:" + next(n for n in runner.staged.roles if n.startswith("SageMakerFunction")),
     )
-    assert runner._events_may_invoke(rule, function)
+    assert lambdas.events_may_invoke(runner, rule, function)
     other = {"Targets": []}
     assert not runner.authorizer.service_may(
         "events.amazonaws.com",

@@ -88,6 +88,19 @@ def _shared(service: str, operation: str, params: dict[str, Any], world: World) 
         return [(action, topic, {})] + (
             [("kms:GenerateDataKey", key, via), ("kms:Decrypt", key, via)] if key else []
         )
+    if service == "sqs":
+        # a queue's URL ends with its account and name (https://sqs.<region>.amazonaws.com/<account>/<name>)
+        *_, account, name = (
+            str(params.get("QueueUrl") or params.get("QueueName") or "").rstrip("/").split("/")
+        )
+        queue = f"arn:aws:sqs:{REGION}:{account}:{name}"
+        key = world.key_of_topic(queue)  # an encrypted queue's key: "SQS key management"
+        via = {"kms:ViaService": f"sqs.{REGION}.amazonaws.com"}
+        return [(action, queue, {})] + (
+            [("kms:GenerateDataKey", key, via), ("kms:Decrypt", key, via)]
+            if key and operation == "SendMessage"
+            else []
+        )
     if service == "sts" and operation == "AssumeRole":
         return [("sts:AssumeRole", str(params.get("RoleArn")), {})]
     if service == "application-autoscaling":

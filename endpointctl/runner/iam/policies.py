@@ -47,7 +47,7 @@ class Policies:
 
     identity: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     resource: dict[str, dict[str, Any]] = field(default_factory=dict)
-    #: An encrypted topic's (or table's, by its ARN) customer-managed KMS key ARN.
+    #: An encrypted topic's (or queue's or table's, by its ARN) customer-managed KMS key ARN.
     keys: dict[str, str] = field(default_factory=dict)
 
     def of_role(self, arn: str) -> list[dict[str, Any]]:
@@ -88,6 +88,10 @@ class Policies:
             master = topic["Properties"].get("KmsMasterKeyId")
             if master is not None:
                 found.keys[str(resolve({"Ref": lid}))] = str(resolve(master))
+        for lid, queue in resources(template, "AWS::SQS::Queue").items():
+            master = queue["Properties"].get("KmsMasterKeyId")
+            if master is not None:
+                found.keys[str(resolve({"Fn::GetAtt": [lid, "Arn"]}))] = str(resolve(master))
         for lid, table in resources(template, "AWS::DynamoDB::Table").items():
             sse = table["Properties"].get("SSESpecification") or {}
             if sse.get("SSEEnabled") and sse.get("KMSMasterKeyId") is not None:
