@@ -276,37 +276,29 @@ class Monitoring(Construct):
     def watch_failed_invocations(self, queue: sqs.Queue) -> None:
         """The functions' on-failure destination (infra/failures.py): any record is an event a
         function failed on three times (a clean-up, a sweep, a state change) and that waits there."""
-        depth = queue.metric_approximate_number_of_messages_visible(period=PERIOD, statistic="Maximum")
-        self._alarm(
+        self._watch_queue(
             "FailedInvocations",
-            depth,
+            queue,
+            "Failed invocations (all endpoint types)",
             "A function failed three times on an event a rule gave it (an execution's clean-up, a "
             "sweep, a state change): Lambda's record of it waits in the failed-invocations queue.",
         )
-        self.dashboard.add_widgets(
-            cloudwatch.GraphWidget(
-                title="Failed invocations (all endpoint types)",
-                left=[depth.with_(label="Messages")],
-                right=[
-                    queue.metric_approximate_age_of_oldest_message(
-                        period=PERIOD, statistic="Maximum", label="Age of the oldest (s)"
-                    )
-                ],
-                width=24,
-                height=4,
-            )
-        )
 
     def watch_dead_letters(self, queue: sqs.Queue) -> None:
-        depth = queue.metric_approximate_number_of_messages_visible(period=PERIOD, statistic="Maximum")
-        self._alarm(
+        self._watch_queue(
             "DeadLetters",
-            depth,
+            queue,
+            "Dead-letter queue (all endpoint types)",
             "Endpoint requests could not start an execution; they wait in the dead-letter queue.",
         )
+
+    def _watch_queue(self, name: str, queue: sqs.Queue, title: str, description: str) -> None:
+        """An alarm on anything waiting in ``queue``, and its depth and oldest message graphed."""
+        depth = queue.metric_approximate_number_of_messages_visible(period=PERIOD, statistic="Maximum")
+        self._alarm(name, depth, description)
         self.dashboard.add_widgets(
             cloudwatch.GraphWidget(
-                title="Dead-letter queue (all endpoint types)",
+                title=title,
                 left=[depth.with_(label="Messages")],
                 right=[
                     queue.metric_approximate_age_of_oldest_message(
