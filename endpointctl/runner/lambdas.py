@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from endpointctl.runner.iam.calls import World
 from endpointctl.runner.invoke import call_handler, encode
@@ -15,7 +15,30 @@ from endpointctl.sim.iam import role_exists
 from endpointctl.template import ACCOUNT, REGION
 
 if TYPE_CHECKING:
-    from endpointctl.runner.local_runner import LocalRunner
+    import threading
+
+    from endpointctl.runner.iam.authorizer import Authorizer
+    from endpointctl.runner.limits import Limits
+    from endpointctl.runner.results import Run
+    from endpointctl.runner.staging import Staged
+    from endpointctl.sim import Simulator
+    from endpointctl.sim.calls import CallLog
+    from endpointctl.sim.virtual_clock import VirtualClock
+
+
+class LocalRunner(Protocol):
+    """What this module needs of the runner (``endpointctl.runner.local_runner.LocalRunner``),
+    which calls it: named here, so the dependency points one way."""
+
+    clock: VirtualClock
+    log: CallLog
+    limits: Limits
+    staged: Staged
+    authorizer: Authorizer
+    simulators: dict[str, Simulator]
+    registering: threading.RLock
+    _runs: dict[str, Run]
+    _lock: threading.Lock
 
 
 def invoke(

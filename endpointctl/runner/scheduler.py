@@ -21,13 +21,29 @@ import time
 import uuid
 from collections.abc import Callable
 from contextlib import ExitStack
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 from unittest import mock
 
 from endpointctl.template import ACCOUNT, REGION
 
 if TYPE_CHECKING:
-    from endpointctl.runner.local_runner import LocalRunner
+    from endpointctl.runner.iam.authorizer import Authorizer
+    from endpointctl.runner.results import Run
+    from endpointctl.sim.virtual_clock import VirtualClock
+
+
+class LocalRunner(Protocol):
+    """What the schedules need of the runner (``endpointctl.runner.local_runner.LocalRunner``),
+    which installs them: named here, so the dependency points one way."""
+
+    clock: VirtualClock
+    authorizer: Authorizer
+    scheduled: set[str]
+
+    def start(self, request: Any, *, registered: bool = False, machine: str | None = None) -> Run: ...
+
+    def wait(self, runs: list[Run]) -> None: ...
+
 
 _AT = re.compile(r"^at\((\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})\)$")
 

@@ -17,7 +17,7 @@ import json
 import threading
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from endpointctl.runner.iam import evaluator
 from endpointctl.runner.iam.authorizer import Authorizer
@@ -27,7 +27,19 @@ from endpointctl.sim.iam import arn, role_exists
 from endpointctl.template import ACCOUNT, REGION
 
 if TYPE_CHECKING:
-    from endpointctl.served.world import ServedWorld
+    from endpointctl.sim import Simulator
+    from endpointctl.sim.calls import CallLog
+
+
+class ServedWorld(Protocol):
+    """What IAM needs of the served world (``endpointctl.served.world.ServedWorld``), which
+    holds it: named here, so the dependency points one way."""
+
+    lock: threading.RLock
+    log: CallLog
+    simulators: dict[str, Simulator]
+
+    def machine_of_token(self, token: str) -> str | None: ...
 
 
 def account_policies() -> Policies:

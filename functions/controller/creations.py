@@ -12,17 +12,36 @@ tags, and whatever the answer that was lost.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from typing import Protocol
 
 from controller import ledger, ownership
 from controller.errors import EndpointAlreadyExists
-from controller.providers.base import Provider, Resource
+from controller.resources import Resource
+
+
+class Kinds(Protocol):
+    """What recording a creation needs of its endpoint type (a ``Provider`` is one): its names,
+    and how the service names a resource's identity."""
+
+    @property
+    def endpoint_type(self) -> str: ...
+
+    @property
+    def service(self) -> str: ...
+
+    @property
+    def endpoint_kind(self) -> str: ...
+
+    def identity(self, resource: Resource) -> str: ...
+
+    def is_endpoint(self, resource: Resource) -> bool: ...
 
 
 class Creations(list[Resource]):
     """The resources one create made, in order (a list, recorded durably as it grows)."""
 
     def __init__(
-        self, provider: Provider, request_id: str, execution_arn: str, resources: Iterable[Resource] = ()
+        self, provider: Kinds, request_id: str, execution_arn: str, resources: Iterable[Resource] = ()
     ) -> None:
         super().__init__(resources)
         self.provider = provider

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from controller import clock, store
-from controller.providers.base import Resource
+from controller.resources import Resource
 
 RUNNING, CONCLUDED, CLEANING, LEFTOVER, DONE = "running", "concluded", "cleaning", "leftover", "done"
 OPEN_PHASES = (RUNNING, CLEANING, LEFTOVER)

@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from controller import clock, store
-from controller.providers.base import Resource
+from controller.resources import Resource
 
 #: A claim's states: taken (the resource's absence not yet seen), *asking* (it was absent when
 #: looked at under the claim, and the service is being asked: whatever exists now is this

@@ -1,6 +1,6 @@
 """How a refusal is worded: in the project's own words, one message per field.
 
-Every ``InvalidRequest`` message is built from :class:`~controller.validation.FieldError` items;
+Every ``InvalidRequest`` message is built from :class:`FieldError` items (defined here);
 this module gives them one voice, whichever check found the problem (pydantic for the common
 fields, botocore's service model for ``params``, the providers' own rules):
 
@@ -19,10 +19,20 @@ import json
 import math
 import re
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import Any
 
-if TYPE_CHECKING:  # controller.validation words its own messages with this module's helpers
-    from controller.validation import FieldError
+
+@dataclass(frozen=True)
+class FieldError:
+    """One broken field: a dotted path (``params.Tags[0].Key``) and what is wrong with it."""
+
+    field: str
+    problem: str
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.problem}"
+
 
 #: The longest excerpt of a given string shown in a message.
 SHOWN_CHARACTERS = 40
@@ -136,8 +146,6 @@ def merge(errors: Iterable[FieldError]) -> list[FieldError]:
     so once, preferring ``must be one of ...`` (it names the choices); its other problems are moot.
     Distinct problems of one field (too long, and not matching the pattern) are joined with ``and``.
     """
-    from controller.validation import FieldError
-
     found: dict[str, list[str]] = {}
     for error in errors:
         problems = found.setdefault(error.field, [])

@@ -8,26 +8,16 @@ is collected; nothing stops at the first.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from controller.patterns import matches
-from controller.phrasing import given, suggestion
+from controller.phrasing import FieldError, given, suggestion
+
+__all__ = ["FieldError", "check_operation", "check_shape", "operation"]
 
 if TYPE_CHECKING:  # botocore's model machinery loads with the first check (the validate step)
     from botocore.model import OperationModel, Shape
-
-
-@dataclass(frozen=True)
-class FieldError:
-    """One broken field: a dotted path (``params.Tags[0].Key``) and what is wrong with it."""
-
-    field: str
-    problem: str
-
-    def __str__(self) -> str:
-        return f"{self.field}: {self.problem}"
 
 
 @cache

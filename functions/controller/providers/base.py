@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from pydantic import BaseModel, ConfigDict
 
 from controller import catalog
+from controller.resources import Resource as Resource  # every provider names it: defined apart
 from controller.validation import FieldError
 
 if TYPE_CHECKING:
@@ -33,29 +34,6 @@ class Status(StrEnum):
     FAILED = "FAILED"  # the service gave up on it (Failed, UpdateRollbackFailed, FAILED)
     DELETING = "DELETING"  # being deleted
     ABSENT = "ABSENT"  # does not exist
-
-
-class Resource(BaseModel):
-    """A resource the lifecycle created or deletes (``kind`` is the provider's own word)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    kind: str
-    id: str
-    deleteRequested: bool = False
-    gone: bool = False
-    #: Not the controller's: a delete the deployment allows (``allowUnmanagedDeletes``) only.
-    unmanaged: bool = False
-    #: The endpoint this resource was made for (a config made by its create or by an update):
-    #: recorded with it (``ownership.made_for``), so the endpoint's expiry removes it too.
-    endpoint: str | None = None
-    #: Not deleted because an endpoint uses it (``Provider.users``): settled, and named ``kept``.
-    kept: bool = False
-
-    @property
-    def label(self) -> str:
-        """How notifications name it: ``endpoint churn-prod``, ``endpoint-config churn-v3``."""
-        return f"{self.kind} {self.id}"
 
 
 class EndpointOutputs(BaseModel):
