@@ -63,6 +63,28 @@ def spare_work(stack: ExitStack) -> None:
     (:func:`lazy_key_material`)."""
     memoize_lookups(stack)
     lazy_key_material(stack)
+    lazy_url_builders(stack)
+
+
+def lazy_url_builders(stack: ExitStack) -> None:
+    """moto routes a REST service's requests with werkzeug rules (Lambda's: 89), and werkzeug
+    compiles two URL *builders* for each rule when its map is made (Python source through
+    ``ast`` and ``compile``): moto only matches URLs, so a builder is compiled if one is used."""
+    from werkzeug.routing.rules import Rule
+
+    original = Rule._compile_builder
+
+    def _compile_builder(rule: Any, append_unknown: bool = True) -> Any:
+        compiled: list[Any] = []
+
+        def build(bound: Any, **values: Any) -> Any:
+            if not compiled:
+                compiled.append(original(bound, append_unknown))
+            return compiled[0](bound, **values)
+
+        return build
+
+    stack.enter_context(mock.patch.object(Rule, "_compile_builder", _compile_builder))
 
 
 def memoize_lookups(stack: ExitStack) -> None:

@@ -219,6 +219,7 @@ def shared_loader(search_path_string: str | None = None) -> Any:
 
     loader = create_loader(search_path_string)
     loader.file_loader = _file_loader()
+    _list_services_once(loader)
     return loader
 
 
@@ -230,7 +231,37 @@ def moto_loader() -> Any:
 
     loader = create_loader()
     loader.file_loader = _file_loader()
+    _list_services_once(loader)
     return loader
+
+
+def _list_services_once(loader: Any) -> None:
+    """A loader lists every service's folder (about 400, and each one's versions) before it reads
+    its first model, only to tell an unknown service: the list is kept on disk by the search
+    paths, their modification times and botocore's and moto's versions (an upgrade changes them)."""
+    import botocore
+
+    original = loader.list_available_services
+
+    def list_available_services(type_name: str) -> list[str]:
+        folder = cache_dir()
+        if folder is None:
+            return list(original(type_name))
+        stamps = []
+        for path in loader.search_paths:
+            with contextlib.suppress(OSError):
+                stamps.append(f"{path}\0{os.stat(path).st_mtime_ns}")
+        salt = f"{botocore.__version__}\0{_moto_version()}\0{type_name}\0" + "\0".join(stamps)
+        path = folder / "models" / f"services-{hashlib.sha256(salt.encode()).hexdigest()[:32]}.pickle"
+        with contextlib.suppress(Exception):
+            return list(pickle.loads(path.read_bytes()))
+        services = list(original(type_name))
+        _write_atomically(
+            path, lambda handle: pickle.dump(services, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        )
+        return services
+
+    loader.list_available_services = functools.cache(list_available_services)
 
 
 @functools.cache

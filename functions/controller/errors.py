@@ -123,7 +123,7 @@ NOTHING_CREATED = catalog.CONTROLLER.refusal_codes
 class Failure(BaseModel):
     """A failure in contract terms: one of the error codes, a message, the broken fields."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     code: str
     message: str

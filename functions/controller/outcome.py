@@ -38,12 +38,16 @@ def sns_subject(text: str) -> str:
 
 
 class ErrorDetail(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     code: str
     message: str
     fields: list[str] | None = None
 
 
 class RollbackDetail(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     attempted: bool
     succeeded: bool | None = None
     deleted: list[str] | None = None
@@ -57,6 +61,8 @@ class UpdateDetail(BaseModel):
     """An update's before and after: what the endpoint served (``previous``), what was asked
     (``requested``), the service's reason when it settled elsewhere, and what became of the
     replaced config under ``deleteReplacedConfig``."""
+
+    model_config = ConfigDict(defer_build=True)
 
     previous: str | None = None
     requested: str | None = None
@@ -77,7 +83,7 @@ class Detail(BaseModel):
     Amazon ML's ``peakRequestsPerSecond``): see :func:`publication`.
     """
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     requestId: str | None
     action: str | None
@@ -116,6 +122,8 @@ class Publication(BaseModel):
     The state machine publishes ``detail`` (EventBridge ``detailType`` / SNS ``subject``), then
     succeeds with ``detail`` as output or fails with ``errorCode`` and ``cause``.
     """
+
+    model_config = ConfigDict(defer_build=True)
 
     detail: dict[str, Any]
     detailType: str

@@ -38,7 +38,7 @@ REQUEST_ID_PATTERN = r"^[A-Za-z0-9_.:/=+@-]{1,128}$"
 class Options(BaseModel):
     """How the lifecycle runs. Unset values take the endpoint type's defaults."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     pollIntervalSeconds: StrictInt | None = Field(default=None, ge=0, le=MAX_POLL_SECONDS)
     timeoutSeconds: StrictInt | None = Field(default=None, gt=0, le=MAX_TIMEOUT_SECONDS)
@@ -60,7 +60,7 @@ ACTIONS = ("create", "update", "delete")
 class Request(BaseModel):
     """A valid request. ``params`` has passed its endpoint type's own API rules."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     action: Literal["create", "update", "delete"] = "create"
     endpointType: str
@@ -78,7 +78,7 @@ class RequestEvent(BaseModel):
     test) may carry only ``detail-type`` and ``detail``, so the rest are optional here.
     """
 
-    model_config = ConfigDict(validate_by_name=True)
+    model_config = ConfigDict(validate_by_name=True, defer_build=True)
 
     version: str | None = None
     id: str | None = None

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict
 class Resource(BaseModel):
     """A resource the lifecycle created or deletes (``kind`` is the provider's own word)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     kind: str
     id: str

@@ -25,7 +25,7 @@ class ResolvedOptions(BaseModel):
     """The request's ``options`` with the endpoint type's and the deployment's defaults filled in
     (``controller.waiting.resolve``)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     pollIntervalSeconds: int
     timeoutSeconds: int
@@ -53,7 +53,7 @@ class ResolvedOptions(BaseModel):
 class Teardown(BaseModel):
     """Progress of a rollback (``mode: rollback``) or of an ``action: delete``."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     mode: Literal["rollback", "delete"]
     targets: list[Resource]
@@ -77,7 +77,7 @@ class Change(BaseModel):
     """An update's target: what the endpoint served before it (``previous``), what it was asked
     to serve (``requested``), and, once it settled elsewhere, the service's reason."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     previous: str | None = None
     requested: str
@@ -93,7 +93,7 @@ class Change(BaseModel):
 class State(BaseModel):
     """Everything the steps know about one request's lifecycle."""
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", defer_build=True)
 
     requestId: str
     action: Literal["create", "update", "delete"]

@@ -20,12 +20,16 @@ StepName = Literal[
 class Execution(BaseModel):
     """The execution's id and name (``$$.Execution``), sent by the steps that start a lifecycle."""
 
+    model_config = ConfigDict(defer_build=True)
+
     Id: str = ""
     Name: str = ""
 
 
 class PollSettings(BaseModel):
     """The deployment's waiting policy for this type (``infra/polling.py``), sent to ``validate``."""
+
+    model_config = ConfigDict(defer_build=True)
 
     firstCheckSeconds: int = 0
     #: Set when the type's service announces status changes: the event fallback's period.
@@ -39,12 +43,16 @@ class DeletePolicy(BaseModel):
     create (context ``allowUnmanagedDeletes``), and the role such deletes use, if the type's own
     role may delete only what the controller created."""
 
+    model_config = ConfigDict(defer_build=True)
+
     allowUnmanaged: bool = False
     roleArn: str = ""
 
 
 class Defaults(BaseModel):
     """The deployment's defaults for requests that set none (context ``<type>TimeoutSeconds``)."""
+
+    model_config = ConfigDict(defer_build=True)
 
     timeoutSeconds: int = 0
 
@@ -53,6 +61,8 @@ class SweepSettings(BaseModel):
     """What the scheduled sweep is told (its rule's constant input): the state machine's time
     limit, past which an execution still marked running has ended unseen."""
 
+    model_config = ConfigDict(defer_build=True)
+
     executionTimeoutSeconds: int = 27 * 3600
 
 
@@ -60,7 +70,7 @@ class StepEvent(BaseModel):
     """One step's payload. ``validate`` reads ``input``; ``reject`` reads ``error`` (the ``Catch``
     output) and ``input``; the others read ``state``; ``await`` also its task ``token``."""
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", defer_build=True)
 
     step: StepName
     #: The state machine's endpoint type (every synthesized payload names it; a resumed state carries its own).

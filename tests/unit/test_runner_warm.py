@@ -76,6 +76,39 @@ def test_a_model_file_is_decoded_once_then_read_from_disk(cache: Path) -> None:
     assert loader.load_file(model) == first
 
 
+def test_the_list_of_services_is_listed_once_then_read_from_disk(cache: Path) -> None:
+    from botocore.loaders import create_loader
+
+    fresh = create_loader()
+    expected = fresh.list_available_services("service-2")
+    first = create_loader()
+    warm._list_services_once(first)
+    assert first.list_available_services("service-2") == expected
+    assert len(list(cache.glob("models/services-*.pickle"))) == 1
+
+    second = create_loader()
+    warm._list_services_once(second)
+    second._potential_locations = lambda *a, **k: pytest.fail("listed again")  # type: ignore[method-assign]
+    assert second.list_available_services("service-2") == expected
+    assert "sagemaker" in expected and "neptunedata" in expected
+
+
+def test_url_builders_are_compiled_only_when_a_url_is_built() -> None:
+    from contextlib import ExitStack
+
+    from werkzeug.routing import Map, Rule
+
+    from endpointctl.runner.moto_patches import lazy_url_builders
+
+    with ExitStack() as stack:
+        lazy_url_builders(stack)
+        routes = Map([Rule("/2015-03-31/functions/<name>/invocations", endpoint="invoke")])
+    adapter = routes.bind("lambda.us-east-1.amazonaws.com")
+    assert adapter.match("/2015-03-31/functions/f/invocations") == ("invoke", {"name": "f"})
+    assert adapter.build("invoke", {"name": "g"}) == "/2015-03-31/functions/g/invocations"
+    assert adapter.build("invoke", {"name": "g", "q": "1"}) == "/2015-03-31/functions/g/invocations?q=1"
+
+
 def test_a_decision_on_disk_answers_without_node(tmp_path: Path) -> None:
     node_modules = project_root() / "node_modules"
     store = Decisions.for_evaluator(node_modules, tmp_path)

@@ -40,7 +40,7 @@ class EndpointOutputs(BaseModel):
     """What a type reports about a ready endpoint beyond status, ARN and URL; published in the
     ``Endpoint Ready`` notification's detail, one member per field. Subclass per type."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 @dataclass(frozen=True)
