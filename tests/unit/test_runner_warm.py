@@ -93,6 +93,20 @@ def test_the_list_of_services_is_listed_once_then_read_from_disk(cache: Path) ->
     assert "sagemaker" in expected and "neptunedata" in expected
 
 
+@pytest.mark.parametrize("service", ["sagemaker", "sqs", "ec2", "dynamodb", "neptunedata"])
+@pytest.mark.parametrize("kind", ["service-2", "paginators-1"])
+def test_moto_reads_the_models_it_would_read_and_shares_the_plain_ones(service: str, kind: str) -> None:
+    from moto.core.loaders import create_loader
+
+    expected = create_loader().load_service_model(service, kind)
+    got = warm.moto_loader().load_service_model(service, kind)
+    assert got == expected
+    if (service, kind) == ("sagemaker", "service-2"):
+        assert got is warm.shared_loader().load_service_model(service, kind)  # read once
+    if (service, kind) == ("sqs", "service-2"):  # moto adds to SQS's model: its own copy
+        assert got is not warm.shared_loader().load_service_model(service, kind)
+
+
 def test_url_builders_are_compiled_only_when_a_url_is_built() -> None:
     from contextlib import ExitStack
 
