@@ -18,7 +18,16 @@ from typing import Any
 from controller import catalog
 from endpointctl.errors import EXIT_FAILED, EXIT_OK, OperationFailed, UsageError, read_json
 from endpointctl.ops.follow import iso, loads, watch_result
-from endpointctl.ops.session import NOT_FOUND, arn_region, aws_of, client_error, resolve, titles
+from endpointctl.ops.session import (
+    NOT_FOUND,
+    Targets,
+    arn_region,
+    aws_of,
+    client_error,
+    machine_type,
+    resolve,
+    titles,
+)
 
 SOURCE = "endpointctl"
 DETAIL_TYPE = catalog.CONTROLLER.request_detail_type  # what the stack's rules match
@@ -147,6 +156,7 @@ def cmd_submit(args: argparse.Namespace) -> int:
         targets = resolve(aws, args.stack, machines=explicit, need="machines")
     else:
         targets = resolve(aws, args.stack, bus=args.bus, machines=explicit, need="bus")
+    deployed_or_refuse(kind, targets, args.state_machine, args.request)
     machine = args.state_machine or targets.machines.get(kind)
     if args.direct and not machine:
         raise UsageError(
@@ -204,6 +214,24 @@ def cmd_submit(args: argparse.Namespace) -> int:
     return watch_result(sfn, found, args)
 
 
+def deployed_or_refuse(kind: str, targets: Targets, explicit: str | None, path: str) -> None:
+    """A request is not sent to a stack that does not deploy its type (the stack would refuse it:
+    ``InvalidRequest`` naming ``endpointType``), nor to another type's ``--state-machine``. What the
+    stack deploys is known from its outputs, when they were read; with ``--bus`` alone it is not."""
+    if explicit is not None:
+        other = machine_type(explicit)
+        if other in titles() and other != kind:
+            raise UsageError(
+                f"request {path} not sent: --state-machine {explicit} is the {other} state machine"
+            )
+        return
+    if targets.stack is not None and targets.machines and kind not in targets.machines:
+        from controller.admission import not_deployed
+
+        where = f"stack {targets.stack}"
+        raise UsageError(f"request {path} not sent: {not_deployed(kind, list(targets.machines), where)}")
+
+
 def refusal(request: dict[str, Any], path: str) -> list[str]:
     """Why the controller's Validate step would refuse ``request`` (checked offline, with its own
     code: ``endpointctl validate``), one line per broken field; nothing when it is valid."""
@@ -230,8 +258,10 @@ def _print_started(record: dict[str, Any], args: argparse.Namespace, *, direct: 
             print(f"  follow it: endpointctl watch {record['executionArn']}")
         return
     print(f"put event {record['eventId']} on bus {record['eventBusName']}")
-    machine = record["stateMachineArn"] or f"the {titles()[record['endpointType']]} lifecycle"
-    print(f"  {what}: the {record['endpointType']} rule starts {machine}")
+    kind = record["endpointType"]
+    # Without the stack's outputs (--bus alone) what the stack deploys is not known here.
+    machine = record["stateMachineArn"] or f"the {titles()[kind]} lifecycle (if the stack deploys {kind})"
+    print(f"  {what}: the {kind} rule starts {machine}")
     given = "" if record["requestId"] != record["eventId"] else " (defaults to the event id)"
     print(f"  requestId {record['requestId']}{given}")
     if not args.watch:
