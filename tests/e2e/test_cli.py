@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -293,3 +295,27 @@ def test_without_node_local_run_says_what_to_install_and_exits_2(
         "endpointctl: the local runner's IAM evaluator runs on Node.js 18 or later, and there is no `node` "
         "on PATH: install Node.js 18 or later (it comes with npm), then run this again\n"
     )
+
+
+# -- issue 24: a type the stack does not deploy; PutEvents entries -------------------------------
+def endpointctl(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "endpointctl", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+def test_local_run_of_a_type_the_stack_does_not_deploy_runs_the_stacks_refusal() -> None:
+    """`-c endpointTypes=sagemaker` builds the stack cdk.json deploys; an aml request is refused by
+    it as the deployed stack refuses it (its refusals' state machine): exit 1, as any refused
+    request, and the one reason (tests/e2e/test_undeployed_types.py has the rest)."""
+    done = endpointctl("local", "run", "-c", "endpointTypes=sagemaker", str(EVENTS / "aml-create.json"))
+    assert (done.returncode, done.stderr) == (1, ""), done.stdout + done.stderr
+    assert (
+        "InvalidRequest: endpointType: the aml type is not deployed in this stack "
+        "(it deploys: sagemaker; context endpointTypes)" in done.stdout
+    ), done.stdout
+    assert "this state machine handles" not in done.stdout
