@@ -50,7 +50,7 @@ def request_in(document: Any) -> Any:
 
 def request_of(document: Any, where: str) -> dict[str, Any]:
     """The request to submit (CONTRACT §1), checked just enough to know where it goes."""
-    request = request_in(document)
+    request = request_in(_entry_detail(document, where))
     if isinstance(request, list):
         raise UsageError(f"{where}: one request per submit, not an array")
     if not isinstance(request, dict):
@@ -60,6 +60,29 @@ def request_of(document: Any, where: str) -> dict[str, Any]:
         shown = "no endpointType" if kind is None else f"endpointType {json.dumps(kind)}"
         raise UsageError(f"{where}: {shown}; it must be one of {', '.join(catalog.endpoint_types())}")
     return request
+
+
+def _entry_detail(document: Any, where: str) -> Any:
+    """A file of one PutEvents entry (``events/put-events/``) as the event it puts, whose detail is
+    the request; submit sends it to the stack's bus itself (or ``--direct``), whatever the entry's
+    ``EventBusName``. Anything else as it is."""
+    from endpointctl import entries
+
+    unwrapped = entries.unwrap(document)
+    items = unwrapped if isinstance(unwrapped, list) else [unwrapped]
+    if not any(entries.is_entry(item) for item in items):
+        return document
+    if len(items) != 1:
+        raise UsageError(
+            f"{where}: {len(items)} PutEvents entries, and submit sends one request "
+            "(aws events put-events --entries file://FILE puts them all)"
+        )
+    event = entries.event_of(items[0]) if entries.is_entry(items[0]) else None
+    if event is None:
+        raise UsageError(
+            f"{where}: a PutEvents entry whose Detail is not the request as a JSON object (a string)"
+        )
+    return event
 
 
 def endpoint_id(request: Any, output: Any = None) -> str | None:

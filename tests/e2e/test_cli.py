@@ -319,3 +319,40 @@ def test_local_run_of_a_type_the_stack_does_not_deploy_runs_the_stacks_refusal()
         "(it deploys: sagemaker; context endpointTypes)" in done.stdout
     ), done.stdout
     assert "this state machine handles" not in done.stdout
+
+
+def test_put_events_entries_are_checked_and_run_as_the_bus_delivers_them(tmp_path: Path) -> None:
+    """events/put-events/ holds `aws events put-events --entries` files: each entry's Detail is the
+    request, checked by `validate` and run by `local run` as the event the bus delivers for it."""
+    for path in sorted((EVENTS / "put-events").glob("*.json")):
+        done = endpointctl("validate", str(path))
+        assert (done.returncode, done.stderr) == (0, ""), done.stdout + done.stderr
+        assert done.stdout.startswith("[0] valid: ") and done.stdout.count("\n") == 1, done.stdout
+    done = endpointctl("local", "run", str(EVENTS / "put-events" / "sagemaker-create.json"), "--json")
+    assert done.returncode == 0, done.stdout + done.stderr
+    [result] = json.loads(done.stdout)
+    assert result["status"] == "SUCCEEDED" and result["output"]["requestId"] == "churn-prod-2026-11-22"
+
+    entries = [
+        {"Source": "x", "DetailType": "Endpoint Requests", "EventBusName": "b", "Detail": '{"params": {}}'},
+        {"Source": "x", "DetailType": "Endpoint Request", "EventBusName": "b", "Detail": "not json"},
+    ]
+    bad = write(tmp_path, "entries.json", {"Entries": entries})  # a PutEvents request, too
+    done = endpointctl("validate", bad)
+    assert done.returncode == 1
+    lines = done.stdout.splitlines()
+    assert lines[0] == "[0] invalid: create ?"
+    assert lines[1].startswith(
+        "  DetailType: must be 'Endpoint Request', the detail-type of the controller's"
+    )
+    assert "  endpointType: is required" in lines
+    assert "[1] invalid: not a request (a PutEvents entry whose Detail is not a JSON object)" in lines
+    assert (
+        "  Detail: must be a JSON object, as a string: PutEvents fails the entry (MalformedDetail)" in lines
+    )
+    done = endpointctl("local", "run", bad)
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr.startswith(
+        f"endpointctl: request {bad}, entry [0]: DetailType: must be 'Endpoint Request'"
+    )
+    assert done.stderr.count("\n") == 1

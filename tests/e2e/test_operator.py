@@ -302,6 +302,24 @@ def test_submit_of_a_type_the_stack_does_not_deploy_sends_nothing(world: LocalRu
     assert code == 0 and f"the sagemaker rule starts {world.arns['sagemaker']}" in out
 
 
+def test_submit_a_put_events_entry_sends_its_detail(world: LocalRunner, tmp_path: Path) -> None:
+    """A file of one PutEvents entry (events/put-events/) is submitted as its Detail's request; a
+    file of several says what it is."""
+    path = EVENTS / "put-events" / "aml-create.json"
+    [entry] = json.loads(path.read_text())
+    code, out, _ = cli("submit", str(path), "--bus", BUS, "--json")
+    assert code == 0, out
+    assert json.loads(out)["endpointId"] == "ml-churn-2026"
+    [put] = [e for e in world.events if e["source"] == "endpointctl"]
+    assert put["detail"] == json.loads(entry["Detail"]) and put["detail-type"] == "Endpoint Request"
+    two = write(tmp_path, "two.json", [entry, entry])
+    code, _, err = cli("submit", two, "--bus", BUS)
+    assert code == 2 and err == (
+        f"endpointctl: request {two}: 2 PutEvents entries, and submit sends one request "
+        "(aws events put-events --entries file://FILE puts them all)\n"
+    )
+
+
 def test_default_stack_is_cdk_json_stack_name(world: LocalRunner) -> None:
     assert session.default_stack_name() == "MlEndpointController"
     code, _, err = cli("list")
