@@ -213,10 +213,12 @@ def test_function_roles_carry_no_managed_policy(template: dict[str, Any]) -> Non
 def test_state_machines_invoke_only_their_function_and_publish_only_to_the_bus_and_topic(
     template: dict[str, Any],
 ) -> None:
-    for title in ENDPOINT_TYPES:
-        statements = [
-            s for lid, s in _statements(template) if lid.startswith(f"{title}LifecycleStateMachineRole")
-        ]
+    # each lifecycle its own type's function; the refusals' state machine the first type's
+    roles = {f"{title}LifecycleStateMachineRole": title for title in ENDPOINT_TYPES}
+    roles["RefusalsStateMachineRole"] = next(iter(ENDPOINT_TYPES))
+    for prefix, title in roles.items():
+        statements = [s for lid, s in _statements(template) if lid.startswith(prefix)]
+        assert statements, prefix
         by_action: dict[str, list[Any]] = {}
         for statement in statements:
             for action in _actions(statement):
