@@ -95,3 +95,23 @@ def test_a_lifecycle_started_with_a_type_the_stack_does_not_deploy_says_so(
         result = runner.result(run)
     assert one_notification(result)["error"]["message"] == f"endpointType: {NOT_DEPLOYED}"
     assert result["calls"] == []
+
+
+def test_an_event_that_reaches_a_lifecycle_and_the_refusals_is_answered_once(
+    sagemaker_only: dict[str, Any],
+) -> None:
+    """``endpointType: ["sagemaker", "aml"]`` matches both the SageMaker rule (an array matches when
+    one of its values does) and the catch-all (``aml`` is not deployed): two executions, one answer."""
+    event = {
+        "id": "22222222-3333-4444-5555-666666666666",
+        "detail-type": "Endpoint Request",
+        "source": "someone",
+        "detail": {"endpointType": ["sagemaker", "aml"], "params": {}},
+    }
+    with quiet_stdout(), LocalRunner(sagemaker_only) as runner:
+        assert runner.staged.refusals is not None
+        runs = [runner.start(event, machine=m) for m in (runner.arns["sagemaker"], runner.staged.refusals)]
+        runner.wait(runs)
+        answers = [e for e in runner.events if e["detail-type"] == "Endpoint Failed"]
+    assert [run.status for run in runs] == ["FAILED", "FAILED"]
+    assert len(answers) == 1 and answers[0]["detail"]["error"]["fields"] == ["endpointType"]
