@@ -130,7 +130,9 @@ def _check_scenario(scenario: Any) -> None:
 
 
 def cmd_local_run(args: argparse.Namespace) -> int:
-    document = read_json(args.request, "request")
+    from endpointctl.entries import delivered  # PutEvents entries: the events the bus delivers
+
+    document = delivered(read_json(args.request, "request"), f"request {args.request}")
     scenario = read_json(args.scenario, "scenario") if args.scenario else None
     if scenario is not None and not isinstance(scenario, dict):
         raise UsageError(f"scenario {args.scenario}: must be a JSON object")
@@ -278,8 +280,9 @@ def parser() -> argparse.ArgumentParser:
         "run",
         help="run REQUEST.json (one request or an array) through its state machine",
         description=(
-            "Run REQUEST.json (a request, an EventBridge event whose detail is one, or a JSON array of "
-            "them, run one after another in one simulated world) through its synthesized state machine, "
+            "Run REQUEST.json (a request, an EventBridge event whose detail is one, PutEvents entries "
+            "whose Detail is one, or a JSON array of them, run one after another in one simulated world) "
+            "through its synthesized state machine, "
             "in-process. Exit codes: 0 every execution succeeded, 1 one did not, 2 unusable arguments "
             "or files, or no Node.js for the IAM evaluator (installed with npm ci when missing)."
         ),

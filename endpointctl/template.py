@@ -19,7 +19,8 @@ PSEUDO = {
 
 @dataclass(frozen=True)
 class StateMachineSpec:
-    """One lifecycle state machine as synthesized (its definition still holds intrinsics)."""
+    """One state machine as synthesized (its definition still holds intrinsics): an endpoint
+    type's lifecycle, or the refusals' (``endpoint_type`` empty: ``infra/refusals.py``)."""
 
     logical_id: str
     endpoint_type: str
@@ -30,17 +31,30 @@ def resources(template: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
     return {lid: res for lid, res in template["Resources"].items() if res["Type"] == kind}
 
 
-def state_machines(template: dict[str, Any]) -> dict[str, StateMachineSpec]:
-    """The lifecycle state machines by endpoint type (read from the Validate step's payload)."""
-    found = {}
+def _all_machines(template: dict[str, Any]) -> list[StateMachineSpec]:
+    """Every state machine: a lifecycle's type is read from its steps' payloads (the first that
+    names one: Validate's); the refusals' machine names none."""
+    found = []
+    marker = '\\"endpointType\\":\\"'
     for lid, res in resources(template, "AWS::StepFunctions::StateMachine").items():
         definition = res["Properties"]["DefinitionString"]
         text = json.dumps(definition)
-        marker = '\\"endpointType\\":\\"'
-        start = text.index(marker) + len(marker)
-        endpoint_type = text[start : text.index("\\", start)]
-        found[endpoint_type] = StateMachineSpec(lid, endpoint_type, definition)
+        endpoint_type = ""
+        if marker in text:
+            start = text.index(marker) + len(marker)
+            endpoint_type = text[start : text.index("\\", start)]
+        found.append(StateMachineSpec(lid, endpoint_type, definition))
     return found
+
+
+def state_machines(template: dict[str, Any]) -> dict[str, StateMachineSpec]:
+    """The lifecycle state machines by endpoint type (the refusals' is :func:`refusal_machine`)."""
+    return {spec.endpoint_type: spec for spec in _all_machines(template) if spec.endpoint_type}
+
+
+def refusal_machine(template: dict[str, Any]) -> StateMachineSpec | None:
+    """The state machine that refuses the requests of no deployed type (``infra/refusals.py``)."""
+    return next((spec for spec in _all_machines(template) if not spec.endpoint_type), None)
 
 
 class Resolver:

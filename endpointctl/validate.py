@@ -81,6 +81,21 @@ def check(document: Any, defaults: dict[str, int] | None = None) -> Verdict:
     return Verdict(_summary(request, admission), broken)
 
 
+def check_item(document: Any, defaults: dict[str, int] | None = None) -> Verdict:
+    """``document`` judged by :func:`check`; a PutEvents entry (``endpointctl.entries``) as the
+    event the bus delivers for it, with what would keep it from the controller named too."""
+    from endpointctl import entries
+
+    if not entries.is_entry(document):
+        return check(document, defaults)
+    wrong = tuple(entries.problems(document))
+    event = entries.event_of(document)
+    if event is None:
+        return Verdict("not a request (a PutEvents entry whose Detail is not a JSON object)", wrong)
+    verdict = check(event, defaults)
+    return Verdict(verdict.summary, wrong + verdict.broken)
+
+
 def _summary(request: Any, admission: Any) -> str:
     """``create sagemaker churn-prod``, as far as the request can be read."""
     if not isinstance(request, dict):
@@ -103,13 +118,15 @@ def _summary(request: Any, admission: Any) -> str:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    document = read_json(args.request, "request")
+    from endpointctl import entries
+
+    document = entries.unwrap(read_json(args.request, "request"))
     many = isinstance(document, list)
     requests = document if many else [document]
     if not requests:
         raise UsageError(f"request {args.request}: the array is empty")
     defaults = deployment_defaults()
-    verdicts = [check(request, defaults) for request in requests]
+    verdicts = [check_item(request, defaults) for request in requests]
     if args.json:
         shown = [verdict.as_json() for verdict in verdicts]
         print(json.dumps(shown if many else shown[0], indent=2))
@@ -125,7 +142,8 @@ def register(commands: Any) -> None:
         "validate",
         help="check REQUEST.json offline, as the controller's Validate step would",
         description=(
-            "Check a request (or a JSON array of them, or an EventBridge event whose detail is one) "
+            "Check a request (or a JSON array of them, an EventBridge event whose detail is one, or "
+            "PutEvents entries whose Detail is one, as in events/put-events/) "
             "exactly as the controller's Validate step does, with no AWS call: the common fields, the "
             "endpoint type's params against the service's own API rules, the options. Prints "
             "'valid: create sagemaker churn-prod', or every broken field. Exit codes: 0 every request "

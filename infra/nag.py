@@ -78,12 +78,15 @@ class Acknowledged(Protocol):
     functions: Mapping[str, lambda_.Function]
     endpoint_types: Mapping[str, Any]
     dead_letters: IConstruct
+    refusals: Any
 
 
 def acknowledge(stack: Acknowledged) -> None:
     """The findings that are right for this stack, each with its reason."""
-    for endpoint_type, lifecycle in stack.lifecycles.items():
-        function = stack.functions[endpoint_type]
+    machines = [
+        (stack.functions[kind], lifecycle.state_machine) for kind, lifecycle in stack.lifecycles.items()
+    ]
+    for function, _ in machines:
         role = function.role
         assert role is not None
         ack(role, "IAM5[Resource::*]", XRAY)
@@ -94,10 +97,11 @@ def acknowledge(stack: Acknowledged) -> None:
             "(AWSLambdaPowertoolsPythonV3-python312-x86_64) is built for; moving to a newer runtime "
             "means moving the layer with it, tested, not an automatic change.",
         )
-        machine_role = lifecycle.state_machine.role
-        ack(machine_role, "IAM5[Resource::*]", XRAY)
+    refusals = (stack.refusals.function, stack.refusals.state_machine)  # infra/refusals.py
+    for function, machine in [*machines, refusals]:
+        ack(machine.role, "IAM5[Resource::*]", XRAY)
         ack(
-            machine_role,
+            machine.role,
             f"IAM5[Resource::<{_logical_id(function)}.Arn>:*]",
             "The Lambda tasks may invoke versions and aliases of this one function (CDK's "
             "LambdaInvoke grant); no other function is reachable.",

@@ -2,7 +2,8 @@
 
 It composes: the shared resources here, and for each configured endpoint type the same function,
 state machine, request rule and alarms, shaped by that type's module (``infra/endpoint_types/``):
-its grants, environment, network, poll policy and state-change rule. It names no type.
+its grants, environment, network, poll policy and state-change rule. It names no type. A request
+that no deployed type's rule takes is answered by the refusals' state machine (``infra/refusals.py``).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from infra.function import controller_function, powertools_layer
 from infra.key import stack_key
 from infra.monitoring import Monitoring
 from infra.polling import SWEEP_MINUTES, with_overrides
+from infra.refusals import RefusalStateMachine
 from infra.state_machine import EXECUTION_TIMEOUT, LifecycleStateMachine
 
 #: The detail-type of the requests on the controller's bus.
@@ -98,26 +100,38 @@ class ControllerStack(Stack):
             infra = registry.get(endpoint_type)(settings=config.type_settings(endpoint_type))
             self._add_endpoint_type(infra, config=config, layer=layer)
 
-        # A request no type's rule takes (unknown or missing endpointType) still gets its answer:
-        # the first lifecycle rejects it as InvalidRequest, with a notification, instead of silence.
-        first = self.lifecycles[config.endpoint_types[0]].state_machine
-        known = list(config.endpoint_types)
+        # A request no type's rule takes (an endpointType that is missing, unknown, or of a type
+        # this stack does not deploy) still gets its answer, from a state machine of its own
+        # (infra/refusals.py): InvalidRequest naming endpointType, with its notification.
+        deployed = list(config.endpoint_types)
+        self.refusals = RefusalStateMachine(
+            self,
+            "Refusals",
+            function=self.functions[deployed[0]],
+            bus=self.bus,
+            topic=self.topic,
+            deployed=deployed,
+            log_retention_days=config.log_retention_days,
+            log_group_name=f"/aws/vendedlogs/states/{config.stack_name}/refusals",
+            key=self.key,
+        )
         events.Rule(
             self,
             "UnroutableRequests",
             event_bus=self.request_bus,
-            description="Endpoint requests of no known type: rejected as InvalidRequest",
+            description="Endpoint requests of no deployed type: refused as InvalidRequest",
             event_pattern=events.EventPattern(
                 detail_type=[REQUEST_DETAIL_TYPE],
                 detail={
                     "$or": [
-                        {"endpointType": [{"anything-but": known}]},
+                        {"endpointType": [{"anything-but": deployed}]},
                         {"endpointType": [{"exists": False}]},
                     ]
                 },
             ),
-            targets=[self._request_target(first)],
+            targets=[self._request_target(self.refusals.state_machine)],
         )
+        CfnOutput(self, "RefusalsStateMachineArn", value=self.refusals.state_machine.state_machine_arn)
 
         for rule in self.node.children:
             if isinstance(rule, events.Rule):
@@ -210,6 +224,7 @@ class ControllerStack(Stack):
             log_retention_days=config.log_retention_days,
             log_group_name=f"/aws/vendedlogs/states/{config.stack_name}/{endpoint_type}",
             key=self.key,
+            deployed=config.endpoint_types,
         )
         # The SnsPublish tasks name the topic; publishing to an encrypted topic needs its key.
         self.key.grant(lifecycle.state_machine, "kms:Decrypt", "kms:GenerateDataKey")

@@ -15,6 +15,8 @@ final Succeed state).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_events as events
 from aws_cdk import aws_kms as kms
@@ -89,6 +91,7 @@ class LifecycleStateMachine(Construct):
         log_retention_days: int = 30,
         log_group_name: str,
         key: kms.IKey,
+        deployed: Sequence[str] = (),
     ) -> None:
         """``event_fallback_seconds``: the service announces status changes on EventBridge, so a
         create waits on a task token (resumed by the function) instead of polling, and looks for
@@ -97,7 +100,8 @@ class LifecycleStateMachine(Construct):
         deployment lets ``action: delete`` remove endpoints the controller did not create, with
         ``unmanaged_delete_role_arn`` where the type needs a role of its own for it. ``log_group_name``: its
         execution log group, under ``/aws/vendedlogs/states/`` and unique to the stack; ``key``:
-        the stack's customer-managed key, which encrypts it."""
+        the stack's customer-managed key, which encrypts it. ``deployed``: the endpoint types the
+        stack deploys, so that a request of another type started here says whether it has one."""
         if not log_group_name.startswith(VENDED_LOGS_PREFIX):
             raise ValueError(
                 f"{log_group_name!r}: a state machine's log group goes under {VENDED_LOGS_PREFIX}"
@@ -116,6 +120,7 @@ class LifecycleStateMachine(Construct):
                 "step": "validate",
                 "input": sfn.JsonPath.object_at("$"),
                 "execution": execution,
+                **({"deployed": list(deployed)} if deployed else {}),
                 "poll": {
                     "firstCheckSeconds": poll.first_check_seconds,
                     "eventFallbackSeconds": event_fallback_seconds or 0,
@@ -289,41 +294,7 @@ class LifecycleStateMachine(Construct):
         self, event_id: str, sns_id: str, output_path: str | None = None
     ) -> tuple[tasks.EventBridgePutEvents, tasks.SnsPublish]:
         """One notification: the event on the bus, then the same detail on the topic."""
-        publish_event = tasks.EventBridgePutEvents(
-            self,
-            event_id,
-            entries=[
-                tasks.EventBridgePutEventsEntry(
-                    event_bus=self._bus,
-                    source=SOURCE,
-                    detail_type=sfn.JsonPath.string_at("$.detailType"),
-                    detail=sfn.TaskInput.from_json_path_at("$.detail"),
-                )
-            ],
-            result_path=sfn.JsonPath.DISCARD,
-        )
-        publish_sns = tasks.SnsPublish(
-            self,
-            sns_id,
-            topic=self._topic,
-            subject=sfn.JsonPath.string_at("$.subject"),
-            message=sfn.TaskInput.from_json_path_at("$.detail"),
-            message_attributes={
-                "detailType": tasks.MessageAttribute(value=sfn.JsonPath.string_at("$.detailType"))
-            },
-            result_path=sfn.JsonPath.DISCARD,
-            output_path=output_path,
-        )
-        for publish in (publish_event, publish_sns):
-            publish.add_retry(
-                errors=["States.TaskFailed"],
-                interval=RetryPolicy.interval,
-                backoff_rate=RetryPolicy.backoff_rate,
-                max_attempts=3,
-                jitter_strategy=sfn.JitterType.FULL,
-            )
-        publish_event.next(publish_sns)
-        return publish_event, publish_sns
+        return publishers(self, event_id, sns_id, bus=self._bus, topic=self._topic, output_path=output_path)
 
     def _await_step(self, roll_back: sfn.IChainable, check: sfn.IChainable) -> tasks.LambdaInvoke:
         """Wait for the service's state-change event: the function parks this task's token, looks
@@ -375,3 +346,51 @@ class LifecycleStateMachine(Construct):
         )
         RetryPolicy.apply(task)
         return task
+
+
+def publishers(
+    scope: Construct,
+    event_id: str,
+    sns_id: str,
+    *,
+    bus: events.IEventBus,
+    topic: sns.ITopic,
+    output_path: str | None = None,
+) -> tuple[tasks.EventBridgePutEvents, tasks.SnsPublish]:
+    """One notification (``$.detailType``, ``$.subject``, ``$.detail`` of a step's publication):
+    the event on the bus, then the same detail on the topic, each retried."""
+    publish_event = tasks.EventBridgePutEvents(
+        scope,
+        event_id,
+        entries=[
+            tasks.EventBridgePutEventsEntry(
+                event_bus=bus,
+                source=SOURCE,
+                detail_type=sfn.JsonPath.string_at("$.detailType"),
+                detail=sfn.TaskInput.from_json_path_at("$.detail"),
+            )
+        ],
+        result_path=sfn.JsonPath.DISCARD,
+    )
+    publish_sns = tasks.SnsPublish(
+        scope,
+        sns_id,
+        topic=topic,
+        subject=sfn.JsonPath.string_at("$.subject"),
+        message=sfn.TaskInput.from_json_path_at("$.detail"),
+        message_attributes={
+            "detailType": tasks.MessageAttribute(value=sfn.JsonPath.string_at("$.detailType"))
+        },
+        result_path=sfn.JsonPath.DISCARD,
+        output_path=output_path,
+    )
+    for publish in (publish_event, publish_sns):
+        publish.add_retry(
+            errors=["States.TaskFailed"],
+            interval=RetryPolicy.interval,
+            backoff_rate=RetryPolicy.backoff_rate,
+            max_attempts=3,
+            jitter_strategy=sfn.JitterType.FULL,
+        )
+    publish_event.next(publish_sns)
+    return publish_event, publish_sns

@@ -18,7 +18,16 @@ from typing import Any
 from controller import catalog
 from endpointctl.errors import EXIT_FAILED, EXIT_OK, OperationFailed, UsageError, read_json
 from endpointctl.ops.follow import iso, loads, watch_result
-from endpointctl.ops.session import NOT_FOUND, arn_region, aws_of, client_error, resolve, titles
+from endpointctl.ops.session import (
+    NOT_FOUND,
+    Targets,
+    arn_region,
+    aws_of,
+    client_error,
+    machine_type,
+    resolve,
+    titles,
+)
 
 SOURCE = "endpointctl"
 DETAIL_TYPE = catalog.CONTROLLER.request_detail_type  # what the stack's rules match
@@ -41,7 +50,7 @@ def request_in(document: Any) -> Any:
 
 def request_of(document: Any, where: str) -> dict[str, Any]:
     """The request to submit (CONTRACT §1), checked just enough to know where it goes."""
-    request = request_in(document)
+    request = request_in(_entry_detail(document, where))
     if isinstance(request, list):
         raise UsageError(f"{where}: one request per submit, not an array")
     if not isinstance(request, dict):
@@ -51,6 +60,29 @@ def request_of(document: Any, where: str) -> dict[str, Any]:
         shown = "no endpointType" if kind is None else f"endpointType {json.dumps(kind)}"
         raise UsageError(f"{where}: {shown}; it must be one of {', '.join(catalog.endpoint_types())}")
     return request
+
+
+def _entry_detail(document: Any, where: str) -> Any:
+    """A file of one PutEvents entry (``events/put-events/``) as the event it puts, whose detail is
+    the request; submit sends it to the stack's bus itself (or ``--direct``), whatever the entry's
+    ``EventBusName``. Anything else as it is."""
+    from endpointctl import entries
+
+    unwrapped = entries.unwrap(document)
+    items = unwrapped if isinstance(unwrapped, list) else [unwrapped]
+    if not any(entries.is_entry(item) for item in items):
+        return document
+    if len(items) != 1:
+        raise UsageError(
+            f"{where}: {len(items)} PutEvents entries, and submit sends one request "
+            "(aws events put-events --entries file://FILE puts them all)"
+        )
+    event = entries.event_of(items[0]) if entries.is_entry(items[0]) else None
+    if event is None:
+        raise UsageError(
+            f"{where}: a PutEvents entry whose Detail is not the request as a JSON object (a string)"
+        )
+    return event
 
 
 def endpoint_id(request: Any, output: Any = None) -> str | None:
@@ -147,6 +179,7 @@ def cmd_submit(args: argparse.Namespace) -> int:
         targets = resolve(aws, args.stack, machines=explicit, need="machines")
     else:
         targets = resolve(aws, args.stack, bus=args.bus, machines=explicit, need="bus")
+    deployed_or_refuse(kind, targets, args.state_machine, args.request)
     machine = args.state_machine or targets.machines.get(kind)
     if args.direct and not machine:
         raise UsageError(
@@ -204,6 +237,24 @@ def cmd_submit(args: argparse.Namespace) -> int:
     return watch_result(sfn, found, args)
 
 
+def deployed_or_refuse(kind: str, targets: Targets, explicit: str | None, path: str) -> None:
+    """A request is not sent to a stack that does not deploy its type (the stack would refuse it:
+    ``InvalidRequest`` naming ``endpointType``), nor to another type's ``--state-machine``. What the
+    stack deploys is known from its outputs, when they were read; with ``--bus`` alone it is not."""
+    if explicit is not None:
+        other = machine_type(explicit)
+        if other in titles() and other != kind:
+            raise UsageError(
+                f"request {path} not sent: --state-machine {explicit} is the {other} state machine"
+            )
+        return
+    if targets.stack is not None and targets.machines and kind not in targets.machines:
+        from controller.admission import not_deployed
+
+        where = f"stack {targets.stack}"
+        raise UsageError(f"request {path} not sent: {not_deployed(kind, list(targets.machines), where)}")
+
+
 def refusal(request: dict[str, Any], path: str) -> list[str]:
     """Why the controller's Validate step would refuse ``request`` (checked offline, with its own
     code: ``endpointctl validate``), one line per broken field; nothing when it is valid."""
@@ -230,8 +281,10 @@ def _print_started(record: dict[str, Any], args: argparse.Namespace, *, direct: 
             print(f"  follow it: endpointctl watch {record['executionArn']}")
         return
     print(f"put event {record['eventId']} on bus {record['eventBusName']}")
-    machine = record["stateMachineArn"] or f"the {titles()[record['endpointType']]} lifecycle"
-    print(f"  {what}: the {record['endpointType']} rule starts {machine}")
+    kind = record["endpointType"]
+    # Without the stack's outputs (--bus alone) what the stack deploys is not known here.
+    machine = record["stateMachineArn"] or f"the {titles()[kind]} lifecycle (if the stack deploys {kind})"
+    print(f"  {what}: the {kind} rule starts {machine}")
     given = "" if record["requestId"] != record["eventId"] else " (defaults to the event id)"
     print(f"  requestId {record['requestId']}{given}")
     if not args.watch:

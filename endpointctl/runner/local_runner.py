@@ -207,13 +207,13 @@ class LocalRunner:
 
     # -- running --------------------------------------------------------------------------------
     def machine_for(self, request: Any) -> str:
-        """The state machine a request goes to: its type's (as the bus's rules route it), else
-        (to be rejected) the first."""
+        """The state machine a request goes to, as the bus's rules route it: its type's, if the
+        stack deploys that type; else (to be refused) the refusals' (``infra/refusals.py``)."""
         document = peek(request)
         endpoint_type = document.get("endpointType") if isinstance(document, dict) else None
         if isinstance(endpoint_type, str) and endpoint_type in self.arns:
             return self.arns[endpoint_type]
-        return next(iter(self.arns.values()))
+        return self.staged.refusals or next(iter(self.arns.values()))
 
     def prepare(self, request: Any) -> None:
         """The prerequisites ``request`` names exist in every simulated service (unless missing)."""

@@ -23,7 +23,7 @@ from unittest import mock
 
 from controller import catalog
 from endpointctl.errors import UsageError
-from endpointctl.template import ACCOUNT, REGION, Resolver, resources, state_machines
+from endpointctl.template import ACCOUNT, REGION, Resolver, refusal_machine, resources, state_machines
 
 #: What moto does not apply from the template (the functions' Environment) is set here: the
 #: controller's own variables, as the template gives them. A type's own (its service's endpoint,
@@ -56,6 +56,8 @@ class Staged:
 
     #: Endpoint type → its state machine's ARN, in the template's order.
     machines: dict[str, str]
+    #: The refusals' state machine's ARN (``infra/refusals.py``).
+    refusals: str | None
     #: Rules on the default bus (state-change rules, schedules), as synthesized, but DISABLED ones.
     default_bus_rules: list[dict[str, Any]]
     resolve: Resolver
@@ -189,13 +191,14 @@ def stage(template: dict[str, Any]) -> Staged:
         refs[lid] = lid
         attributes[(lid, "Arn")] = dynamodb.describe_table(TableName=lid)["Table"]["TableArn"]
     sfn = boto3.client("stepfunctions", region_name=REGION)
-    machines = {}
-    for endpoint_type, spec in state_machines(template).items():
+    machines = {}  # the refusals' under "" (no type)
+    refusals = refusal_machine(template)
+    for spec in [*state_machines(template).values(), *([refusals] if refusals else [])]:
         role = resolve(template["Resources"][spec.logical_id]["Properties"]["RoleArn"])
-        machines[endpoint_type] = sfn.create_state_machine(
+        machines[spec.endpoint_type] = sfn.create_state_machine(
             name=spec.logical_id, definition=resolve(spec.definition), roleArn=role
         )["stateMachineArn"]
-        refs[spec.logical_id] = machines[endpoint_type]
+        refs[spec.logical_id] = machines[spec.endpoint_type]
         attributes[(spec.logical_id, "Name")] = spec.logical_id
     environment: dict[str, str] = {}
     for lid, function in resources(template, "AWS::Lambda::Function").items():
@@ -215,7 +218,8 @@ def stage(template: dict[str, Any]) -> Staged:
             on_failure=str(resolve(destination)) if destination else None,
         )
     return Staged(
-        machines=machines,
+        machines={kind: arn for kind, arn in machines.items() if kind},
+        refusals=machines.get(""),
         default_bus_rules=default_bus_rules,
         resolve=resolve,
         sfn=sfn,

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -70,7 +71,7 @@ def examine(event: StepEvent) -> Admission:
     found = Admission(document, event_id, expired=_expiry_of(event.input, document))
     found.request, errors = read_common(document)
     if isinstance(document, dict):
-        errors += _check_type_and_params(document, endpoint_type)
+        errors += _check_type_and_params(document, endpoint_type, event.deployed)
     errors += _event_id(found.request, event_id)
     if errors or found.request is None:
         found.errors = errors
@@ -119,20 +120,42 @@ def _event_id(request: Request | None, event_id: str | None) -> list[FieldError]
     ]
 
 
-def _check_type_and_params(document: dict[str, Any], endpoint_type: str) -> list[FieldError]:
+def not_deployed(endpoint_type: str, deployed: Sequence[str], where: str = "this stack") -> str:
+    """What a request of a type the stack does not deploy is told, wherever it is refused: by the
+    stack (the refusals' state machine, ``infra/refusals.py``), ``endpointctl submit`` and
+    ``endpointctl local run``."""
+    return (
+        f"the {endpoint_type} type is not deployed in {where} "
+        f"(it deploys: {', '.join(deployed)}; context endpointTypes)"
+    )
+
+
+def _type_problem(requested: Any, endpoint_type: str, deployed: Sequence[str]) -> str | None:
+    """Why ``requested`` is not a type this state machine (``endpoint_type``; none: the refusals')
+    takes, of a stack that deploys ``deployed`` (empty: not known, every type counts)."""
+    got = f"(got {given(requested, echo=True)})"
+    if not isinstance(requested, str) or requested not in providers.PROVIDERS:
+        if deployed:
+            return f"must be one of the types this stack deploys: {', '.join(deployed)} {got}"
+        return f"must be one of {', '.join(catalog.names())} {got}"
+    if deployed and requested not in deployed:
+        return not_deployed(requested, deployed)
+    if not endpoint_type:
+        return f"the {requested} type has a state machine of its own: this one refuses requests of no deployed type"
+    if requested != endpoint_type:
+        return f"this state machine handles {endpoint_type} {got}"
+    return None
+
+
+def _check_type_and_params(
+    document: dict[str, Any], endpoint_type: str, deployed: Sequence[str] = ()
+) -> list[FieldError]:
     requested = document.get("endpointType")
     if requested is None:
         return []  # read_common already says it is required
-    known = ", ".join(catalog.names())
-    if not isinstance(requested, str):
-        return [FieldError("endpointType", f"must be one of {known} (got {given(requested, echo=True)})")]
-    if requested != endpoint_type:
-        where = (
-            f"this state machine handles {endpoint_type}"
-            if requested in providers.PROVIDERS
-            else f"must be one of {known}"
-        )
-        return [FieldError("endpointType", f"{where} (got {given(requested, echo=True)})")]
+    problem = _type_problem(requested, endpoint_type, deployed)
+    if problem is not None:
+        return [FieldError("endpointType", problem)]
     action = document.get("action", "create")
     if action not in ACTIONS or "params" not in document:
         return []  # reported by read_common

@@ -68,13 +68,19 @@ class SweepSettings(BaseModel):
 
 class StepEvent(BaseModel):
     """One step's payload. ``validate`` reads ``input``; ``reject`` reads ``error`` (the ``Catch``
-    output) and ``input``; the others read ``state``; ``await`` also its task ``token``."""
+    output, or none: the refusals' state machine) and ``input``; the others read ``state``;
+    ``await`` also its task ``token``."""
 
     model_config = ConfigDict(extra="ignore", defer_build=True)
 
     step: StepName
     #: The state machine's endpoint type (every synthesized payload names it; a resumed state carries its own).
+    #: Empty in the refusals' state machine (``infra/refusals.py``), which handles no type.
     endpointType: str = ""
+    #: The endpoint types the stack deploys (context ``endpointTypes``), sent to ``validate`` and to
+    #: the refusals' ``reject``: a request of another type is refused saying so. Empty: not known
+    #: (``endpointctl validate`` checks a request offline, against every type).
+    deployed: list[str] = []
     input: Any = None
     error: dict[str, Any] | None = None
     execution: Execution = Execution()

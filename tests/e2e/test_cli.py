@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -293,3 +295,64 @@ def test_without_node_local_run_says_what_to_install_and_exits_2(
         "endpointctl: the local runner's IAM evaluator runs on Node.js 18 or later, and there is no `node` "
         "on PATH: install Node.js 18 or later (it comes with npm), then run this again\n"
     )
+
+
+# -- issue 24: a type the stack does not deploy; PutEvents entries -------------------------------
+def endpointctl(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "endpointctl", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+def test_local_run_of_a_type_the_stack_does_not_deploy_runs_the_stacks_refusal() -> None:
+    """`-c endpointTypes=sagemaker` builds the stack cdk.json deploys; an aml request is refused by
+    it as the deployed stack refuses it (its refusals' state machine): exit 1, as any refused
+    request, and the one reason (tests/e2e/test_undeployed_types.py has the rest)."""
+    done = endpointctl("local", "run", "-c", "endpointTypes=sagemaker", str(EVENTS / "aml-create.json"))
+    assert (done.returncode, done.stderr) == (1, ""), done.stdout + done.stderr
+    assert (
+        "InvalidRequest: endpointType: the aml type is not deployed in this stack "
+        "(it deploys: sagemaker; context endpointTypes)" in done.stdout
+    ), done.stdout
+    assert "this state machine handles" not in done.stdout
+
+
+def test_put_events_entries_are_checked_and_run_as_the_bus_delivers_them(tmp_path: Path) -> None:
+    """events/put-events/ holds `aws events put-events --entries` files: each entry's Detail is the
+    request, checked by `validate` and run by `local run` as the event the bus delivers for it."""
+    for path in sorted((EVENTS / "put-events").glob("*.json")):
+        done = endpointctl("validate", str(path))
+        assert (done.returncode, done.stderr) == (0, ""), done.stdout + done.stderr
+        assert done.stdout.startswith("[0] valid: ") and done.stdout.count("\n") == 1, done.stdout
+    done = endpointctl("local", "run", str(EVENTS / "put-events" / "sagemaker-create.json"), "--json")
+    assert done.returncode == 0, done.stdout + done.stderr
+    [result] = json.loads(done.stdout)
+    assert result["status"] == "SUCCEEDED" and result["output"]["requestId"] == "churn-prod-2026-11-22"
+
+    entries = [
+        {"Source": "x", "DetailType": "Endpoint Requests", "EventBusName": "b", "Detail": '{"params": {}}'},
+        {"Source": "x", "DetailType": "Endpoint Request", "EventBusName": "b", "Detail": "not json"},
+    ]
+    bad = write(tmp_path, "entries.json", {"Entries": entries})  # a PutEvents request, too
+    done = endpointctl("validate", bad)
+    assert done.returncode == 1
+    lines = done.stdout.splitlines()
+    assert lines[0] == "[0] invalid: create ?"
+    assert lines[1].startswith(
+        "  DetailType: must be 'Endpoint Request', the detail-type of the controller's"
+    )
+    assert "  endpointType: is required" in lines
+    assert "[1] invalid: not a request (a PutEvents entry whose Detail is not a JSON object)" in lines
+    assert (
+        "  Detail: must be a JSON object, as a string: PutEvents fails the entry (MalformedDetail)" in lines
+    )
+    done = endpointctl("local", "run", bad)
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr.startswith(
+        f"endpointctl: request {bad}, entry [0]: DetailType: must be 'Endpoint Request'"
+    )
+    assert done.stderr.count("\n") == 1

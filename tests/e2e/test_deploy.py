@@ -133,6 +133,7 @@ def test_bootstrap_deploy_update_destroy(
     rules = events.list_rules(EventBusName="ml-endpoint-controller")["Rules"]
     assert len(rules) == len(TYPES) + 1  # one per type, one for unroutable requests
     machines = {outputs[f"{title}StateMachineArn"]: t for t, title in TYPES.items()}
+    machines[outputs["RefusalsStateMachineArn"]] = "refusals"  # infra/refusals.py
     routed = {}
     for rule in rules:
         pattern = json.loads(rule["EventPattern"])
@@ -146,6 +147,8 @@ def test_bootstrap_deploy_update_destroy(
         routed[json.dumps(pattern["detail"], sort_keys=True)] = machines[target["Arn"]]
     for endpoint_type in TYPES:
         assert routed[json.dumps({"endpointType": [endpoint_type]})] == endpoint_type
+    [unroutable] = [kind for pattern, kind in routed.items() if "$or" in pattern]
+    assert unroutable == "refusals"
     [state_changes] = [
         r for r in events.list_rules()["Rules"] if "aws.sagemaker" in r.get("EventPattern", "")
     ]

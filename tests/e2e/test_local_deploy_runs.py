@@ -198,6 +198,77 @@ def test_kept_local_deploy_runs_requests_end_to_end(tmp_path: Path) -> None:
         time.sleep(1)
         assert sfn.describe_execution(executionArn=stopped)["status"] == "ABORTED"
 
+        # -- a type the stack does not deploy (cdk.json deploys SageMaker): submit says so and
+        # sends nothing, in every mode; put on the bus anyway, the stack refuses it itself ----------
+        aml = str(ROOT / "events" / "aml-create.json")
+        for mode in ([], ["--direct"], ["--watch"]):
+            refused = endpointctl("submit", aml, *mode, env=env)
+            assert (refused.returncode, refused.stdout) == (2, ""), refused.stdout + refused.stderr
+            assert refused.stderr == (
+                f"endpointctl: request {aml} not sent: the aml type is not deployed in stack "
+                "MlEndpointController (it deploys: sagemaker; context endpointTypes)\n"
+            )
+        # the notifications, heard as a user hears them: a rule on the bus for the controller's source
+        events = session.client("events", endpoint_url=url)
+        sqs = session.client("sqs", endpoint_url=url)
+        queue = sqs.create_queue(QueueName="heard")["QueueUrl"]
+        heard = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"][
+            "QueueArn"
+        ]
+        bus = outputs["EventBusName"]
+        rule = events.put_rule(
+            Name="heard", EventBusName=bus, EventPattern=json.dumps({"source": ["ml-endpoint-controller"]})
+        )["RuleArn"]
+        statement = {
+            "Effect": "Allow",
+            "Principal": {"Service": "events.amazonaws.com"},
+            "Action": "sqs:SendMessage",
+            "Resource": heard,
+            "Condition": {"ArnEquals": {"aws:SourceArn": rule}},
+        }
+        policy = json.dumps({"Version": "2012-10-17", "Statement": [statement]})
+        sqs.set_queue_attributes(QueueUrl=queue, Attributes={"Policy": policy})
+        events.put_targets(Rule="heard", EventBusName=bus, Targets=[{"Id": "heard", "Arn": heard}])
+        # what `aws events put-events --entries file://events/put-events/aml-create.json` sends
+        entries = json.loads((ROOT / "events" / "put-events" / "aml-create.json").read_text())
+        put = events.put_events(Entries=entries)
+        assert put["FailedEntryCount"] == 0
+        event_id = put["Entries"][0]["EventId"]
+        refusals = outputs["RefusalsStateMachineArn"]
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            executions = sfn.list_executions(stateMachineArn=refusals)["executions"]
+            if executions and executions[0]["status"] != "RUNNING":
+                break
+            time.sleep(0.5)
+        [execution] = executions
+        ended = sfn.describe_execution(executionArn=execution["executionArn"])
+        assert (ended["status"], ended["error"]) == ("FAILED", "InvalidRequest"), ended
+        reason = "the aml type is not deployed in this stack (it deploys: sagemaker; context endpointTypes)"
+        assert reason in ended["cause"]
+        # ... and not by the SageMaker lifecycle, which has only the requests above
+        inputs = [
+            sfn.describe_execution(executionArn=e["executionArn"])["input"]
+            for e in sfn.list_executions(stateMachineArn=machine)["executions"]
+        ]
+        assert not [text for text in inputs if "ml-churn-2026" in text]
+        time.sleep(1)  # anything published after the execution ended would be in the queue by now
+        notifications = []
+        while messages := sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10).get("Messages", []):
+            notifications += [json.loads(m["Body"]) for m in messages]
+            sqs.delete_message_batch(
+                QueueUrl=queue,
+                Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)],
+            )
+        [answer] = [n for n in notifications if n["detail"].get("endpointType") == "aml"]
+        assert answer["detail-type"] == "Endpoint Failed"
+        assert answer["detail"]["requestId"] == event_id and answer["detail"]["endpointId"] == "ml-churn-2026"
+        assert answer["detail"]["error"] == {
+            "code": "InvalidRequest",
+            "message": f"endpointType: {reason}",
+            "fields": ["endpointType"],
+        }
+
         # -- the served world authorizes as AWS (and the runner) does: an operator takes the
         # function's CreateEndpoint away with the IAM API, and the next create is denied --------------
         iam = session.client("iam", endpoint_url=url)

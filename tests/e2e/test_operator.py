@@ -238,12 +238,15 @@ def test_find_execution_matches_the_event_id(world: LocalRunner) -> None:
 
 
 # -- the stack's outputs -------------------------------------------------------------------------
-def fake_stack(world: LocalRunner, name: str) -> None:
+def fake_stack(world: LocalRunner, name: str, kinds: tuple[str, ...] | None = None) -> None:
+    """A stack named ``name`` whose outputs are the world's bus and state machines (of ``kinds``
+    only, when given: a stack that deploys just those types)."""
     import boto3
 
     outputs = {
         f"{row.title}StateMachineArn": {"Value": world.arns[kind]}
         for kind, row in catalog.endpoint_types().items()
+        if kinds is None or kind in kinds
     }
     outputs["EventBusName"] = {"Value": BUS}
     body = {"Resources": {"T": {"Type": "AWS::SNS::Topic"}}, "Outputs": outputs}
@@ -269,6 +272,52 @@ def test_stack_outputs_resolve_bus_and_state_machines(world: LocalRunner, tmp_pa
     )
     assert ":ml-second-2026" in out.splitlines()[0]  # named after the endpoint and the time
     assert "(defaults to the execution name)" in out and "SUCCEEDED" in out
+
+
+def test_submit_of_a_type_the_stack_does_not_deploy_sends_nothing(world: LocalRunner, tmp_path: Path) -> None:
+    """Through the bus, --direct or --watch: the stack's outputs say it deploys SageMaker only, so
+    an aml request is not sent (the stack would refuse it), in one line, exit 2."""
+    fake_stack(world, "SageMakerOnly", ("sagemaker",))
+    aml = str(EVENTS / "aml-create.json")
+    said = (
+        f"endpointctl: request {aml} not sent: the aml type is not deployed in stack SageMakerOnly "
+        "(it deploys: sagemaker; context endpointTypes)\n"
+    )
+    for mode in ([], ["--direct"], ["--watch"], ["--direct", "--watch"], ["--bus", BUS]):
+        code, out, err = cli("submit", aml, "--stack", "SageMakerOnly", *mode)
+        assert (code, out, err) == (2, "", said), mode
+    sagemaker = world.arns["sagemaker"]
+    code, out, err = cli("submit", aml, "--direct", "--state-machine", sagemaker)
+    assert (code, out) == (2, "")
+    assert (
+        err
+        == f"endpointctl: request {aml} not sent: --state-machine {sagemaker} is the sagemaker state machine\n"
+    )
+    assert not [e for e in world.events if e["source"] == "endpointctl"]
+    assert world.sfn.list_executions(stateMachineArn=world.arns["sagemaker"])["executions"] == []
+    # a type it deploys goes as before
+    request = sample("sagemaker-create.json")
+    world.prepare(request)
+    code, out, _ = cli("submit", write(tmp_path, "sm.json", request), "--stack", "SageMakerOnly")
+    assert code == 0 and f"the sagemaker rule starts {world.arns['sagemaker']}" in out
+
+
+def test_submit_a_put_events_entry_sends_its_detail(world: LocalRunner, tmp_path: Path) -> None:
+    """A file of one PutEvents entry (events/put-events/) is submitted as its Detail's request; a
+    file of several says what it is."""
+    path = EVENTS / "put-events" / "aml-create.json"
+    [entry] = json.loads(path.read_text())
+    code, out, _ = cli("submit", str(path), "--bus", BUS, "--json")
+    assert code == 0, out
+    assert json.loads(out)["endpointId"] == "ml-churn-2026"
+    [put] = [e for e in world.events if e["source"] == "endpointctl"]
+    assert put["detail"] == json.loads(entry["Detail"]) and put["detail-type"] == "Endpoint Request"
+    two = write(tmp_path, "two.json", [entry, entry])
+    code, _, err = cli("submit", two, "--bus", BUS)
+    assert code == 2 and err == (
+        f"endpointctl: request {two}: 2 PutEvents entries, and submit sends one request "
+        "(aws events put-events --entries file://FILE puts them all)\n"
+    )
 
 
 def test_default_stack_is_cdk_json_stack_name(world: LocalRunner) -> None:

@@ -547,13 +547,15 @@ def test_the_synthesized_lifecycle_announces_its_end(
 
 
 @pytest.mark.parametrize("endpoint_type", [["sagemaker", "aml"], {"type": "sagemaker"}, [], 7, None])
-def test_a_request_of_no_string_type_goes_to_the_lifecycle_that_rejects_it(
+def test_a_request_of_no_string_type_goes_to_the_refusals(
     template: dict[str, Any], endpoint_type: Any
 ) -> None:
     with quiet_stdout(), LocalRunner(template) as runner:
         document = {"endpointType": endpoint_type, "params": {}}
-        assert runner.machine_for(document) == next(iter(runner.arns.values()))
-        assert runner.machine_for({"detail": document}) == next(iter(runner.arns.values()))
+        refusals = runner.staged.refusals
+        assert refusals is not None and refusals not in runner.arns.values()
+        assert runner.machine_for(document) == refusals
+        assert runner.machine_for({"detail": document}) == refusals
 
 
 def test_a_request_of_an_array_type_runs_through_the_command_line(

@@ -162,7 +162,7 @@ def test_a_registered_type_gets_its_function_lifecycle_rules_and_acknowledgments
         },
     )
     unroutable = template.find_resources(
-        "AWS::Events::Rule", {"Properties": {"Description": Match.string_like_regexp("no known type")}}
+        "AWS::Events::Rule", {"Properties": {"Description": Match.string_like_regexp("no deployed type")}}
     )
     [rule] = unroutable.values()
     assert "toy" in json.dumps(rule["Properties"]["EventPattern"])

@@ -86,10 +86,11 @@ def test_every_acknowledgment_is_a_known_rule_with_a_specific_reason(
         assert len(reason) > 60, (rule, reason)
     wildcard_resources = sorted({rule for _, rule, _ in acknowledged if rule.startswith("IAM5")})
     assert all("Action::" not in rule for rule in wildcard_resources)  # never a wildcard action
-    # per built type: 2 roles, L1, invoke, its expiry schedules; then the types' own resources; SQS3
-    # of the dead-letter and the failed-invocations queues
+    # per built type: 2 roles, L1, invoke, its expiry schedules; then the types' own resources; the
+    # refusals' state machine's role and invoke (infra/refusals.py); SQS3 of the dead-letter and the
+    # failed-invocations queues
     built = [infra.title for infra in stack.endpoint_types.values()]
-    assert len(acknowledged) == len(built) * 5 + sum(OWN_ACKNOWLEDGMENTS[t] for t in built) + 2
+    assert len(acknowledged) == len(built) * 5 + sum(OWN_ACKNOWLEDGMENTS[t] for t in built) + 2 + 2
 
 
 # -- least privilege ----------------------------------------------------------------------------
@@ -212,10 +213,12 @@ def test_function_roles_carry_no_managed_policy(template: dict[str, Any]) -> Non
 def test_state_machines_invoke_only_their_function_and_publish_only_to_the_bus_and_topic(
     template: dict[str, Any],
 ) -> None:
-    for title in ENDPOINT_TYPES:
-        statements = [
-            s for lid, s in _statements(template) if lid.startswith(f"{title}LifecycleStateMachineRole")
-        ]
+    # each lifecycle its own type's function; the refusals' state machine the first type's
+    roles = {f"{title}LifecycleStateMachineRole": title for title in ENDPOINT_TYPES}
+    roles["RefusalsStateMachineRole"] = next(iter(ENDPOINT_TYPES))
+    for prefix, title in roles.items():
+        statements = [s for lid, s in _statements(template) if lid.startswith(prefix)]
+        assert statements, prefix
         by_action: dict[str, list[Any]] = {}
         for statement in statements:
             for action in _actions(statement):
@@ -298,7 +301,8 @@ def test_state_machines_log_every_event_without_payloads_and_trace(template: dic
 
 def test_every_log_group_has_a_retention(template: dict[str, Any]) -> None:
     groups = _resources(template, "AWS::Logs::LogGroup")
-    assert len(groups) == 2 * len(ENDPOINT_TYPES)  # a function and a state machine per type
+    # a function and a state machine per type, and the refusals' state machine
+    assert len(groups) == 2 * len(ENDPOINT_TYPES) + 1
     assert all(g["Properties"]["RetentionInDays"] == 30 for g in groups.values())
 
 

@@ -94,7 +94,8 @@ def test_request_rules_are_created_after_their_bus(template: dict[str, Any]) -> 
 def test_three_state_machines_from_one_construct(stack: Template, template: dict[str, Any]) -> None:
     from endpointctl.diagram import flatten
 
-    stack.resource_count_is("AWS::StepFunctions::StateMachine", len(TYPES))
+    # a lifecycle per type, and the refusals' (infra/refusals.py)
+    stack.resource_count_is("AWS::StepFunctions::StateMachine", len(TYPES) + 1)
     # per type its requests, its ended executions and its sweep; one for unroutable requests; one
     # per type whose service announces state changes
     announced = [name for name, row in catalog.rows().items() if row.get("stateChanges")]
@@ -602,13 +603,19 @@ def test_alarms_publish_to_the_alarm_topic(stack: Template) -> None:
     )
 
 
-def test_requests_of_no_known_type_are_routed_to_a_rejection(
+def test_requests_of_no_deployed_type_are_routed_to_the_refusals(
     stack: Template, template: dict[str, Any]
 ) -> None:
+    """A request whose endpointType is missing, unknown or not deployed matches the catch-all rule,
+    which starts the refusals' state machine (not another type's lifecycle): Reject, with every
+    deployed type named, then the notification, then Failed."""
     from moto.events.models import EventPattern
 
+    from endpointctl.diagram import flatten
+    from endpointctl.template import refusal_machine
+
     rules = stack.find_resources(
-        "AWS::Events::Rule", {"Properties": {"Description": Match.string_like_regexp("no known type")}}
+        "AWS::Events::Rule", {"Properties": {"Description": Match.string_like_regexp("no deployed type")}}
     )
     [rule] = rules.values()
     pattern = EventPattern.load(json.dumps(rule["Properties"]["EventPattern"]))
@@ -619,9 +626,21 @@ def test_requests_of_no_known_type_are_routed_to_a_rejection(
     assert pattern.matches_event(event({"endpointType": "redshift"}))
     assert pattern.matches_event(event({"params": {}}))
     assert not pattern.matches_event(event({"endpointType": "aml"}))
-    assert rule["Properties"]["Targets"][0]["Arn"] == {
-        "Ref": state_machines(template)["sagemaker"].logical_id
+    refusals = refusal_machine(template)
+    assert refusals is not None and refusals.logical_id.startswith("RefusalsStateMachine")
+    assert rule["Properties"]["Targets"][0]["Arn"] == {"Ref": refusals.logical_id}
+    asl = flatten(refusals.definition)
+    assert asl["StartAt"] == "Reject" and set(asl["States"]) == {
+        "Reject",
+        "RefusedBefore?",
+        "PublishEvent",
+        "PublishNotification",
+        "Failed",
     }
+    payload = asl["States"]["Reject"]["Parameters"]
+    assert payload["step"] == "reject" and payload["deployed"] == list(TYPES)
+    assert "endpointType" not in payload  # it handles no type
+    assert "RefusalsStateMachineArn" in stack.find_outputs("*")
 
 
 def _logical_id(template: dict[str, Any], prefix: str) -> str:

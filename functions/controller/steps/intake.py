@@ -29,6 +29,7 @@ from controller.providers.base import Provider
 from controller.request import ACTIONS, raise_invalid, unwrap
 from controller.state import State
 from controller.step_event import StepEvent
+from controller.validation import FieldError
 
 logger = Logger(child=True)
 
@@ -150,8 +151,10 @@ def _under_way(state: State, provider: Provider, endpoint_id: str) -> str | None
 
 
 def reject(event: StepEvent) -> dict[str, Any]:
-    """The outcome of a request that failed validation (or could not be read at all)."""
-    error = event.error or {}
+    """The outcome of a request that failed validation (or could not be read at all): its
+    ``Catch``'s ``error``; or, sent none, of a request that no deployed type's rule takes (the
+    refusals' state machine, ``infra/refusals.py``), examined here with every broken field named."""
+    error = event.error if event.error is not None else _refusal(event)
     body = parse_cause(error.get("Cause"))
     name = str(error.get("Error", "InvalidRequest"))
     code = name if name in CONTRACT_CODES else "ProviderError"
@@ -163,13 +166,14 @@ def reject(event: StepEvent) -> dict[str, Any]:
     params = fields.get("params") if isinstance(fields.get("params"), dict) else {}
     request_id = fields.get("requestId") if isinstance(fields.get("requestId"), str) else None
     endpoint_type = event.endpointType
-    provider = providers.get(endpoint_type) if endpoint_type in providers.PROVIDERS else None
+    requested = fields.get("endpointType") if isinstance(fields.get("endpointType"), str) else None
+    # The endpoint's id as the requested type names it (the refusals' machine handles no type).
+    kind = requested if requested is not None and requested in providers.PROVIDERS else endpoint_type
+    provider = providers.get(kind) if kind in providers.PROVIDERS else None
     detail = Detail(
         requestId=request_id or event_id or event.execution.Name or None,
         action=fields.get("action") if fields.get("action") in ACTIONS else "create",
-        endpointType=fields.get("endpointType")
-        if isinstance(fields.get("endpointType"), str)
-        else endpoint_type,
+        endpointType=requested if requested is not None else endpoint_type,
         endpointId=provider.endpoint_id("create", params or {}) if provider else None,
         status="FAILED",
         executionArn=event.execution.Id or None,
@@ -187,6 +191,17 @@ def reject(event: StepEvent) -> dict[str, Any]:
     logger.warning("request rejected", extra={"code": code, "fields": body.get("fields")})
     metrics.outcome(detail)
     return answer
+
+
+def _refusal(event: StepEvent) -> dict[str, Any]:
+    """The error of a request the refusals' state machine received, as a ``Catch`` records it:
+    every rule it breaks (its type is never one this machine takes), as one ``InvalidRequest``."""
+    errors = examine(event).errors or [FieldError("endpointType", "is not a type this stack deploys")]
+    try:
+        raise_invalid(errors)
+    except InvalidRequest as exc:
+        return {"Error": exc.code, "Cause": str(exc)}
+    raise AssertionError("raise_invalid raises for any error")
 
 
 def _first_refusal(event: StepEvent, request_id: str | None) -> str:
