@@ -58,11 +58,37 @@ def aws_errors() -> Iterator[None]:
             )
         raise OperationFailed(f"{operation}: {code}: {message}{hint}") from None
     except BotoCoreError as exc:
-        raise OperationFailed(str(exc)) from None
+        raise OperationFailed(str(exc) + unreachable(exc)) from None
     except ValueError as exc:
         if not str(exc).startswith("Invalid endpoint"):  # botocore's word for a malformed URL
             raise
         raise UsageError(f"{exc}: AWS_ENDPOINT_URL must be a URL (http://127.0.0.1:5000)") from None
+
+
+def unreachable(exc: Exception) -> str:
+    """After "Could not connect to the endpoint URL" at a loopback ``AWS_ENDPOINT_URL`` (a port left
+    over from a kept local deploy): what the kept deploy's record says, and what to do
+    (:func:`endpointctl.served.kept.dead_endpoint`). Nothing for any other error or endpoint."""
+    from urllib.parse import urlsplit
+
+    from botocore.exceptions import EndpointConnectionError
+
+    url = os.environ.get("AWS_ENDPOINT_URL", "")
+    if not isinstance(exc, EndpointConnectionError) or not url:
+        return ""
+    try:
+        host = urlsplit(url).hostname or ""
+    except ValueError:
+        return ""
+    if host != "localhost" and not host.startswith("127.") and host != "::1":
+        return ""
+    try:
+        from endpointctl import project_root
+        from endpointctl.served.kept import dead_endpoint
+
+        return f" (AWS_ENDPOINT_URL): {dead_endpoint(project_root(), url)}"
+    except RuntimeError:  # not a checkout: no record to read
+        return ""
 
 
 def _run(body: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
