@@ -20,7 +20,6 @@ from endpointctl.ops.find import Found, execution_of
 from endpointctl.ops.follow import describe, iso
 from endpointctl.ops.session import arn_region
 
-
 #: How long ``stop`` waits to see the execution end (Step Functions ends it at once; a local
 #: world's interpreter a moment later).
 SETTLE_SECONDS = 10.0
