@@ -11,6 +11,7 @@ import pytest
 
 from endpointctl.errors import UsageError
 from endpointctl.ops import describe, find, logs
+from endpointctl.ops.session import machine_type
 
 REGION_ARN = "arn:aws:states:us-east-1:123456789012"
 SAGEMAKER = f"{REGION_ARN}:stateMachine:SageMakerLifecycle-A"
@@ -146,6 +147,8 @@ def test_a_found_execution_reads_its_request() -> None:
     assert (found.request_id, found.endpoint, found.endpoint_type) == ("ml-1-20261122T120000Z", "ml-1", "aml")
     assert found.label() == "ml-1-20261122T120000Z (aml, SUCCEEDED, started 2026-11-22T12:00:00Z)"
     assert find.machine_of(arn) == AML
+    served = "arn:aws:states:us-east-1:1:stateMachine:MlEndpointController-SageMakerLifecycleStateMachine-X"
+    assert machine_type(served) == "sagemaker"  # a stack's name first, as moto names them
 
 
 def test_what_an_execution_published_is_read_from_its_record() -> None:
