@@ -18,11 +18,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import sys
-from typing import Any, NoReturn
+from typing import Any
 
+from endpointctl import parsing
 from endpointctl.errors import EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, read_json
+from endpointctl.parsing import Parser, port, usage, virtual_seconds
 
 #: The exit code after the reader of the output went away (``| head``): a shell's for SIGPIPE.
 EXIT_PIPE = 141
@@ -32,32 +33,13 @@ EXIT_INTERRUPTED = 130
 DESCRIPTION = (
     "The ML endpoint controller's command line: run requests through the synthesized state machines "
     "locally, with no AWS account (endpointctl local), check them offline (validate), or send them to "
-    "a deployed stack and follow them (submit, watch, list)."
+    "a deployed stack and follow them (submit, watch, list, describe, stop, logs)."
 )
 EPILOG = (
     "exit codes: 0 success; 1 an execution failed, a request is invalid or an AWS call failed; "
     "2 unusable arguments or files, or no usable Node.js (one line on stderr each); 141 the output's "
     "reader stopped reading (| head). ENDPOINTCTL_DEBUG=1 shows the traceback of an unexpected error."
 )
-
-
-def plain(text: str) -> str:
-    """Docstring markup as help text shows it: ``x`` and :func:`x` become x, `x` becomes 'x'."""
-    text = re.sub(r":\w+:`~?([^`]*)`", r"\1", text)
-    text = re.sub(r"``([^`]*)``", r"\1", text)
-    return re.sub(r"`([^`]*)`", r"'\1'", text)
-
-
-class Parser(argparse.ArgumentParser):
-    """argparse, with its complaints in one line (``endpointctl local run: the following arguments
-    are required: REQUEST.json (see endpointctl local run --help)``), exit code 2, and help text
-    without docstring markup."""
-
-    def error(self, message: str) -> NoReturn:
-        self.exit(EXIT_USAGE, f"{self.prog}: {message} (see {self.prog} --help)\n")
-
-    def format_help(self) -> str:
-        return plain(super().format_help())
 
 
 def _context(pairs: list[str]) -> dict[str, Any]:
@@ -216,28 +198,6 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _virtual_seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
-    if value != value or value in (float("inf"), float("-inf")):
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds")
-    if value < 0:
-        raise argparse.ArgumentTypeError("must not be negative")
-    return value
-
-
-def _port(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
-    if not 1 <= value <= 65535:
-        raise argparse.ArgumentTypeError(f"{value} is not a port number (1 to 65535)")
-    return value
-
-
 def _version() -> str:
     from importlib import metadata
 
@@ -250,7 +210,8 @@ def _version() -> str:
 def parser() -> argparse.ArgumentParser:
     top = Parser(prog="endpointctl", description=DESCRIPTION, epilog=EPILOG)
     top.add_argument("--version", action="version", version=f"endpointctl {_version()}")
-    commands = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    top.set_defaults(func=usage(top))
+    commands = top.add_subparsers(dest="command", metavar="COMMAND")
 
     def common(p: argparse.ArgumentParser) -> None:
         p.add_argument(
@@ -265,17 +226,19 @@ def parser() -> argparse.ArgumentParser:
             "--no-cache", action="store_true", help="synthesize again even if the cached template is current"
         )
 
-    local = commands.add_parser(
+    group = commands.add_parser(
         "local",
-        help="the controller without an AWS account: run, demo, deploy (and serve, destroy)",
+        help="the controller without an AWS account: run, demo, deploy (and serve, destroy, env)",
         description=(
             "The controller without an AWS account. 'run' runs requests through the synthesized state "
             "machines in-process, against simulated services on a virtual clock; 'demo' is a short tour "
             "of it; 'deploy' deploys the stack with the real CDK CLI into a simulated account on "
             "127.0.0.1 ('serve' and 'destroy' manage that account), where submit, watch and list work "
-            "as against AWS."
+            "as against AWS; 'env' prints the line that points a shell at it."
         ),
-    ).add_subparsers(dest="local", required=True, metavar="COMMAND")
+    )
+    group.set_defaults(func=usage(group))
+    local = group.add_subparsers(dest="local", metavar="COMMAND")
     run = local.add_parser(
         "run",
         help="run REQUEST.json (one request or an array) through its state machine",
@@ -293,7 +256,7 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--parallel", action="store_true", help="start an array's requests together")
     run.add_argument(
         "--until",
-        type=_virtual_seconds,
+        type=virtual_seconds,
         metavar="SECONDS",
         help="keep the simulated world running until this virtual time after the start (expiry, clean-up)",
     )
@@ -306,24 +269,47 @@ def parser() -> argparse.ArgumentParser:
     )
     common(demo)
     demo.set_defaults(func=cmd_local_demo)
-    bench = commands.add_parser("bench", help="measure waiting: transitions, invocations, calls, latency")
+    bench = commands.add_parser(
+        "bench",
+        help="measure waiting: transitions, invocations, calls, latency",
+        description=(
+            "Measure what waiting costs: for each endpoint type and a range of service durations, the "
+            "state transitions, Lambda invocations, service calls and detection latency of the "
+            "controller's adaptive polling next to a fixed 30-s loop, run by the local runner; and the "
+            "handler's import time. Prints a Markdown table."
+        ),
+    )
     bench.add_argument("--quick", action="store_true", help="skip the import-time measurement")
     common(bench)
     bench.set_defaults(func=cmd_bench)
-    diagram = commands.add_parser("diagram", help="print a lifecycle state machine as a Mermaid diagram")
+    diagram = commands.add_parser(
+        "diagram",
+        help="print a lifecycle state machine as a Mermaid diagram",
+        description=(
+            "Print an endpoint type's lifecycle state machine, as synthesized, as a Mermaid flowchart "
+            "(GitHub renders it in a mermaid code block)."
+        ),
+    )
     diagram.add_argument(
-        "--type", default=None, help="an endpoint type: sagemaker, aml, ... (default: the first)"
+        "--type", default=None, help="an endpoint type: sagemaker, aml, ... (default: the first synthesized)"
     )
     common(diagram)
     diagram.set_defaults(func=cmd_diagram)
     deploy = local.add_parser(
         "deploy",
         help="cdk bootstrap + deploy into a simulated account on 127.0.0.1 (no AWS account needed)",
+        description=(
+            "Deploy the stack with the pinned CDK CLI (cdk bootstrap, cdk deploy) into a simulated "
+            "account served on 127.0.0.1, and print its outputs; no AWS account needed. The server "
+            "stops when the command ends, unless --keep: then it keeps serving the stack (its state "
+            "machines run, its functions run the controller's handlers) for submit, watch, list, "
+            "describe, stop, logs and the AWS CLI, until 'endpointctl local destroy'."
+        ),
     )
     deploy.add_argument(
         "--keep", action="store_true", help="leave the server running the stack and say how to use it"
     )
-    deploy.add_argument("--port", type=_port, default=None, help="the server's port (default: a free one)")
+    deploy.add_argument("--port", type=port, default=None, help="the server's port (default: a free one)")
     deploy.add_argument(
         "-c",
         "--context",
@@ -340,6 +326,8 @@ def parser() -> argparse.ArgumentParser:
 
     validate.register(commands)
     ops.register(commands)
+
+    parsing.finish(top)  # examples, defaults and --output for every command
     return top
 
 

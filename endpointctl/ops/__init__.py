@@ -1,4 +1,5 @@
-"""Operator commands for a deployed stack: ``submit``, ``watch`` and ``list``.
+"""Operator commands for a deployed stack: ``submit``, ``watch``, ``list``, ``describe``, ``stop`` and
+``logs``.
 
 They find the stack's bus and state machines from its CloudFormation outputs (``--stack``, by
 default the ``stackName`` of ``cdk.json``) or take them explicitly (``--bus``, ``--state-machine``),
@@ -7,8 +8,10 @@ and use plain boto3 sessions: ``--profile``/``--region`` or the usual environmen
 boto3 clients; the ``cmd_*`` functions only parse, call and print.
 
 ``session`` owns the AWS sessions and the stack's outputs, ``submit`` the requests, ``follow``
-following an execution (``watch``), ``listing`` the ``list`` table, and ``commands`` the wiring of
-the sub-commands into ``endpointctl``'s parser.
+following an execution (``watch``), ``listing`` the ``list`` table, ``find`` finding executions by
+ARN, name, requestId or endpoint, ``describe`` what happened to a request or endpoint, ``stop``
+stopping one, ``logs`` its function's log lines, and ``commands`` the wiring of the sub-commands into
+``endpointctl``'s parser.
 """
 
 from __future__ import annotations

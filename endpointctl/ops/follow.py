@@ -2,7 +2,8 @@
 
 :func:`follow` polls an execution to its end, turning new history events into progress lines
 (:class:`Progress`); :func:`summary` is ``--json``'s object and :func:`final_lines` the text
-ending. ``cmd_watch`` is the ``watch`` command; ``submit --watch`` ends in :func:`watch_result` too.
+ending. ``cmd_watch`` is the ``watch`` command (an execution named by its ARN, its name or its
+requestId: ``endpointctl.ops.find``); ``submit --watch`` ends in :func:`watch_result` too.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from endpointctl.errors import EXIT_FAILED, EXIT_OK, UsageError
-from endpointctl.ops.session import NOT_FOUND, arn_region, aws_of, client_error
+from endpointctl.ops.session import NOT_FOUND, arn_region, client_error
 
 
 def loads(text: Any) -> Any:
@@ -324,7 +325,10 @@ def watch_result(sfn: Any, execution: str, args: argparse.Namespace) -> int:
 
 
 def cmd_watch(args: argparse.Namespace) -> int:
-    if not args.execution.startswith("arn:"):
-        raise UsageError(f"{args.execution}: give the execution's ARN (arn:aws:states:…:execution:…)")
-    sfn = aws_of(args).client("stepfunctions", arn_region(args.execution))
-    return watch_result(sfn, args.execution, args)
+    """``watch EXECUTION``: an ARN, an execution's name or a requestId (``endpointctl.ops.find``)."""
+    from endpointctl.ops.find import execution_of, is_execution_arn
+
+    aws, found = execution_of(args, args.execution)
+    if not is_execution_arn(args.execution):  # say which one it is
+        print(f"execution {found.arn}", file=sys.stderr if args.json else sys.stdout, flush=True)
+    return watch_result(aws.client("stepfunctions", arn_region(found.arn)), found.arn, args)

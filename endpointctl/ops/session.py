@@ -119,10 +119,12 @@ def machines_from_outputs(outputs: dict[str, str]) -> dict[str, str]:
 
 
 def machine_type(arn: str) -> str:
-    """A state machine's endpoint type guessed from its name (CDK names start with the title)."""
+    """A state machine's endpoint type guessed from its name: CloudFormation names it after its
+    logical id, which starts with the title (``SageMakerLifecycleStateMachine…-AbC``), behind the
+    stack's name where the service puts it first (moto's ``MlEndpointController-SageMaker…``)."""
     name = arn.rsplit(":", 1)[-1].lower()
     for kind, title in titles().items():
-        if name.startswith(title.lower()):
+        if name.startswith(title.lower()) or name.partition("-")[2].startswith(title.lower()):
             return kind
     return arn.rsplit(":", 1)[-1]
 

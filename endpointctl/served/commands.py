@@ -1,12 +1,13 @@
-"""``endpointctl local deploy``, ``local serve`` and ``local destroy``: the served world from the
-command line.
+"""``endpointctl local deploy``, ``local serve``, ``local destroy`` and ``local env``: the served
+world from the command line.
 
 ``local deploy`` installs the pinned CDK CLI if it is missing, starts the served world as a child
 process, bootstraps and deploys the stack into it, and stops it again, unless ``--keep``: then the
 world keeps serving the deployed stack (its state machines execute, its functions run the
 controller's handlers) until ``local destroy`` destroys the stack and stops it. ``local serve``
 runs the world in the foreground, for a deploy of one's own (``cdk deploy`` with
-``AWS_ENDPOINT_URL``).
+``AWS_ENDPOINT_URL``). ``local env`` prints the ``export`` line of the kept deploy (``eval`` it), and
+``--unset`` the line that forgets it again.
 """
 
 from __future__ import annotations
@@ -118,11 +119,13 @@ def cmd_deploy(args: argparse.Namespace, given: dict[str, Any]) -> int:
             print(
                 f"The simulated account keeps serving the stack (pid {server.pid}): its state machines run, "
                 f"its functions run the controller's handlers, and {_durations(scenario)}. "
-                "Point endpointctl, the AWS CLI and boto3 at it:"
+                'Point endpointctl, the AWS CLI and boto3 at it (eval "$(endpointctl local env)" says it again):'
             )
             print(f"  {deploy.shell_exports(server)}")
             print(f"  endpointctl submit --watch {example}")
-            print("  endpointctl list")
+            print(
+                "  endpointctl list          (then describe, watch, stop or logs one by its name or requestId)"
+            )
             print("  aws stepfunctions list-executions --state-machine-arn <a StateMachineArn above>")
             print("Destroy the stack and stop the server with: endpointctl local destroy")
         return EXIT_OK
@@ -178,9 +181,35 @@ def cmd_destroy(args: argparse.Namespace) -> int:
             print(f"endpointctl: {exc}", file=sys.stderr)
             code = EXIT_FAILED  # the server stops anyway: everything it held goes with it
     kept_server.stop_recorded(kept)
-    kept_server.state_file(root).unlink(missing_ok=True)
+    kept_server.forget(root, kept)  # a shell still pointed at it hears that it was destroyed
     print(f"stopped the server (pid {kept.pid}) and removed {kept.folder}")
+    print(f"a shell pointed at it ({kept.url}) stops with: {kept_server.UNSET}")
     return code
+
+
+def cmd_env(args: argparse.Namespace) -> int:
+    """``endpointctl local env``: the ``export`` line of the running kept deploy (``--unset``: the
+    ``unset`` line that undoes it, whatever is on record)."""
+    from endpointctl import deploy, project_root
+    from endpointctl.served import kept as kept_server
+
+    if args.unset:
+        print("unset " + " ".join([*deploy.CREDENTIALS, "AWS_ENDPOINT_URL"]))
+        return EXIT_OK
+    root = project_root()
+    kept = kept_server.recorded(root)
+    if kept is None or not kept_server.serving(kept.pid):
+        gone = kept_server.destroyed(root)
+        state = (
+            "the kept local deploy recorded there is not running any more"
+            if kept is not None
+            else f"the last kept local deploy (port {gone[0]}) was destroyed at {gone[1]}"
+            if gone
+            else "no kept local deploy is recorded"
+        )
+        raise UsageError(f"{state}: `endpointctl local deploy --keep` starts one")
+    print(deploy.shell_exports(kept.url))
+    return EXIT_OK
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -196,19 +225,45 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def register(local: Any, deploy_parser: argparse.ArgumentParser) -> None:
-    """Add ``--scenario`` to ``local deploy``, and the ``local serve`` and ``local destroy`` commands."""
+    """Add ``--scenario`` to ``local deploy``, and the ``local serve``, ``local destroy`` and ``local
+    env`` commands."""
     scenario_help = "how the simulated services behave (a scenario file, as for local run)"
     deploy_parser.add_argument("--scenario", metavar="SCENARIO.json", help=scenario_help)
     destroy = local.add_parser(
-        "destroy", help="cdk destroy the stack a `local deploy --keep` left running, and stop its server"
+        "destroy",
+        help="cdk destroy the stack a `local deploy --keep` left running, and stop its server",
+        description=(
+            "Destroy the stack that 'local deploy --keep' left running (cdk destroy against its "
+            "server), then stop the server and remove its folder. Its record stays, saying it was "
+            "destroyed, so that a command still pointed at its port says so."
+        ),
     )
     destroy.add_argument(
         "--stop-only", action="store_true", help="only stop the server (everything it held goes with it)"
     )
     destroy.set_defaults(func=cmd_destroy)
     serve = local.add_parser(
-        "serve", help="serve a simulated account on 127.0.0.1 in the foreground (for cdk deploy of your own)"
+        "serve",
+        help="serve a simulated account on 127.0.0.1 in the foreground (for cdk deploy of your own)",
+        description=(
+            "Serve the simulated account (moto's API with executing state machines, the controller's "
+            "handlers and the simulated endpoint services) on 127.0.0.1 in the foreground until "
+            "Ctrl-C, for a cdk deploy of your own; it prints the export line that points the CDK CLI, "
+            "the AWS CLI and endpointctl at it."
+        ),
     )
     serve.add_argument("--port", type=int, default=None, help="the port (default: a free one)")
     serve.add_argument("--scenario", metavar="SCENARIO.json", help=scenario_help)
     serve.set_defaults(func=cmd_serve)
+    env = local.add_parser(
+        "env",
+        help="print the export line of the kept local deploy (--unset: the unset line)",
+        description=(
+            "Print the shell line that points the AWS CLI, boto3 and endpointctl at the running kept "
+            "local deploy (export AWS_ENDPOINT_URL=... and test credentials), from its record; eval "
+            "it. With --unset, the line that undoes it, for after 'local destroy'. Exit 2 when no kept "
+            "deploy is running."
+        ),
+    )
+    env.add_argument("--unset", action="store_true", help="print the unset line instead")
+    env.set_defaults(func=cmd_env)

@@ -1,5 +1,9 @@
-"""A server ``endpointctl local deploy --keep`` left running: its record (``local destroy`` and a
-second ``--keep`` read it), and how it is recognized and stopped."""
+"""A server ``endpointctl local deploy --keep`` left running: its record (``local destroy``, ``local
+env`` and a second ``--keep`` read it), how it is recognized and stopped, and what a command that
+cannot reach ``AWS_ENDPOINT_URL`` says about it (:func:`dead_endpoint`).
+
+After ``local destroy`` the record says so (:func:`forget`: its port and when), so that a shell
+still pointed at the port hears that the deploy was destroyed, not merely that nothing answers."""
 
 from __future__ import annotations
 
@@ -49,6 +53,54 @@ def record(root: Path, server: MotoServer, context: dict[str, Any]) -> Path:
     kept = Kept(pid=server.pid, port=server.port, folder=str(server.folder), context=context)
     path.write_text(json.dumps(asdict(kept), indent=2))
     return path
+
+
+def forget(root: Path, kept: Kept) -> None:
+    """What ``local destroy`` leaves on record: the port it served on, and when it was destroyed."""
+    from datetime import UTC, datetime
+
+    path = state_file(root)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    when = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    path.write_text(json.dumps({"destroyed": {"port": kept.port, "at": when}}, indent=2))
+
+
+def destroyed(root: Path) -> tuple[int, str] | None:
+    """The port and time of the last destroyed kept deploy, if that is what the record says."""
+    with contextlib.suppress(OSError, ValueError, TypeError, KeyError, AttributeError):
+        gone = json.loads(state_file(root).read_text())["destroyed"]
+        return int(gone["port"]), str(gone["at"])
+    return None
+
+
+UNSET = 'eval "$(endpointctl local env --unset)"'
+
+
+def dead_endpoint(root: Path, url: str) -> str:
+    """Why nothing answers at ``url`` (the ``AWS_ENDPOINT_URL`` a command used), as far as the
+    kept deploy's record tells, and what to do: point the shell elsewhere, or deploy again."""
+    from urllib.parse import urlsplit
+
+    try:
+        port = urlsplit(url).port
+    except ValueError:
+        port = None
+    kept = recorded(root)
+    again = "`endpointctl local deploy --keep` starts a new one"
+    if kept is None:
+        gone = destroyed(root)
+        if gone is not None:
+            where = "on this port" if gone[0] == port else f"on port {gone[0]}"
+            return f"the kept local deploy {where} was destroyed at {gone[1]}: {UNSET} stops using it, or {again}"
+        return f"no kept local deploy is recorded: {UNSET} stops using {url}, or {again}"
+    if not serving(kept.pid):
+        return (
+            f"the kept local deploy recorded on port {kept.port} is not running any more: "
+            f"`endpointctl local destroy` removes its record, then {again}"
+        )
+    if kept.port != port:
+        return f'the kept local deploy is on port {kept.port}, not {port}: eval "$(endpointctl local env)" points at it'
+    return f"the kept local deploy on port {kept.port} (pid {kept.pid}) is running but did not answer"
 
 
 def recorded(root: Path) -> Kept | None:

@@ -11,7 +11,8 @@ what CloudFormation created rather than staged from the template, and on the wal
   they never run);
 - Lambda tasks, Lambda ``Invoke`` calls and EventBridge deliveries run the project's real handler
   in this process (``moto_patches.lambda_in_process``), with the controller's variables of the
-  deployed function's ``Environment`` (moto keeps them but does not apply them);
+  deployed function's ``Environment`` (moto keeps them but does not apply them); its log lines go
+  to the function's log group in CloudWatch Logs too (``endpointctl.served.logs``);
 - EventBridge delivers to the rules' Step Functions and Lambda targets, schedules fire
   (``endpointctl.served.bus``);
 - Step Functions puts its ``Execution Status Change`` events on the default bus, and a stop ends
@@ -50,6 +51,7 @@ from endpointctl.served import cloudformation
 from endpointctl.served.bus import Bus
 from endpointctl.served.clock import RealClock
 from endpointctl.served.iam import ServedIam
+from endpointctl.served.logs import FunctionLogs
 from endpointctl.sim import Simulator, simulators
 from endpointctl.sim.calls import CallLog
 from endpointctl.template import ACCOUNT, REGION
@@ -104,6 +106,7 @@ class ServedWorld:
         self.bus = Bus(self.lock, self.clock, self.invoke, self._refusal)
         self.limits = Limits()
         self.iam = ServedIam(self)
+        self.function_logs = FunctionLogs(self.lock)
 
     # -- setup ----------------------------------------------------------------------------------
     def __enter__(self) -> ServedWorld:
@@ -141,6 +144,7 @@ class ServedWorld:
         moto_patches.parse_once(stack)
         moto_patches.memoize_lookups(stack)
         moto_patches.lambda_in_process(stack, self.invoke, self.iam.authorize_task)
+        self.function_logs.install(stack)
         self.limits.install(stack)
         self._executing_state_machines(stack)
         self._executions(stack)
@@ -194,7 +198,7 @@ class ServedWorld:
         event = json.loads(body) if isinstance(body, str) and body else (body or {})
         name = function_name.rsplit(":", 1)[-1]
         os.environ.update(self._environment(name))  # the same values for every function
-        with self.iam.calling_as(name):
+        with self.iam.calling_as(name), self.function_logs.invocation(name):
             return encode(call_handler(name, event, response_headers))
 
     def machine_of_token(self, token: str) -> str | None:

@@ -308,6 +308,22 @@ def endpointctl(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+# -- issue 24: the operator's verbs from the shell ---------------------------------------------------
+def _endpointctl(*args: str, env: dict[str, str]) -> Any:
+    import os
+    import subprocess
+    import sys
+
+    return subprocess.run(
+        [sys.executable, "-m", "endpointctl", *args],
+        env={**{k: v for k, v in os.environ.items() if not k.startswith("AWS_")}, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
 def test_local_run_of_a_type_the_stack_does_not_deploy_runs_the_stacks_refusal() -> None:
     """`-c endpointTypes=sagemaker` builds the stack cdk.json deploys; an aml request is refused by
     it as the deployed stack refuses it (its refusals' state machine): exit 1, as any refused
@@ -356,3 +372,50 @@ def test_put_events_entries_are_checked_and_run_as_the_bus_delivers_them(tmp_pat
         f"endpointctl: request {bad}, entry [0]: DetailType: must be 'Endpoint Request'"
     )
     assert done.stderr.count("\n") == 1
+
+
+def test_bare_endpointctl_prints_its_help_with_exit_2() -> None:
+    done = _endpointctl(env={})
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr.startswith("usage: endpointctl [-h] [--version] COMMAND ...")
+    assert "examples:\n  endpointctl local run events/sagemaker-create.json" in done.stderr
+    assert all(f"    {verb} " in done.stderr for verb in ("describe", "stop", "logs"))
+    bad = _endpointctl("describe", "x", "--output", "yaml", env={})
+    assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "invalid choice: 'yaml'" in bad.stderr
+
+
+def test_a_shell_left_pointed_at_a_destroyed_deploy_hears_so_and_the_fix(tmp_path: Path) -> None:
+    from endpointctl.deploy import CREDENTIALS, free_port
+
+    port = free_port()  # nothing listens there
+    state = tmp_path / "local-deploy.json"
+    env = {
+        "ENDPOINTCTL_LOCAL_STATE": str(state),
+        **CREDENTIALS,
+        "AWS_ENDPOINT_URL": f"http://localhost:{port}",
+    }
+    none = _endpointctl("local", "env", env=env)
+    assert (none.returncode, none.stdout) == (2, "")
+    assert (
+        none.stderr
+        == "endpointctl: no kept local deploy is recorded: `endpointctl local deploy --keep` starts one\n"
+    )
+    state.write_text(json.dumps({"destroyed": {"port": port, "at": "2026-11-22T12:00:00Z"}}))
+    for args in (["list"], ["watch", "churn-prod-2026-11-22"], ["describe", "churn-prod"]):
+        done = _endpointctl(*args, env=env)
+        assert (done.returncode, done.stdout) == (1, ""), done.stderr
+        assert done.stderr.startswith(
+            f'endpointctl: Could not connect to the endpoint URL: "http://localhost:{port}/'
+        )
+        assert done.stderr.endswith(
+            "(AWS_ENDPOINT_URL): the kept local deploy on this port was destroyed at 2026-11-22T12:00:00Z: "
+            'eval "$(endpointctl local env --unset)" stops using it, or `endpointctl local deploy --keep` '
+            "starts a new one\n"
+        )
+        assert done.stderr.count("\n") == 1
+    unset = _endpointctl("local", "env", "--unset", env=env)
+    assert unset.returncode == 0
+    assert (
+        unset.stdout
+        == "unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_REGION AWS_DEFAULT_REGION AWS_ENDPOINT_URL\n"
+    )

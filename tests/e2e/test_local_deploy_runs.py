@@ -1,7 +1,10 @@
 """`endpointctl local deploy --keep` serves a stack that really runs: the state machines the real CDK
 CLI deployed execute, their functions run the controller's handlers, the bus's rules start them,
 and the simulated SageMaker makes an endpoint ready in seconds (real time). The operator commands
-and the AWS API (boto3, as the AWS CLI calls it) work against it; `local destroy` ends it all.
+and the AWS API (boto3, as the AWS CLI calls it) work against it: `describe` a request and its
+endpoint, `stop` one (the controller's clean-up follows), its function's lines with `logs` (CloudWatch
+Logs, as the served world writes them); `local destroy` ends it all, and a shell still pointed at it
+hears so.
 
 And a stock moto server, whose executions never run, makes `watch` say so and exit, not hang.
 
@@ -22,6 +25,7 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
+from unittest.mock import ANY
 
 import boto3
 import pytest
@@ -100,6 +104,8 @@ def test_kept_local_deploy_runs_requests_end_to_end(tmp_path: Path) -> None:
         assert "endpointctl submit --watch events/sagemaker-create.json" in out
         assert "!!" not in done.stdout + done.stderr and "program.js" not in done.stdout + done.stderr
         env = {**base, **exports(out)}
+        again_exports = endpointctl("local", "env", env=base)
+        assert again_exports.returncode == 0 and exports(again_exports.stdout) == exports(out)
         assert env["AWS_ENDPOINT_URL"] == f"http://localhost:{record['port']}" and answers(
             env["AWS_ENDPOINT_URL"]
         )
@@ -165,8 +171,9 @@ def test_kept_local_deploy_runs_requests_end_to_end(tmp_path: Path) -> None:
         ):
             time.sleep(0.5)
         assert sfn.describe_execution(executionArn=direct)["status"] == "SUCCEEDED"
-        again = endpointctl("watch", arn, "--json", env=env)
+        again = endpointctl("watch", "served-direct", "--output", "json", env=env)  # by its name
         assert again.returncode == 0 and json.loads(again.stdout)["status"] == "SUCCEEDED"
+        assert again.stderr.startswith(f"execution {direct}")
         scheduler = session.client("scheduler", endpoint_url=url)
         [expiry] = scheduler.list_schedules(GroupName="MlEndpointController")["Schedules"]
         assert expiry["Name"].startswith("expire-sagemaker-")
@@ -189,14 +196,49 @@ def test_kept_local_deploy_runs_requests_end_to_end(tmp_path: Path) -> None:
         for name in ("served-bus", "served-direct", "served-put"):
             assert sagemaker.describe_endpoint(EndpointName=name)["EndpointStatus"] == "InService"
 
+        # -- describe: the request by its endpoint, what it published, the endpoint now -------------
+        shown = endpointctl("describe", "served-bus", env=env)
+        assert shown.returncode == 0, shown.stderr
+        said = shown.stdout.splitlines()
+        assert said[0] == "served-bus (endpoint): 1 request, 1 execution"
+        assert "request served-bus-request: create sagemaker served-bus" in said
+        assert any(
+            line.endswith("(from the execution's output)") and "published Endpoint Ready" in line
+            for line in said
+        )
+        assert said[-1].startswith("now: sagemaker endpoint served-bus is InService (READY)")
+
         # -- a stop ends an execution waiting on its task token at once ------------------------------
         stopped = sfn.start_execution(
             stateMachineArn=machine, name="served-stop", input=json.dumps(request("served-stop"))
         )["executionArn"]
         time.sleep(1)
-        sfn.stop_execution(executionArn=stopped)
-        time.sleep(1)
+        halted = endpointctl("stop", "served-stop-request", env=env)  # by its requestId
+        assert halted.returncode == 0, halted.stdout + halted.stderr
+        assert halted.stdout.startswith("stopped served-stop (sagemaker) at ")
         assert sfn.describe_execution(executionArn=stopped)["status"] == "ABORTED"
+        # ... and the controller's clean-up takes it over: its function's log lines say so
+        deadline = time.monotonic() + 20
+        while True:
+            lines = endpointctl("logs", "served-stop", "--json", env=env)
+            assert lines.returncode == 0, lines.stderr
+            logged = json.loads(lines.stdout)
+            if (
+                any(line["message"].get("step") == "cleanup" for line in logged)
+                or time.monotonic() > deadline
+            ):
+                break
+            time.sleep(0.5)
+        steps = [line["message"].get("step") for line in logged]
+        assert steps[:3] == ["validate", "create", "await"] and "cleanup" in steps, steps
+        assert all(line["message"]["execution_arn"] == stopped for line in logged)
+        assert logged[0]["logGroupName"].startswith("MlEndpointController-SageMakerFunctionLogs")
+        shown = endpointctl("describe", "served-stop-request", env=env)
+        assert shown.returncode == 0, shown.stderr
+        assert "  served-stop  ABORTED" in shown.stdout
+        assert (
+            "served-stop: published nothing itself: it was stopped; the controller's clean-up" in shown.stdout
+        )
 
         # -- a type the stack does not deploy (cdk.json deploys SageMaker): submit says so and
         # sends nothing, in every mode; put on the bus anyway, the stack refuses it itself ----------
@@ -304,8 +346,14 @@ def test_kept_local_deploy_runs_requests_end_to_end(tmp_path: Path) -> None:
         destroyed_in = time.monotonic() - mark
     assert gone.returncode == 0, gone.stdout + gone.stderr
     assert "destroyed in" in gone.stdout and "stopped the server" in gone.stdout
-    assert not state.exists() and not folder.exists()
+    assert not folder.exists()
+    assert json.loads(state.read_text()) == {"destroyed": {"port": record["port"], "at": ANY}}
     assert not answers(f"http://localhost:{record['port']}")
+    # -- a shell still pointed at it hears what became of it, and what to do ----------------------------
+    dead = endpointctl("list", env=env)
+    assert dead.returncode == 1 and dead.stderr.count("\n") == 1, dead.stderr
+    assert "the kept local deploy on this port was destroyed at " in dead.stderr
+    assert 'eval "$(endpointctl local env --unset)"' in dead.stderr
     print(
         f"local deploy --keep {deployed_in:.0f} s; three requests to READY {ready_in:.1f} s; "
         f"destroy {destroyed_in:.1f} s"

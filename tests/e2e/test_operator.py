@@ -110,8 +110,88 @@ def test_watch_unknown_execution_exits_2(world: LocalRunner) -> None:
     code, _, err = cli("watch", missing, "--interval", "0")
     assert code == 2
     assert "ExecutionDoesNotExist" in err and err.count("\n") == 1
-    code, _, err = cli("watch", "not-an-arn")
-    assert code == 2 and "give the execution's ARN" in err
+    code, _, err = cli("watch", "not-a-run", "--state-machine", machine)
+    assert code == 2 and err.startswith("endpointctl: not-a-run: no execution has this name or requestId")
+    assert err.count("\n") == 1
+
+
+# -- finding one request: watch, stop and describe by name or requestId ---------------------------
+def test_watch_and_describe_find_executions_by_name_request_id_or_endpoint(template: dict[str, Any]) -> None:
+    refused = sample("sagemaker-create.json")
+    refused = {
+        **refused,
+        "requestId": "fraud-1",
+        "params": {**refused["params"], "EndpointConfigName": "bad!"},
+    }
+    with world_of(template) as world:
+        [first] = world.run([sample("sagemaker-create.json")])
+        world.run([sample("sagemaker-create.json")])  # sent again: a second execution, replayed
+        world.run([refused])  # InvalidRequest: refused, about the same endpoint
+        machines = ["--state-machine", world.arns["sagemaker"], "--state-machine", world.arns["aml"]]
+        name = first["output"]["executionArn"].rsplit(":", 1)[-1]
+        by_name = cli("watch", name, *machines, "--interval", "0", "--json")
+        ambiguous = cli("watch", "churn-prod-2026-11-22", *machines, "--interval", "0")
+        by_request = cli("watch", "fraud-1", *machines, "--interval", "0")
+        described = cli("describe", "churn-prod", *machines)
+        as_json = cli("describe", "fraud-1", *machines, "--json")
+    code, out, err = by_name
+    assert code == 0 and json.loads(out)["name"] == name and err.startswith("execution arn:aws:states:")
+    code, _, err = ambiguous
+    assert code == 2 and err.count("\n") == 1
+    assert (
+        "churn-prod-2026-11-22 (requestId) names 2 executions: " in err
+        and f"{name} (sagemaker, SUCCEEDED" in err
+    )
+    code, out, _ = by_request
+    assert code == 1 and out.startswith("execution arn:aws:states:") and "error InvalidRequest: " in out
+
+    code, out, _ = described
+    lines = out.splitlines()
+    assert code == 0 and lines[0] == "churn-prod (endpoint): 2 requests, 3 executions"
+    assert "request churn-prod-2026-11-22: create sagemaker churn-prod" in lines
+    assert "request fraud-1: create sagemaker churn-prod" in lines
+    assert sum("published Endpoint Ready: status READY" in line for line in lines) == 2
+    assert any(
+        "published Endpoint Failed: status FAILED, error InvalidRequest: params.EndpointConfigName: " in line
+        and "(from the execution's error and cause)" in line
+        for line in lines
+    )
+    assert (
+        lines[-1]
+        == "now: sagemaker endpoint churn-prod is InService (READY): sagemaker, as the controller's sagemaker provider reads it"
+    )
+    code, out, _ = as_json
+    report = json.loads(out)
+    assert code == 0 and report["matchedBy"] == "requestId"
+    [request] = report["requests"]
+    assert request["request"]["requestId"] == "fraud-1" and request["action"] == "create"
+    [execution] = request["executions"]
+    assert execution["status"] == "FAILED" and execution["notification"]["published"] == "Endpoint Failed"
+    assert report["endpoints"] == [
+        {
+            "endpointType": "sagemaker",
+            "endpointId": "churn-prod",
+            "status": "READY",
+            "from": "sagemaker, as the controller's sagemaker provider reads it",
+            "providerStatus": "InService",
+        }
+    ]
+
+
+def test_stop_by_request_id_stops_the_running_execution(world: LocalRunner) -> None:
+    request = sample("aml-create.json")
+    machines = ["--state-machine", world.arns["aml"]]
+    run = world.start(request)  # running until the runner waits for it: its clock holds
+    code, out, err = cli("stop", request["requestId"], *machines, "--cause", "wrong model")
+    world.wait([run])
+    again, _, refused = cli("stop", request["requestId"], *machines)
+    assert code == 0, err
+    assert out.startswith(f"stopped {run.execution_arn.rsplit(':', 1)[-1]} (aml) at ")
+    assert "publishes Endpoint Failed (ExecutionAborted)" in out
+    assert f"see it: endpointctl describe {request['requestId']}" in out
+    described = world.sfn.describe_execution(executionArn=run.execution_arn)
+    assert described["status"] == "ABORTED"  # (moto keeps no cause; Step Functions keeps --cause)
+    assert again == 1 and "has already ended (ABORTED at " in refused and refused.count("\n") == 1
 
 
 # -- list ----------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ well formed, by what it needs:
 - every other ``endpointctl`` command (``submit``, ``watch``, ``list`` against a deployed stack,
   ``local deploy``, ``local demo``, ``bench``) is parsed by ``endpointctl``'s own argument parser,
   and the files it names exist;
+- ``eval "$(CMD)"`` (a shell pointed at a kept local deploy): ``CMD`` is checked as any command;
 - ``make TARGET``: the Makefile has the target; ``. .venv/bin/activate``: the Makefile makes that
   venv;
 - ``npx cdk …``: ``bootstrap``, ``deploy``, ``destroy`` or ``diff`` of the CLI ``package.json`` pins
@@ -333,7 +334,16 @@ def _check_aws(argv: list[str], command: Command) -> None:
     assert required <= given, f"{command.where}: `aws {service} {operation}` needs {sorted(required - given)}"
 
 
+def _check_eval(argv: list[str], command: Command) -> None:
+    substitution = _SUBST.match(argv[1]) if len(argv) == 2 else None
+    assert substitution, f'{command.where}: eval only a command\'s output, as eval "$(CMD)"'
+    inner = Command(command.where, substitution.group(1), command.comment)
+    assert not _is_real(inner.argv), f"{command.where}: eval of a command that runs for real"
+    test_command_is_well_formed(inner)
+
+
 CHECKS = {
+    "eval": _check_eval,
     "endpointctl": _check_endpointctl,
     "make": _check_make,
     ".": _check_activate,

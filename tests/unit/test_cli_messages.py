@@ -99,7 +99,7 @@ def test_an_unknown_scenario_key_names_the_one_it_resembles(
         ["list", "--max", "abc"],
         ["watch", "arn", "--interval", "soon"],
         ["bogus"],
-        [],
+        ["watch"],
     ],
     ids=[
         "no-request",
@@ -111,7 +111,7 @@ def test_an_unknown_scenario_key_names_the_one_it_resembles(
         "max",
         "interval",
         "command",
-        "none",
+        "no-execution",
     ],
 )
 def test_bad_arguments_exit_2_in_one_line(capsys: pytest.CaptureFixture[str], args: list[str]) -> None:
@@ -144,6 +144,10 @@ def test_version_comes_from_the_package_metadata(capsys: pytest.CaptureFixture[s
         ["submit"],
         ["watch"],
         ["list"],
+        ["describe"],
+        ["stop"],
+        ["logs"],
+        ["local", "env"],
     ],
 )
 def test_help_has_no_docstring_markup(capsys: pytest.CaptureFixture[str], args: list[str]) -> None:
