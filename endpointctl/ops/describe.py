@@ -32,7 +32,7 @@ from endpointctl.errors import EXIT_OK, UsageError
 from endpointctl.ops.find import Found, finder_of, is_execution_arn, machine_of, searched
 from endpointctl.ops.follow import duration, iso, loads
 from endpointctl.ops.logs import machine_functions
-from endpointctl.ops.session import arn_region, aws_of, machine_type, resolve
+from endpointctl.ops.session import REFUSED, arn_region, aws_of, machine_type, resolve
 
 
 def notification(found: Found) -> dict[str, Any]:
@@ -166,8 +166,11 @@ def report(
         )
         entry["endpointId"] = entry["endpointId"] or execution.endpoint
         entry["executions"].append(execution_record(execution))
+    # The refusals' executions created nothing and were handled by no type's lifecycle: no "now".
     endpoints = {
-        (f.endpoint_type, f.endpoint): f.machine for f in found if f.endpoint is not None
+        (f.endpoint_type, f.endpoint): f.machine
+        for f in found
+        if f.endpoint is not None and f.kind != REFUSED
     }  # newest execution's machine last: dict order keeps the first key, the value is the last
     return {
         "query": ref,
@@ -254,7 +257,7 @@ def cmd_describe(args: argparse.Namespace) -> int:
         machine = machine_of(args.what)  # an ARN names its state machine: no stack to read
         machines = {machine_type(machine): machine}
     else:
-        machines = resolve(aws, args.stack, machines=args.state_machine, need="machines").machines
+        machines = resolve(aws, args.stack, machines=args.state_machine, need="machines").readable()
     described = report(aws, machines, args.what, search=args.search, profile=args.profile)
     if args.json:
         print(json.dumps(described, indent=2))

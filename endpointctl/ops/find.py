@@ -231,6 +231,6 @@ def execution_of(args: Any, ref: str, *, running: bool = False) -> tuple[Any, Fo
     if is_execution_arn(ref):
         return aws, finder_of(aws, {}).by_arn(ref)
     targets = resolve(aws, args.stack, machines=args.state_machine, need="machines")
-    finder = finder_of(aws, targets.machines, args.search)
+    finder = finder_of(aws, targets.readable(), args.search)
     how, found = finder.find(ref)
     return aws, one(ref, how, found, searched=searched(finder), running=running)

@@ -107,14 +107,14 @@ def cmd_list(args: argparse.Namespace) -> int:
     targets = resolve(aws, args.stack, machines=args.state_machine, need="machines")
     rows = list_rows(
         lambda arn: aws.client("stepfunctions", arn_region(arn)),
-        targets.machines,
+        targets.readable(),
         limit=args.max,
         status=args.status,
     )
     if args.json:
         print(json.dumps(rows, indent=2))
     elif not rows:
-        shown = ", ".join(f"{kind} ({arn.rsplit(':', 1)[-1]})" for kind, arn in targets.machines.items())
+        shown = ", ".join(f"{kind} ({arn.rsplit(':', 1)[-1]})" for kind, arn in targets.readable().items())
         print(f"no {args.status + ' ' if args.status else ''}executions of {shown}")
     else:
         for line in table(rows):

@@ -118,6 +118,11 @@ def machines_from_outputs(outputs: dict[str, str]) -> dict[str, str]:
     }
 
 
+#: The label of the refusals' state machine among the types' (``RefusalsStateMachineArn``: the
+#: stack's answer to a request of no deployed type), in what the read commands show.
+REFUSED = "refused"
+
+
 def machine_type(arn: str) -> str:
     """A state machine's endpoint type guessed from its name: CloudFormation names it after its
     logical id, which starts with the title (``SageMakerLifecycleStateMachine…-AbC``), behind the
@@ -126,6 +131,8 @@ def machine_type(arn: str) -> str:
     for kind, title in titles().items():
         if name.startswith(title.lower()) or name.partition("-")[2].startswith(title.lower()):
             return kind
+    if name.startswith("refusals") or name.partition("-")[2].startswith("refusals"):
+        return REFUSED
     return arn.rsplit(":", 1)[-1]
 
 
@@ -136,6 +143,12 @@ class Targets:
     bus: str | None = None
     machines: dict[str, str] = field(default_factory=dict)
     stack: str | None = None
+    #: The refusals' state machine (no request is sent to it: it answers what no type's rule takes).
+    refusals: str | None = None
+
+    def readable(self) -> dict[str, str]:
+        """What the read commands look in: the types' state machines and the refusals'."""
+        return {**self.machines, REFUSED: self.refusals} if self.refusals else dict(self.machines)
 
 
 def resolve(
@@ -155,6 +168,7 @@ def resolve(
         targets.bus = targets.bus or outputs.get("EventBusName")
         if not machines:
             targets.machines = machines_from_outputs(outputs)
+            targets.refusals = outputs.get("RefusalsStateMachineArn")
         if need == "bus" and not targets.bus:
             raise UsageError(f"stack {name} has no EventBusName output; give --bus NAME")
         if need == "machines" and not targets.machines:

@@ -310,6 +310,18 @@ def test_kept_local_deploy_runs_requests_end_to_end(tmp_path: Path) -> None:
             "message": f"endpointType: {reason}",
             "fields": ["endpointType"],
         }
+        # the operator finds the refusal as any request: `list` and `describe` read the refusals too
+        listed = endpointctl("list", "--json", env=env)
+        assert listed.returncode == 0, listed.stderr
+        [row] = [r for r in json.loads(listed.stdout) if r["endpointId"] == "ml-churn-2026"]
+        assert (row["type"], row["status"]) == ("aml", "FAILED")  # the type asked for, refused
+        shown = endpointctl("describe", event_id, env=env)
+        assert shown.returncode == 0, shown.stderr
+        assert f"request {event_id}: create aml ml-churn-2026" in shown.stdout
+        assert f"published Endpoint Failed: status FAILED, error InvalidRequest: endpointType: {reason}" in (
+            shown.stdout
+        )
+        assert "\nnow:" not in shown.stdout  # the refusal created nothing: nothing to describe now
 
         # -- the served world authorizes as AWS (and the runner) does: an operator takes the
         # function's CreateEndpoint away with the IAM API, and the next create is denied --------------
