@@ -229,7 +229,8 @@ def test_a_reader_that_stops_reading_ends_the_command_quietly(args: list[str]) -
     process.stdout.close()
     err = process.stderr.read()
     assert process.wait(timeout=300) == 141  # a shell's code for a broken pipe
-    assert err == ""
+    # Nothing but, on a cold cache (a fresh clone's first test), the synthesis' own line.
+    assert [line for line in err.splitlines() if not line.startswith("synthesizing the CDK app (")] == []
 
 
 def test_the_progress_shows_retried_calls_and_rounded_times(capsys: pytest.CaptureFixture[str]) -> None:
@@ -255,6 +256,29 @@ def test_an_arrays_runs_are_numbered_and_a_failure_is_said_once(
     assert heads[0].startswith("● [0] create sagemaker churn-prod")
     assert heads[1].startswith("● [1] not a request")
     assert out.count("EndpointCreationFailed") == 1 and '{"code"' not in out
+
+
+# -- issue 24: no silent minute, the notification said -----------------------------------------
+def test_a_synthesis_is_announced_on_stderr_and_json_stays_alone_on_stdout() -> None:
+    """``--no-cache`` synthesizes (as a first run does): a line on stderr says so and roughly how
+    long; stdout is the one JSON document all the same."""
+    import subprocess
+    import sys
+
+    sample = str(EVENTS / "sagemaker-create.json")
+    done = subprocess.run(
+        [sys.executable, "-m", "endpointctl", "local", "run", sample, "--json", "--no-cache"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["status"] == "SUCCEEDED"
+    assert done.stderr.splitlines() == [
+        "synthesizing the CDK app (python app.py, as cdk synth runs it; usually 10-30 s; "
+        "the template is cached for the next run) …"
+    ]
 
 
 # -- issue 23: no setup trap ---------------------------------------------------------------------
