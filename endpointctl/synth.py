@@ -105,7 +105,10 @@ def cache_folder(root: Path) -> Path | None:
 
 
 def to_stderr(line: str) -> None:
-    print(line, file=sys.stderr, flush=True)
+    """Say ``line`` on standard error, unless there is no ``node`` on ``PATH``: then the synthesis
+    fails at once, and what the command says instead is what to install (``endpointctl.cli``)."""
+    if shutil.which("node") is not None:
+        print(line, file=sys.stderr, flush=True)
 
 
 def announcement(cache: Path | None) -> str:

@@ -163,10 +163,14 @@ def test_runs_that_need_the_same_template_at_once_synthesize_it_once(
 
 
 def test_a_synthesis_is_announced_on_stderr_and_a_cached_read_is_silent(
-    project: Path, synth_calls: list[dict[str, Any]], capsys: pytest.CaptureFixture[str]
+    project: Path,
+    synth_calls: list[dict[str, Any]],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The first synthesis of a context takes 10-30 s: one line on stderr says so before it starts
     (stdout stays ``--json``'s alone); reading the cached template says nothing."""
+    monkeypatch.setattr(synth.shutil, "which", lambda name: f"/usr/bin/{name}")  # Node is there
     synth.synthesize(project)
     first = capsys.readouterr()
     assert first.out == ""
