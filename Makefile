@@ -8,11 +8,12 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := $(shell node -p 'process
 .PHONY: demo test lint synth clean
 
 $(BIN)/.installed: pyproject.toml
-	$(PYTHON) -c 'import sys; sys.exit("Python >= 3.11 is needed" if sys.version_info < (3, 11) else 0)'
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
-	touch $@
+	@$(PYTHON) -c 'import sys; sys.exit("Python >= 3.11 is needed" if sys.version_info < (3, 11) else 0)'
+	@echo "installing the Python packages into $(VENV) with pip (aws-cdk-lib, moto, boto3, pytest, ...; usually 1-2 minutes the first time) …"
+	@$(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -m pip install --quiet --upgrade pip
+	@$(BIN)/python -m pip install --quiet -e ".[dev]"
+	@touch $@
 
 # The pinned Node tools (package.json: the CDK CLI and the local runner's IAM evaluator), installed
 # by whatever needs them with a line saying so (endpointctl too: endpointctl/node_tools.py).

@@ -14,7 +14,12 @@ endpoint created, then updated; the update's deployment taking the row's time). 
 as soon as it is measured.
 
 Without ``--quick`` it also times the runner's start-up in fresh processes (:func:`runner_times`):
-a cached ``endpointctl local run`` of the first type's sample request, and the imports of one.
+a cached ``endpointctl local run`` of the first type's sample request, and the imports of one; the
+timings carry the machine's load average, which moves them.
+
+Nothing is silent for long: before the rows and before the timings, a line on standard error says
+what comes and roughly how long it takes (:data:`ROWS_TAKE`, :data:`TIMINGS_TAKE`); the table and
+its footer are standard output's alone, ready to paste.
 """
 
 from __future__ import annotations
@@ -31,6 +36,13 @@ from pathlib import Path
 from typing import Any, TextIO
 
 DURATIONS_MINUTES = (2, 10, 30, 60)
+#: Roughly how long the rows take, and the start-up timings after them, on a 2-core machine.
+ROWS_TAKE = "usually 20-40 s"
+TIMINGS_TAKE = "usually 30-60 s"
+#: Rounds of the import timings, and fresh ``local run`` processes timed (each also once under
+#: ``python -X importtime``), in :func:`import_times` and :func:`runner_times`.
+IMPORT_ROUNDS = 11
+RUNNER_RUNS = 7
 
 
 def _simulators() -> dict[str, Any]:
@@ -109,6 +121,19 @@ def _figures(result: dict[str, Any]) -> tuple[int, int, int, float]:
     return result["stateTransitions"], result["lambdaInvocations"], len(result["calls"]), round(latency, 1)
 
 
+def _groups(types: tuple[str, ...]) -> list[tuple[str, bool]]:
+    """The lifecycle rows' groups: each type with its events, then each event-driven one without."""
+    kinds = _simulators()
+    return [(t, True) for t in types] + [(t, False) for t in types if kinds[t].emits_events]
+
+
+def planned_rows() -> int:
+    """How many rows :func:`main` measures: the lifecycle groups' and the updates', four each."""
+    kinds = _simulators()
+    updates = [t for t, kind in kinds.items() if kind.sample_update is not None]
+    return (len(_groups(tuple(kinds))) + len(updates)) * len(DURATIONS_MINUTES)
+
+
 def lifecycle_table(
     template: dict[str, Any], types: tuple[str, ...] | None = None, on_row: OnRow | None = None
 ) -> list[dict[str, Any]]:
@@ -117,7 +142,7 @@ def lifecycle_table(
     kinds = _simulators()
     types = tuple(kinds) if types is None else types
     rows = []
-    groups = [(t, True) for t in types] + [(t, False) for t in types if kinds[t].emits_events]
+    groups = _groups(types)
     for endpoint_type, events in groups:
         label = endpoint_type if events else f"{endpoint_type}, events lost"
         for minutes in DURATIONS_MINUTES:
@@ -129,7 +154,7 @@ def lifecycle_table(
     return rows
 
 
-def import_times(root: Path, repeat: int = 11) -> dict[str, float]:
+def import_times(root: Path, repeat: int = IMPORT_ROUNDS) -> dict[str, float]:
     """Median seconds to import, in a fresh interpreter each time, over ``python -c pass``.
 
     The three are interleaved (a noisy machine slows all alike), in the deployed function's
@@ -150,7 +175,7 @@ def import_times(root: Path, repeat: int = 11) -> dict[str, float]:
     return {name: statistics.median(values) - base for name, values in samples.items()}
 
 
-def runner_times(root: Path, endpoint_type: str, repeat: int = 7) -> dict[str, float]:
+def runner_times(root: Path, endpoint_type: str, repeat: int = RUNNER_RUNS) -> dict[str, float]:
     """Median seconds over fresh processes (interleaved, after one run that fills the caches):
     ``python -c pass`` (``python``, wall), a cached ``endpointctl local run REQUEST --json`` of
     the type's sample request (``run``, wall: its ``events/<type>-create.json``, else the
@@ -211,13 +236,24 @@ def row_line(row: dict[str, Any]) -> str:
     return f"| {row['type']} | {row['minutes']} min | " + " | ".join(cells) + " |"
 
 
+def load() -> str:
+    """``load average 1.76 on 2 cores``: how busy the machine was (over the last minute)."""
+    try:
+        one_minute = os.getloadavg()[0]
+    except (AttributeError, OSError):  # not on this platform
+        return "load average unknown"
+    return f"load average {one_minute:.2f} on {os.cpu_count() or '?'} cores"
+
+
 def footer(
     imports: dict[str, float] | None,
     wall: float | None,
     wall_type: str = "",
     runner: dict[str, float] | None = None,
+    busy: str | None = None,
 ) -> str:
-    """What follows the table: its legend, then the timings that were measured."""
+    """What follows the table: its legend, then the timings that were measured (``busy``: the
+    machine's load while they were, :func:`load`)."""
     lines = [
         "",
         "Each cell: the default (state-change events where the service announces them, else adaptive"
@@ -238,6 +274,8 @@ def footer(
             f"sample request took {runner['run']:.2f} s of wall time, {runner['imports']:.2f} s of it "
             f"imports (`python -X importtime`); `python -c pass` took {runner['python']:.2f} s."
         )
+    if busy and (imports or wall is not None or runner):
+        lines.append(f"Measured at {busy}.")
     return "\n".join(lines)
 
 
@@ -251,23 +289,45 @@ def render(
     return "\n".join([*HEADER, *(row_line(row) for row in rows), footer(imports, wall, wall_type, runner)])
 
 
-def main(template: dict[str, Any], root: Path, *, quick: bool = False, out: TextIO | None = None) -> str:
+def main(
+    template: dict[str, Any],
+    root: Path,
+    *,
+    quick: bool = False,
+    out: TextIO | None = None,
+    progress: TextIO | None = None,
+) -> str:
     """Print the table's header and each row as it is measured (on ``out``, standard output by
-    default, flushed), then return what follows the table."""
+    default, flushed), then return what follows the table. What comes next, and roughly how long
+    it takes, is said on ``progress`` (standard error by default) before the rows and before the
+    timings."""
     from endpointctl.runner import quiet_stdout
 
     out = out or sys.stdout
+    progress = progress or sys.stderr
 
-    def say(line: str) -> None:
-        print(line, file=out, flush=True)
+    def say(line: str, to: TextIO = out) -> None:
+        print(line, file=to, flush=True)
 
     first = next(iter(_simulators()))
+    say(
+        f"measuring {planned_rows()} rows, each a lifecycle run twice in the local runner "
+        f"({ROWS_TAKE}; each row is printed as it is measured) …",
+        progress,
+    )
     for line in HEADER:
         say(line)
     with quiet_stdout():  # the handlers' logs; the rows go to ``out``, which is not redirected
         lifecycle_table(template, on_row=lambda row: say(row_line(row)))
         update_table(template, on_row=lambda row: say(row_line(row)))
         wall = one_hour_wall_seconds(template, first)
-    imports = None if quick else import_times(root)
-    runner = None if quick else runner_times(root, first)
-    return footer(imports, wall, first, runner)
+    imports = runner = None
+    if not quick:
+        say(
+            f"timing start-up in fresh processes: {IMPORT_ROUNDS} rounds of imports, then "
+            f"{1 + 2 * RUNNER_RUNS} cached `endpointctl local run`s ({TIMINGS_TAKE}; --quick skips this) …",
+            progress,
+        )
+        imports = import_times(root)
+        runner = runner_times(root, first)
+    return footer(imports, wall, first, runner, load())

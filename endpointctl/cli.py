@@ -149,7 +149,7 @@ def demo_scenes() -> list[Any]:
 
 
 def cmd_local_demo(args: argparse.Namespace) -> int:
-    from endpointctl.report import notification, render
+    from endpointctl.report import render
     from endpointctl.runner import run_requests
 
     _runner_tools()
@@ -158,8 +158,7 @@ def cmd_local_demo(args: argparse.Namespace) -> int:
     for number, scene in enumerate(scenes, 1):
         runs, results = run_requests(template, [scene.request], scene.scenario)
         print(f"{number}/{len(scenes)}. {scene.title}")
-        print(render(runs[0], results[0]))
-        print(f"  {notification(results[0])}")
+        print(render(runs[0], results[0]))  # its notification included
         print(flush=True)
     return EXIT_OK
 

@@ -1,7 +1,9 @@
 """Readable progress for ``endpointctl local run`` without ``--json``, and for ``local demo``.
 
 One block per request: a head naming it, one aligned line per step (a poll loop's repeats folded
-into one line), then what the execution cost and what it left behind::
+into one line), then what the execution cost, the notification it published, and what is left in
+the simulated services, told apart: what the request left, and what was there before it (someone
+else's resources, the prerequisites the simulated services hold for it, an earlier request's)::
 
     ● create sagemaker churn-prod  (execution local-1-1077cd2c)
          +0s  validate  accepted: requestId churn-prod-2026-11-22
@@ -9,9 +11,12 @@ into one line), then what the execution cost and what it left behind::
         +38s  check     Creating (9 times, until +4m38s)
       +5m08s  check     InService → ready
       SUCCEEDED after 5m08s: 39 state transitions, 15 Lambda invocations, 22 service calls
-      remaining: sagemaker endpoint churn-prod; sagemaker endpoint config churn-config-v3
+      notification: Endpoint Ready for churn-prod at https://…/endpoints/churn-prod/invocations (bus and SNS)
+      left by this request: sagemaker endpoint churn-prod
+      there before it: sagemaker endpoint config churn-config-v3
 
-Times are virtual (the simulated services' clock), rounded to the second.
+Times are virtual (the simulated services' clock), rounded to the second. ``--json`` prints the
+contract's object instead, whose ``remaining`` is the whole world at the end.
 """
 
 from __future__ import annotations
@@ -176,13 +181,48 @@ def _kind(kind: str, count: int) -> str:
 
 def remaining(result: dict[str, Any]) -> str:
     """``sagemaker endpoints a, b; sagemaker endpoint config c``, or ``nothing``."""
-    held = [
-        f"{service} {_kind(kind, len(ids))} {', '.join(map(str, ids))}"
-        for service, kinds in result["remaining"].items()
+    return held(result["remaining"])
+
+
+def held(world: dict[str, Any], only: set[tuple[str, str, str]] | None = None) -> str:
+    """What ``world`` (``remaining``'s shape) holds, ``only`` those of :func:`_items` if given:
+    ``sagemaker endpoints a, b; sagemaker endpoint config c``, or ``nothing``."""
+    said = []
+    for service, kinds in world.items():
+        for kind, ids in kinds.items():
+            kept = [str(i) for i in ids if only is None or (service, kind, str(i)) in only]
+            if kept:
+                said.append(f"{service} {_kind(kind, len(kept))} {', '.join(kept)}")
+    return "; ".join(said) or "nothing"
+
+
+def _items(world: dict[str, Any] | None) -> set[tuple[str, str, str]]:
+    """``{("sagemaker", "endpoints", "churn-prod"), …}``."""
+    return {
+        (service, kind, str(i))
+        for service, kinds in (world or {}).items()
         for kind, ids in kinds.items()
-        if ids
-    ]
-    return "; ".join(held) or "nothing"
+        for i in ids
+    }
+
+
+def left(run: Run, result: dict[str, Any]) -> list[str]:
+    """What remains, told apart: what this request left (appeared while it ran and is still
+    there), what was there before it, and (an array's earlier result, with ``--until``) what
+    requests after it made. Without the run's snapshots, the whole world as one line."""
+    if run.before is None:
+        return [f"remaining: {remaining(result)}"]
+    world = result["remaining"]
+    now, before = _items(world), _items(run.before)
+    made = now & ((_items(run.after) if run.after is not None else now) - before)
+    there, later = now & before, now - before - made
+    whose = "this request" if run.together == 1 else f"these {run.together} requests together"
+    lines = [f"left by {whose}: {held(world, made)}"]
+    if there:
+        lines.append(f"there before {'it' if run.together == 1 else 'them'}: {held(world, there)}")
+    if later:
+        lines.append(f"made after it, by later requests: {held(world, later)}")
+    return lines
 
 
 def _cause(result: dict[str, Any]) -> str:
@@ -205,7 +245,8 @@ def summary(run: Run, result: dict[str, Any]) -> list[str]:
     notes = failed_calls(run, result["calls"], run.failed_calls)
     if -1 in notes:
         lines.append(f"failed calls: {notes[-1]}")
-    lines.append(f"remaining: {remaining(result)}")
+    lines += published(run, result, told)
+    lines += left(run, result)
     for denial in run.denials:  # IAM refused these calls, as AWS would have
         role = denial.principal.rsplit("/", 1)[-1]
         lines.append(f"denied by IAM: {denial.action} on {denial.resource} (role {role})")
@@ -258,21 +299,46 @@ def afterwards(run: Run, result: dict[str, Any]) -> list[str]:
     return lines
 
 
-def notification(result: dict[str, Any]) -> str:
-    """The request's notification in a line: ``Endpoint Ready for churn-prod at https://…``."""
-    events = [e for e in result["notifications"]["events"] if isinstance(e.get("detail"), dict)]
-    if not events:
-        return "notification: none"
-    event = events[0]
-    detail = event["detail"]
+def published(run: Run, result: dict[str, Any], told: bool = False) -> list[str]:
+    """The notifications the run's execution published, a line each, with where they went:
+    ``notification: Endpoint Ready for churn-prod at https://… (bus and SNS)``. ``told``: the
+    progress already said the outcome (a refusal's or a failure's ``outcome`` line), so its error
+    code and rollback are not said again."""
+    lines = []
+    messages = [m.get("message") for m in result["notifications"]["sns"]]
+    for event in result["notifications"]["events"]:
+        detail = event.get("detail")
+        if not isinstance(detail, dict) or detail.get("executionArn") != run.execution_arn:
+            continue  # published later, about the request (``afterwards``)
+        where = "bus and SNS" if detail in messages else "bus only: no SNS message"
+        lines.append(f"{said(event, told)} ({where})")
+    return lines or ["notification: none from this execution"]
+
+
+def said(event: dict[str, Any], told: bool = False) -> str:
+    """One notification in a line: its detail-type and the detail's key fields."""
+    detail = event.get("detail") or {}
     line = f"notification: {event.get('detail-type')}"
     if detail.get("endpointId"):
         line += f" for {detail['endpointId']}"
-    if detail.get("endpointUrl"):
+    if detail.get("endpointUrl") and detail.get("status") == "READY":
         line += f" at {detail['endpointUrl']}"
+    update = detail.get("update") or {}
+    notes = []
+    if detail.get("status") == "UPDATED" and update.get("requested"):
+        was = f", was {update['previous']}" if update.get("previous") else ""
+        notes.append(f"serves {update['requested']}{was}")
+    notes += [
+        word for key, word in (("adopted", "adopted"), ("alreadyAbsent", "already absent")) if detail.get(key)
+    ]
+    if detail.get("reason"):
+        notes.append(str(detail["reason"]))
+    if detail.get("deleted"):
+        notes.append(f"deleted {', '.join(map(str, detail['deleted']))}")
     error, rollback = detail.get("error"), detail.get("rollback") or {}
-    said = [str(error["code"])] if isinstance(error, dict) else []
-    if rollback.get("attempted"):
-        done = "rolled back" if rollback.get("succeeded") else "rollback failed"
-        said.append(f"{done}: deleted {', '.join(rollback.get('deleted') or []) or 'nothing'}")
-    return line + (f" ({'; '.join(said)})" if said else "")
+    if isinstance(error, dict) and not told:
+        notes.append(str(error.get("code")))
+        if rollback.get("attempted"):
+            done = "rolled back" if rollback.get("succeeded") else "rollback failed"
+            notes.append(f"{done}: deleted {', '.join(rollback.get('deleted') or []) or 'nothing'}")
+    return line + (f": {'; '.join(notes)}" if notes else "")

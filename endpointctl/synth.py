@@ -9,6 +9,10 @@ Locally every endpoint type is built: cdk.json deploys only the types listed in 
 synth lists them all (:func:`local_context`) and gives each the placeholder settings its simulator
 declares (``local_context``: e.g. a Neptune cluster's URL and resource id, no VPC: the runner
 simulates the service). The caller's own context wins over both.
+
+A synthesis starts jsii and Node and takes seconds (:data:`HOW_LONG`), so :func:`synthesize` says
+so in a line before one (on standard error: ``--json`` output on standard output stays one JSON
+document), as the Node tools' install does; a cached template is read without a word.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -32,6 +36,9 @@ CATALOG_FILE = Path("functions") / "controller" / "catalog.json"
 #: Templates kept in the cache, the most recently used (one per context a user or a test switches
 #: between: the test suite alone synthesizes about a dozen, and a synth costs 5-15 s).
 CACHE_KEEP = 24
+#: What a synthesis takes, as :func:`synthesize` announces it: ``python app.py`` starts jsii and
+#: Node; the first one on a machine also unpacks aws-cdk-lib into jsii's package cache.
+HOW_LONG = "usually 10-30 s"
 
 
 class SynthError(RuntimeError):
@@ -97,14 +104,33 @@ def cache_folder(root: Path) -> Path | None:
     return root / CACHE_DIR_NAME
 
 
+def to_stderr(line: str) -> None:
+    """Say ``line`` on standard error, unless there is no ``node`` on ``PATH``: then the synthesis
+    fails at once, and what the command says instead is what to install (``endpointctl.cli``)."""
+    if shutil.which("node") is not None:
+        print(line, file=sys.stderr, flush=True)
+
+
+def announcement(cache: Path | None) -> str:
+    """The line said before a synthesis: what runs, roughly how long, and whether it is kept."""
+    kept = "; the template is cached for the next run" if cache is not None else ""
+    return f"synthesizing the CDK app (python app.py, as cdk synth runs it; {HOW_LONG}{kept}) …"
+
+
 def synthesize(
-    root: Path, overrides: dict[str, Any] | None = None, *, use_cache: bool = True
+    root: Path,
+    overrides: dict[str, Any] | None = None,
+    *,
+    use_cache: bool = True,
+    say: Callable[[str], None] = to_stderr,
 ) -> dict[str, Any]:
-    """The stack's CloudFormation template as ``cdk synth`` would write it."""
+    """The stack's CloudFormation template as ``cdk synth`` would write it; ``say`` is told
+    :func:`announcement` before a synthesis (none when the cached template is read)."""
     context = cdk_context(root, overrides)
     folder = cache_folder(root)
     cache = folder / f"template-{fingerprint(root, context)}.json" if folder else None
     if cache is None or not use_cache:
+        say(announcement(cache))
         return _synthesize(root, context, cache)
     cached = _read_cached(cache)
     if cached is not None:
@@ -113,7 +139,10 @@ def synthesize(
         # Another process (a second test worker, a second terminal) may have written it meanwhile:
         # one synthesis per context, the others wait for it rather than run their own.
         cached = _read_cached(cache)
-        return cached if cached is not None else _synthesize(root, context, cache)
+        if cached is not None:
+            return cached
+        say(announcement(cache))
+        return _synthesize(root, context, cache)
 
 
 @contextlib.contextmanager

@@ -378,8 +378,11 @@ class LocalRunner:
         begun = self.clock.now()
         found, runs = [], []
         for request in requests:
+            self.prepare(request)  # its prerequisites are there before it, not its doing
+            before = self.remaining()
             run = self.start(request)
             self.wait([run])
+            run.before, run.after = before, self.remaining()
             runs.append(run)
             if until is None:
                 found.append(self.result(run))
@@ -391,10 +394,15 @@ class LocalRunner:
     def run_parallel(self, requests: list[Any], *, until: float | None = None) -> list[dict[str, Any]]:
         """Start ``requests`` together; each result shows the world at the end (or at ``until``)."""
         begun = self.clock.now()
+        for request in requests:
+            self.prepare(request)
+        before = self.remaining()
         for _ in requests:  # all count as running before any starts: none races ahead in time
             self.clock.started()
         runs = [self.start(request, registered=True) for request in requests]
         self.wait(runs)
+        for run in runs:  # what appeared meanwhile is theirs together: the world at the end
+            run.before, run.together = before, len(runs)
         if until is not None:
             self.keep_running(begun + until)
         return [self.result(run, later=until is not None) for run in runs]

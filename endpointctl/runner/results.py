@@ -29,6 +29,15 @@ class Run:
     progress: list[dict[str, Any]] = field(default_factory=list)
     #: Calls IAM refused this execution (``endpointctl.runner.iam.authorizer.Denial``).
     denials: list[Any] = field(default_factory=list)
+    #: What the simulated services held when the request started and when its execution ended
+    #: (``remaining``'s shape), so the readable output can tell what the request left from what
+    #: was there before it; not in the contract's ``--json`` object, whose ``remaining`` is the
+    #: whole world.
+    before: dict[str, Any] | None = None
+    after: dict[str, Any] | None = None
+    #: How many requests started together in the one world (``--parallel``): what appeared during
+    #: the run is then theirs together.
+    together: int = 1
 
 
 def history_counts(arn: str) -> tuple[int, int]:

@@ -65,7 +65,9 @@ def _durations(path: Path | None) -> str:
         return f"the simulated services behave as {path} says"
     create, delete = LIVE_DURATIONS["createSeconds"], LIVE_DURATIONS["deleteSeconds"]
     return (
-        f"simulated endpoints take {create:g} s to create and {delete:g} s to delete (--scenario to change)"
+        f"simulated endpoints take {create:g} s to create and {delete:g} s to delete (--scenario to "
+        "change; a delete ends at the controller's next look, a poll interval after it starts: 30 s, "
+        "Amazon ML's 15 s)"
     )
 
 

@@ -205,7 +205,9 @@ def test_bad_context_names_every_bad_key_in_a_line_each(capsys: pytest.CaptureFi
     sample = str(EVENTS / "sagemaker-create.json")
     code = main(["local", "run", sample, "-c", "logRetentionDays=999", "-c", "logRetentionDay=30"])
     assert code == 2
-    assert capsys.readouterr().err.splitlines() == [
+    said = capsys.readouterr().err.splitlines()
+    assert said[0].startswith("synthesizing the CDK app (")  # app.py checks the context as it starts
+    assert said[1:] == [
         "endpointctl: context logRetentionDays=999: 1 to 365 days",
         "endpointctl: context logRetentionDay: not a context key of this app; did you mean logRetentionDays?",
     ]
@@ -231,7 +233,8 @@ def test_a_reader_that_stops_reading_ends_the_command_quietly(args: list[str]) -
     process.stdout.close()
     err = process.stderr.read()
     assert process.wait(timeout=300) == 141  # a shell's code for a broken pipe
-    assert err == ""
+    # Nothing but, on a cold cache (a fresh clone's first test), the synthesis' own line.
+    assert [line for line in err.splitlines() if not line.startswith("synthesizing the CDK app (")] == []
 
 
 def test_the_progress_shows_retried_calls_and_rounded_times(capsys: pytest.CaptureFixture[str]) -> None:
@@ -243,7 +246,8 @@ def test_the_progress_shows_retried_calls_and_rounded_times(capsys: pytest.Captu
         "3 failed CreateEndpoint calls (ThrottlingException \u00d72, ValidationException), retried"
     )  # 2 throttled, 1 config not found yet
     assert "SUCCEEDED after 5m0" in out and "virtual seconds" not in out
-    assert "remaining: sagemaker endpoint churn-prod; sagemaker endpoint config churn-config-v3" in out
+    assert "left by this request: sagemaker endpoint churn-prod\n" in out
+    assert "there before it: sagemaker endpoint config churn-config-v3\n" in out
 
 
 def test_an_arrays_runs_are_numbered_and_a_failure_is_said_once(
@@ -257,6 +261,67 @@ def test_an_arrays_runs_are_numbered_and_a_failure_is_said_once(
     assert heads[0].startswith("● [0] create sagemaker churn-prod")
     assert heads[1].startswith("● [1] not a request")
     assert out.count("EndpointCreationFailed") == 1 and '{"code"' not in out
+
+
+# -- issue 24: no silent minute, the notification said -----------------------------------------
+def test_a_synthesis_is_announced_on_stderr_and_json_stays_alone_on_stdout() -> None:
+    """``--no-cache`` synthesizes (as a first run does): a line on stderr says so and roughly how
+    long; stdout is the one JSON document all the same."""
+    import subprocess
+    import sys
+
+    sample = str(EVENTS / "sagemaker-create.json")
+    done = subprocess.run(
+        [sys.executable, "-m", "endpointctl", "local", "run", sample, "--json", "--no-cache"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["status"] == "SUCCEEDED"
+    assert done.stderr.splitlines() == [
+        "synthesizing the CDK app (python app.py, as cdk synth runs it; usually 10-30 s; "
+        "the template is cached for the next run) …"
+    ]
+
+
+def test_a_successful_run_prints_its_notification_and_what_it_left() -> None:
+    """The README's canary update ends "then `Endpoint Updated`": the readable output says so,
+    with the config the endpoint now serves; what remains is told apart: the config this request
+    created, and the endpoint and config the scenario had before it."""
+    import subprocess
+    import sys
+
+    request, scenario = EVENTS / "sagemaker-update-canary.json", EVENTS / "scenarios" / "sagemaker-existing-endpoint.json"
+    done = subprocess.run(
+        [sys.executable, "-m", "endpointctl", "local", "run", str(request), "--scenario", str(scenario)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    summary = done.stdout.splitlines()[-4:-1]
+    assert summary == [
+        "  notification: Endpoint Updated for churn-prod: serves churn-config-v4, was churn-config-v3"
+        " (bus and SNS)",
+        "  left by this request: sagemaker endpoint config churn-config-v4",
+        "  there before it: sagemaker endpoint churn-prod; sagemaker endpoint config churn-config-v3",
+    ]
+
+
+def test_a_refused_request_leaves_nothing_and_the_prerequisite_was_there_before(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    document = json.loads((EVENTS / "sagemaker-create.json").read_text())
+    document["params"]["EndpointName"] = "-bad"
+    assert main(["local", "run", write(tmp_path, "bad.json", document)]) == 1
+    lines = capsys.readouterr().out.splitlines()
+    assert "  notification: Endpoint Failed for -bad (bus and SNS)" in lines
+    assert "  left by this request: nothing" in lines
+    assert "  there before it: sagemaker endpoint config churn-config-v3" in lines
+    assert not any(line.startswith("  remaining:") for line in lines)
 
 
 # -- issue 23: no setup trap ---------------------------------------------------------------------

@@ -129,5 +129,6 @@ def test_the_expiring_sample_shows_its_later_delete(capsys: pytest.CaptureFixtur
     assert main(["local", "run", str(sample), "--until", "4200"]) == 0
     captured = capsys.readouterr()
     assert "later: Endpoint Deleted (expired) at " in captured.out
-    assert "remaining: sagemaker endpoint config churn-config-v3" in captured.out
+    assert "left by this request: nothing\n" in captured.out  # expired: gone again
+    assert "there before it: sagemaker endpoint config churn-config-v3\n" in captured.out
     assert "Warning" not in captured.err

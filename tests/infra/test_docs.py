@@ -71,3 +71,38 @@ def _jsii_package_cache() -> Path:
 
     given = os.environ.get("JSII_RUNTIME_PACKAGE_CACHE_ROOT")
     return Path(given) if given else Path.home() / ".cache" / "aws" / "jsii" / "package-cache"
+
+
+# -- issue 24: every timing figure comes from a benchmark the docs name ------------------------------
+def test_the_docs_quote_bench_and_the_synthesis_as_they_speak() -> None:
+    """What ``endpointctl bench`` and a synthesis say about their own duration is what the docs
+    quote, and the docs' bench table has every row bench prints."""
+    from endpointctl import bench, synth
+
+    waiting = (project_root() / "docs" / "waiting.md").read_text()
+    assert f'"{bench.ROWS_TAKE}"' in waiting and f'"{bench.TIMINGS_TAKE}"' in waiting
+    assert all(line in waiting.splitlines() for line in bench.HEADER)
+    rows = [line for line in waiting.splitlines() if re.match(r"^\| [a-z].* \| \d+ min \|", line)]
+    assert len(rows) == bench.planned_rows(), (
+        "docs/waiting.md's table lacks rows: paste `endpointctl bench`'s"
+    )
+    assert f'"{synth.HOW_LONG}"' in (project_root() / "docs" / "local-runner.md").read_text()
+
+
+def test_a_measured_time_names_its_benchmark_and_the_load() -> None:
+    """A paragraph that says how long something took or takes (``took 1.44 s``, ``takes about
+    11 s``, ``~8 s``, ``takes about 4 minutes``, ``costs a cold run 6-8 s``) names the command that measured it (in backticks) and the machine's load
+    average: a figure without them cannot be checked. (Virtual times, limits and the simulated
+    services' durations are not measurements.)"""
+    measured = re.compile(
+        r"\b(took|takes|costs?)( about| a cold run)? \d+([.-]\d+)? s\b"
+        r"|\b(took|takes) about \d+ minutes|~ ?\d+(\.\d+)? ?s\b"
+    )
+    for page in [project_root() / "README.md", *sorted((project_root() / "docs").glob("*.md"))]:
+        for paragraph in (" ".join(p.split()) for p in re.split(r"\n\s*\n", page.read_text())):
+            if measured.search(paragraph):
+                where = f"{page.name}: {paragraph[:80]!r}"
+                assert "load average" in paragraph, f"{where} quotes a time without the load"
+                assert re.search(r"`endpointctl [a-z]", paragraph), (
+                    f"{where} names no command that measured it"
+                )

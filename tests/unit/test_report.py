@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from endpointctl.report import duration, notification, plural, render, timeline
+from endpointctl.report import duration, left, plural, published, render, said, timeline
 from endpointctl.runner.results import Run
 
 ARN = "arn:aws:states:us-east-1:123456789012:execution:SageMakerLifecycle:local-1-abc"
@@ -61,6 +61,95 @@ def test_the_summary_reads_well() -> None:
     assert "  SUCCEEDED after 5m08s: 1 state transition, 1 Lambda invocation, 1 service call" in lines
     assert "  remaining: sagemaker endpoint churn-prod; sagemaker endpoint config c" in lines
     assert "virtual seconds" not in text and "308.085" not in text
+
+
+# -- issue 24: the notification said, what the request left told from what was there --------------
+def ready_event(arn: str = ARN) -> dict[str, Any]:
+    detail = {
+        "endpointId": "churn-prod",
+        "status": "READY",
+        "endpointUrl": "https://runtime/endpoints/churn-prod/invocations",
+        "executionArn": arn,
+    }
+    return {"source": "ml-endpoint-controller", "detail-type": "Endpoint Ready", "detail": detail}
+
+
+def test_a_successful_run_says_the_notification_it_published_and_where() -> None:
+    event = ready_event()
+    sent = {"events": [event], "sns": [{"subject": "Endpoint Ready: churn-prod", "message": event["detail"]}]}
+    lines = render(run(step("validate", 0, requestId="r1")), result(notifications=sent)).splitlines()
+    assert (
+        "  notification: Endpoint Ready for churn-prod at https://runtime/endpoints/churn-prod/invocations"
+        " (bus and SNS)"
+    ) in lines
+    # Published on the bus alone (an SNS message missing) is said so; another execution's is not its own.
+    alone = result(notifications={"events": [event, ready_event("arn:other")], "sns": []})
+    assert published(run(), alone) == [
+        "notification: Endpoint Ready for churn-prod at https://runtime/endpoints/churn-prod/invocations"
+        " (bus only: no SNS message)"
+    ]
+    assert published(run(), result()) == ["notification: none from this execution"]
+
+
+def test_an_update_notification_names_the_config_it_serves_now() -> None:
+    detail = {
+        "endpointId": "churn-prod",
+        "status": "UPDATED",
+        "executionArn": ARN,
+        "adopted": True,
+        "update": {"previous": "churn-config-v3", "requested": "churn-config-v4"},
+    }
+    event = {"detail-type": "Endpoint Updated", "detail": detail}
+    assert published(run(), result(notifications={"events": [event], "sns": [{"message": detail}]})) == [
+        "notification: Endpoint Updated for churn-prod: serves churn-config-v4, was churn-config-v3; adopted"
+        " (bus and SNS)"
+    ]
+
+
+WORLD = {
+    "sagemaker": {"endpoints": [], "endpointConfigs": ["churn-config-v3"]},
+    "aml": {"realtimeEndpoints": []},
+}
+
+
+def world(endpoints: list[str], configs: list[str]) -> dict[str, Any]:
+    return {
+        "sagemaker": {"endpoints": endpoints, "endpointConfigs": configs},
+        "aml": {"realtimeEndpoints": []},
+    }
+
+
+def test_what_the_request_left_is_told_from_what_was_there_before_it() -> None:
+    made = run()
+    made.before, made.after = WORLD, world(["churn-prod"], ["churn-config-v3"])
+    assert left(made, result(remaining=made.after)) == [
+        "left by this request: sagemaker endpoint churn-prod",
+        "there before it: sagemaker endpoint config churn-config-v3",
+    ]
+    refused = run()  # a refused request "leaves" nothing: the config was the simulated prerequisite
+    refused.before = refused.after = WORLD
+    assert left(refused, result(remaining=WORLD)) == [
+        "left by this request: nothing",
+        "there before it: sagemaker endpoint config churn-config-v3",
+    ]
+
+
+def test_an_arrays_result_with_until_names_what_later_requests_made() -> None:
+    first = run()  # created a, then b's request made b; --until: every result shows the world at the end
+    first.before, first.after = WORLD, world(["a"], ["churn-config-v3"])
+    assert left(first, result(remaining=world(["a", "b"], ["churn-config-v3"]))) == [
+        "left by this request: sagemaker endpoint a",
+        "there before it: sagemaker endpoint config churn-config-v3",
+        "made after it, by later requests: sagemaker endpoint b",
+    ]
+
+
+def test_parallel_requests_left_what_they_made_together() -> None:
+    together = run()
+    together.before, together.together = world([], []), 3
+    assert left(together, result(remaining=world(["a", "b", "c"], []))) == [
+        "left by these 3 requests together: sagemaker endpoints a, b, c"
+    ]
 
 
 def test_steps_are_aligned_and_a_poll_loop_is_one_line() -> None:
@@ -148,14 +237,17 @@ def test_a_notification_in_a_line() -> None:
             "rollback": {"attempted": True, "succeeded": True, "deleted": ["endpoint fraud-canary"]},
         },
     }
-    ready = {"detail-type": "Endpoint Ready", "detail": {"endpointId": "a", "endpointUrl": "https://x"}}
-    assert notification(result(notifications={"events": [failed], "sns": []})) == (
-        "notification: Endpoint Failed for fraud-canary "
-        "(EndpointCreationFailed; rolled back: deleted endpoint fraud-canary)"
+    ready = {
+        "detail-type": "Endpoint Ready",
+        "detail": {"endpointId": "a", "status": "READY", "endpointUrl": "https://x"},
+    }
+    assert said(failed) == (
+        "notification: Endpoint Failed for fraud-canary: "
+        "EndpointCreationFailed; rolled back: deleted endpoint fraud-canary"
     )
-    assert notification(result(notifications={"events": [ready], "sns": []})) == (
-        "notification: Endpoint Ready for a at https://x"
-    )
+    # When the progress's outcome line said the code and the rollback, the notification does not again.
+    assert said(failed, told=True) == "notification: Endpoint Failed for fraud-canary"
+    assert said(ready) == "notification: Endpoint Ready for a at https://x"
 
 
 def test_failed_calls_are_named_by_the_error_they_got() -> None:

@@ -160,3 +160,35 @@ def test_runs_that_need_the_same_template_at_once_synthesize_it_once(
     for thread in threads:
         thread.join()
     assert started.is_set() and got == ["S", "S", "S"] and len(synth_calls) == 1
+
+
+def test_a_synthesis_is_announced_on_stderr_and_a_cached_read_is_silent(
+    project: Path,
+    synth_calls: list[dict[str, Any]],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The first synthesis of a context takes 10-30 s: one line on stderr says so before it starts
+    (stdout stays ``--json``'s alone); reading the cached template says nothing."""
+    monkeypatch.setattr(synth.shutil, "which", lambda name: f"/usr/bin/{name}")  # Node is there
+    synth.synthesize(project)
+    first = capsys.readouterr()
+    assert first.out == ""
+    assert first.err == (
+        "synthesizing the CDK app (python app.py, as cdk synth runs it; usually 10-30 s; "
+        "the template is cached for the next run) …\n"
+    )
+    synth.synthesize(project)
+    assert capsys.readouterr() == ("", "")
+    synth.synthesize(project, use_cache=False)  # --no-cache: announced again
+    assert capsys.readouterr().err.startswith("synthesizing the CDK app (")
+    assert len(synth_calls) == 2
+
+
+def test_the_announcement_goes_where_the_caller_says(
+    project: Path, synth_calls: list[dict[str, Any]]
+) -> None:
+    said: list[str] = []
+    synth.synthesize(project, {"stackName": "Q"}, say=said.append)
+    synth.synthesize(project, {"stackName": "Q"}, say=said.append)
+    assert len(said) == 1 and "usually 10-30 s" in said[0]

@@ -637,3 +637,26 @@ def test_inline_config_tags_follow_the_tag_rules(config_tags: list[dict[str, str
 
 def test_a_private_use_character_in_a_tag_value_is_invalid() -> None:
     assert broken(create(tag("team", "\ue000"))).fields == ["params.Tags[0].Value"]
+
+
+# -- issue 24: one wording for every too-many-tags case ---------------------------------------------
+@pytest.mark.parametrize("count", [49, 50, 51, 60])
+@pytest.mark.parametrize(
+    ("where", "field"),
+    [({}, "params.Tags"), ({"inline": True}, "params.EndpointConfig.Tags")],
+    ids=["endpoint", "inline-config"],
+)
+def test_too_many_tags_is_said_one_way_whatever_the_count(
+    count: int, where: dict[str, Any], field: str
+) -> None:
+    """49 and 50 tags break the controller's room for its own two; over 50 also break SageMaker's
+    limit, which the service model finds in its own words: the request hears one reason, the same
+    sentence each time, naming the tags the controller adds (docs/requests.md says the same)."""
+    params = inline_config(Tags=tags(count)) if where else {"Tags": tags(count)}
+    error = broken(create(params))
+    assert error.fields == [field]
+    assert json.loads(str(error))["message"] == (
+        f"{field}: at most 48 tags of your own (got {count}): SageMaker allows 50 per resource and the "
+        "controller adds two, its ownership and stack tags, which it needs to update or remove the "
+        "resource (and a managed-by tag while there is room)"
+    )

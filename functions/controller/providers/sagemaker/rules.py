@@ -1,7 +1,7 @@
 """SageMaker's request rules beyond its service model (botocore's model checks types, lengths,
-patterns and required members; these are the rules the CreateEndpoint documentation states in
-prose, in ``../shared/seeds/sagemaker-create-endpoint-api.txt``), and the tag keys a request may
-not set."""
+patterns and required members; these are the rules the CreateEndpoint API reference states in
+prose, https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_CreateEndpoint.html and the
+``DeploymentConfig`` pages it links), and the tags a request may bring."""
 
 from __future__ import annotations
 
@@ -12,11 +12,13 @@ from controller.validation import FieldError
 
 #: Tag keys a request may not set: AWS's own, and the controller's (``ml-endpoint-controller:``).
 RESERVED_TAG_PREFIXES = ("aws:", catalog.CONTROLLER.owner_tag.split(":")[0] + ":")
-#: SageMaker allows 50 tags per resource (the service model's ``TagList`` maximum); two are the
-#: controller's: the ownership tag (the request id) and the stack tag (which deployment made it),
-#: which its IAM policy requires before it may ever delete or update the resource (a rollback
-#: included), so a request may bring 48 of its own.
+#: SageMaker allows 50 tags per resource (the service model's ``TagList`` maximum). The controller
+#: adds its ownership tag (the request id) and its stack tag (which deployment made it), which its
+#: IAM policy requires before it may ever delete or update the resource (a rollback included), so a
+#: request may bring 48 of its own; a third, the managed-by tag, is added only while there is room.
 MAX_USER_TAGS = 48
+#: SageMaker's own limit, which the model checks too (its finding gives way to :func:`tag_rules`').
+SAGEMAKER_MAX_TAGS = 50
 
 
 def _percent_rule(size: Any, path: str, low: int, high: int, errors: list[FieldError]) -> None:
@@ -72,18 +74,25 @@ def deployment_rules(config: Any, errors: list[FieldError]) -> None:
         )
 
 
+def too_many_tags(count: int) -> str:
+    """The one wording of every too-many-tags refusal, 49 or 60 alike."""
+    return (
+        f"at most {MAX_USER_TAGS} tags of your own (got {count}): SageMaker allows "
+        f"{SAGEMAKER_MAX_TAGS} per resource and the controller adds two, its ownership and stack "
+        "tags, which it needs to update or remove the resource (and a managed-by tag while there "
+        "is room)"
+    )
+
+
 def tag_rules(tags: Any, errors: list[FieldError], path: str = "params.Tags") -> None:
+    """The tags a request brings: at most :data:`MAX_USER_TAGS`, none with a reserved prefix, no
+    key twice. Over 50 the service model has said so already, in its own words: that finding is
+    replaced by this one, so 49 tags and 60 are refused alike."""
     if not isinstance(tags, list):
         return
-    if MAX_USER_TAGS < len(tags) <= 50:  # over 50 is the service model's own finding
-        errors.append(
-            FieldError(
-                path,
-                f"at most {MAX_USER_TAGS} tags of your own: SageMaker allows 50 and the controller "
-                "adds its ownership and stack tags, without which it could not remove the resource "
-                f"(got {len(tags)})",
-            )
-        )
+    if len(tags) > MAX_USER_TAGS:
+        errors[:] = [e for e in errors if not (e.field == path and e.problem.startswith("must have at most"))]
+        errors.append(FieldError(path, too_many_tags(len(tags))))
     seen: dict[str, int] = {}
     for index, tag in enumerate(tags):
         key = tag.get("Key") if isinstance(tag, dict) else None
