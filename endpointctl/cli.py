@@ -100,7 +100,7 @@ def _runner_tools() -> None:
 
 def _check_scenario(scenario: Any) -> None:
     """A bad scenario is refused before anything is synthesized or started."""
-    from endpointctl.runner.local_runner import RUNNER_KEYS, read_scenario
+    from endpointctl.runner.scenario import RUNNER_KEYS, read_scenario
     from endpointctl.sim import simulators
     from endpointctl.sim.scenario import ScenarioError, unknown_keys
 

@@ -337,7 +337,9 @@ class ControllerStack(Stack):
             roles=[function.role] if function.role else [],
             statements=[
                 iam.PolicyStatement(
-                    actions=["states:SendTaskSuccess", "states:SendTaskFailure"],
+                    # SendTaskHeartbeat: whether the waiting task still waits, before a ready
+                    # endpoint's outcome is recorded (a stopped execution's is not).
+                    actions=["states:SendTaskSuccess", "states:SendTaskFailure", "states:SendTaskHeartbeat"],
                     resources=[lifecycle.state_machine.state_machine_arn],
                 )
             ],

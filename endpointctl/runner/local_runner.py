@@ -18,14 +18,13 @@ import time
 import uuid
 import warnings
 from contextlib import ExitStack
-from dataclasses import dataclass
 from typing import Any
 from unittest import mock
 
 from controller.request import peek
 from endpointctl.diagram import flatten
 from endpointctl.errors import UsageError
-from endpointctl.runner import lambdas, moto_patches, results, scheduler, warm
+from endpointctl.runner import heartbeats, lambdas, moto_patches, results, scheduler, warm
 from endpointctl.runner.delivery import DefaultBus, execution_status_change
 from endpointctl.runner.iam import evaluator, network
 from endpointctl.runner.iam.authorizer import Authorizer
@@ -33,42 +32,16 @@ from endpointctl.runner.iam.policies import Policies
 from endpointctl.runner.invoke import HANDLER_ENV
 from endpointctl.runner.limits import Limits, input_problem
 from endpointctl.runner.results import Run
+from endpointctl.runner.scenario import read_scenario
 from endpointctl.runner.schedules import ScheduleError
 from endpointctl.runner.staging import Staged, stage
 from endpointctl.sim import Simulator, simulators
 from endpointctl.sim.calls import CallLog
-from endpointctl.sim.scenario import ScenarioError, read, seconds
 from endpointctl.sim.virtual_clock import VirtualClock
 from endpointctl.template import ACCOUNT, REGION, state_machines
 
-#: Scenario keys of the runner itself (the others are the endpoint types').
-RUNNER_KEYS = ("abortAtSeconds",)
 #: Real seconds one execution may take before the runner stops it (ENDPOINTCTL_WALL_LIMIT overrides).
 EXECUTION_LIMIT_SECONDS = float(os.environ.get("ENDPOINTCTL_WALL_LIMIT") or 600)
-
-
-@dataclass(frozen=True)
-class Scenario:
-    """A scenario file, checked: each endpoint type's part (its simulator's model) and the
-    runner's own keys."""
-
-    services: dict[str, Any]
-    #: When the runner stops each execution, as an operator would (virtual seconds after its start).
-    abort_at: float | None = None
-
-
-def read_scenario(scenario: Any) -> Scenario:
-    """``scenario`` checked at every depth; a ``ScenarioError`` names what is wrong."""
-    scenario = {} if scenario is None else scenario
-    if not isinstance(scenario, dict):
-        raise ScenarioError("the scenario must be a JSON object")
-    kinds = simulators()
-    unknown = set(scenario) - set(kinds) - set(RUNNER_KEYS)
-    if unknown:
-        known = ", ".join([*kinds, *RUNNER_KEYS])
-        raise ScenarioError(f"unknown scenario keys: {', '.join(sorted(unknown))} (known: {known})")
-    services = {name: read(kind.Scenario, scenario.get(name), name) for name, kind in kinds.items()}
-    return Scenario(services=services, abort_at=seconds(scenario.get("abortAtSeconds"), "abortAtSeconds"))
 
 
 class LocalRunner:
@@ -145,6 +118,7 @@ class LocalRunner:
         moto_patches.spare_work(stack)
         moto_patches.virtual_time(stack, self.clock)
         self.limits.install(stack)
+        heartbeats.install(stack)  # a waiting task takes a heartbeat, as on AWS
         moto_patches.lambda_in_process(stack, self._invoke, self._authorize_task)
         moto_patches.record_notifications(stack, self.events, self.sns)
         scheduler.install(stack, self)

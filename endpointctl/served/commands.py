@@ -44,7 +44,7 @@ def scenario_file(path: str | None) -> Path | None:
     """The ``--scenario`` file, checked now (a bad one is refused before anything starts)."""
     if path is None:
         return None
-    from endpointctl.runner.local_runner import read_scenario
+    from endpointctl.runner.scenario import read_scenario
     from endpointctl.served.world import live_scenario
     from endpointctl.sim.scenario import ScenarioError
 

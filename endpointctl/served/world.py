@@ -41,11 +41,11 @@ from contextlib import ExitStack
 from typing import Any
 from unittest import mock
 
-from endpointctl.runner import moto_patches
+from endpointctl.runner import heartbeats, moto_patches
 from endpointctl.runner.delivery import execution_status_change
 from endpointctl.runner.invoke import HANDLER_ENV, call_handler, encode
 from endpointctl.runner.limits import Limits
-from endpointctl.runner.local_runner import read_scenario
+from endpointctl.runner.scenario import read_scenario
 from endpointctl.runner.staging import CONTROLLER_ENV
 from endpointctl.served import cloudformation
 from endpointctl.served.bus import Bus
@@ -146,6 +146,7 @@ class ServedWorld:
         moto_patches.lambda_in_process(stack, self.invoke, self.iam.authorize_task)
         self.function_logs.install(stack)
         self.limits.install(stack)
+        heartbeats.install(stack)  # a waiting task takes a heartbeat, as on AWS
         self._executing_state_machines(stack)
         self._executions(stack)
         self.bus.install(stack)

@@ -18,7 +18,7 @@ from botocore.exceptions import ClientError
 
 from controller import aws, clock, store
 
-__all__ = ["RETENTION_SECONDS", "Parked", "key", "lookup", "park", "resume", "take"]
+__all__ = ["RETENTION_SECONDS", "Parked", "key", "lookup", "park", "resume", "take", "waits"]
 
 #: How long a parked token is kept past the request's deadline.
 RETENTION_SECONDS = 86400
@@ -59,6 +59,26 @@ def take(waiter: str, token: str) -> bool:
     return store.current().delete(waiter, if_match={"token": token})
 
 
+#: What Step Functions answers a token whose task no longer waits: it timed out, its execution was
+#: stopped or timed out (``TaskTimedOut``: "the task associated with the token has already been
+#: closed"), or the token is unknown (https://docs.aws.amazon.com/step-functions/latest/apireference/API_SendTaskHeartbeat.html).
+_GONE = ("TaskTimedOut", "InvalidToken", "TaskDoesNotExist")
+
+
+def waits(token: str) -> bool:
+    """Whether the task of ``token`` still waits (``SendTaskHeartbeat``, which changes nothing
+    else for a task with no ``HeartbeatSeconds``). Asked before a ready endpoint's outcome is
+    concluded: a stopped execution publishes nothing, so its outcome must not be recorded (its
+    clean-up removes what it made, and the request may be sent again)."""
+    try:
+        aws.client("stepfunctions").send_task_heartbeat(taskToken=token)
+    except ClientError as exc:
+        if aws.error_code(exc) in _GONE:
+            return False
+        raise
+    return True
+
+
 def resume(token: str, output: dict[str, Any]) -> bool:
     """Hand ``output`` to the waiting task; ``False`` when the task no longer waits (timed out)."""
     try:
@@ -66,7 +86,7 @@ def resume(token: str, output: dict[str, Any]) -> bool:
             taskToken=token, output=json.dumps(output, separators=(",", ":"))
         )
     except ClientError as exc:
-        if aws.error_code(exc) in ("TaskTimedOut", "InvalidToken", "TaskDoesNotExist"):
+        if aws.error_code(exc) in _GONE:
             return False
         raise
     return True

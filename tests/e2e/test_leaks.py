@@ -598,3 +598,20 @@ def test_throttles_spread_over_a_long_wait_do_not_fail_a_healthy_endpoint(
 
     assert one_notification(result)["status"] == "READY"
     assert left(result)[kind]
+
+
+def test_a_create_stopped_while_it_waits_for_the_event_concludes_nothing_when_it_comes(
+    local_run: Runner,
+) -> None:
+    # SageMaker announces InService at 600 s, after the stop at 100 s: the parked token is still
+    # there, its task no longer waits (SendTaskHeartbeat says so). Nothing is concluded for the
+    # stopped execution: before, the event recorded "Endpoint Ready" for the request and scheduled
+    # its expiry, whose delete then ran as a second answer ("Endpoint Deleted", expired).
+    request = sagemaker(requestId="r-stop-event", options={"expiresAfterSeconds": 60})
+    [result] = local_run([request], {"sagemaker": {"createSeconds": 600}, "abortAtSeconds": 100}, until=4000)
+
+    assert result["status"] == "ABORTED"
+    [(kind, detail)] = notifications(result)
+    assert (kind, detail["error"]["code"]) == ("Endpoint Failed", "ExecutionAborted")
+    assert detail["rollback"]["deleted"] == ["endpoint ep"]
+    assert left(result)["sagemaker"] == []

@@ -193,6 +193,7 @@ def test_sagemaker_function_permissions_are_scoped(template: dict[str, Any]) -> 
     resume = [s for s in statements if str(s["Action"]).count("states:")]
     assert len(resume) == 1 and sorted(resume[0]["Action"]) == [
         "states:SendTaskFailure",
+        "states:SendTaskHeartbeat",
         "states:SendTaskSuccess",
     ]
     assert resume[0]["Resource"] == {"Ref": _logical_id(template, "SageMakerLifecycleStateMachine")}

@@ -75,7 +75,8 @@ def state_change_event(
 @pytest.fixture
 def sagemaker_endpoint(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
     """moto SageMaker with one endpoint (tests set its status); task tokens are parked in this
-    process, and resumes are recorded (``resumed``) and answered with ``answer["ok"]``."""
+    process, and resumes are recorded (``resumed``) and answered with ``answer["ok"]``; whether the
+    waiting task still waits is asked (``probed``) and answered with ``answer["waiting"]``."""
     for name, value in {
         "AWS_ACCESS_KEY_ID": "testing",
         "AWS_SECRET_ACCESS_KEY": "testing",
@@ -85,13 +86,19 @@ def sagemaker_endpoint(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, An
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("REQUESTS_TABLE", raising=False)
     resumed: list[tuple[str, dict[str, Any]]] = []
-    answer = {"ok": True}
+    probed: list[str] = []
+    answer = {"ok": True, "waiting": True}
 
     def resume(token: str, output: dict[str, Any]) -> bool:
         resumed.append((token, output))
         return answer["ok"]
 
+    def waits(token: str) -> bool:  # SendTaskHeartbeat: False once the execution was stopped
+        probed.append(token)
+        return answer["waiting"]
+
     monkeypatch.setattr(task_tokens, "resume", resume)
+    monkeypatch.setattr(task_tokens, "waits", waits)
     with mock_aws():
         aws.reset()
         client = boto3.client("sagemaker", region_name="us-east-1")
@@ -109,7 +116,7 @@ def sagemaker_endpoint(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, An
         client.create_endpoint_config(EndpointConfigName="cfg", ProductionVariants=[variant])
         client.create_endpoint(EndpointName=ENDPOINT_NAME, EndpointConfigName="cfg")
         endpoint = sagemaker_backends["123456789012"]["us-east-1"].endpoints[ENDPOINT_NAME]
-        yield {"endpoint": endpoint, "resumed": resumed, "answer": answer}
+        yield {"endpoint": endpoint, "resumed": resumed, "answer": answer, "probed": probed}
     aws.reset()
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from controller import clock, task_tokens
+from controller import clock, idempotency, ledger, task_tokens
 from controller.providers.base import Status
 from controller.providers.sagemaker import SageMakerProvider
 from tests.unit.conftest import EXECUTION, REQUEST_ID, invoke
@@ -245,6 +245,67 @@ def test_a_token_that_timed_out_meanwhile_is_left_to_the_retry(world: dict[str, 
     park()
     world["answer"]["ok"] = False
     assert "ignored" in invoke(event("IN_SERVICE"))
+
+
+@pytest.mark.parametrize("status", ["IN_SERVICE", "FAILED"])
+def test_an_event_after_the_execution_was_stopped_records_no_outcome(
+    world: dict[str, Any], status: str
+) -> None:
+    # Stopped while it waited: the token stays parked, its task no longer waits. A ready endpoint's
+    # outcome is not recorded (no claim to replay "Endpoint Ready", the ledger stays the clean-up's).
+    held()
+    key = park()
+    world["endpoint"].endpoint_status = "InService" if status == "IN_SERVICE" else "Failed"
+    world["answer"]["waiting"] = False
+    world["answer"]["ok"] = False  # SendTaskSuccess would say TaskTimedOut too
+
+    result = invoke(event(status))
+
+    assert "ignored" in result
+    assert task_tokens.lookup(key) is None  # taken: a later event does not look again
+    found = ledger.read(EXECUTION)
+    assert found is not None and found.phase == ledger.RUNNING  # its clean-up's to settle
+    claim = idempotency.lookup(REQUEST_ID)
+    assert claim is not None and (claim.status, claim.publication) == (idempotency.IN_PROGRESS, None)
+    if status == "IN_SERVICE":
+        assert world["probed"] == ["token-1"] and world["resumed"] == []
+    else:  # a failed verdict records nothing: handed over without asking
+        assert world["probed"] == []
+
+
+def test_await_that_finds_the_endpoint_ready_after_a_stop_records_no_outcome(world: dict[str, Any]) -> None:
+    held()
+    world["answer"]["waiting"] = False
+    result = invoke({"step": "await", "state": state(), "token": "token-5"})
+    assert result["by"] == "look" and world["resumed"] == []
+    claim = idempotency.lookup(REQUEST_ID)
+    assert claim is not None and claim.publication is None
+    found = ledger.read(EXECUTION)
+    assert found is not None and found.phase == ledger.RUNNING
+
+
+def test_a_waiting_task_is_asked_before_a_ready_outcome_is_recorded(world: dict[str, Any]) -> None:
+    held()
+    park()
+    invoke(event("IN_SERVICE"))
+    assert world["probed"] == ["token-1"] and len(world["resumed"]) == 1
+    claim = idempotency.lookup(REQUEST_ID)
+    assert claim is not None and claim.publication is not None
+    found = ledger.read(EXECUTION)
+    assert found is not None and found.phase != ledger.RUNNING  # concluded: the ledger closed
+
+
+def held() -> None:
+    """The request claimed by the waiting execution, its ledger open (as validate leaves them)."""
+    idempotency.claim(REQUEST_ID, EXECUTION)
+    ledger.open_for(
+        EXECUTION,
+        request_id=REQUEST_ID,
+        endpoint_type="sagemaker",
+        action="create",
+        endpoint_id=NAME,
+        deadline=clock.now() + 3600,
+    )
 
 
 # -- await -----------------------------------------------------------------------------------------

@@ -94,9 +94,16 @@ def check(event: StepEvent) -> dict[str, Any]:
     meant for one call, is not spent on a wait of hours.
     """
     state = event.lifecycle()
+    _next_look(state)
+    return _settled(state)
+
+
+def _next_look(state: State) -> None:
+    """:func:`check`'s look: the verdict, and while there is none, the wait before the next look
+    (or ``EndpointNotReady``, for Check to retry itself)."""
     metrics.count("Polls", state.endpointType)
     if _look(state):
-        return _settled(state)
+        return
     options = state.options
     if (
         options.adaptive
@@ -111,7 +118,6 @@ def check(event: StepEvent) -> dict[str, Any]:
     else:
         interval = options.pollIntervalSeconds
     state.wait = waiting.next_wait(interval, state.deadline)
-    return state.model_dump(mode="json", exclude_none=True)
 
 
 def _look(state: State) -> bool:
@@ -225,6 +231,21 @@ def _settled(state: State) -> dict[str, Any]:
     return body
 
 
+def _handed(state: State, token: str) -> dict[str, Any] | None:
+    """:func:`_settled`, for the task of ``token``: ``None`` when the verdict is "ready" and that
+    task no longer waits (``task_tokens.waits``). A ready endpoint's outcome is recorded as it is
+    concluded (the request's claim replays it, the ledger closes); an execution stopped while it
+    waited publishes nothing, so its outcome must not be: its clean-up removes what it made and
+    announces ``ExecutionAborted`` (``steps.cleanup``). A stop between the probe and the hand-over
+    (milliseconds) is the one window left; a failed or timed-out verdict records nothing here."""
+    if state.verdict == "ready" and not task_tokens.waits(token):
+        logger.info(
+            "the waiting task no longer waits: nothing concluded", extra={"status": state.providerStatus}
+        )
+        return None
+    return _settled(state)
+
+
 def _seen(state: State) -> dict[str, Any]:
     """What a waiting or resuming step saw (for logs and the local runner's progress)."""
     return {"providerStatus": state.providerStatus, "verdict": state.verdict}
@@ -249,15 +270,16 @@ def await_endpoint(event: StepEvent) -> dict[str, Any]:
     try:
         task_tokens.park(waiter, token, state.model_dump(mode="json", exclude_none=True), state.deadline)
         if clock.now() + (state.wait or 0) > state.deadline + 1:
-            verdict = check(event)  # past the deadline: the "timeout" verdict, to the rollback
-            if task_tokens.take(waiter, token):
-                task_tokens.resume(token, verdict)
-            return {"resumed": state.executionArn, "by": "deadline", "verdict": verdict.get("verdict")}
+            _next_look(state)  # past the deadline: the "timeout" verdict, to the rollback
+            if task_tokens.take(waiter, token) and (output := _handed(state, token)) is not None:
+                task_tokens.resume(token, output)
+            return {"resumed": state.executionArn, "by": "deadline", "verdict": state.verdict}
         metrics.count("Polls", state.endpointType)
         recorded = state.providerStatus
         settled = _look(state)  # a failed look leaves the token parked: the fallback looks again
         if settled and task_tokens.take(waiter, token):
-            task_tokens.resume(token, _settled(state))
+            if (output := _handed(state, token)) is not None:
+                task_tokens.resume(token, output)
             return {"resumed": state.executionArn, "by": "look", **_seen(state)}
         if not settled and _new_phase(state, recorded) and task_tokens.take(waiter, token):
             task_tokens.resume(token, _phase(state))
@@ -307,13 +329,17 @@ def resume(event: dict[str, Any]) -> dict[str, Any]:
         # (an update's endpoint carries the tag of the request that created it)
         return _ignored(endpoint_type, f"{change.endpoint_id} belongs to request {change.owner}")
     if _assess(state):
-        output = _settled(state)
+        output = None  # concluded once the token is taken and its task still waits
     elif _new_phase(state, recorded):
         output = _phase(state)
     else:
         return _ignored(endpoint_type, f"{change.endpoint_id} is still {state.providerStatus}")
     if not task_tokens.take(waiter, parked.token):
         return _ignored(endpoint_type, "already resumed")
+    if output is None and (output := _handed(state, parked.token)) is None:
+        return _ignored(
+            endpoint_type, "the waiting task no longer waits (its execution stopped or it timed out)"
+        )
     if not task_tokens.resume(parked.token, output):
         return _ignored(endpoint_type, "the waiting task timed out; its retry looks for itself")
     logger.info("resumed by a state-change event", extra={"status": change.provider_status})
