@@ -181,8 +181,12 @@ def test_watch_and_describe_find_executions_by_name_request_id_or_endpoint(templ
 def test_stop_by_request_id_stops_the_running_execution(world: LocalRunner) -> None:
     request = sample("aml-create.json")
     machines = ["--state-machine", world.arns["aml"]]
-    run = world.start(request)  # running until the runner waits for it: its clock holds
-    code, out, err = cli("stop", request["requestId"], *machines, "--cause", "wrong model")
+    world.clock.started()  # the clock holds (one more runs than sleeps) until the stop is in
+    try:
+        run = world.start(request)
+        code, out, err = cli("stop", request["requestId"], *machines, "--cause", "wrong model")
+    finally:
+        world.clock.finished()
     world.wait([run])
     again, _, refused = cli("stop", request["requestId"], *machines)
     assert code == 0, err
