@@ -206,9 +206,20 @@ def _version() -> str:
         return "unknown (not installed: pip install -e .)"
 
 
+class _Version(argparse.Action):
+    """``--version``, its number read only when asked (``importlib.metadata`` costs ~25 ms)."""
+
+    def __init__(self, option_strings: list[str], dest: str = argparse.SUPPRESS, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: Any) -> None:
+        print(f"endpointctl {_version()}")
+        parser.exit()
+
+
 def parser() -> argparse.ArgumentParser:
     top = Parser(prog="endpointctl", description=DESCRIPTION, epilog=EPILOG)
-    top.add_argument("--version", action="version", version=f"endpointctl {_version()}")
+    top.add_argument("--version", action=_Version, help="show the version and exit")
     top.set_defaults(func=usage(top))
     commands = top.add_subparsers(dest="command", metavar="COMMAND")
 

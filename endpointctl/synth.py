@@ -26,7 +26,6 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Callable, Iterator
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -54,11 +53,23 @@ def fingerprint(root: Path, context: dict[str, Any]) -> str:
         digest.update(str(path.relative_to(root)).encode())
         digest.update(path.read_bytes())
     digest.update(json.dumps(context, sort_keys=True).encode())
-    for dist in ("aws-cdk-lib", "constructs"):
-        with contextlib.suppress(metadata.PackageNotFoundError):
-            digest.update(metadata.version(dist).encode())
+    for package, dist in (("aws_cdk", "aws_cdk_lib"), ("constructs", "constructs")):
+        digest.update(_installed(package, dist).encode())
     digest.update(sys.version.encode())
     return digest.hexdigest()[:24]
+
+
+def _installed(package: str, dist: str) -> str:
+    """The installed distribution of ``package`` by the name of its ``dist-info`` folder beside it
+    (``aws_cdk_lib-2.275.0.dist-info``): what ``importlib.metadata.version`` says, without its
+    ~40 ms of imports on every cached run; ``""`` when it is not installed."""
+    import importlib.util
+
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.origin:
+        return ""
+    found = sorted(p.name for p in Path(spec.origin).parent.parent.glob(f"{dist}-*.dist-info"))
+    return " ".join(found)
 
 
 def local_context(root: Path, overrides: dict[str, Any] | None = None) -> dict[str, Any]:

@@ -15,14 +15,8 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from endpointctl.errors import EXIT_FAILED, OperationFailed, UsageError
-from endpointctl.ops.describe import cmd_describe
 from endpointctl.ops.find import SEARCH
-from endpointctl.ops.follow import cmd_watch
-from endpointctl.ops.listing import cmd_list
-from endpointctl.ops.logs import cmd_logs
 from endpointctl.ops.session import client_error, default_stack_name
-from endpointctl.ops.stop import cmd_stop
-from endpointctl.ops.submit import cmd_submit
 
 STATUSES = ("RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED", "PENDING_REDRIVE")
 
@@ -96,11 +90,17 @@ def unreachable(exc: Exception) -> str:
         return ""
 
 
-def _run(body: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+def _run(module: str, name: str) -> Callable[[argparse.Namespace], int]:
+    """The command ``name`` of ``endpointctl.ops.<module>``, imported when it runs: building the
+    parser (every ``endpointctl`` run, ``local run`` too) imports none of the commands."""
+
     def command(args: argparse.Namespace) -> int:
+        import importlib
+
+        body = getattr(importlib.import_module(f"endpointctl.ops.{module}"), name)
         try:
             with aws_errors():
-                return body(args)
+                return int(body(args))
         except OperationFailed as exc:
             print(f"endpointctl: {exc}", file=sys.stderr)
             return EXIT_FAILED
@@ -210,7 +210,7 @@ def register(commands: Any) -> None:
     submit.add_argument("--json", action="store_true", help="print what was started as JSON")
     watch_options(submit)
     aws_options(submit)
-    submit.set_defaults(func=_run(cmd_submit))
+    submit.set_defaults(func=_run("submit", "cmd_submit"))
 
     watch = commands.add_parser(
         "watch",
@@ -228,7 +228,7 @@ def register(commands: Any) -> None:
     watch_options(watch)
     find_options(watch)
     aws_options(watch)
-    watch.set_defaults(func=_run(cmd_watch))
+    watch.set_defaults(func=_run("follow", "cmd_watch"))
 
     listing = commands.add_parser(
         "list",
@@ -253,7 +253,7 @@ def register(commands: Any) -> None:
     )
     listing.add_argument("--json", action="store_true", help="print a JSON array of the executions")
     aws_options(listing)
-    listing.set_defaults(func=_run(cmd_list))
+    listing.set_defaults(func=_run("listing", "cmd_list"))
 
     describe = commands.add_parser(
         "describe",
@@ -272,7 +272,7 @@ def register(commands: Any) -> None:
     describe.add_argument("--json", action="store_true", help="print it as one JSON object")
     find_options(describe)
     aws_options(describe)
-    describe.set_defaults(func=_run(cmd_describe))
+    describe.set_defaults(func=_run("describe", "cmd_describe"))
 
     stop = commands.add_parser(
         "stop",
@@ -290,7 +290,7 @@ def register(commands: Any) -> None:
     stop.add_argument("--json", action="store_true", help="print what was stopped as JSON")
     find_options(stop)
     aws_options(stop)
-    stop.set_defaults(func=_run(cmd_stop))
+    stop.set_defaults(func=_run("stop", "cmd_stop"))
 
     logs = commands.add_parser(
         "logs",
@@ -306,4 +306,4 @@ def register(commands: Any) -> None:
     logs.add_argument("--json", action="store_true", help="print a JSON array of the lines")
     find_options(logs)
     aws_options(logs)
-    logs.set_defaults(func=_run(cmd_logs))
+    logs.set_defaults(func=_run("logs", "cmd_logs"))

@@ -65,7 +65,7 @@ class Request(BaseModel):
     action: Literal["create", "update", "delete"] = "create"
     endpointType: str
     params: dict[str, Any]
-    options: Options = Options()
+    options: Options = Field(default_factory=Options)
     requestId: str | None = Field(default=None, pattern=REQUEST_ID_PATTERN)
 
 

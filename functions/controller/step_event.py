@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from controller.state import State
 
@@ -83,11 +83,11 @@ class StepEvent(BaseModel):
     deployed: list[str] = []
     input: Any = None
     error: dict[str, Any] | None = None
-    execution: Execution = Execution()
-    poll: PollSettings = PollSettings()
-    defaults: Defaults = Defaults()
-    deletes: DeletePolicy = DeletePolicy()
-    sweep: SweepSettings = SweepSettings()
+    execution: Execution = Field(default_factory=Execution)
+    poll: PollSettings = Field(default_factory=PollSettings)
+    defaults: Defaults = Field(default_factory=Defaults)
+    deletes: DeletePolicy = Field(default_factory=DeletePolicy)
+    sweep: SweepSettings = Field(default_factory=SweepSettings)
     state: State | None = None
     token: str | None = None
 
