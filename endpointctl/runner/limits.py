@@ -176,3 +176,18 @@ class Limits:
         """Wake what an ended execution was asleep on, so it ends now, not at its wake-up time."""
         for key in self.waiting(arn):
             wake(key)
+
+    def wake_on_stop(self, stack: ExitStack, wake: Callable[[object], None]) -> None:
+        """``StopExecution`` through the API ends the execution at once, as Step Functions does,
+        even while it sleeps on the virtual clock (a Wait state, a task token): what it sleeps on is
+        woken, as the runner's own stop (``abortAtSeconds``) wakes it."""
+        from moto.stepfunctions.parser.backend.execution import Execution
+
+        limits, stop = self, Execution.stop
+
+        def stopped(execution: Any, *args: Any, **kwargs: Any) -> Any:
+            answer = stop(execution, *args, **kwargs)
+            limits.wake(execution.exec_arn, wake)
+            return answer
+
+        stack.enter_context(mock.patch.object(Execution, "stop", stopped))

@@ -118,6 +118,7 @@ class LocalRunner:
         moto_patches.spare_work(stack)
         moto_patches.virtual_time(stack, self.clock)
         self.limits.install(stack)
+        self.limits.wake_on_stop(stack, self.clock.wake)
         heartbeats.install(stack)  # a waiting task takes a heartbeat, as on AWS
         moto_patches.lambda_in_process(stack, self._invoke, self._authorize_task)
         moto_patches.record_notifications(stack, self.events, self.sns)

@@ -86,10 +86,11 @@ def test_kept_local_deploy_runs_requests_end_to_end(tmp_path: Path) -> None:
     state = tmp_path / "local-deploy.json"
     base = environment(**{kept_server.STATE_VARIABLE: str(state)})
     mark = time.monotonic()
-    # Endpoints ready in 2 s rather than the served world's 5 (the test waits for three of them),
-    # through `local deploy --scenario` as a user would slow them down or speed them up.
-    scenario = tmp_path / "fast.json"
-    scenario.write_text(json.dumps({"sagemaker": {"createSeconds": 2}}))
+    # Endpoints ready in 8 s rather than the served world's 5, through `local deploy --scenario` as
+    # a user would slow them down or speed them up: a stop (a fresh `endpointctl stop` process, slow
+    # to start on a loaded machine) must reach an execution while it still waits.
+    scenario = tmp_path / "slow.json"
+    scenario.write_text(json.dumps({"sagemaker": {"createSeconds": 8}}))
     done = endpointctl("local", "deploy", "--keep", "--scenario", str(scenario), env=base, timeout=240)
     deployed_in = time.monotonic() - mark
     assert done.returncode == 0, done.stdout + done.stderr
@@ -212,7 +213,12 @@ def test_kept_local_deploy_runs_requests_end_to_end(tmp_path: Path) -> None:
         stopped = sfn.start_execution(
             stateMachineArn=machine, name="served-stop", input=json.dumps(request("served-stop"))
         )["executionArn"]
-        time.sleep(1)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and not any(  # waiting on its task token
+            e.get("stateEnteredEventDetails", {}).get("name") == "AwaitEndpoint"
+            for e in sfn.get_execution_history(executionArn=stopped)["events"]
+        ):
+            time.sleep(0.1)
         halted = endpointctl("stop", "served-stop-request", env=env)  # by its requestId
         assert halted.returncode == 0, halted.stdout + halted.stderr
         assert halted.stdout.startswith("stopped served-stop (sagemaker) at ")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -184,12 +185,20 @@ def test_stop_by_request_id_stops_the_running_execution(world: LocalRunner) -> N
     world.clock.started()  # the clock holds (one more runs than sleeps) until the stop is in
     try:
         run = world.start(request)
+        # ... and the stop comes once it waits (the command runs in this process: not while a step
+        # of the execution is running in it)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not any(
+            e["type"] == "WaitStateEntered"
+            for e in world.sfn.get_execution_history(executionArn=run.execution_arn)["events"]
+        ):
+            time.sleep(0.05)
         code, out, err = cli("stop", request["requestId"], *machines, "--cause", "wrong model")
     finally:
         world.clock.finished()
     world.wait([run])
     again, _, refused = cli("stop", request["requestId"], *machines)
-    assert code == 0, err
+    assert code == 0, (err, world.result(run).get("error"), world.result(run).get("cause"))
     assert out.startswith(f"stopped {run.execution_arn.rsplit(':', 1)[-1]} (aml) at ")
     assert "publishes Endpoint Failed (ExecutionAborted)" in out
     assert f"see it: endpointctl describe {request['requestId']}" in out
