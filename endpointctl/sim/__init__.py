@@ -1,6 +1,7 @@
 """The simulated endpoint services of the local runner, one per endpoint type.
 
-A catalog type's simulator is the ``SIMULATOR`` class of ``endpointctl.sim.<name>``; code outside
+A catalog type's simulator is the ``SIMULATOR`` class of ``endpointctl.sim.<name>`` (hyphens as underscores:
+``inference_component`` for ``inference-component``); code outside
 this package (a test's own endpoint type) adds one with :func:`register`. Every simulator conforms
 to :class:`~endpointctl.sim.base.Simulator`; the runner loops over :func:`simulators` and names
 none of them.
@@ -23,7 +24,7 @@ def simulators() -> dict[str, type[Simulator]]:
     found = {}
     for name in catalog.names():
         if name not in _REGISTERED:
-            _REGISTERED[name] = import_module(f"{__name__}.{name}").SIMULATOR
+            _REGISTERED[name] = import_module(f"{__name__}.{name.replace('-', '_')}").SIMULATOR
         found[name] = _REGISTERED[name]
     return found
 
