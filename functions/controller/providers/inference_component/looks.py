@@ -72,7 +72,8 @@ def on_its_way(component: str) -> dict[str, Any] | None:
 def _listed(endpoint: str) -> dict[str, dict[str, Any]]:
     now = clock.now()
     held = _LISTED.get(endpoint)
-    if held is not None and now - held[0] < FRESH_SECONDS:
+    # A list from the clock's future (a clock set back: a new simulated world) is not fresh.
+    if held is not None and 0 <= now - held[0] < FRESH_SECONDS:
         return held[1]
     found: dict[str, dict[str, Any]] = {}
     sagemaker = aws.client("sagemaker")
