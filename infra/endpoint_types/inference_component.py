@@ -144,7 +144,9 @@ class InferenceComponentInfra(EndpointTypeInfra[TypeSettings]):
         # (https://docs.aws.amazon.com/sagemaker/latest/dg/deployment-guardrails-configuration.html).
         function.add_to_role_policy(
             iam.PolicyStatement(
-                sid="ReadRollbackAlarms", actions=["cloudwatch:DescribeAlarms"], resources=[_alarm_arn(stack, "*")]
+                sid="ReadRollbackAlarms",
+                actions=["cloudwatch:DescribeAlarms"],
+                resources=[_alarm_arn(stack, "*")],
             )
         )
         function.add_to_role_policy(

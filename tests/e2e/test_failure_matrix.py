@@ -260,7 +260,9 @@ def test_duplicate_request_creates_once(local_run: Runner, kind: Kind) -> None:
 
 @pytest.mark.parametrize("kind", KINDS, ids=IDS)
 def test_foreign_endpoint_survives_a_failed_neighbour(local_run: Runner, kind: Kind) -> None:
-    [result] = local_run([kind.request()], scenario(kind, outcome=kind.failed, existing=kind.existing("theirs")))
+    [result] = local_run(
+        [kind.request()], scenario(kind, outcome=kind.failed, existing=kind.existing("theirs"))
+    )
     failed(result, "EndpointCreationFailed")
     assert kind.left(result) == ["theirs"]
 

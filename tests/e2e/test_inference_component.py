@@ -61,7 +61,9 @@ def failed(result: dict[str, Any], code: str) -> dict[str, Any]:
 
 def untouched_host(result: dict[str, Any]) -> None:
     assert HOST in result["remaining"]["sagemaker"]["endpoints"]
-    assert not any(call in result["calls"] for call in ("sagemaker:DeleteEndpoint", "sagemaker:UpdateEndpoint"))
+    assert not any(
+        call in result["calls"] for call in ("sagemaker:DeleteEndpoint", "sagemaker:UpdateEndpoint")
+    )
 
 
 def test_create_is_ready_when_every_copy_is_placed(local_run: Runner) -> None:
@@ -95,7 +97,8 @@ def test_a_missing_endpoint_is_a_missing_prerequisite(local_run: Runner) -> None
 
 def test_rolling_update_succeeds_when_the_new_specification_serves(local_run: Runner) -> None:
     made, updated = local_run(
-        [create(), update(Specification=NEW_SPEC, DeploymentConfig=ROLLING)], {TYPE: {"update": {"seconds": 900}}}
+        [create(), update(Specification=NEW_SPEC, DeploymentConfig=ROLLING)],
+        {TYPE: {"update": {"seconds": 900}}},
     )
     assert made["status"] == "SUCCEEDED", made["cause"]
     assert updated["status"] == "SUCCEEDED", updated["cause"]
@@ -127,7 +130,9 @@ def test_failed_after_an_update_is_endpoint_update_failed(local_run: Runner) -> 
 
 
 def test_a_copy_count_change_alone_uses_the_runtime_config_call(local_run: Runner) -> None:
-    _, updated = local_run([create(), update(RuntimeConfig={"CopyCount": 4})], {TYPE: {"update": {"seconds": 120}}})
+    _, updated = local_run(
+        [create(), update(RuntimeConfig={"CopyCount": 4})], {TYPE: {"update": {"seconds": 120}}}
+    )
     assert updated["status"] == "SUCCEEDED", updated["cause"]
     assert one_notification(updated)["status"] == "UPDATED"
     assert "sagemaker:UpdateInferenceComponentRuntimeConfig" in updated["calls"]
@@ -143,15 +148,25 @@ def test_delete_removes_an_owned_component_and_never_the_endpoint(local_run: Run
 
 
 def test_someone_elses_component_is_neither_deleted_nor_updated(local_run: Runner) -> None:
-    scenario = {TYPE: {"existing": {"components": [{"InferenceComponentName": "theirs", "EndpointName": HOST}]}}}
+    scenario = {
+        TYPE: {"existing": {"components": [{"InferenceComponentName": "theirs", "EndpointName": HOST}]}}
+    }
     deleted, updated = local_run(
-        [delete("theirs"), {**update(RuntimeConfig={"CopyCount": 3}), "params": {"InferenceComponentName": "theirs", "RuntimeConfig": {"CopyCount": 3}}}],
+        [
+            delete("theirs"),
+            {
+                **update(RuntimeConfig={"CopyCount": 3}),
+                "params": {"InferenceComponentName": "theirs", "RuntimeConfig": {"CopyCount": 3}},
+            },
+        ],
         scenario,
     )
     failed(deleted, "EndpointNotOwned")
     failed(updated, "EndpointNotOwned")
     for result in (deleted, updated):
-        assert not any(":DeleteInferenceComponent" in c or ":UpdateInferenceComponent" in c for c in result["calls"])
+        assert not any(
+            ":DeleteInferenceComponent" in c or ":UpdateInferenceComponent" in c for c in result["calls"]
+        )
     assert components(updated) == ["theirs"]
 
 

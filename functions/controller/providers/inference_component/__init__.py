@@ -248,7 +248,9 @@ class InferenceComponentProvider(Provider):
         if arn is None:
             return  # the update answers EndpointNotFound
         sagemaker = aws.client("sagemaker")
-        present = {str(t.get("Key")) for t in sagemaker.list_tags(ResourceArn=arn, MaxResults=100).get("Tags", [])}
+        present = {
+            str(t.get("Key")) for t in sagemaker.list_tags(ResourceArn=arn, MaxResults=100).get("Tags", [])
+        }
         stack = deployment.stack_name()
         wanted = [{"Key": OWNER_TAG, "Value": request_id}] if OWNER_TAG not in present else []
         if stack and STACK_TAG not in present:

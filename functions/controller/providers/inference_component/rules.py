@@ -30,7 +30,13 @@ from controller.validation import FieldError, check_operation
 
 SERVICE = "sagemaker"
 #: The members of an update the controller sends to ``UpdateInferenceComponent``.
-UPDATE_FIELDS = ("InferenceComponentName", "Specification", "Specifications", "RuntimeConfig", "DeploymentConfig")
+UPDATE_FIELDS = (
+    "InferenceComponentName",
+    "Specification",
+    "Specifications",
+    "RuntimeConfig",
+    "DeploymentConfig",
+)
 
 
 def validate(action: str, params: Any) -> list[FieldError]:
@@ -82,7 +88,9 @@ def _specification_rules(params: dict[str, Any], errors: list[FieldError], *, re
     if one is not None and many is not None:
         errors.append(FieldError("params.Specifications", "give Specification or Specifications, not both"))
     elif required and one is None and many is None:
-        errors.append(FieldError("params.Specification", "is required (or Specifications, one per instance type)"))
+        errors.append(
+            FieldError("params.Specification", "is required (or Specifications, one per instance type)")
+        )
     if not isinstance(many, list):
         return
     seen: dict[str, int] = {}
@@ -92,7 +100,9 @@ def _specification_rules(params: dict[str, Any], errors: list[FieldError], *, re
         kind = spec.get("InstanceType")
         if kind is None:
             errors.append(
-                FieldError(f"params.Specifications[{index}].InstanceType", "is required: one per instance type")
+                FieldError(
+                    f"params.Specifications[{index}].InstanceType", "is required: one per instance type"
+                )
             )
         elif isinstance(kind, str) and kind in seen:
             errors.append(
@@ -117,7 +127,9 @@ def _deployment_rules(config: Any, errors: list[FieldError]) -> None:
                 value = size.get("Value")
                 if isinstance(value, int) and not isinstance(value, bool) and value > 100:
                     errors.append(
-                        FieldError(f"{path}.RollingUpdatePolicy.{member}.Value", "must be 1-100 percent of capacity")
+                        FieldError(
+                            f"{path}.RollingUpdatePolicy.{member}.Value", "must be 1-100 percent of capacity"
+                        )
                     )
     rollback = config.get("AutoRollbackConfiguration")
     alarms = rollback.get("Alarms") if isinstance(rollback, dict) else None

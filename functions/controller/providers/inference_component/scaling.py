@@ -80,7 +80,10 @@ def restore(targets: list[dict[str, Any]]) -> list[str]:
         )
         for policy in target["Policies"]:
             client.put_scaling_policy(
-                ServiceNamespace=NAMESPACE, ResourceId=target["ResourceId"], ScalableDimension=DIMENSION, **policy
+                ServiceNamespace=NAMESPACE,
+                ResourceId=target["ResourceId"],
+                ScalableDimension=DIMENSION,
+                **policy,
             )
         restored.append(str(target["ResourceId"]).split("/", 1)[-1])
     return restored

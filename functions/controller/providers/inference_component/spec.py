@@ -27,18 +27,24 @@ _COMPUTE = (
 )
 
 
+def _member(body: dict[str, Any], name: str) -> dict[str, Any]:
+    found = body.get(name)
+    return found if isinstance(found, dict) else {}
+
+
 def _one(spec: dict[str, Any]) -> dict[str, Any]:
-    container = spec.get("Container") if isinstance(spec.get("Container"), dict) else {}
-    deployed = container.get("DeployedImage") if isinstance(container.get("DeployedImage"), dict) else {}
-    compute = spec.get("ComputeResourceRequirements")
-    compute = compute if isinstance(compute, dict) else {}
+    container = _member(spec, "Container")
+    deployed = _member(container, "DeployedImage")
+    compute = _member(spec, "ComputeResourceRequirements")
     seen = {
         "InstanceType": spec.get("InstanceType"),
         "ModelName": spec.get("ModelName"),
         "Image": container.get("Image") or deployed.get("SpecifiedImage"),
         "ArtifactUrl": container.get("ArtifactUrl"),
         "Environment": container.get("Environment") or None,
-        "Compute": {k: float(compute[k]) if k.startswith("Number") else compute[k] for k in _COMPUTE if k in compute}
+        "Compute": {
+            k: float(compute[k]) if k.startswith("Number") else compute[k] for k in _COMPUTE if k in compute
+        }
         or None,
         "Base": spec.get("BaseInferenceComponentName"),
     }
@@ -49,7 +55,9 @@ def projection(body: dict[str, Any]) -> list[dict[str, Any]]:
     """The comparable part of a request's or a description's ``Specification(s)``."""
     many = body.get("Specifications")
     if isinstance(many, list) and many:
-        return sorted((_one(s) for s in many if isinstance(s, dict)), key=lambda s: str(s.get("InstanceType")))
+        return sorted(
+            (_one(s) for s in many if isinstance(s, dict)), key=lambda s: str(s.get("InstanceType"))
+        )
     one = body.get("Specification")
     return [_one(one)] if isinstance(one, dict) else []
 

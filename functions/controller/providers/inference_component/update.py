@@ -80,7 +80,9 @@ def _sent(
 ) -> Creation:
     return Creation(
         name,
-        Observation(status=Status.CREATING, provider_status="Updating", arn=described.get("InferenceComponentArn")),
+        Observation(
+            status=Status.CREATING, provider_status="Updating", arn=described.get("InferenceComponentArn")
+        ),
         change=Change(previous=previous, requested=wanted, scaling=tuple(targets)),
     )
 
