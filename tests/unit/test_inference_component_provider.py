@@ -4,6 +4,7 @@ inference components; the e2e tests run the provider against the simulated one).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -216,7 +217,7 @@ class FakeSageMaker:
 
 
 @pytest.fixture
-def fake(monkeypatch: pytest.MonkeyPatch) -> FakeSageMaker:
+def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeSageMaker]:
     client = FakeSageMaker({f"c{i}": "Creating" for i in range(5)} | {"done": "InService"})
     monkeypatch.setattr(aws, "client", lambda service, **_: client)
     now = [1000.0]
