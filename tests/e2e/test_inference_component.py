@@ -194,3 +194,13 @@ def test_components_waiting_on_one_endpoint_share_their_looks(local_run: Runner)
     assert described == 10
     assert lists < 5 * lists_one, (lists, lists_one)
     print(f"one component: {lists_one} lists, 2 describes; five: {lists} lists, {described} describes")
+
+
+def test_an_endpoint_under_the_controllers_components_is_not_deleted(local_run: Runner) -> None:
+    host_delete = {"endpointType": "sagemaker", "action": "delete", "params": {"EndpointName": HOST}}
+    _, refused = local_run([create(), host_delete])
+    detail = failed(refused, "EndpointBusy")
+    assert "chat" in detail["error"]["message"]
+    assert "sagemaker:DeleteEndpoint" not in refused["calls"]
+    assert components(refused) == ["chat"]
+    untouched_host(refused)
