@@ -32,7 +32,6 @@ class World:
         self.sim, self.sagemaker, self.clock = sim, sagemaker, clock
         self.client = boto3.client("sagemaker", region_name="us-east-1")
         self.scaling = boto3.client("application-autoscaling", region_name="us-east-1")
-        #: Sends what the SDK would refuse, so the service's own check answers.
         self.raw = boto3.client(
             "sagemaker", region_name="us-east-1", config=Config(parameter_validation=False)
         )
