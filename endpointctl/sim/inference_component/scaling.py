@@ -23,6 +23,7 @@ from unittest import mock
 
 from endpointctl.sim.inference_component.authorization import DIMENSION, PREFIX
 from endpointctl.sim.sagemaker.scaling import backend
+from endpointctl.sim.validation import moto_request_params
 
 
 def install(stack: ExitStack, copies: Callable[[str], int | None], scale: Callable[[str, int], None]) -> None:
@@ -34,7 +35,7 @@ def install(stack: ExitStack, copies: Callable[[str], int | None], scale: Callab
     original = ApplicationAutoScalingResponse.register_scalable_target
 
     def register(response: Any) -> Any:
-        params = response._get_params() or {}
+        params = moto_request_params(response, "application-autoscaling")
         resource = str(params.get("ResourceId"))
         ours = params.get("ServiceNamespace") == "sagemaker" and resource.startswith(PREFIX)
         if ours and copies(resource.removeprefix(PREFIX)) is None:
