@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from endpointctl.runner.iam.calls import World
 from endpointctl.runner.invoke import call_handler, encode
+from endpointctl.sim import answering
 from endpointctl.sim.iam import role_exists
 from endpointctl.template import ACCOUNT, REGION
 
@@ -123,10 +124,8 @@ def iam_world(runner: LocalRunner) -> World:
         )
 
     def simulated(service: str, operation: str, params: dict[str, Any]) -> list[Any] | None:
-        for sim in runner.simulators.values():
-            if sim.service == service:
-                return sim.authorizations(operation, params)
-        return None
+        sim = answering(runner.simulators.values(), service, operation)
+        return None if sim is None else sim.authorizations(operation, params)
 
     def machine_of_token(token: str) -> str | None:
         for arn, env in list(runner.limits.envs.items()):

@@ -23,6 +23,7 @@ from endpointctl.runner.iam import evaluator
 from endpointctl.runner.iam.authorizer import Authorizer
 from endpointctl.runner.iam.calls import World
 from endpointctl.runner.iam.policies import Policies
+from endpointctl.sim import answering
 from endpointctl.sim.iam import arn, role_exists
 from endpointctl.template import ACCOUNT, REGION
 
@@ -179,10 +180,8 @@ class ServedIam:
             )
 
         def simulated(service: str, operation: str, params: dict[str, Any]) -> list[Any] | None:
-            for sim in world.simulators.values():
-                if sim.service == service:
-                    return sim.authorizations(operation, params)
-            return None
+            sim = answering(world.simulators.values(), service, operation)
+            return None if sim is None else sim.authorizations(operation, params)
 
         return World(
             tags_of=tags_of,

@@ -45,6 +45,9 @@ class Simulator(Protocol):
     endpoint_type: ClassVar[str]
     #: The botocore name of the service it simulates, which names its calls (``sagemaker:...``).
     service: ClassVar[str]
+    #: The operations of ``service`` it answers when another simulator simulates the same service
+    #: (inference components are SageMaker's); empty: all of them (:func:`endpointctl.sim.answering`).
+    operations: ClassVar[frozenset[str]]
     #: CDK context the local synth gives its type (placeholders for settings a deploy must give).
     local_context: ClassVar[dict[str, Any]]
     #: The model of its scenario key (every key typed; no other keys).
@@ -98,6 +101,7 @@ class SimulatorBase:
 
     endpoint_type: ClassVar[str] = ""
     service: ClassVar[str] = ""
+    operations: ClassVar[frozenset[str]] = frozenset()
     local_context: ClassVar[dict[str, Any]] = {}
     Scenario: ClassVar[type[ScenarioModel]] = ScenarioModel
     emits_events: ClassVar[bool] = False

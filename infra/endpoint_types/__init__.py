@@ -3,7 +3,8 @@
 The types are the catalog's rows (``infra.catalog.rows()``), in its order: that order is the
 stack's, the dashboard's and the context validation's. A built-in type's infrastructure is the
 one :class:`~infra.endpoint_types.base.EndpointTypeInfra` subclass whose ``name`` is the type's,
-in the module ``infra.endpoint_types.<name>``. Code outside this package (a test defining a type of its
+in the module ``infra.endpoint_types.<name>`` (a hyphen in the name is an underscore in the module's,
+as in ``controller.providers``). Code outside this package (a test defining a type of its
 own) adds one with :func:`register`, after adding its row with ``infra.catalog.register(row)``.
 
 Type modules are imported lazily, when a type is first asked for, because they build on the
@@ -36,13 +37,18 @@ def registered() -> tuple[str, ...]:
     return tuple(name for name in catalog.rows() if name in _REGISTERED)
 
 
+def module_name(name: str) -> str:
+    """The module of type ``name`` in each tree: a type's name may hold hyphens, a module's not."""
+    return name.replace("-", "_")
+
+
 def get(name: str) -> type[EndpointTypeInfra[Any]]:
     """The infrastructure class of ``name`` (``KeyError`` for a type the catalog does not have)."""
     if name not in catalog.rows():
         raise KeyError(f"endpoint type {name!r} is not in the catalog (infra.catalog.rows())")
     if name in _REGISTERED:
         return _REGISTERED[name]
-    module = f"{__name__}.{name}"
+    module = f"{__name__}.{module_name(name)}"
     if find_spec(module) is None:
         raise KeyError(f"endpoint type {name!r} has no infrastructure: add {module} or register() one")
     found = [
@@ -64,7 +70,7 @@ def register(cls: type[EndpointTypeInfra[Any]]) -> type[EndpointTypeInfra[Any]]:
     name = cls.name
     if name not in catalog.rows():
         raise KeyError(f"endpoint type {name!r} has no catalog row: infra.catalog.register(row) first")
-    if name in _REGISTERED or find_spec(f"{__name__}.{name}") is not None:
+    if name in _REGISTERED or find_spec(f"{__name__}.{module_name(name)}") is not None:
         raise ValueError(f"endpoint type {name!r} already has its infrastructure")
     _REGISTERED[name] = cls
     return cls

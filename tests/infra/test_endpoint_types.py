@@ -52,7 +52,7 @@ def test_every_catalog_row_has_its_module_and_the_registry_keeps_catalog_order()
     assert registry.names() == tuple(catalog.rows())
     for name in registry.names():
         infra = registry.get(name)
-        assert infra.name == name and infra.__module__ == f"infra.endpoint_types.{name}"
+        assert infra.name == name and infra.__module__ == f"infra.endpoint_types.{registry.module_name(name)}"
         assert infra().title == catalog.rows()[name]["title"]
 
 

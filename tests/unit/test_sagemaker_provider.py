@@ -52,6 +52,8 @@ def sagemaker(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("AWS_REGION", raising=False)
     monkeypatch.delenv("AWS_PROFILE", raising=False)
+    # moto has no inference components: the endpoint hosts none (the e2e tests check the refusal)
+    monkeypatch.setattr("controller.providers.sagemaker.components.owned_on", lambda endpoint: [])
     with mock_aws():
         aws.reset()
         client = boto3.client("sagemaker", region_name="us-east-1")

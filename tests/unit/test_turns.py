@@ -5,6 +5,7 @@ ended execution answered again)."""
 from __future__ import annotations
 
 from controller import ledger, providers, turns
+from controller.providers.base import Resource
 
 PROVIDER = providers.get("sagemaker")
 KEY = turns.key(PROVIDER, "Churn-Prod")
@@ -52,7 +53,7 @@ def test_a_refusal_after_the_ledger_was_opened_closes_it() -> None:
 
 def test_a_refusal_never_closes_a_ledger_with_claims() -> None:
     open_ledger("arn-a")
-    ledger.record_claim("arn-a", PROVIDER.delete_targets({"EndpointName": "churn-prod"})[0])
+    ledger.record_claim("arn-a", Resource(kind=PROVIDER.endpoint_kind, id="churn-prod"))
     ledger.closed_for("arn-a", request_id="req-arn-a", endpoint_type="sagemaker")
     found = ledger.read("arn-a")
     assert found is not None and found.phase == ledger.RUNNING  # the clean-up still owes its teardown

@@ -50,7 +50,7 @@ def install(stack: ExitStack, variants_of: Callable[[str], list[str] | None]) ->
     put_policy = _UNCHECKED["put"] = ApplicationAutoscalingBackend.put_scaling_policy
 
     def registered(self: Any, namespace: str, r_id: str, *args: Any, **kwargs: Any) -> Any:
-        if namespace == NAMESPACE:
+        if namespace == NAMESPACE and r_id.startswith("endpoint/"):  # a variant (components: theirs)
             endpoint, _, variant = r_id.removeprefix("endpoint/").partition("/variant/")
             found = variants_of(endpoint)
             if found is None or variant not in found:
@@ -110,7 +110,9 @@ def policies(resource_id: str | None = None) -> list[Any]:
     return [
         p
         for p in backend().policies.values()
-        if p.service_namespace == NAMESPACE and (resource_id is None or p.resource_id == resource_id)
+        if p.service_namespace == NAMESPACE
+        and p.resource_id.startswith("endpoint/")  # variants' (components' are their simulator's)
+        and (resource_id is None or p.resource_id == resource_id)
     ]
 
 
@@ -241,9 +243,9 @@ def on_behalf(
     ``DescribeEndpointConfig`` (the endpoint's config) and ``UpdateEndpointWeightsAndCapacities``,
     the SageMaker actions of the same documented list (and of the service-linked role's policy).
     ``config_of``: the config an endpoint serves."""
-    if params.get("ServiceNamespace") != NAMESPACE:
-        return []
     resource = str(params.get("ResourceId"))
+    if params.get("ServiceNamespace") != NAMESPACE or not resource.startswith("endpoint/"):
+        return []  # not a variant (an inference component's is its own simulator's to say)
     found = alarm_authorizations(operation, resource, params)
     if operation == "RegisterScalableTarget":
         endpoint = resource.removeprefix("endpoint/").partition("/variant/")[0]

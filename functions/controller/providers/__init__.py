@@ -1,6 +1,7 @@
 """The registry of providers, one per endpoint type of the catalog.
 
-A catalog type's provider is the ``PROVIDER`` class of ``controller.providers.<name>``, imported
+A catalog type's provider is the ``PROVIDER`` class of ``controller.providers.<name>`` (a hyphen in
+the name is an underscore in the module's: ``inference-component`` → ``inference_component``), imported
 when the type is first asked for: each Lambda function serves one endpoint type, so it never loads
 (nor pays the cold start of) the others. Code outside this package (a test's own endpoint type)
 adds a provider with :func:`register`, after adding its row to the catalog.
@@ -26,7 +27,7 @@ class _Registry(Mapping[str, "type[Provider]"]):
     def __getitem__(self, endpoint_type: str) -> type[Provider]:
         catalog.get(endpoint_type)  # KeyError for a type the catalog does not know
         if endpoint_type not in _REGISTERED:
-            module = import_module(f"{__name__}.{endpoint_type}")
+            module = import_module(f"{__name__}.{endpoint_type.replace('-', '_')}")
             _REGISTERED[endpoint_type] = module.PROVIDER
         return _REGISTERED[endpoint_type]
 

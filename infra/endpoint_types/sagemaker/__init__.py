@@ -148,6 +148,25 @@ class SageMakerInfra(EndpointTypeInfra[SageMakerSettings]):
                 sid="FindEndpointsUsingAConfig", actions=["sagemaker:ListEndpoints"], resources=["*"]
             )
         )
+        # A delete never removes an endpoint under the controller's inference components
+        # (controller/providers/sagemaker/components.py): it lists them (no resource type: "*") and
+        # reads their tags.
+        function.add_to_role_policy(
+            iam.PolicyStatement(
+                sid="FindHostedInferenceComponents",
+                actions=["sagemaker:ListInferenceComponents"],
+                resources=["*"],
+            )
+        )
+        function.add_to_role_policy(
+            iam.PolicyStatement(
+                sid="ReadHostedInferenceComponentTags",
+                actions=["sagemaker:ListTags"],
+                resources=[
+                    stack.format_arn(service="sagemaker", resource="inference-component", resource_name="*")
+                ],
+            )
+        )
         # Autoscaling survives updates (controller/providers/sagemaker/scaling.py): the variants in
         # an update's way are deregistered and registered again; a delete deregisters them too,
         # SageMaker calling it with the caller's permissions. Describe* have no resource type.
@@ -343,6 +362,13 @@ class SageMakerInfra(EndpointTypeInfra[SageMakerSettings]):
             "Scalable targets' ARNs carry ids Application Auto Scaling assigns, unknown until "
             "registered: an update re-registers the variants it had to take off, a delete's "
             "SageMaker deregisters them; only this account and region.",
+        )
+        nag.ack(
+            function.role,
+            f"IAM5[Resource::{arns.arn('sagemaker', 'inference-component/*')}]",
+            "A delete reads the tags of the inference components its endpoint hosts (named by "
+            "SageMaker's list), to refuse deleting an endpoint under the controller's components: "
+            "sagemaker:ListTags only, this account and region.",
         )
         for kind in KINDS:
             nag.ack(

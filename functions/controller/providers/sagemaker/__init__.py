@@ -17,7 +17,7 @@ from botocore.exceptions import ClientError
 
 from controller import aws, catalog, deployment
 from controller.creations import Creations
-from controller.errors import EndpointAlreadyExists, PrerequisiteNotFound, TransientServiceError
+from controller.errors import EndpointAlreadyExists, EndpointBusy, PrerequisiteNotFound, TransientServiceError
 from controller.providers.base import (
     Change,
     Creation,
@@ -30,7 +30,7 @@ from controller.providers.base import (
     Status,
     Usage,
 )
-from controller.providers.sagemaker import adoption, usage
+from controller.providers.sagemaker import adoption, components, usage
 from controller.providers.sagemaker import scaling as autoscaling
 from controller.providers.sagemaker import update as updating
 from controller.providers.sagemaker.events import reported_status, spelled
@@ -352,6 +352,12 @@ class SageMakerProvider(Provider):
 
     def delete_targets(self, params: dict[str, Any]) -> list[Resource]:
         name = params["EndpointName"]
+        hosted = components.owned_on(name)  # never delete an endpoint under the controller's components
+        if hosted:
+            raise EndpointBusy(
+                f"endpoint {name} still hosts inference components this controller created "
+                f"({', '.join(hosted)}): delete them first (endpointType inference-component)"
+            )
         targets = [Resource(kind=ENDPOINT, id=name)]
         if params.get("DeleteEndpointConfig"):
             config = self.live_config(name)
