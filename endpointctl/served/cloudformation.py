@@ -153,6 +153,33 @@ def install(stack: ExitStack) -> None:
         return {**original(), **MODELS}
 
     stack.enter_context(mock.patch.object(parsing, "get_model_map", model_map))
+    _names_that_fit(stack)
+
+
+#: The longest name each generated name must fit (the service's own limit): a state machine's
+#: ``name`` has "Maximum length of 80" (Step Functions API reference, ``CreateStateMachine``).
+NAME_LIMITS = {"AWS::StepFunctions::StateMachine": 80}
+
+
+def _names_that_fit(stack: ExitStack) -> None:
+    """A name CloudFormation generates fits the service's limit: CloudFormation never fails a
+    stack over a name it chose itself. moto joins ``<stack>-<logical id>-<suffix>`` whatever its
+    length, so a long title (``InferenceComponentLifecycleStateMachine…``) behind a stack's name
+    made an 83-character state machine name, refused by Step Functions' own check: here the stack
+    and logical id part is cut to fit, as moto itself does for the types it knows a limit of."""
+    from moto.cloudformation import parsing
+
+    generate = parsing.generate_resource_name
+
+    def generate_resource_name(resource_type: str, stack_name: str, logical_id: str) -> str:
+        name = generate(resource_type, stack_name, logical_id)
+        limit = NAME_LIMITS.get(resource_type)
+        if limit is None or len(name) <= limit:
+            return name
+        prefix, _, suffix = name.rpartition("-")
+        return f"{prefix[: limit - len(suffix) - 1].rstrip('-')}-{suffix}"
+
+    stack.enter_context(mock.patch.object(parsing, "generate_resource_name", generate_resource_name))
 
 
 def on_failure_destination(function_name: str) -> tuple[int, str | None]:

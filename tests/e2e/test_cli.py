@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from controller import catalog
 from endpointctl import project_root
 from endpointctl.cli import main
 from tests.conftest import Runner
@@ -45,7 +46,7 @@ def test_json_output_and_exit_code_0(capsys: pytest.CaptureFixture[str]) -> None
     }
     assert result["status"] == "SUCCEEDED"
     assert result["output"]["requestId"] == "churn-prod-2026-11-22"
-    assert set(result["remaining"]) == {"sagemaker", "aml", "neptune"}
+    assert set(result["remaining"]) == set(catalog.names())
 
 
 def test_failed_execution_exits_1_with_readable_progress(capsys: pytest.CaptureFixture[str]) -> None:

@@ -58,7 +58,8 @@ def test_a_new_finding_fails_the_synth() -> None:
 #: Each type's own acknowledgments without context of its own: SageMaker its two resource kinds,
 #: its scalable targets, the target tracking alarms and the rollback alarms (read),
 #: the roles it may pass and the keys it may name; Amazon ML its models; Neptune its cluster.
-OWN_ACKNOWLEDGMENTS = {"SageMaker": 7, "Aml": 1, "Neptune": 1}
+#: (SageMaker's include reading the components an endpoint hosts before deleting it.)
+OWN_ACKNOWLEDGMENTS = {"SageMaker": 8, "Aml": 1, "Neptune": 1, "InferenceComponent": 5}
 
 
 @pytest.mark.parametrize(
@@ -101,7 +102,12 @@ def test_no_policy_has_a_wildcard_action(template: dict[str, Any]) -> None:
 
 
 def test_each_function_calls_only_its_own_service(template: dict[str, Any]) -> None:
-    own = {"SageMaker": "sagemaker:", "Aml": "machinelearning:", "Neptune": "neptune-db:"}
+    own = {
+        "SageMaker": "sagemaker:",
+        "Aml": "machinelearning:",
+        "Neptune": "neptune-db:",
+        "InferenceComponent": "sagemaker:",
+    }
     for title, prefix in own.items():
         actions = {
             action
@@ -120,7 +126,9 @@ def test_each_function_calls_only_its_own_service(template: dict[str, Any]) -> N
         # the function's own permissions.
         shared = {"xray:", "logs:", "dynamodb:", "kms:", "events:", "sns:", "scheduler:", "iam:", "sqs:"}
         allowed = {prefix, *shared} | (
-            {"states:", "application-autoscaling:", "cloudwatch:"} if title == "SageMaker" else set()
+            {"states:", "application-autoscaling:", "cloudwatch:"}
+            if title in ("SageMaker", "InferenceComponent")
+            else set()
         )
         assert services <= allowed, (title, services)
         assert {a for a in actions if a.startswith("sqs:")} == {"sqs:SendMessage"}

@@ -15,13 +15,15 @@ from typing import Any
 
 import pytest
 
-from controller import aws, clock
+from controller import aws, catalog, clock
 from controller.errors import InvalidRequest
 from controller.step_event import StepEvent
 from controller.steps.intake import validate
 from endpointctl import project_root
 from endpointctl.cli import main
 from endpointctl.validate import check
+
+TYPES = ", ".join(catalog.names())
 
 EXECUTION = {"Id": "arn:aws:states:us-east-1:123456789012:execution:sm:run-1", "Name": "run-1"}
 SAGEMAKER = {"EndpointName": "churn-prod", "EndpointConfigName": "churn-config-v3"}
@@ -76,8 +78,8 @@ def request(**fields: Any) -> dict[str, Any]:
             request(requestId="a b"),
             "requestId: must match the pattern ^[A-Za-z0-9_.:/=+@-]{1,128}$",
         ),
-        (request(endpointType=5), "endpointType: must be one of sagemaker, aml, neptune (got 5)"),
-        (request(endpointType="s3"), "endpointType: must be one of sagemaker, aml, neptune (got 's3')"),
+        (request(endpointType=5), f"endpointType: must be one of {TYPES} (got 5)"),
+        (request(endpointType="s3"), f"endpointType: must be one of {TYPES} (got 's3')"),
         ({"endpointType": "sagemaker", "params": "x"}, "params: must be an object (got a string)"),
         (
             request(params={**SAGEMAKER, "Tag": []}),
@@ -133,7 +135,7 @@ def accepted_by_the_controller(document: Any) -> bool:
 
     inner = peek(document)
     kind = inner.get("endpointType") if isinstance(inner, dict) else None
-    machine = kind if kind in ("sagemaker", "aml", "neptune") else "sagemaker"
+    machine = kind if kind in catalog.names() else "sagemaker"
     try:
         refusal_free = validate(
             StepEvent.model_validate(

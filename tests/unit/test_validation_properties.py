@@ -1,4 +1,4 @@
-"""Property tests of request validation for all three endpoint types (hypothesis).
+"""Property tests of request validation for every endpoint type (hypothesis).
 
 Arbitrary and near-valid documents never raise anything but ``InvalidRequest`` naming fields,
 and never reach a service; valid documents always pass.
@@ -50,6 +50,29 @@ valid_params = {
     "sagemaker": st.fixed_dictionaries(
         {"EndpointName": name, "EndpointConfigName": name},
         optional={"Tags": st.lists(tag, max_size=5, unique_by=lambda t: t["Key"])},
+    ),
+    "inference-component": st.fixed_dictionaries(
+        {
+            "InferenceComponentName": name,
+            "EndpointName": name,
+            "Specification": st.fixed_dictionaries(
+                {
+                    "ModelName": name,
+                    "ComputeResourceRequirements": st.fixed_dictionaries(
+                        {"MinMemoryRequiredInMb": st.integers(128, 65536)},
+                        optional={
+                            "NumberOfAcceleratorDevicesRequired": st.integers(1, 8),
+                            "NumberOfCpuCoresRequired": st.integers(1, 32),
+                        },
+                    ),
+                }
+            ),
+            "RuntimeConfig": st.fixed_dictionaries({"CopyCount": st.integers(1, 8)}),
+        },
+        optional={
+            "VariantName": name,
+            "Tags": st.lists(tag, max_size=5, unique_by=lambda t: t["Key"]),
+        },
     ),
     "aml": st.fixed_dictionaries({"MLModelId": st.from_regex(r"[a-zA-Z0-9_.-]{1,64}", fullmatch=True)}),
     "neptune": st.fixed_dictionaries(
@@ -139,6 +162,10 @@ def test_arbitrary_documents_only_ever_fail_as_invalid_request(endpoint_type: st
                 "instanceType",
                 "update",
                 "DeploymentConfig",
+                "InferenceComponentName",
+                "Specification",
+                "RuntimeConfig",
+                "VariantName",
             ]
         ),
         json_values,
