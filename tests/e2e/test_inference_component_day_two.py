@@ -17,7 +17,11 @@ from tests.e2e.test_inference_component import HOST, NEW_SPEC, TYPE, components,
 pytestmark = pytest.mark.slow
 
 DIMENSION = "sagemaker:inference-component:DesiredCopyCount"
-TARGET = {"ServiceNamespace": "sagemaker", "ResourceId": "inference-component/chat", "ScalableDimension": DIMENSION}
+TARGET = {
+    "ServiceNamespace": "sagemaker",
+    "ResourceId": "inference-component/chat",
+    "ScalableDimension": DIMENSION,
+}
 POLICY = {
     "PolicyName": "chat-invocations",
     "PolicyType": "TargetTrackingScaling",
@@ -58,12 +62,16 @@ def run_one(runner: Any, request: dict[str, Any]) -> dict[str, Any]:
 
 # -- 1. scale to zero kept across an update -----------------------------------------------------------
 @pytest.mark.parametrize(("outcome", "error"), [("InService", None), ("RolledBack", "UpdateRolledBack")])
-def test_a_scale_to_zero_target_survives_an_update(template: dict[str, Any], outcome: str, error: str | None) -> None:
+def test_a_scale_to_zero_target_survives_an_update(
+    template: dict[str, Any], outcome: str, error: str | None
+) -> None:
     import boto3
 
     from endpointctl.template import REGION
 
-    scenario = {TYPE: {"update": {"seconds": 600, "outcome": outcome, "failureReason": "alarm chat-5xx fired"}}}
+    scenario = {
+        TYPE: {"update": {"seconds": 600, "outcome": outcome, "failureReason": "alarm chat-5xx fired"}}
+    }
     with world(template, scenario) as runner:
         made = run_one(runner, create())
         assert made["status"] == "SUCCEEDED", made["cause"]
@@ -108,7 +116,9 @@ LOST = [
 
 
 @pytest.mark.parametrize("error", ["InternalFailure", "ReadTimeout"])
-@pytest.mark.parametrize(("operation", "before", "request_", "status", "left"), LOST, ids=[x[0] for x in LOST])
+@pytest.mark.parametrize(
+    ("operation", "before", "request_", "status", "left"), LOST, ids=[x[0] for x in LOST]
+)
 def test_a_lost_answer_changes_nothing_twice(
     local_run: Runner,
     operation: str,
@@ -118,7 +128,12 @@ def test_a_lost_answer_changes_nothing_twice(
     left: list[str],
     error: str,
 ) -> None:
-    scenario = {TYPE: {"update": {"seconds": 300}, "faults": [{"operation": operation, "error": error, "applied": True}]}}
+    scenario = {
+        TYPE: {
+            "update": {"seconds": 300},
+            "faults": [{"operation": operation, "error": error, "applied": True}],
+        }
+    }
     *earlier, result = local_run([*before, {**request_, "requestId": "r-lost"}], scenario)
     assert all(r["status"] == "SUCCEEDED" for r in earlier)
     assert result["status"] == "SUCCEEDED", (result["error"], result["cause"])
@@ -127,7 +142,11 @@ def test_a_lost_answer_changes_nothing_twice(
     # the lost call took effect once: no second component, no second deployment
     sent = result["calls"].count(f"sagemaker:{operation}")
     assert sent == 1 or operation == "DeleteInferenceComponent", result["calls"]
-    for other in ("CreateInferenceComponent", "UpdateInferenceComponent", "UpdateInferenceComponentRuntimeConfig"):
+    for other in (
+        "CreateInferenceComponent",
+        "UpdateInferenceComponent",
+        "UpdateInferenceComponentRuntimeConfig",
+    ):
         if other != operation:
             assert f"sagemaker:{other}" not in result["calls"], result["calls"]
     assert components(result) == left
@@ -190,7 +209,9 @@ def test_a_stopped_update_deletes_nothing_and_may_be_sent_again(
 # -- 4. expiry ----------------------------------------------------------------------------------------
 def test_an_expiring_component_is_deleted_when_it_expires(local_run: Runner) -> None:
     request = create(options={"expiresAfterSeconds": 3600})
-    [result] = local_run([request], {TYPE: {"createSeconds": 300, "deleteSeconds": 60}}, until=300 + 3600 + 600)
+    [result] = local_run(
+        [request], {TYPE: {"createSeconds": 300, "deleteSeconds": 60}}, until=300 + 3600 + 600
+    )
     assert result["status"] == "SUCCEEDED", result["cause"]
     (ready_type, ready), (deleted_type, deleted) = events(result)
     assert ready_type == "Endpoint Ready" and ready["expiresAt"]
@@ -216,7 +237,9 @@ def test_twenty_components_on_one_endpoint_share_their_looks(local_run: Runner) 
 
     def looks(results: list[dict[str, Any]]) -> tuple[int, int]:
         calls = [c for r in results for c in r["calls"]]
-        return calls.count("sagemaker:ListInferenceComponents"), calls.count("sagemaker:DescribeInferenceComponent")
+        return calls.count("sagemaker:ListInferenceComponents"), calls.count(
+            "sagemaker:DescribeInferenceComponent"
+        )
 
     [one] = local_run([create("c0")], scenario)
     assert one["status"] == "SUCCEEDED", one["cause"]

@@ -100,7 +100,9 @@ def _took_effect(held: dict[str, Any], described: dict[str, Any]) -> bool:
     or, once settled, deploy the same change a second time."""
     if "before" not in held:
         return False
-    return str(described.get("InferenceComponentStatus")) == "Updating" or _modified(described) != held["before"]
+    return (
+        str(described.get("InferenceComponentStatus")) == "Updating" or _modified(described) != held["before"]
+    )
 
 
 def _take_off_scaling(
