@@ -140,8 +140,7 @@ def test_a_lost_answer_changes_nothing_twice(
     detail = one_notification(result)
     assert detail["status"] == status and detail["requestId"] == "r-lost"
     # the lost call took effect once: no second component, no second deployment
-    sent = result["calls"].count(f"sagemaker:{operation}")
-    assert sent == 1 or operation == "DeleteInferenceComponent", result["calls"]
+    assert result["calls"].count(f"sagemaker:{operation}") == 1, result["calls"]
     for other in (
         "CreateInferenceComponent",
         "UpdateInferenceComponent",
@@ -157,7 +156,8 @@ def test_a_lost_answer_changes_nothing_twice(
 
 # -- 3. a stopped create / update -------------------------------------------------------------------
 def test_a_stopped_create_removes_the_component_only_and_may_be_sent_again(template: dict[str, Any]) -> None:
-    with world(template, {TYPE: {"createSeconds": 600}, "abortAtSeconds": 100}) as runner:
+    theirs = {"existing": {"components": [{"InferenceComponentName": "theirs", "EndpointName": HOST}]}}
+    with world(template, {TYPE: {"createSeconds": 600, **theirs}, "abortAtSeconds": 100}) as runner:
         stopped = run_one(runner, create())
         runner.keep_running(runner.clock.now() + 2000)
         stopped = dict(runner.result(runner.runs()[0], later=True))
@@ -170,10 +170,11 @@ def test_a_stopped_create_removes_the_component_only_and_may_be_sent_again(templ
     assert detail["rollback"]["succeeded"] is True
     assert detail["rollback"]["deleted"] == ["inference-component chat"]
     assert stopped["calls"].count("sagemaker:DeleteInferenceComponent") == 1
+    assert components(stopped) == ["theirs"]  # the neighbour on the same endpoint stays
     host_untouched(stopped)
     assert again["status"] == "SUCCEEDED", again["cause"]
     assert [k for k, _ in events(again)] == ["Endpoint Ready"]
-    assert components(again) == ["chat"]
+    assert components(again) == ["chat", "theirs"]
     host_untouched(again)
 
 
@@ -181,8 +182,14 @@ def test_a_stopped_create_removes_the_component_only_and_may_be_sent_again(templ
 def test_a_stopped_update_deletes_nothing_and_may_be_sent_again(
     template: dict[str, Any], update_: dict[str, Any]
 ) -> None:
+    import boto3
+
+    from endpointctl.template import REGION
+
     with world(template, {TYPE: {"update": {"seconds": 600}}}) as runner:
         made = run_one(runner, create())
+        scaling = boto3.client("application-autoscaling", region_name=REGION)
+        scaling.register_scalable_target(**TARGET, MinCapacity=0, MaxCapacity=4)
         runner.abort_at = 100
         request = {**update_, "requestId": "u-stop"}
         run = runner.start(request)
@@ -190,6 +197,7 @@ def test_a_stopped_update_deletes_nothing_and_may_be_sent_again(
         runner.abort_at = None
         runner.keep_running(runner.clock.now() + 3000)
         stopped = dict(runner.result(run, later=True))
+        kept = scaling.describe_scalable_targets(ServiceNamespace="sagemaker")["ScalableTargets"]
         again = run_one(runner, request)
 
     assert made["status"] == "SUCCEEDED"
@@ -197,11 +205,16 @@ def test_a_stopped_update_deletes_nothing_and_may_be_sent_again(
     [(kind, detail)] = events(stopped)
     assert kind == "Endpoint Failed" and detail["error"]["code"] == "ExecutionAborted"
     assert not (detail.get("rollback") or {}).get("deleted"), detail
+    # the clean-up waited for the deployment, said what the component then serves, and put the
+    # copy-count target it had taken off back, scale to zero included
+    assert detail["update"]["serving"] == detail["update"]["requested"], detail
+    assert [(t["MinCapacity"], t["MaxCapacity"]) for t in kept] == [(0, 4)]
     assert "sagemaker:DeleteInferenceComponent" not in stopped["calls"]
     assert components(stopped) == ["chat"]
     host_untouched(stopped)
     # the same request again: one notification of its own, the component still there
-    assert len(events(again)) == 1, events(again)
+    assert again["status"] == "SUCCEEDED", again["cause"]
+    assert [k for k, _ in events(again)] == ["Endpoint Updated"]
     assert components(again) == ["chat"]
     assert "sagemaker:DeleteInferenceComponent" not in again["calls"]
 
