@@ -1,4 +1,5 @@
-"""The leak invariants over random worlds: random requests of the three types (creates, updates and deletes,
+"""The leak invariants over random worlds: random requests of the four types (creates, updates and deletes,
+inference components included, all on one endpoint of the simulated SageMaker that is never theirs,
 names that collide, request ids repeated and reused, pre-existing endpoints, short deadlines), random
 fault schedules (errors before and after the service acted, throttles, intermittent 5xx on looks,
 deletes refused for a while) and stopped executions, all through the synthesized definitions, run on
@@ -76,11 +77,20 @@ OPERATIONS = {
     "sagemaker": ["CreateEndpoint", "CreateEndpointConfig", "DescribeEndpoint", "DeleteEndpoint"],
     "aml": ["CreateRealtimeEndpoint", "GetMLModel", "DeleteRealtimeEndpoint"],
     "neptune": ["CreateMLEndpoint", "GetMLEndpoint", "DeleteMLEndpoint"],
+    "inference-component": [
+        "CreateInferenceComponent",
+        "DescribeInferenceComponent",
+        "ListInferenceComponents",
+        "UpdateInferenceComponent",
+        "UpdateInferenceComponentRuntimeConfig",
+        "DeleteInferenceComponent",
+    ],
 }
 ERRORS = {
     "sagemaker": ["InternalFailure", "ThrottlingException", "ServiceUnavailable", "ReadTimeout"],
     "aml": ["InternalServerException", "ReadTimeout"],
     "neptune": ["InternalFailureException", "ThrottlingException", "ReadTimeout"],
+    "inference-component": ["InternalFailure", "ThrottlingException", "ReadTimeout"],
 }
 #: Deletes the service refuses for a while (not transient: a rollback meeting one ends
 #: ``RollbackFailed``, and its leftovers are retried until they are gone).
@@ -93,14 +103,47 @@ REFUSED_DELETES = {
     ],
     "aml": [("DeleteRealtimeEndpoint", "InvalidInputException")],
     "neptune": [("DeleteMLEndpoint", "BadRequestException")],
+    "inference-component": [
+        ("DeleteInferenceComponent", "ValidationException"),
+        ("DeleteInferenceComponent", "AccessDeniedException"),
+    ],
 }
-IDENTIFIER = {"sagemaker": "EndpointName", "aml": "MLModelId", "neptune": "id"}
+IC = "inference-component"
+IDENTIFIER = {"sagemaker": "EndpointName", "aml": "MLModelId", "neptune": "id", IC: "InferenceComponentName"}
 #: How notifications name each type's endpoint (``endpoint churn-prod``).
-ENDPOINT_KINDS = {"endpoint", "realtime-endpoint", "ml-endpoint"}
+ENDPOINT_KINDS = {"endpoint", "realtime-endpoint", "ml-endpoint", IC}
+#: The endpoint every inference component lives on: the simulated SageMaker makes it for the first
+#: create that names it, someone else's, never the controller's to touch.
+IC_HOST = "ic-host"
+IC_SPEC = {
+    "ModelName": "m",
+    "ComputeResourceRequirements": {"NumberOfCpuCoresRequired": 1, "MinMemoryRequiredInMb": 1024},
+}
+#: ``remaining`` key of each type's endpoints.
+REMAINING = {
+    "sagemaker": "endpoints",
+    "aml": "realtimeEndpoints",
+    "neptune": "endpoints",
+    IC: "components",
+}
 
 
 def endpoint_name(kind: str, name: str) -> str:
-    return {"sagemaker": f"ep-{name}", "aml": f"model-{name}", "neptune": f"np-{name}"}[kind]
+    return {"sagemaker": f"ep-{name}", "aml": f"model-{name}", "neptune": f"np-{name}", IC: f"ic-{name}"}[
+        kind
+    ]
+
+
+@st.composite
+def component_update(draw: st.DrawFn, identifier: str) -> dict[str, Any]:
+    """An update of an inference component: a new specification (``UpdateInferenceComponent``) or a
+    copy count alone (``UpdateInferenceComponentRuntimeConfig``)."""
+    params: dict[str, Any] = {"InferenceComponentName": identifier}
+    if draw(st.booleans()):
+        params["Specification"] = {**IC_SPEC, "ModelName": draw(st.sampled_from(["m2", "m3"]))}
+    else:
+        params["RuntimeConfig"] = {"CopyCount": draw(st.integers(1, 3))}
+    return params
 
 
 def own_config(name: str) -> str:
@@ -152,12 +195,12 @@ def adopting(draw: st.DrawFn) -> dict[str, Any]:
 def requests(
     draw: st.DrawFn, ids: list[str], actions: tuple[str, ...] = ("create",) * 4 + ("delete", "update")
 ) -> dict[str, Any]:
-    kind = draw(st.sampled_from(["sagemaker", "sagemaker-inline", "sagemaker-shared", "aml", "neptune"]))
+    kind = draw(st.sampled_from(["sagemaker", "sagemaker-inline", "sagemaker-shared", "aml", "neptune", IC]))
     name = draw(st.sampled_from(NAMES))
     action = draw(st.sampled_from(actions))
     if action == "update" and kind == "aml":
         action = "create"  # Amazon ML has no update (its refusal has tests of its own)
-    endpoint_type = kind.split("-")[0]
+    endpoint_type = kind if kind == IC else kind.split("-")[0]
     identifier = endpoint_name(endpoint_type, name)
     options: dict[str, Any] = {}
     if action == "delete":
@@ -166,6 +209,9 @@ def requests(
             params["DeleteEndpointConfig"] = True
     elif action == "update" and endpoint_type == "sagemaker":
         params, options = draw(sagemaker_update(name))
+    elif action == "update" and endpoint_type == IC:
+        params = draw(component_update(identifier))
+        options = adopting(draw)
     elif action == "update":
         params = {"id": identifier, "mlModelTrainingJobId": "job-2"}
         options = adopting(draw)
@@ -182,6 +228,14 @@ def requests(
         params = {"EndpointName": identifier, "EndpointConfigName": f"{identifier}-cfg"}
     elif endpoint_type == "aml":
         params = {"MLModelId": identifier}
+    elif endpoint_type == IC:
+        params = {
+            "InferenceComponentName": identifier,
+            "EndpointName": IC_HOST,
+            "VariantName": "AllTraffic",
+            "Specification": IC_SPEC,
+            "RuntimeConfig": {"CopyCount": draw(st.integers(1, 2))},
+        }
     else:
         params = {"mlModelTrainingJobId": "job"}
         if draw(st.booleans()):
@@ -234,6 +288,7 @@ def services(draw: st.DrawFn) -> dict[str, Any]:
         ("sagemaker", "InService", "Failed"),
         ("aml", "READY", "FAILED"),
         ("neptune", "InService", "Failed"),
+        (IC, "InService", "Failed"),
     ):
         world[endpoint_type] = {
             "createSeconds": draw(st.sampled_from([30, 150, 600])),
@@ -245,6 +300,8 @@ def services(draw: st.DrawFn) -> dict[str, Any]:
             outcomes = ["InService", "Failed"] + (
                 ["InService", "RolledBack", "UpdateRollbackFailed"] if endpoint_type == "sagemaker" else []
             )
+            if endpoint_type == IC:
+                outcomes.append("RolledBack")
             world[endpoint_type]["update"] = {
                 "seconds": draw(st.sampled_from([60, 200])),
                 "outcome": draw(st.sampled_from(outcomes)),
@@ -252,8 +309,12 @@ def services(draw: st.DrawFn) -> dict[str, Any]:
     if draw(st.booleans()):
         world["sagemaker"]["autoScaling"] = {"ep-a": {"AllTraffic": {"MinCapacity": 1, "MaxCapacity": 2}}}
         names = [endpoint_name(endpoint_type, n) for n in existing]
-        key = {"sagemaker": "endpoints", "aml": "realtimeEndpoints", "neptune": "endpoints"}[endpoint_type]
-        if names:
+        key = REMAINING[endpoint_type]
+        if names and endpoint_type == IC:
+            world[endpoint_type]["existing"] = {
+                key: [{"InferenceComponentName": n, "EndpointName": IC_HOST} for n in names]
+            }
+        elif names:
             world[endpoint_type]["existing"] = {key: names}
     return world
 
@@ -300,6 +361,7 @@ def live(world: LocalRunner) -> dict[str, set[str]]:
         "sagemaker": set(remaining["sagemaker"]["endpoints"]),
         "aml": set(remaining["aml"]["realtimeEndpoints"]),
         "neptune": set(remaining["neptune"]["endpoints"]),
+        IC: set(remaining[IC]["components"]),
         "configs": set(remaining["sagemaker"]["endpointConfigs"]),
     }
 
@@ -346,10 +408,15 @@ def fail(runner: LocalRunner, runs: list[Any], names: set[str], why: str) -> Non
 def check(world: World, runner: LocalRunner, runs: list[Any], foreign_configs: set[str]) -> None:
     scenario = world.scenario
     pre_existing = {
-        t: set(scenario[t].get("existing", {}).get(k, []))
-        for t, k in (("sagemaker", "endpoints"), ("aml", "realtimeEndpoints"), ("neptune", "endpoints"))
+        t: {
+            str(e["InferenceComponentName"]) if isinstance(e, dict) else str(e)
+            for e in scenario[t].get("existing", {}).get(k, [])
+        }
+        for t, k in REMAINING.items()
     }
     requests_ = [*world.made, *world.stopped, *world.batch]
+    if pre_existing[IC] or any(r["endpointType"] == IC and r["action"] == "create" for r in requests_):
+        pre_existing["sagemaker"].add(IC_HOST)  # made by the simulated world, someone else's
     results = [runner.result(run) for run in runs]
 
     # 5. every execution ended; a failure names a contract code
@@ -396,7 +463,7 @@ def check(world: World, runner: LocalRunner, runs: list[Any], foreign_configs: s
         )
 
     # 3. what the controller made remains only as announced, and not since deleted
-    alive: dict[str, set[str]] = {"sagemaker": set(), "aml": set(), "neptune": set()}
+    alive: dict[str, set[str]] = {t: set() for t in REMAINING}
     for event in runner.events:  # in the order published
         detail = event["detail"]
         endpoint_type = detail.get("endpointType")
@@ -409,7 +476,7 @@ def check(world: World, runner: LocalRunner, runs: list[Any], foreign_configs: s
             kind, _, name = label.partition(" ")
             if kind in ENDPOINT_KINDS:
                 alive[endpoint_type].discard(name)
-    for endpoint_type in ("sagemaker", "aml", "neptune"):
+    for endpoint_type in REMAINING:
         leaked = left[endpoint_type] - pre_existing[endpoint_type] - alive[endpoint_type]
         if leaked:
             fail(runner, runs, leaked, f"{endpoint_type} left {sorted(leaked)}")
@@ -440,7 +507,7 @@ def check(world: World, runner: LocalRunner, runs: list[Any], foreign_configs: s
         for e in runner.events
         if e["detail"].get("adopted")
     }
-    for endpoint_type in ("sagemaker", "aml", "neptune"):
+    for endpoint_type in REMAINING:
         theirs = {name for name in pre_existing[endpoint_type] if (endpoint_type, name) not in adopted}
         assert theirs <= left[endpoint_type], f"{endpoint_type}: pre-existing deleted"
         if endpoint_type == "sagemaker":

@@ -238,3 +238,33 @@ def test_one_list_serves_the_looks_of_every_component_of_an_endpoint(fake: FakeS
     assert provider.describe(Resource(kind=COMPONENT, id="done")).status is Status.READY
     assert provider.describe(Resource(kind=COMPONENT, id="gone")).status is Status.ABSENT
     assert fake.calls == ["List", "Describe", "Describe"]  # a verdict always needs the describe
+
+
+def test_a_list_serves_looks_spread_over_a_poll_round_but_never_one_component_twice(
+    fake: FakeSageMaker,
+) -> None:
+    # Adaptive polling jitters the first look of each lifecycle, so the looks of components created
+    # together are seconds apart: one list serves them all, while each component's next look reads a
+    # list fetched after its previous one (measured in the runner: 86 lists for 20 components with a
+    # 5-s cache, 40 now).
+    now = [2000.0]
+    clock.use(lambda: now[0])
+    provider = InferenceComponentProvider()
+    for name in fake.statuses:
+        looks.remember(name, "host")
+
+    def look(name: str, at: float) -> Status:
+        now[0] = at
+        return provider.describe(Resource(kind=COMPONENT, id=name)).status
+
+    assert [look(f"c{i}", 2000 + 6 * i) for i in range(5)] == [Status.CREATING] * 5
+    assert fake.calls == ["List"]  # five looks 24 s apart, one list
+    assert look("c0", 2030) is Status.CREATING
+    assert fake.calls == ["List", "List"]  # c0's second look: the first list is not newer than its look
+    assert [look(f"c{i}", 2030 + 6 * i) for i in range(1, 5)] == [Status.CREATING] * 4
+    assert fake.calls == ["List", "List"]
+    fake.statuses["c1"] = "InService"
+    assert look("c1", 2100) is Status.READY  # a verdict still needs the describe
+    assert fake.calls == ["List", "List", "List", "Describe"]
+    assert look("c2", 2200) is Status.CREATING  # older than FRESH_SECONDS: listed again
+    assert fake.calls[-1] == "List" and fake.calls.count("List") == 4

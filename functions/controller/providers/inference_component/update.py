@@ -53,7 +53,7 @@ def update(
     key = _key(created.execution_arn)
     held = store.current().get(key)
     previous = spec.served(described)
-    if held is not None and held.get("sent"):
+    if held is not None and (held.get("sent") or _took_effect(held, described)):
         # An earlier attempt's call took effect and its answer was lost: wait for it.
         return _sent(name, described, held["previous"], held["requested"], held.get("targets", []))
     status = str(described.get("InferenceComponentStatus"))
@@ -62,7 +62,7 @@ def update(
             f"UpdateInferenceComponent: inference component {name} is {status}, not InService yet"
         )
     wanted = spec.requested(params, described)
-    targets = _take_off_scaling(name, key, held, previous, wanted)
+    targets = _take_off_scaling(name, key, held, previous, wanted, _modified(described))
     sagemaker = aws.client("sagemaker")
     if runtime_only(params):
         sagemaker.update_inference_component_runtime_config(
@@ -87,15 +87,33 @@ def _sent(
     )
 
 
+def _modified(described: dict[str, Any]) -> str:
+    return str(described.get("LastModifiedTime"))
+
+
+def _took_effect(held: dict[str, Any], described: dict[str, Any]) -> bool:
+    """Did an earlier attempt's update call take effect although its answer was lost (a 5xx or a
+    read timeout after SageMaker acted)? The record holds the component's ``LastModifiedTime`` as
+    it stood just before the call: an update under way, or a component modified since, is that
+    call's doing (the Turn step lets no other update of the controller run meanwhile). Sending it
+    again would be refused while ``Updating`` (retried until the budget is spent: ProviderError)
+    or, once settled, deploy the same change a second time."""
+    if "before" not in held:
+        return False
+    return (
+        str(described.get("InferenceComponentStatus")) == "Updating" or _modified(described) != held["before"]
+    )
+
+
 def _take_off_scaling(
-    name: str, key: str, held: dict[str, Any] | None, previous: str, wanted: str
+    name: str, key: str, held: dict[str, Any] | None, previous: str, wanted: str, before: str
 ) -> list[dict[str, Any]]:
     if held is not None:
         return list(held.get("targets", []))
     targets = scaling.registered(name)
     store.current().put(
         key,
-        {"targets": targets, "previous": previous, "requested": wanted},
+        {"targets": targets, "previous": previous, "requested": wanted, "before": before},
         if_absent_or={},
         expires_at=int(clock.now()) + 30 * 86400,
     )
