@@ -205,7 +205,9 @@ def test_every_types_generic_keys_are_read_in_this_apps_style() -> None:
     config = Config.from_context(_app(given).node)
     defaults = config.type_defaults("inference-component")
     assert (defaults.timeout_seconds, defaults.first_check_seconds) == (5400, 60)
-    with pytest.raises(ConfigError, match=r"^context inferenceComponentTimeoutSeconds=10: 60 to 86400 seconds$"):
+    with pytest.raises(
+        ConfigError, match=r"^context inferenceComponentTimeoutSeconds=10: 60 to 86400 seconds$"
+    ):
         Config.from_context(_app({"inferenceComponentTimeoutSeconds": 10}).node)
     with pytest.raises(ConfigError, match="did you mean inferenceComponentFirstCheckSeconds"):
         Config.from_context(_app({"inferenceComponentFirstCheckSecond": 60}).node)
