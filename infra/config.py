@@ -3,7 +3,7 @@
 This module owns the shared keys (stack and bus names, retention, e-mails, polling bounds, which
 endpoint types deploy) and the generic per-type keys ``<type>TimeoutSeconds`` /
 ``<type>FirstCheckSeconds``, read once for every type in the registry, ``<type>`` being the type's
-name in camelCase (``inference-component`` → ``inferenceComponentTimeoutSeconds``:
+name in camelCase (``foo-bar`` → ``fooBarTimeoutSeconds``:
 ``infra.catalog.context_key``). A type's own keys are its
 settings slice (``TypeSettings``), read and checked by its module in ``infra/endpoint_types/``;
 :class:`Config` holds them by type name.
