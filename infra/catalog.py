@@ -37,7 +37,7 @@ _ROWS: dict[str, dict[str, Any]] = {row["name"]: row for row in _DATA["endpointT
 def context_key(endpoint_type: str, setting: str) -> str:
     """The CDK context key of a per-type setting: the type's name in camelCase, then the setting, as
     every key of this app is spelled (``sagemaker`` → ``sagemakerTimeoutSeconds``,
-    ``inference-component`` → ``inferenceComponentTimeoutSeconds``). Light on purpose (no CDK):
+    ``foo-bar`` → ``fooBarTimeoutSeconds``). Light on purpose (no CDK):
     ``endpointctl`` reads and writes these keys too."""
     head, *rest = [part for part in re.split(r"[-_]+", endpoint_type) if part]
     return head + "".join(part[:1].upper() + part[1:] for part in rest) + setting
