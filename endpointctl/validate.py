@@ -43,17 +43,22 @@ class Verdict:
 
 def deployment_defaults() -> dict[str, int]:
     """Endpoint type → the deployment's default ``timeoutSeconds`` (cdk.json's
-    ``<type>TimeoutSeconds``), which a fixed poll interval's bound depends on; none outside a checkout."""
+    ``<type>TimeoutSeconds``, the type's name in camelCase: ``infra.catalog.context_key``), which a
+    fixed poll interval's bound depends on; none outside a checkout."""
     try:
         from endpointctl import project_root
 
         context = json.loads((project_root() / "cdk.json").read_text()).get("context", {})
     except (RuntimeError, OSError, ValueError, AttributeError):
         return {}
+    from controller import catalog
+    from infra.catalog import context_key
+
     found = {}
-    for key, value in context.items():
-        if key.endswith("TimeoutSeconds") and isinstance(value, int) and not isinstance(value, bool):
-            found[key.removesuffix("TimeoutSeconds")] = value
+    for name in catalog.names():
+        value = context.get(context_key(name, "TimeoutSeconds"))
+        if isinstance(value, int) and not isinstance(value, bool):
+            found[name] = value
     return found
 
 

@@ -8,6 +8,7 @@ functions' code, so it reads the data file itself: plain rows, keyed as in the f
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,15 @@ TOPIC_VARIABLE: str = CONTROLLER["environment"]["topic"]
 STACK_VARIABLE: str = CONTROLLER["environment"]["stack"]
 STACK_DIMENSION: str = CONTROLLER["stackDimension"]
 _ROWS: dict[str, dict[str, Any]] = {row["name"]: row for row in _DATA["endpointTypes"]}
+
+
+def context_key(endpoint_type: str, setting: str) -> str:
+    """The CDK context key of a per-type setting: the type's name in camelCase, then the setting, as
+    every key of this app is spelled (``sagemaker`` → ``sagemakerTimeoutSeconds``,
+    ``foo-bar`` → ``fooBarTimeoutSeconds``). Light on purpose (no CDK):
+    ``endpointctl`` reads and writes these keys too."""
+    head, *rest = [part for part in re.split(r"[-_]+", endpoint_type) if part]
+    return head + "".join(part[:1].upper() + part[1:] for part in rest) + setting
 
 
 def rows() -> dict[str, dict[str, Any]]:

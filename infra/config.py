@@ -2,7 +2,9 @@
 
 This module owns the shared keys (stack and bus names, retention, e-mails, polling bounds, which
 endpoint types deploy) and the generic per-type keys ``<type>TimeoutSeconds`` /
-``<type>FirstCheckSeconds``, read once for every type in the registry. A type's own keys are its
+``<type>FirstCheckSeconds``, read once for every type in the registry, ``<type>`` being the type's
+name in camelCase (``foo-bar`` → ``fooBarTimeoutSeconds``:
+``infra.catalog.context_key``). A type's own keys are its
 settings slice (``TypeSettings``), read and checked by its module in ``infra/endpoint_types/``;
 :class:`Config` holds them by type name.
 
@@ -32,6 +34,7 @@ if TYPE_CHECKING:
     from constructs import Node
 
 from infra import endpoint_types as registry
+from infra.catalog import context_key
 from infra.endpoint_types.base import TypeSettings
 from infra.polling import EVENT_FALLBACK_SECONDS
 
@@ -155,8 +158,8 @@ class Config:
             alarm_email=get("alarmEmail"),
             defaults={
                 t: TypeDefaults(
-                    timeout_seconds=optional(f"{t}TimeoutSeconds"),
-                    first_check_seconds=optional(f"{t}FirstCheckSeconds"),
+                    timeout_seconds=optional(context_key(t, "TimeoutSeconds")),
+                    first_check_seconds=optional(context_key(t, "FirstCheckSeconds")),
                 )
                 for t in types
             },
@@ -193,14 +196,11 @@ class Config:
             if email is not None and not _EMAIL.match(str(email)):
                 found.append(f"context {key}={email!r}: one e-mail address (ops@example.com)")
         for endpoint_type, given in self.defaults.items():
+            timeout, first = (context_key(endpoint_type, s) for s in ("TimeoutSeconds", "FirstCheckSeconds"))
             if given.timeout_seconds is not None and not 60 <= given.timeout_seconds <= 86400:
-                found.append(
-                    f"context {endpoint_type}TimeoutSeconds={given.timeout_seconds}: 60 to 86400 seconds"
-                )
+                found.append(f"context {timeout}={given.timeout_seconds}: 60 to 86400 seconds")
             if given.first_check_seconds is not None and not 1 <= given.first_check_seconds <= 3600:
-                found.append(
-                    f"context {endpoint_type}FirstCheckSeconds={given.first_check_seconds}: 1 to 3600 seconds"
-                )
+                found.append(f"context {first}={given.first_check_seconds}: 1 to 3600 seconds")
         if not 5 <= self.max_poll_interval_seconds <= 300:
             found.append(
                 f"context maxPollIntervalSeconds={self.max_poll_interval_seconds}: 5 to 300 seconds "

@@ -31,9 +31,10 @@ LOCAL_FIRST_CHECK_SECONDS = 5
 def local_context(given: dict[str, Any]) -> dict[str, Any]:
     """``given`` (``-c``), with a short first look for the types that poll (see above)."""
     from endpointctl.sim import simulators
+    from infra.catalog import context_key
 
     context = {
-        f"{name}FirstCheckSeconds": LOCAL_FIRST_CHECK_SECONDS
+        context_key(name, "FirstCheckSeconds"): LOCAL_FIRST_CHECK_SECONDS
         for name, kind in simulators().items()
         if not kind.emits_events
     }

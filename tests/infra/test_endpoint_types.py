@@ -177,3 +177,50 @@ def test_a_registered_type_gets_its_function_lifecycle_rules_and_acknowledgments
     assert set(stack.lifecycles) == {"sagemaker", "toy"}
     # six alarms per type, and the dead-letter and failed-invocations queues'
     assert len(template.find_resources("AWS::CloudWatch::Alarm")) == 6 * len(stack.lifecycles) + 2
+
+
+# -- the generic per-type context keys --------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("name", "key"),
+    [
+        ("sagemaker", "sagemakerTimeoutSeconds"),
+        ("aml", "amlTimeoutSeconds"),
+        ("neptune", "neptuneTimeoutSeconds"),
+        ("inference-component", "inferenceComponentTimeoutSeconds"),
+        ("toy", "toyTimeoutSeconds"),
+        ("a-two-part_name", "aTwoPartNameTimeoutSeconds"),
+    ],
+)
+def test_a_types_generic_keys_are_its_name_in_camel_case(name: str, key: str) -> None:
+    assert catalog.context_key(name, "TimeoutSeconds") == key
+
+
+def test_every_types_generic_keys_are_read_in_this_apps_style() -> None:
+    """A hyphenated type's keys are camelCase like every other key of this app (one spelled with
+    ``-`` would pass for a CDK library's key and be ignored in silence)."""
+    for name in registry.names():
+        for setting in ("TimeoutSeconds", "FirstCheckSeconds"):
+            assert re.fullmatch(r"[a-z][A-Za-z0-9]*", catalog.context_key(name, setting)), name
+    given = {"inferenceComponentTimeoutSeconds": 5400, "inferenceComponentFirstCheckSeconds": 60}
+    config = Config.from_context(_app(given).node)
+    defaults = config.type_defaults("inference-component")
+    assert (defaults.timeout_seconds, defaults.first_check_seconds) == (5400, 60)
+    with pytest.raises(
+        ConfigError, match=r"^context inferenceComponentTimeoutSeconds=10: 60 to 86400 seconds$"
+    ):
+        Config.from_context(_app({"inferenceComponentTimeoutSeconds": 10}).node)
+    with pytest.raises(ConfigError, match="did you mean inferenceComponentFirstCheckSeconds"):
+        Config.from_context(_app({"inferenceComponentFirstCheckSecond": 60}).node)
+
+
+def test_endpointctl_spells_the_generic_keys_as_the_stack_reads_them() -> None:
+    """The local deploy's short first look and ``validate``'s deployment defaults use the same keys."""
+    from endpointctl.served.commands import local_context
+    from endpointctl.sim import simulators
+
+    context = local_context({})
+    for name, kind in simulators().items():
+        if not kind.emits_events:
+            assert catalog.context_key(name, "FirstCheckSeconds") in context
+    assert "inferenceComponentFirstCheckSeconds" in context
+    Config.from_context(_app(context).node)  # every key one the stack reads

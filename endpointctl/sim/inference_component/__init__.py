@@ -64,7 +64,15 @@ class InferenceComponentSimulator(SimulatorBase):
         },
         "RuntimeConfig": {"CopyCount": 1},
     }
-    sample_update = {"InferenceComponentName": "bench-ic", "RuntimeConfig": {"CopyCount": 2}}
+    #: A rolling update to a new model with one more copy (``UpdateInferenceComponent``).
+    sample_update = {
+        "InferenceComponentName": "bench-ic",
+        "Specification": {
+            "ModelName": "bench-model-v2",
+            "ComputeResourceRequirements": {"NumberOfCpuCoresRequired": 1, "MinMemoryRequiredInMb": 1024},
+        },
+        "RuntimeConfig": {"CopyCount": 2},
+    }
 
     def __init__(self, scenario: Any, clock: VirtualClock, log: CallLog) -> None:
         super().__init__(scenario, clock, log)

@@ -95,6 +95,9 @@ class Components:
 
     def _settle(self, found: Component, update: PendingUpdate, at: float) -> None:
         found.update, found.modified = None, at
+        # The update's own terminal time (the runner's readyAfterSeconds of the updating execution),
+        # as the SageMaker simulator records an endpoint's update.
+        self.terminal[f"{found.name}@update{update.at}"] = (found.execution, at)
         outcome = "InService" if update.runtime_only else self.sim.scenario.update.outcome
         reason = self.sim.scenario.update.failureReason
         if outcome == "InService":
