@@ -24,7 +24,7 @@ from constructs import Construct
 from infra import nag
 from infra.catalog import OWNER_TAG, STACK_TAG
 from infra.endpoint_types.base import EndpointTypeInfra
-from infra.endpoint_types.sagemaker import unmanaged
+from infra.endpoint_types.sagemaker import components, unmanaged
 from infra.endpoint_types.sagemaker.alarms import TRACKING_ALARMS, alarm_arn
 from infra.endpoint_types.sagemaker.settings import SageMakerSettings
 from infra.nag import NagArns
@@ -148,25 +148,7 @@ class SageMakerInfra(EndpointTypeInfra[SageMakerSettings]):
                 sid="FindEndpointsUsingAConfig", actions=["sagemaker:ListEndpoints"], resources=["*"]
             )
         )
-        # A delete never removes an endpoint under the controller's inference components
-        # (controller/providers/sagemaker/components.py): it lists them (no resource type: "*") and
-        # reads their tags.
-        function.add_to_role_policy(
-            iam.PolicyStatement(
-                sid="FindHostedInferenceComponents",
-                actions=["sagemaker:ListInferenceComponents"],
-                resources=["*"],
-            )
-        )
-        function.add_to_role_policy(
-            iam.PolicyStatement(
-                sid="ReadHostedInferenceComponentTags",
-                actions=["sagemaker:ListTags"],
-                resources=[
-                    stack.format_arn(service="sagemaker", resource="inference-component", resource_name="*")
-                ],
-            )
-        )
+        components.grant(function)  # a delete never removes an endpoint under the controller's components
         # Autoscaling survives updates (controller/providers/sagemaker/scaling.py): the variants in
         # an update's way are deregistered and registered again; a delete deregisters them too,
         # SageMaker calling it with the caller's permissions. Describe* have no resource type.
@@ -363,13 +345,7 @@ class SageMakerInfra(EndpointTypeInfra[SageMakerSettings]):
             "registered: an update re-registers the variants it had to take off, a delete's "
             "SageMaker deregisters them; only this account and region.",
         )
-        nag.ack(
-            function.role,
-            f"IAM5[Resource::{arns.arn('sagemaker', 'inference-component/*')}]",
-            "A delete reads the tags of the inference components its endpoint hosts (named by "
-            "SageMaker's list), to refuse deleting an endpoint under the controller's components: "
-            "sagemaker:ListTags only, this account and region.",
-        )
+        components.acknowledge(function, arns)
         for kind in KINDS:
             nag.ack(
                 function.role,
