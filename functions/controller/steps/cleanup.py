@@ -149,6 +149,8 @@ def _plan(found: ledger.Ledger, provider: Provider) -> Teardown:
 
 def _carry_on(found: ledger.Ledger) -> dict[str, Any]:
     """Remove as much of what ``found``'s execution created as the service lets us now."""
+    # Each line says whose clean-up it is (the sweep visits many): `endpointctl logs` finds them.
+    logger.append_keys(execution_arn=found.execution_arn, request_id=found.request_id)
     provider = providers.get(found.endpoint_type)
     plan = _plan(found, provider)
     if found.phase == ledger.LEFTOVER:
