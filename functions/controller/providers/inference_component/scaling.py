@@ -18,11 +18,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from controller import aws
+from controller.scalable_targets import Dimension
 
-NAMESPACE = "sagemaker"
-DIMENSION = "sagemaker:inference-component:DesiredCopyCount"
-_POLICY_MEMBERS = ("PolicyType", "TargetTrackingScalingPolicyConfiguration", "StepScalingPolicyConfiguration")
+COPIES = Dimension("sagemaker", "sagemaker:inference-component:DesiredCopyCount")
 
 
 def resource_id(component: str) -> str:
@@ -31,59 +29,15 @@ def resource_id(component: str) -> str:
 
 def registered(component: str) -> list[dict[str, Any]]:
     """The component's scalable target with its policies (empty when it has none)."""
-    client = aws.client("application-autoscaling")
-    targets = client.describe_scalable_targets(
-        ServiceNamespace=NAMESPACE, ResourceIds=[resource_id(component)], ScalableDimension=DIMENSION
-    ).get("ScalableTargets", [])
-    recorded = []
-    for target in targets:
-        policies = client.describe_scaling_policies(
-            ServiceNamespace=NAMESPACE, ResourceId=target["ResourceId"], ScalableDimension=DIMENSION
-        ).get("ScalingPolicies", [])
-        recorded.append(
-            {
-                "ResourceId": target["ResourceId"],
-                "MinCapacity": target["MinCapacity"],
-                "MaxCapacity": target["MaxCapacity"],
-                "Policies": [
-                    {"PolicyName": p["PolicyName"], **{k: p[k] for k in _POLICY_MEMBERS if k in p}}
-                    for p in policies
-                ],
-            }
-        )
-    return recorded
+    return COPIES.recorded([resource_id(component)])
 
 
 def release(targets: list[dict[str, Any]]) -> None:
-    client = aws.client("application-autoscaling")
-    for target in targets:
-        try:
-            client.deregister_scalable_target(
-                ServiceNamespace=NAMESPACE, ResourceId=target["ResourceId"], ScalableDimension=DIMENSION
-            )
-        except Exception as exc:
-            if "no scalable target" not in str(exc).lower():  # a retried step released it already
-                raise
+    COPIES.release(targets)
 
 
 def restore(targets: list[dict[str, Any]]) -> list[str]:
     """Register the recorded targets again, with their policies; the components restored."""
-    client = aws.client("application-autoscaling")
-    restored = []
     for target in targets:
-        client.register_scalable_target(
-            ServiceNamespace=NAMESPACE,
-            ResourceId=target["ResourceId"],
-            ScalableDimension=DIMENSION,
-            MinCapacity=target["MinCapacity"],
-            MaxCapacity=target["MaxCapacity"],
-        )
-        for policy in target["Policies"]:
-            client.put_scaling_policy(
-                ServiceNamespace=NAMESPACE,
-                ResourceId=target["ResourceId"],
-                ScalableDimension=DIMENSION,
-                **policy,
-            )
-        restored.append(str(target["ResourceId"]).split("/", 1)[-1])
-    return restored
+        COPIES.register(target)
+    return [str(target["ResourceId"]).split("/", 1)[-1] for target in targets]

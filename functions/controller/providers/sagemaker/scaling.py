@@ -16,12 +16,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from controller import aws
+from controller.scalable_targets import Dimension
 
-NAMESPACE = "sagemaker"
-DIMENSION = "sagemaker:variant:DesiredInstanceCount"
-#: A policy's members that PutScalingPolicy takes back as they were described.
-_POLICY_MEMBERS = ("PolicyType", "TargetTrackingScalingPolicyConfiguration", "StepScalingPolicyConfiguration")
+INSTANCES = Dimension("sagemaker", "sagemaker:variant:DesiredInstanceCount")
 
 
 def resource_id(endpoint: str, variant: str) -> str:
@@ -48,65 +45,19 @@ def in_the_way(
         for name, variant in live.items()
         if name not in wanted or wanted[name].get("InstanceType") != variant.get("InstanceType")
     ]
-    if not changing:
-        return []
-    client = aws.client("application-autoscaling")
-    ids = [resource_id(endpoint, name) for name in changing]
-    targets = client.describe_scalable_targets(
-        ServiceNamespace=NAMESPACE, ResourceIds=ids, ScalableDimension=DIMENSION
-    ).get("ScalableTargets", [])
-    recorded = []
-    for target in targets:
-        policies = client.describe_scaling_policies(
-            ServiceNamespace=NAMESPACE, ResourceId=target["ResourceId"], ScalableDimension=DIMENSION
-        ).get("ScalingPolicies", [])
-        recorded.append(
-            {
-                "ResourceId": target["ResourceId"],
-                "MinCapacity": target["MinCapacity"],
-                "MaxCapacity": target["MaxCapacity"],
-                "Policies": [
-                    {"PolicyName": p["PolicyName"], **{k: p[k] for k in _POLICY_MEMBERS if k in p}}
-                    for p in policies
-                ],
-            }
-        )
-    return recorded
+    return INSTANCES.recorded([resource_id(endpoint, name) for name in changing])
 
 
 def release(targets: list[dict[str, Any]]) -> None:
-    client = aws.client("application-autoscaling")
-    for target in targets:
-        try:
-            client.deregister_scalable_target(
-                ServiceNamespace=NAMESPACE, ResourceId=target["ResourceId"], ScalableDimension=DIMENSION
-            )
-        except Exception as exc:
-            if "no scalable target" not in str(exc).lower():  # a retried step released it already
-                raise
+    INSTANCES.release(targets)
 
 
 def restore(targets: list[dict[str, Any]], variants: set[str], endpoint: str) -> list[str]:
     """Register again the recorded targets whose variant ``endpoint`` still has; those restored."""
-    client = aws.client("application-autoscaling")
     restored = []
     for target in targets:
         variant = str(target["ResourceId"]).rsplit("/", 1)[-1]
-        if variant not in variants:
-            continue
-        client.register_scalable_target(
-            ServiceNamespace=NAMESPACE,
-            ResourceId=target["ResourceId"],
-            ScalableDimension=DIMENSION,
-            MinCapacity=target["MinCapacity"],
-            MaxCapacity=target["MaxCapacity"],
-        )
-        for policy in target["Policies"]:
-            client.put_scaling_policy(
-                ServiceNamespace=NAMESPACE,
-                ResourceId=target["ResourceId"],
-                ScalableDimension=DIMENSION,
-                **policy,
-            )
-        restored.append(f"{endpoint}/{variant}")
+        if variant in variants:
+            INSTANCES.register(target)
+            restored.append(f"{endpoint}/{variant}")
     return restored
