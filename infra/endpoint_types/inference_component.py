@@ -20,7 +20,7 @@ from aws_cdk import Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 
-from infra import nag
+from infra import autoscaling, nag
 from infra.catalog import OWNER_TAG, STACK_TAG
 from infra.endpoint_types.base import EndpointTypeInfra, TypeSettings
 from infra.nag import NagArns
@@ -29,12 +29,6 @@ from infra.polling import backoff_after
 #: The alarms Application Auto Scaling makes for a component's target tracking policy
 #: (``TargetTracking-inference-component/<name>-AlarmHigh-<uuid>``, ``...-AlarmLow-...``).
 TRACKING_ALARMS = "TargetTracking-inference-component/*"
-SCALING_SERVICE = "sagemaker.application-autoscaling.amazonaws.com"
-SCALING_ROLE = "AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint"
-
-
-def _alarm_arn(stack: Stack, name: str) -> str:
-    return f"arn:{stack.partition}:cloudwatch:{stack.region}:{stack.account}:alarm:{name}"
 
 
 class InferenceComponentInfra(EndpointTypeInfra[TypeSettings]):
@@ -132,38 +126,11 @@ class InferenceComponentInfra(EndpointTypeInfra[TypeSettings]):
         # autoscaling/application/userguide/security_iam_id-based-policy-examples.html): registering
         # a component again reads it and sets its copy count (granted above, on owned components),
         # and a target tracking policy's alarms are created and deleted with it.
-        function.add_to_role_policy(
-            iam.PolicyStatement(
-                sid="ComponentScalingAlarms",
-                actions=["cloudwatch:PutMetricAlarm", "cloudwatch:DeleteAlarms", "cloudwatch:DescribeAlarms"],
-                resources=[_alarm_arn(stack, TRACKING_ALARMS)],
-            )
-        )
-        # A rolling update's rollback alarms (DeploymentConfig.AutoRollbackConfiguration): SageMaker
-        # reads them with the caller's permissions, as for endpoints' guardrails
-        # (https://docs.aws.amazon.com/sagemaker/latest/dg/deployment-guardrails-configuration.html).
-        function.add_to_role_policy(
-            iam.PolicyStatement(
-                sid="ReadRollbackAlarms",
-                actions=["cloudwatch:DescribeAlarms"],
-                resources=[_alarm_arn(stack, "*")],
-            )
-        )
-        function.add_to_role_policy(
-            iam.PolicyStatement(
-                sid="ScalingServiceLinkedRole",
-                actions=["iam:CreateServiceLinkedRole"],
-                resources=[
-                    stack.format_arn(
-                        service="iam",
-                        region="",
-                        resource="role",
-                        resource_name=f"aws-service-role/{SCALING_SERVICE}/{SCALING_ROLE}",
-                    )
-                ],
-                conditions={"StringEquals": {"iam:AWSServiceName": SCALING_SERVICE}},
-            )
-        )
+        autoscaling.grant_tracking_alarms(function, sid="ComponentScalingAlarms", alarms=TRACKING_ALARMS)
+        # A rolling update's rollback alarms (DeploymentConfig.AutoRollbackConfiguration), and the
+        # service-linked role a registration may create (infra/autoscaling.py).
+        autoscaling.grant_rollback_alarms(function)
+        autoscaling.grant_service_linked_role(function)
 
     def acknowledge(self, function: lambda_.Function, arns: NagArns) -> None:
         if function.role is None:

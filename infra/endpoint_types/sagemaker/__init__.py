@@ -21,11 +21,11 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
-from infra import nag
+from infra import autoscaling, nag
 from infra.catalog import OWNER_TAG, STACK_TAG
 from infra.endpoint_types.base import EndpointTypeInfra
 from infra.endpoint_types.sagemaker import components, unmanaged
-from infra.endpoint_types.sagemaker.alarms import TRACKING_ALARMS, alarm_arn
+from infra.endpoint_types.sagemaker.alarms import TRACKING_ALARMS
 from infra.endpoint_types.sagemaker.settings import SageMakerSettings
 from infra.nag import NagArns
 from infra.polling import backoff_after
@@ -33,8 +33,6 @@ from infra.polling import backoff_after
 #: The resource kinds the function creates, as their ARNs name them.
 KINDS = ("endpoint", "endpoint-config")
 #: Application Auto Scaling's service-linked role for SageMaker variants, and the principal it trusts.
-SCALING_SERVICE = "sagemaker.application-autoscaling.amazonaws.com"
-SCALING_ROLE = "AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint"
 
 
 class SageMakerInfra(EndpointTypeInfra[SageMakerSettings]):
@@ -196,46 +194,11 @@ class SageMakerInfra(EndpointTypeInfra[SageMakerSettings]):
                 resources=[endpoints],
             )
         )
-        function.add_to_role_policy(
-            iam.PolicyStatement(
-                sid="VariantScalingAlarms",
-                actions=["cloudwatch:PutMetricAlarm", "cloudwatch:DeleteAlarms", "cloudwatch:DescribeAlarms"],
-                resources=[alarm_arn(stack, TRACKING_ALARMS)],
-            )
-        )
-        # A guarded update's rollback alarms: SageMaker looks at them with the caller's
-        # permissions ("Ensure that your IAM execution role has permission to perform the
-        # cloudwatch:DescribeAlarms action on the auto-rollback alarms you specify",
-        # https://docs.aws.amazon.com/sagemaker/latest/dg/deployment-guardrails-configuration.html).
-        # Each request names its own alarms: any alarm of this account and region, read only.
-        function.add_to_role_policy(
-            iam.PolicyStatement(
-                sid="ReadRollbackAlarms",
-                actions=["cloudwatch:DescribeAlarms"],
-                resources=[alarm_arn(stack, "*")],
-            )
-        )
-        # Registering a target again needs Application Auto Scaling's service-linked role, which it
-        # creates on the caller's behalf if it is gone ("Application Auto Scaling requires
-        # permissions to create a service-linked role the first time any user in your AWS account
-        # calls RegisterScalableTarget for a given service",
-        # https://docs.aws.amazon.com/autoscaling/application/userguide/application-auto-scaling-service-linked-roles.html):
-        # only that role, only for that service.
-        function.add_to_role_policy(
-            iam.PolicyStatement(
-                sid="ScalingServiceLinkedRole",
-                actions=["iam:CreateServiceLinkedRole"],
-                resources=[
-                    stack.format_arn(
-                        service="iam",
-                        region="",
-                        resource="role",
-                        resource_name=f"aws-service-role/{SCALING_SERVICE}/{SCALING_ROLE}",
-                    )
-                ],
-                conditions={"StringEquals": {"iam:AWSServiceName": SCALING_SERVICE}},
-            )
-        )
+        autoscaling.grant_tracking_alarms(function, sid="VariantScalingAlarms", alarms=TRACKING_ALARMS)
+        # A guarded update's rollback alarms, and the service-linked role a registration may create
+        # (infra/autoscaling.py says why, with the documents).
+        autoscaling.grant_rollback_alarms(function)
+        autoscaling.grant_service_linked_role(function)
         # Even a bug cannot delete an endpoint or config the controller did not create, nor one
         # another stack of it did.
         for sid, action, resource in (

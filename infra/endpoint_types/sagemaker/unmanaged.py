@@ -8,7 +8,8 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
-from infra.endpoint_types.sagemaker.alarms import TRACKING_ALARMS, alarm_arn
+from infra.autoscaling import alarm_arn
+from infra.endpoint_types.sagemaker.alarms import TRACKING_ALARMS
 
 
 def delete_role(scope: Construct, function: lambda_.Function, *, title: str) -> iam.Role:
