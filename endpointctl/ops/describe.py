@@ -30,8 +30,8 @@ from unittest import mock
 
 from endpointctl.errors import EXIT_OK, UsageError
 from endpointctl.ops.find import Found, finder_of, is_execution_arn, machine_of, searched
-from endpointctl.ops.follow import duration, iso, loads
 from endpointctl.ops.logs import machine_functions
+from endpointctl.ops.records import duration, iso, loads
 from endpointctl.ops.session import REFUSED, arn_region, aws_of, machine_type, resolve
 
 

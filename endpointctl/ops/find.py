@@ -26,9 +26,8 @@ from datetime import datetime
 from typing import Any
 
 from endpointctl.errors import UsageError
-from endpointctl.ops.follow import describe, iso, loads
+from endpointctl.ops.records import describe, endpoint_id, iso, loads, request_in
 from endpointctl.ops.session import NOT_FOUND, arn_region, client_error, machine_type
-from endpointctl.ops.submit import endpoint_id, request_in
 
 #: How many of each state machine's most recent executions are read for a requestId or endpoint.
 SEARCH = 100

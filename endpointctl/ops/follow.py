@@ -13,41 +13,12 @@ import json
 import sys
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from endpointctl.errors import EXIT_FAILED, EXIT_OK, UsageError
-from endpointctl.ops.session import NOT_FOUND, arn_region, client_error
-
-
-def loads(text: Any) -> Any:
-    """A JSON string's document (the text itself when it is not JSON); anything else as it is."""
-    if not isinstance(text, str):
-        return text
-    try:
-        return json.loads(text)
-    except ValueError:
-        return text
-
-
-def duration(seconds: float) -> str:
-    """``42s``, ``5m03s``, ``1h02m03s``."""
-    whole = max(0, int(seconds))
-    hours, rest = divmod(whole, 3600)
-    minutes, secs = divmod(rest, 60)
-    if hours:
-        return f"{hours}h{minutes:02d}m{secs:02d}s"
-    if minutes:
-        return f"{minutes}m{secs:02d}s"
-    return f"{secs}s"
-
-
-def iso(moment: Any) -> str | None:
-    """A UTC ISO timestamp (``2026-11-22T12:00:05Z``), or None."""
-    if not isinstance(moment, datetime):
-        return None
-    aware: datetime = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-    return aware.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+from endpointctl.errors import EXIT_FAILED, EXIT_OK
+from endpointctl.ops.records import describe, duration, iso, loads
+from endpointctl.ops.session import arn_region
 
 
 def provider_status(output: Any) -> str | None:
@@ -174,21 +145,6 @@ class Progress:
             lines += self._show(offset, name, None)
         self._open.clear()
         return lines
-
-
-def describe(sfn: Any, execution: str) -> dict[str, Any]:
-    """describe_execution; ``UsageError`` when there is no such execution."""
-    from botocore.exceptions import ClientError, ParamValidationError
-
-    try:
-        return dict(sfn.describe_execution(executionArn=execution))
-    except ParamValidationError as exc:
-        raise UsageError(f"execution {execution}: {exc}") from None
-    except ClientError as exc:
-        code, message = client_error(exc)
-        if code in NOT_FOUND:
-            raise UsageError(f"execution {execution}: {code}: {message}") from None
-        raise
 
 
 def follow(

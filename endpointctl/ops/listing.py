@@ -13,9 +13,8 @@ from datetime import datetime
 from typing import Any
 
 from endpointctl.errors import EXIT_OK
-from endpointctl.ops.follow import duration, iso, loads
+from endpointctl.ops.records import duration, endpoint_id, iso, loads, request_in
 from endpointctl.ops.session import arn_region, aws_of, resolve, titles
-from endpointctl.ops.submit import endpoint_id, request_in
 
 
 def recent_executions(

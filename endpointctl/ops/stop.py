@@ -17,7 +17,7 @@ from typing import Any
 
 from endpointctl.errors import EXIT_OK, OperationFailed
 from endpointctl.ops.find import Found, execution_of
-from endpointctl.ops.follow import describe, iso
+from endpointctl.ops.records import describe, iso
 from endpointctl.ops.session import arn_region
 
 #: How long ``stop`` waits to see the execution end (Step Functions ends it at once; a local

@@ -17,7 +17,8 @@ from typing import Any
 
 from controller import catalog
 from endpointctl.errors import EXIT_FAILED, EXIT_OK, OperationFailed, UsageError, read_json
-from endpointctl.ops.follow import iso, loads, watch_result
+from endpointctl.ops.follow import watch_result
+from endpointctl.ops.records import endpoint_id, iso, loads, request_in
 from endpointctl.ops.session import (
     NOT_FOUND,
     Targets,
@@ -31,21 +32,6 @@ from endpointctl.ops.session import (
 
 SOURCE = "endpointctl"
 DETAIL_TYPE = catalog.CONTROLLER.request_detail_type  # what the stack's rules match
-
-
-def identifier_of(endpoint_type: str) -> str | None:
-    """The ``params`` member that names an endpoint of this type (CONTRACT §1); None if unknown."""
-    row = catalog.endpoint_types().get(endpoint_type)
-    return row.identifier if row else None
-
-
-def request_in(document: Any) -> Any:
-    """The request inside a whole EventBridge event (its ``detail``, as the controller reads it) or
-    a bare request as it is; an event whose detail is not a JSON object stays the whole event."""
-    from controller.request import peek  # pydantic: loaded only when a request is read
-
-    request = peek(document)
-    return request if isinstance(request, dict) else document
 
 
 def request_of(document: Any, where: str) -> dict[str, Any]:
@@ -83,21 +69,6 @@ def _entry_detail(document: Any, where: str) -> Any:
             f"{where}: a PutEvents entry whose Detail is not the request as a JSON object (a string)"
         )
     return event
-
-
-def endpoint_id(request: Any, output: Any = None) -> str | None:
-    """The endpoint a request is about: its type's identifier parameter, else the output's."""
-    request = request_in(request)
-    if isinstance(request, dict):
-        params = request.get("params")
-        key = identifier_of(str(request.get("endpointType")))
-        if key and isinstance(params, dict) and isinstance(params.get(key), str):
-            return str(params[key])
-    if isinstance(output, dict):
-        detail = output.get("detail", output)
-        if isinstance(detail, dict) and detail.get("endpointId"):
-            return str(detail["endpointId"])
-    return None
 
 
 def sanitize_name(text: str, limit: int = 80) -> str:
