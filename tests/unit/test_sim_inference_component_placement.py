@@ -37,16 +37,25 @@ class World:
         self.sim, self.clock = sim, clock
         self.client = boto3.client("sagemaker", region_name="us-east-1")
 
-    def endpoint(self, name: str, instance_type: str = "ml.g5.2xlarge", count: int = 2, **variant: Any) -> str:
+    def endpoint(
+        self, name: str, instance_type: str = "ml.g5.2xlarge", count: int = 2, **variant: Any
+    ) -> str:
         """An endpoint in service whose one variant (``AllTraffic``) has ``count`` instances."""
         variants = [
-            {"VariantName": "AllTraffic", "InstanceType": instance_type, "InitialInstanceCount": count, **variant}
+            {
+                "VariantName": "AllTraffic",
+                "InstanceType": instance_type,
+                "InitialInstanceCount": count,
+                **variant,
+            }
         ]
         backend = sm_models.sagemaker_backends[ACCOUNT][REGION]
         config = sm_models.FakeEndpointConfig(ACCOUNT, REGION, f"{name}-config", variants, {}, {}, [], "")
         config.execution_role_arn = ROLE  # type: ignore[attr-defined]
         backend.endpoint_configs[f"{name}-config"] = config
-        backend.endpoints[name] = sm_models.FakeEndpoint(ACCOUNT, REGION, name, f"{name}-config", variants, {}, [])
+        backend.endpoints[name] = sm_models.FakeEndpoint(
+            ACCOUNT, REGION, name, f"{name}-config", variants, {}, []
+        )
         return name
 
     def create(self, name: str, endpoint: str, copies: int, spec: dict[str, Any] = GPU) -> None:
@@ -94,7 +103,9 @@ def test_copies_that_fit_exactly_are_all_placed(world: World) -> None:
     world.clock.advance(CREATE)
     described = world.describe("ic")
     assert described["InferenceComponentStatus"] == "InService"
-    assert described["RuntimeConfig"]["PlacementStatus"] == [{"InstanceType": "ml.g5.2xlarge", "CurrentCopyCount": 2}]
+    assert described["RuntimeConfig"]["PlacementStatus"] == [
+        {"InstanceType": "ml.g5.2xlarge", "CurrentCopyCount": 2}
+    ]
     assert copies(described) == (2, 2) and "FailureReason" not in described
 
 
@@ -143,29 +154,47 @@ def test_components_on_one_variant_share_its_instances(world: World) -> None:
 
 
 def test_an_unknown_instance_type_is_not_constrained(world: World) -> None:
-    huge = {"ModelName": "huge", "ComputeResourceRequirements": {**GPU["ComputeResourceRequirements"], "NumberOfAcceleratorDevicesRequired": 4}}  # type: ignore[dict-item]
-    world.create("ic", world.endpoint("unknown", instance_type="ml.g4dn.xlarge", count=1), copies=10, spec=huge)
+    huge = {
+        "ModelName": "huge",
+        "ComputeResourceRequirements": {
+            **GPU["ComputeResourceRequirements"],
+            "NumberOfAcceleratorDevicesRequired": 4,
+        },
+    }  # type: ignore[dict-item]
+    world.create(
+        "ic", world.endpoint("unknown", instance_type="ml.g4dn.xlarge", count=1), copies=10, spec=huge
+    )
     world.clock.advance(CREATE)
     assert world.describe("ic")["InferenceComponentStatus"] == "InService"
     assert copies(world.describe("ic")) == (10, 10)
 
 
 def test_a_copy_larger_than_one_instance_never_fits(world: World) -> None:
-    two = {"ModelName": "two", "ComputeResourceRequirements": {"NumberOfAcceleratorDevicesRequired": 2, "MinMemoryRequiredInMb": 1024}}
+    two = {
+        "ModelName": "two",
+        "ComputeResourceRequirements": {
+            "NumberOfAcceleratorDevicesRequired": 2,
+            "MinMemoryRequiredInMb": 1024,
+        },
+    }
     managed = {"ManagedInstanceScaling": {"Status": "ENABLED", "MinInstanceCount": 1, "MaxInstanceCount": 64}}
     world.create("ic", world.endpoint("big", count=1, **managed), copies=1, spec=two)
     world.clock.advance(CREATE)
     described = world.describe("ic")
     assert described["InferenceComponentStatus"] == "Failed"
     assert "0 of 1 copies placed" in described["FailureReason"]
-    assert described["FailureReason"].endswith("one copy needs more than one instance's 1 accelerator, 8 vCPU, 32768 MB)")
+    assert described["FailureReason"].endswith(
+        "one copy needs more than one instance's 1 accelerator, 8 vCPU, 32768 MB)"
+    )
 
 
 def test_an_update_that_cannot_be_placed_is_rolled_back(world: World) -> None:
     world.create("ic", world.endpoint("fixed"), copies=2)
     world.clock.advance(CREATE)
     world.client.update_inference_component(
-        InferenceComponentName="ic", Specification={**GPU, "ModelName": "llama-v2"}, RuntimeConfig={"CopyCount": 3}
+        InferenceComponentName="ic",
+        Specification={**GPU, "ModelName": "llama-v2"},
+        RuntimeConfig={"CopyCount": 3},
     )
     world.clock.advance(UPDATE)
     described = world.describe("ic")
@@ -181,7 +210,9 @@ def test_an_update_that_cannot_be_placed_is_rolled_back(world: World) -> None:
     assert described["InferenceComponentStatus"] == "InService" and copies(described) == (2, 2)
     assert "2 of 4 copies placed" in described["FailureReason"]
     world.client.update_inference_component(
-        InferenceComponentName="ic", Specification={**GPU, "ModelName": "llama-v3"}, RuntimeConfig={"CopyCount": 1}
+        InferenceComponentName="ic",
+        Specification={**GPU, "ModelName": "llama-v3"},
+        RuntimeConfig={"CopyCount": 1},
     )
     world.clock.advance(UPDATE)
     described = world.describe("ic")

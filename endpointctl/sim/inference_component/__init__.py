@@ -223,7 +223,11 @@ class InferenceComponentSimulator(SimulatorBase):
                 "VariantName": variant,
                 "InstanceType": "ml.g5.2xlarge",
                 "InitialInstanceCount": 1,
-                "ManagedInstanceScaling": {"Status": "ENABLED", "MinInstanceCount": 1, "MaxInstanceCount": MAX_INSTANCES},
+                "ManagedInstanceScaling": {
+                    "Status": "ENABLED",
+                    "MinInstanceCount": 1,
+                    "MaxInstanceCount": MAX_INSTANCES,
+                },
                 "RoutingConfig": {"RoutingStrategy": "LEAST_OUTSTANDING_REQUESTS"},
             }
         ]

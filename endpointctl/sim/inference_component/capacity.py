@@ -75,7 +75,12 @@ INSTANCES: dict[str, Resources] = {
     # Inferentia2: 1, 1, 6 and 12 chips, 2 NeuronCores each (see above).
     **_sizes(
         "inf2",
-        {"xlarge": (2, 4, 16), "8xlarge": (2, 32, 128), "24xlarge": (12, 96, 384), "48xlarge": (24, 192, 768)},
+        {
+            "xlarge": (2, 4, 16),
+            "8xlarge": (2, 32, 128),
+            "24xlarge": (12, 96, 384),
+            "48xlarge": (24, 192, 768),
+        },
     ),
     **_sizes("m5", {"large": (0, 2, 8), "xlarge": (0, 4, 16), "2xlarge": (0, 8, 32), "4xlarge": (0, 16, 64)}),
     **_sizes("c5", {"large": (0, 2, 4), "xlarge": (0, 4, 8), "2xlarge": (0, 8, 16)}),
@@ -95,7 +100,9 @@ def requirements(specification: Any, instance_type: str | None = None) -> Resour
     ``Specifications`` has "one per instance type" (API_CreateInferenceComponent): the one for
     ``instance_type``, else (none names it) the least of each member, never stricter than AWS."""
     if isinstance(specification, list):
-        matching = [s for s in specification if isinstance(s, dict) and s.get("InstanceType") == instance_type]
+        matching = [
+            s for s in specification if isinstance(s, dict) and s.get("InstanceType") == instance_type
+        ]
         each = [requirements(item) for item in matching or specification] or [Resources(0, 0, 0)]
         return Resources(*(min(values) for values in zip(*each, strict=True)))
     wanted = (specification or {}).get("ComputeResourceRequirements") or {}

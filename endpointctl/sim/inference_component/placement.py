@@ -40,7 +40,7 @@ from typing import Any, NamedTuple
 
 from moto.sagemaker.exceptions import ValidationError
 
-from endpointctl.sim.inference_component.capacity import Resources, capacity_of, describe, requirements
+from endpointctl.sim.inference_component.capacity import Resources, capacity_of, describe
 
 
 class Variant(NamedTuple):
@@ -95,7 +95,13 @@ def fit(variant: Variant | None, held: list[tuple[Resources, int]], need: Resour
 
 
 def shortfall(
-    endpoint: str, name: str, variant: Variant, held: list[tuple[Resources, int]], need: Resources, placed: int, copies: int
+    endpoint: str,
+    name: str,
+    variant: Variant,
+    held: list[tuple[Resources, int]],
+    need: Resources,
+    placed: int,
+    copies: int,
 ) -> str:
     """The ``FailureReason`` of copies that do not all fit."""
     assert variant.capacity is not None

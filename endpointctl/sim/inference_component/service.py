@@ -97,7 +97,9 @@ class Components:
         now = self.sim.clock.now()
         while True:
             due = [
-                (at, c.created, c.name) for c in self.items.values() if (at := self._due(c)) is not None and at <= now
+                (at, c.created, c.name)
+                for c in self.items.values()
+                if (at := self._due(c)) is not None and at <= now
             ]
             if not due:
                 return
