@@ -87,7 +87,11 @@ def test_a_component_is_creating_then_in_service_with_its_copies(world: World) -
     world.clock.advance(1)
     described = world.describe()
     assert described["InferenceComponentStatus"] == "InService"
-    assert described["RuntimeConfig"] == {"DesiredCopyCount": 2, "CurrentCopyCount": 2}
+    assert described["RuntimeConfig"] == {
+        "DesiredCopyCount": 2,
+        "CurrentCopyCount": 2,
+        "PlacementStatus": [{"InstanceType": "ml.g5.2xlarge", "CurrentCopyCount": 2}],
+    }
     assert described["Specification"]["ModelName"] == "model-a"
     assert world.sim.remaining() == {"components": ["ic-a"]}
     assert world.sim.log.calls()[:2] == [
@@ -191,7 +195,9 @@ def test_an_update_puts_the_new_specification_live(world: World) -> None:
     described = world.describe()
     assert described["InferenceComponentStatus"] == "InService"
     assert described["Specification"]["ModelName"] == "model-b"
-    assert described["RuntimeConfig"] == {"DesiredCopyCount": 3, "CurrentCopyCount": 3}
+    assert (
+        described["RuntimeConfig"]["DesiredCopyCount"] == described["RuntimeConfig"]["CurrentCopyCount"] == 3
+    )
     assert described["LastDeploymentConfig"]["RollingUpdatePolicy"]["WaitIntervalInSeconds"] == 60
     assert "FailureReason" not in described
 
@@ -206,7 +212,9 @@ def test_a_rolled_back_update_keeps_the_previous_specification_live(world: World
     described = world.describe()
     assert described["InferenceComponentStatus"] == "InService"
     assert described["Specification"]["ModelName"] == "model-a"
-    assert described["RuntimeConfig"] == {"DesiredCopyCount": 2, "CurrentCopyCount": 2}
+    assert (
+        described["RuntimeConfig"]["DesiredCopyCount"] == described["RuntimeConfig"]["CurrentCopyCount"] == 2
+    )
     assert described["FailureReason"] == "alarm"
 
 
@@ -226,7 +234,9 @@ def test_a_runtime_config_update_changes_only_the_copies(world: World) -> None:
     assert world.status() == "Updating"
     world.clock.advance(600)
     described = world.describe()
-    assert described["RuntimeConfig"] == {"DesiredCopyCount": 5, "CurrentCopyCount": 5}
+    assert (
+        described["RuntimeConfig"]["DesiredCopyCount"] == described["RuntimeConfig"]["CurrentCopyCount"] == 5
+    )
     assert described["Specification"]["ModelName"] == "model-a"
 
 

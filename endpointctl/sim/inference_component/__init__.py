@@ -44,6 +44,8 @@ from endpointctl.template import ACCOUNT, REGION
 
 #: The execution role the endpoints ``prepare`` makes run with (a config for components has one).
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/inference-component-endpoint"
+#: The most instances (managed instance scaling) of the endpoints ``prepare`` and ``seed`` make.
+MAX_INSTANCES = 64
 
 
 class InferenceComponentSimulator(SimulatorBase):
@@ -209,7 +211,9 @@ class InferenceComponentSimulator(SimulatorBase):
 
     def ensure_endpoint(self, name: str, variant: str) -> None:
         """An endpoint for components, in service: a config whose variant names no model, with an
-        execution role and managed instance scaling (CONTRACT §5)."""
+        execution role and managed instance scaling (CONTRACT §5). Its ``ml.g5.2xlarge`` instances
+        (1 GPU, 8 vCPU, 32 GiB each, ``capacity.py``) scale up to ``MAX_INSTANCES``, room for the
+        samples' and the tests' components (20 of 2 one-GPU copies) to be placed."""
         backend = self.sagemaker()
         if name in backend.endpoints:
             return
@@ -219,7 +223,11 @@ class InferenceComponentSimulator(SimulatorBase):
                 "VariantName": variant,
                 "InstanceType": "ml.g5.2xlarge",
                 "InitialInstanceCount": 1,
-                "ManagedInstanceScaling": {"Status": "ENABLED", "MinInstanceCount": 1, "MaxInstanceCount": 4},
+                "ManagedInstanceScaling": {
+                    "Status": "ENABLED",
+                    "MinInstanceCount": 1,
+                    "MaxInstanceCount": MAX_INSTANCES,
+                },
                 "RoutingConfig": {"RoutingStrategy": "LEAST_OUTSTANDING_REQUESTS"},
             }
         ]

@@ -14,6 +14,16 @@ SageMaker answers for them, and their progression on the virtual clock.
 - ``UpdateInferenceComponentRuntimeConfig``: only the copy count, ``Updating`` for
   ``update.seconds``, then ``InService`` with the new count (it has no deployment to roll back);
 - delete: ``Deleting`` for ``deleteSeconds``, then gone; the endpoint is never touched.
+
+Placement (``placement.py``, ``capacity.py``): at the end of a create, an update (either kind)
+or when Application Auto Scaling moves the copy count, the copies must fit on the variant's
+instances beside the other components' copies. AWS documents no status for copies that do not
+fit, so the simulation chooses: a create is ``Failed`` with a ``FailureReason`` naming the
+shortfall ("insufficient capacity on endpoint E variant V: 3 of 4 copies placed (each needs ...;
+ml.g5.2xlarge x 2 has ...)"), no copy placed; an update is rolled back as above (the previous
+specification and copies live, ``InService``, the reason set), which for
+``UpdateInferenceComponentRuntimeConfig`` means its previous copy count; an autoscaling change
+places what fits and leaves ``CurrentCopyCount`` below ``DesiredCopyCount``.
 """
 
 from __future__ import annotations
@@ -23,7 +33,8 @@ from typing import TYPE_CHECKING, Any
 
 from moto.sagemaker.exceptions import ValidationError
 
-from endpointctl.sim.inference_component import rules
+from endpointctl.sim.inference_component import placement, rules
+from endpointctl.sim.inference_component.capacity import Resources, requirements
 from endpointctl.sim.inference_component.scenario import Component, PendingUpdate
 
 if TYPE_CHECKING:
@@ -66,32 +77,94 @@ class Components:
     # -- time ---------------------------------------------------------------------------------------
     def refresh(self, name: str) -> Component | None:
         """One component brought up to the virtual clock (``None``: it does not exist)."""
-        found = self.items.get(name)
-        if found is None:
-            return None
-        now, scenario = self.sim.clock.now(), self.sim.scenario
+        self._advance()
+        return self.items.get(name)
+
+    def _due(self, found: Component) -> float | None:
+        """When the component's next change happens (``None``: nothing under way)."""
+        scenario = self.sim.scenario
         if found.delete_at is not None:
-            done = found.delete_at + scenario.deleteSeconds
-            if now >= done:
-                del self.items[name]
-                self.deleted.append((found.delete_execution, done))
-                self.sim.released(name)
-                return None
-            return found
-        if found.ready_at is not None and now >= found.ready_at:
-            found.modified = found.ready_at
+            return found.delete_at + scenario.deleteSeconds
+        if found.ready_at is not None:
+            return found.ready_at
+        if found.update is not None:
+            return found.update.at + scenario.update.seconds
+        return None
+
+    def _advance(self) -> None:
+        """Every change due by now, in the order of the virtual clock (then of creation), so a
+        component placed earlier holds its instances before a later one looks for room."""
+        now = self.sim.clock.now()
+        while True:
+            due = [
+                (at, c.created, c.name)
+                for c in self.items.values()
+                if (at := self._due(c)) is not None and at <= now
+            ]
+            if not due:
+                return
+            at, _, name = min(due)
+            self._step(self.items[name], at)
+
+    def _step(self, found: Component, at: float) -> None:
+        scenario = self.sim.scenario
+        if found.delete_at is not None:
+            del self.items[found.name]
+            self.deleted.append((found.delete_execution, at))
+            self.sim.released(found.name)
+        elif found.ready_at is not None:
+            found.modified, found.ready_at = at, None
             if scenario.outcome == "InService":
-                found.status, found.current = "InService", found.desired
+                reason = self._unplaced(found, found.specification, found.desired)
+                if reason is None:
+                    found.status, found.current = "InService", found.desired
+                else:
+                    found.status, found.failure_reason = "Failed", reason
             else:
                 found.status = "Failed"
                 found.failure_reason = (
                     scenario.failureReason or "simulated: the inference component failed to start"
                 )
-            self.terminal.setdefault(name, (found.execution, found.ready_at))
-            found.ready_at = None
-        if found.update is not None and now >= found.update.at + scenario.update.seconds:
-            self._settle(found, found.update, found.update.at + scenario.update.seconds)
-        return found
+            self.terminal.setdefault(found.name, (found.execution, at))
+        elif found.update is not None:
+            self._settle(found, found.update, at)
+
+    # -- placement ----------------------------------------------------------------------------------
+    def _variant(self, found: Component) -> placement.Variant | None:
+        return placement.variant_of(self.sim.sagemaker(), found.endpoint_name, found.variant)
+
+    def _held(self, found: Component, variant: placement.Variant | None) -> list[tuple[Resources, int]]:
+        """The copies of the variant's other components, placed, in creation order."""
+        kind = variant.instance_type if variant is not None else None
+        others = sorted(
+            (
+                c
+                for c in self.items.values()
+                if c is not found
+                and c.endpoint_name == found.endpoint_name
+                and c.variant == found.variant
+                and c.current > 0
+            ),
+            key=lambda c: (c.created, c.name),
+        )
+        return [(requirements(c.specification, kind), c.current) for c in others]
+
+    def _placeable(self, found: Component, specification: Any, copies: int) -> int:
+        """How many of ``copies`` copies of ``specification`` fit beside the other components."""
+        variant = self._variant(found)
+        kind = variant.instance_type if variant is not None else None
+        return placement.fit(variant, self._held(found, variant), requirements(specification, kind), copies)
+
+    def _unplaced(self, found: Component, specification: Any, copies: int) -> str | None:
+        """Why not every copy fits (``None``: they all do; see ``placement``)."""
+        variant = self._variant(found)
+        if variant is None or variant.capacity is None:
+            return None
+        held, need = self._held(found, variant), requirements(specification, variant.instance_type)
+        placed = placement.fit(variant, held, need, copies)
+        if placed >= copies:
+            return None
+        return placement.shortfall(found.endpoint_name, found.variant, variant, held, need, placed, copies)
 
     def _settle(self, found: Component, update: PendingUpdate, at: float) -> None:
         found.update, found.modified = None, at
@@ -100,6 +173,14 @@ class Components:
         self.terminal[f"{found.name}@update{update.at}"] = (found.execution, at)
         outcome = "InService" if update.runtime_only else self.sim.scenario.update.outcome
         reason = self.sim.scenario.update.failureReason
+        if outcome == "InService":
+            unplaced = self._unplaced(
+                found,
+                found.specification if update.specification is None else update.specification,
+                found.desired if update.copies is None else update.copies,
+            )
+            if unplaced is not None:
+                outcome, reason = "RolledBack", f"rolled back: {unplaced}"
         if outcome == "InService":
             if update.specification is not None:
                 found.specification = update.specification
@@ -169,7 +250,7 @@ class Components:
             "EndpointArn": c.endpoint_arn,
             "VariantName": c.variant,
             c.spec_key: summary_of(c.specification),
-            "RuntimeConfig": {"DesiredCopyCount": c.desired, "CurrentCopyCount": c.current},
+            "RuntimeConfig": self._runtime(c),
             "CreationTime": _time(c.created).isoformat(),
             "LastModifiedTime": _time(c.modified).isoformat(),
             "InferenceComponentStatus": "Updating" if c.update is not None else c.status,
@@ -179,6 +260,15 @@ class Components:
         if c.last_deployment is not None:
             answer["LastDeploymentConfig"] = c.last_deployment
         return answer
+
+    def _runtime(self, c: Component) -> dict[str, Any]:
+        """``RuntimeConfig`` (``InferenceComponentRuntimeConfigSummary``), with ``PlacementStatus``
+        once a copy is placed (see ``placement``)."""
+        runtime: dict[str, Any] = {"DesiredCopyCount": c.desired, "CurrentCopyCount": c.current}
+        status = placement.placement_status(self._variant(c) if c.current > 0 else None, c.current)
+        if status is not None:
+            runtime["PlacementStatus"] = status
+        return runtime
 
     def list(self, params: dict[str, Any]) -> dict[str, Any]:
         """``ListInferenceComponents``: its filters (``EndpointNameEquals``, ``VariantNameEquals``,
@@ -276,11 +366,14 @@ class Components:
     def scale(self, name: str, copies: int) -> None:
         """Application Auto Scaling set the component's copy count (a policy acted, or a target's
         limits moved it): the desired count changes and, the component being placed, the current
-        one follows at once."""
+        one follows at once, as far as the copies fit (``placement``): a copy that does not fit
+        stays wanted, ``CurrentCopyCount`` below ``DesiredCopyCount``, the component still
+        ``InService`` (its live copies serve; AWS does not document a status for copies waiting on
+        capacity)."""
         found = self.refresh(name)
         if found is None or found.delete_at is not None:
             return
         found.desired = copies
         if found.status == "InService" and found.update is None:
-            found.current = copies
+            found.current = self._placeable(found, found.specification, copies)
         found.modified = self.sim.clock.now()
