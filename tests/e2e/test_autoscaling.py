@@ -135,6 +135,10 @@ def test_a_stopped_update_puts_the_scaling_back(local_run: Runner) -> None:
         for e in stopped["notifications"]["events"]
     ]
     assert kinds == [("Endpoint Failed", "ExecutionAborted")]
+    # the clean-up put it back, and its notification says so as a settled update's does
+    assert stopped["notifications"]["events"][0]["detail"]["update"]["scalingRestored"] == [
+        "churn/AllTraffic"
+    ]
     assert stopped["remaining"]["sagemaker"]["scalableVariants"] == ["churn/AllTraffic"]
     assert stopped["remaining"]["sagemaker"]["endpoints"] == ["churn"]
 

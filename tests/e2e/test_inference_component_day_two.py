@@ -208,6 +208,7 @@ def test_a_stopped_update_deletes_nothing_and_may_be_sent_again(
     # the clean-up waited for the deployment, said what the component then serves, and put the
     # copy-count target it had taken off back, scale to zero included
     assert detail["update"]["serving"] == detail["update"]["requested"], detail
+    assert detail["update"]["scalingRestored"] == ["chat"], detail
     assert [(t["MinCapacity"], t["MaxCapacity"]) for t in kept] == [(0, 4)]
     assert "sagemaker:DeleteInferenceComponent" not in stopped["calls"]
     assert components(stopped) == ["chat"]

@@ -43,10 +43,12 @@ def finish(found: ledger.Ledger, plan: Teardown) -> None:
     """Everything is gone (or kept on purpose): the one notification the request is owed, then
     the records."""
     provider = providers.get(found.endpoint_type)
+    restored: list[str] | None = None
     if found.action == "update" and found.endpoint_id:
-        # An update stopped before it settled: what it took off (autoscaling) goes back.
+        # An update stopped before it settled: what it took off (autoscaling) goes back, and the
+        # notification says so (``update.scalingRestored``), as a settled update's does.
         try:
-            provider.settled_update(found.endpoint_id, found.execution_arn)
+            restored = provider.settled_update(found.endpoint_id, found.execution_arn) or None
         except Exception as exc:  # the sweep's next round tries again only for leftovers
             logger.warning("could not put back what the update took off", extra={"error": str(exc)})
     if found.phase == ledger.LEFTOVER:
@@ -61,7 +63,7 @@ def finish(found: ledger.Ledger, plan: Teardown) -> None:
         notify.publish(publication(cleaned, detail_type=CLEANED_UP))
         logger.info("what a failed rollback left is gone", extra={"deleted": plan.deleted})
     else:
-        _answer(found, plan)
+        _answer(found, plan, restored)
     made = {(r.kind, r.id) for r in found.created}
     for resource in found.claimed:
         if (resource.kind, resource.id) not in made:
@@ -71,7 +73,7 @@ def finish(found: ledger.Ledger, plan: Teardown) -> None:
     ledger.close(found.execution_arn, found.endpoint_type, ledger.DONE)
 
 
-def _answer(found: ledger.Ledger, plan: Teardown) -> None:
+def _answer(found: ledger.Ledger, plan: Teardown, restored: list[str] | None = None) -> None:
     """The ``Endpoint Failed`` of an execution that ended without its outcome."""
     failure = Failure.model_validate(found.failure or {"code": "ExecutionAborted", "message": ""})
     message, fields = failure.message, dict[str, Any]()
@@ -92,7 +94,10 @@ def _answer(found: ledger.Ledger, plan: Teardown) -> None:
         serving = _serving(found)
         change = found.extra.get("change") or {}
         fields["update"] = UpdateDetail(
-            previous=change.get("previous"), requested=change.get("requested"), serving=serving
+            previous=change.get("previous"),
+            requested=change.get("requested"),
+            serving=serving,
+            scalingRestored=restored,
         )
         if serving:
             message += f"; {found.endpoint_id} serves {serving}"
