@@ -107,6 +107,17 @@ def test_moto_reads_the_models_it_would_read_and_shares_the_plain_ones(service: 
         assert got is not warm.shared_loader().load_service_model(service, kind)
 
 
+def test_one_loader_and_one_model_whatever_the_spelling() -> None:
+    # shared_loader() and shared_loader(None) are one loader; a model asked for positionally,
+    # by keyword, or with its version named is decoded once (SageMaker's was read twice a run)
+    loader = warm.shared_loader()
+    assert warm.shared_loader(None) is loader
+    plain = loader.load_service_model("sagemaker", "service-2")
+    assert loader.load_service_model("sagemaker", type_name="service-2", api_version=None) is plain
+    version = loader.determine_latest_version("sagemaker", "service-2")
+    assert loader.load_service_model("sagemaker", "service-2", version) is plain
+
+
 def test_a_cached_definition_does_not_need_the_preprocessor_and_a_new_one_parses() -> None:
     import subprocess
     import sys
