@@ -9,12 +9,9 @@ Functions matches in ``Retry`` and ``Catch``.
 from __future__ import annotations
 
 import json
-import threading
 import uuid
-from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import Any
-from unittest import mock
 
 from controller import catalog
 from endpointctl.template import ACCOUNT, REGION
@@ -64,22 +61,3 @@ def call_handler(function_name: str, event: dict[str, Any], response_headers: di
 
 def encode(answer: Any) -> bytes:
     return json.dumps(answer).encode()
-
-
-def one_flush_at_a_time(stack: ExitStack) -> None:
-    """Lambda runs one invocation at a time in an execution environment; here every function's
-    handler runs in this process, concurrent invocations on their own threads, sharing Powertools'
-    metric set. Its flush checks that the set is not empty, then serializes it: another thread's
-    flush emptying it in between made the handler fail with "SchemaValidationError: Must contain
-    at least one metric." (seen with fifty concurrent lifecycles). Flushes take turns, and an empty
-    set is skipped, as Powertools skips it when nothing was added."""
-    from aws_lambda_powertools.metrics.provider.cloudwatch_emf.cloudwatch import AmazonCloudWatchEMFProvider
-
-    flush, lock = AmazonCloudWatchEMFProvider.flush_metrics, threading.Lock()
-
-    def flush_metrics(self: Any, raise_on_empty_metrics: bool = False) -> None:
-        with lock:
-            if self.metric_set or raise_on_empty_metrics:
-                flush(self, raise_on_empty_metrics)
-
-    stack.enter_context(mock.patch.object(AmazonCloudWatchEMFProvider, "flush_metrics", flush_metrics))

@@ -24,7 +24,7 @@ from unittest import mock
 from controller.request import peek
 from endpointctl.diagram import flatten
 from endpointctl.errors import UsageError
-from endpointctl.runner import heartbeats, invoke, lambdas, moto_patches, results, scheduler, warm
+from endpointctl.runner import heartbeats, lambdas, moto_patches, results, scheduler, warm
 from endpointctl.runner.delivery import DefaultBus, execution_status_change
 from endpointctl.runner.iam import evaluator, network
 from endpointctl.runner.iam.authorizer import Authorizer
@@ -120,7 +120,6 @@ class LocalRunner:
         self.limits.install(stack)
         self.limits.wake_on_stop(stack, self.clock.wake)
         heartbeats.install(stack)  # a waiting task takes a heartbeat, as on AWS
-        invoke.one_flush_at_a_time(stack)
         moto_patches.lambda_in_process(stack, self._invoke, self._authorize_task)
         moto_patches.record_notifications(stack, self.events, self.sns)
         scheduler.install(stack, self)

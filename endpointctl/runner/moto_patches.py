@@ -59,12 +59,6 @@ def shared_models(stack: ExitStack) -> None:
 
     stack.enter_context(mock.patch.object(session, "create_loader", shared_loader))
     stack.enter_context(mock.patch.object(utils, "create_loader", moto_loader))
-    # moto's backends ask their own session (made once per process, maybe before this patch) for
-    # each service's regions, which reads the service's whole model: the same loader answers it.
-    from moto.core.base_backend import AccountSpecificBackend
-
-    backends_session = AccountSpecificBackend.get_session()  # a boto3 session: botocore's inside
-    backends_session._session.register_component("data_loader", shared_loader())
 
 
 def spare_work(stack: ExitStack) -> None:

@@ -211,44 +211,16 @@ def _write_atomically(path: Path, write: Any) -> None:
 
 
 # -- botocore models -----------------------------------------------------------------------------
+@functools.cache
 def shared_loader(search_path_string: str | None = None) -> Any:
     """One botocore loader per search path for the process (it caches what it loaded), reading
-    the models through :func:`_file_loader`. (``shared_loader()`` and ``shared_loader(None)``
-    are one: a cache keyed by the arguments as spelled made them two.)"""
-    return _shared_loader(search_path_string or None)
-
-
-@functools.cache
-def _shared_loader(search_path_string: str | None) -> Any:
+    the models through :func:`_file_loader`."""
     from botocore.loaders import create_loader
 
     loader = create_loader(search_path_string)
     loader.file_loader = _file_loader()
     _list_services_once(loader)
-    _one_model_per_version(loader)
     return loader
-
-
-def _one_model_per_version(loader: Any) -> None:
-    """botocore caches a loader's models by the arguments as spelled: a client asks for
-    ``(name, "service-2", None)``, the regions lookup for ``type_name="service-2",
-    api_version=None``, so SageMaker's model was decoded twice by one loader. Here one model per
-    service, type and version, whatever the spelling (the same object, as botocore's own cache
-    gives every caller of one spelling)."""
-    original = loader.load_service_model
-    models: dict[tuple[str, str, str], Any] = {}
-
-    def load_service_model(service_name: str, type_name: str, api_version: str | None = None) -> Any:
-        key = (
-            service_name,
-            type_name,
-            api_version or loader.determine_latest_version(service_name, type_name),
-        )
-        if key not in models:
-            models[key] = original(service_name, type_name, api_version)
-        return models[key]
-
-    loader.load_service_model = load_service_model
 
 
 @functools.cache
@@ -282,9 +254,7 @@ def _share_plain_models(loader: Any, shared: Any) -> None:
         except Exception:  # an unknown service or type: moto's loader says so, as it would
             plain = False
         if plain:
-            # The same arguments as asked: botocore caches a loader's answers by them, and the
-            # clients ask without a version (naming it would read the model a second time).
-            return shared.load_service_model(service_name, type_name, api_version)
+            return shared.load_service_model(service_name, type_name, version)
         return original(service_name, type_name, api_version)
 
     loader.load_service_model = load_service_model

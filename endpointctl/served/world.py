@@ -43,7 +43,7 @@ from unittest import mock
 
 from endpointctl.runner import heartbeats, moto_patches
 from endpointctl.runner.delivery import execution_status_change
-from endpointctl.runner.invoke import HANDLER_ENV, call_handler, encode, one_flush_at_a_time
+from endpointctl.runner.invoke import HANDLER_ENV, call_handler, encode
 from endpointctl.runner.limits import Limits
 from endpointctl.runner.scenario import read_scenario
 from endpointctl.runner.staging import CONTROLLER_ENV
@@ -147,7 +147,6 @@ class ServedWorld:
         self.function_logs.install(stack)
         self.limits.install(stack)
         heartbeats.install(stack)  # a waiting task takes a heartbeat, as on AWS
-        one_flush_at_a_time(stack)
         self._executing_state_machines(stack)
         self._executions(stack)
         self.bus.install(stack)

@@ -107,46 +107,6 @@ def test_moto_reads_the_models_it_would_read_and_shares_the_plain_ones(service: 
         assert got is not warm.shared_loader().load_service_model(service, kind)
 
 
-def test_one_loader_and_one_model_whatever_the_spelling() -> None:
-    # shared_loader() and shared_loader(None) are one loader; a model asked for positionally,
-    # by keyword, or with its version named is decoded once (SageMaker's was read twice a run)
-    loader = warm.shared_loader()
-    assert warm.shared_loader(None) is loader
-    plain = loader.load_service_model("sagemaker", "service-2")
-    assert loader.load_service_model("sagemaker", type_name="service-2", api_version=None) is plain
-    version = loader.determine_latest_version("sagemaker", "service-2")
-    assert loader.load_service_model("sagemaker", "service-2", version) is plain
-
-
-def test_a_cached_definition_does_not_need_the_preprocessor_and_a_new_one_parses() -> None:
-    import subprocess
-    import sys
-
-    # in a fresh interpreter: the stand-in takes the module's place until a definition is parsed
-    code = """
-import sys
-from contextlib import ExitStack
-from endpointctl.runner import moto_patches
-with ExitStack() as stack:
-    moto_patches.parse_once(stack)
-    name = "moto.stepfunctions.parser.asl.parse.preprocessor"
-    assert getattr(sys.modules[name], "__file__", None) is None  # the stand-in
-    from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
-    program, _ = AmazonStateLanguageParser.parse('{"StartAt": "A", "States": {"A": {"Type": "Pass", "End": true}}}')
-    assert type(program).__name__ == "Program", program
-    assert getattr(sys.modules[name], "__file__", None), "the real preprocessor parsed it"
-print("ok")
-"""
-    done = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        check=False,
-        env={**__import__("os").environ, "ENDPOINTCTL_CACHE_DIR": ""},
-    )
-    assert done.stdout.strip() == "ok", done.stderr
-
-
 def test_url_builders_are_compiled_only_when_a_url_is_built() -> None:
     from contextlib import ExitStack
 
