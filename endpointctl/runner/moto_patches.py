@@ -7,12 +7,9 @@ Each function enters its patches on the runner's ``ExitStack``, so they end with
 from __future__ import annotations
 
 import functools
-import importlib
 import json
-import sys
 import threading
 import time
-import types
 from collections.abc import Callable
 from contextlib import ExitStack
 from typing import Any
@@ -173,7 +170,6 @@ def parse_once(stack: ExitStack) -> None:
     evaluates its first element (the evaluation tree); the ANTLR parse tree, the second element,
     only moto's static analysers read, which its mock does not run: it is ``None`` here.
     """
-    _preprocessor_when_parsing()
     from moto.stepfunctions.parser.asl.component.eval_component import EvalComponent
     from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
 
@@ -194,29 +190,6 @@ def parse_once(stack: ExitStack) -> None:
             return _PARSED[definition]
 
     stack.enter_context(mock.patch.object(AmazonStateLanguageParser, "parse", staticmethod(parse)))
-
-
-_PREPROCESSOR = "moto.stepfunctions.parser.asl.parse.preprocessor"
-
-
-def _preprocessor_when_parsing() -> None:
-    """moto's parser module imports its ``Preprocessor``, and with it every component of the
-    States language (~60 ms), though a definition read from disk (``parse_once``) is never
-    preprocessed: its pickled tree imports only the components it holds. Until a definition must
-    really be parsed, a stand-in ``Preprocessor`` takes the module's place; the first one built
-    imports the real module and is the real one."""
-    if _PREPROCESSOR in sys.modules:
-        return
-    placeholder = types.ModuleType(_PREPROCESSOR)
-
-    class Preprocessor:
-        def __new__(cls, *args: Any, **kwargs: Any) -> Any:
-            if sys.modules.get(_PREPROCESSOR) is placeholder:
-                del sys.modules[_PREPROCESSOR]
-            return importlib.import_module(_PREPROCESSOR).Preprocessor(*args, **kwargs)
-
-    placeholder.Preprocessor = Preprocessor  # type: ignore[attr-defined]
-    sys.modules[_PREPROCESSOR] = placeholder
 
 
 def _warm_heap_keys(node: Any, component: type, seen: set[int]) -> None:
