@@ -127,7 +127,8 @@ def usage(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace], int
     return command
 
 
-def virtual_seconds(text: str) -> float:
+def seconds(text: str) -> float:
+    """A number of seconds, not negative (virtual ones for ``--until``, real ones for ``--interval``)."""
     try:
         value = float(text)
     except ValueError:
@@ -136,6 +137,21 @@ def virtual_seconds(text: str) -> float:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds")
     if value < 0:
         raise argparse.ArgumentTypeError("must not be negative")
+    return value
+
+
+#: ``--until``'s type (virtual seconds): the same check.
+virtual_seconds = seconds
+
+
+def positive(text: str) -> int:
+    """A whole number, at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
     return value
 
 

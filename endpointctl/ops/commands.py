@@ -17,6 +17,7 @@ from typing import Any
 from endpointctl.errors import EXIT_FAILED, OperationFailed, UsageError
 from endpointctl.ops.find import SEARCH
 from endpointctl.ops.session import client_error, default_stack_name
+from endpointctl.parsing import positive, seconds
 
 STATUSES = ("RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED", "PENDING_REDRIVE")
 
@@ -111,26 +112,6 @@ def _run(module: str, name: str) -> Callable[[argparse.Namespace], int]:
     return command
 
 
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
-    return value
-
-
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
-    if not 0 <= value < float("inf"):  # also nan
-        raise argparse.ArgumentTypeError("must be a number of seconds, not negative")
-    return value
-
-
 def register(commands: Any) -> None:
     """Add the operator commands to ``endpointctl``'s sub-command parser."""
 
@@ -147,7 +128,7 @@ def register(commands: Any) -> None:
 
     def watch_options(p: argparse.ArgumentParser) -> None:
         p.add_argument(
-            "--interval", type=_seconds, default=5.0, metavar="SECONDS", help="seconds between polls"
+            "--interval", type=seconds, default=5.0, metavar="SECONDS", help="seconds between polls"
         )
         p.add_argument(
             "--all-states",
@@ -164,7 +145,7 @@ def register(commands: Any) -> None:
         )
         p.add_argument(
             "--search",
-            type=_positive,
+            type=positive,
             default=SEARCH,
             metavar="N",
             help="how many of each state machine's most recent executions to look through for a "
@@ -202,7 +183,7 @@ def register(commands: Any) -> None:
     submit.add_argument("--watch", action="store_true", help="follow the started execution to its end")
     submit.add_argument(
         "--start-timeout",
-        type=_seconds,
+        type=seconds,
         default=60.0,
         metavar="SECONDS",
         help="--watch after a bus submit: how long to look for the execution the rule starts",
@@ -245,9 +226,7 @@ def register(commands: Any) -> None:
         metavar="ARN",
         help="a state machine to list (repeatable; default: each endpoint type's, from the stack)",
     )
-    listing.add_argument(
-        "--max", type=_positive, default=10, metavar="N", help="executions per state machine"
-    )
+    listing.add_argument("--max", type=positive, default=10, metavar="N", help="executions per state machine")
     listing.add_argument(
         "--status", type=str.upper, choices=STATUSES, help="only executions with this status"
     )
