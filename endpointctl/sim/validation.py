@@ -66,14 +66,22 @@ class Refusal:
 @cache
 def operation_model(service: str, operation: str) -> OperationModel | None:
     """botocore's model of ``service``'s ``operation`` (``None``: botocore knows neither)."""
-    import botocore.session
     from botocore.exceptions import DataNotFoundError, UnknownServiceError
     from botocore.model import OperationNotFoundError
 
     try:
-        return botocore.session.get_session().get_service_model(service).operation_model(operation)
+        return _service_model(service).operation_model(operation)
     except (UnknownServiceError, DataNotFoundError, OperationNotFoundError):
         return None
+
+
+@cache
+def _service_model(service: str) -> Any:
+    """``service``'s botocore model, once per process (a session and a model read per operation
+    cost every simulated call's first check ~10 ms)."""
+    import botocore.session
+
+    return botocore.session.get_session().get_service_model(service)
 
 
 def refusal(service: str, operation: str, params: Any, *, code: str = VALIDATION) -> Refusal | None:

@@ -17,16 +17,22 @@ from controller.phrasing import FieldError, given, suggestion
 __all__ = ["FieldError", "check_operation", "check_shape", "operation"]
 
 if TYPE_CHECKING:  # botocore's model machinery loads with the first check (the validate step)
-    from botocore.model import OperationModel, Shape
+    from botocore.model import OperationModel, ServiceModel, Shape
+
+
+@cache
+def _service_model(service: str) -> ServiceModel:
+    """``service``'s botocore model, read once per process (SageMaker's is megabytes of JSON: a
+    session and a read per operation cost a warm function that much again for each new one)."""
+    import botocore.session
+
+    return botocore.session.get_session().get_service_model(service)
 
 
 @cache
 def operation(service: str, name: str) -> OperationModel:
     """The botocore model of ``service``'s operation ``name`` (loaded once per process)."""
-    import botocore.session
-
-    model = botocore.session.get_session().get_service_model(service)
-    return model.operation_model(name)
+    return _service_model(service).operation_model(name)
 
 
 def check_shape(value: Any, shape: Shape, path: str) -> list[FieldError]:
