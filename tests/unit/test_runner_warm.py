@@ -159,12 +159,13 @@ def test_decisions_are_per_evaluator_version(tmp_path: Path) -> None:
 
 
 def test_a_torn_decision_line_is_ignored(tmp_path: Path) -> None:
-    store = Decisions(tmp_path / "d.jsonl")
+    store = Decisions(tmp_path / "decisions")
     store.put("k1", "Allowed")
-    with open(store.path, "a") as sink:
-        sink.write('{"k": "k2", "r": "Allo')
+    with open(store.shard("k1"), "a") as sink:  # the same file as k1's
+        sink.write('{"k": "k1b", "r": "Allo')
+    assert store.shard("k1b") == store.shard("k1")
     assert Decisions(store.path).get("k1") == "Allowed"
-    assert Decisions(store.path).get("k2") is None
+    assert Decisions(store.path).get("k1b") is None
 
 
 def test_the_runner_does_not_import_moto_ec2_until_something_asks_for_it() -> None:
@@ -202,3 +203,16 @@ def test_kms_keys_have_stable_ids_and_their_key_material_when_used(template: dic
             )
             assert verified["SignatureValid"]
     assert arns[0] == arns[1] and len(set(arns[0])) == len(keys)
+
+
+def test_a_run_reads_only_the_decision_files_of_its_questions(tmp_path: Path) -> None:
+    store = Decisions(tmp_path / "decisions")
+    asked, other = Decisions.key("asked"), Decisions.key("other")
+    assert store.shard(asked) != store.shard(other)
+    store.put(asked, "Allowed")
+    store.put(other, "ExplicitlyDenied")
+    assert len(list(store.path.glob("*.jsonl"))) == 2
+    store.shard(other).write_text("not json\n" * 100_000)  # a large file this run never reads
+    later = Decisions(store.path)
+    assert later.get(asked) == "Allowed"
+    assert later.get(other) is None  # its torn lines are ignored, not fatal
