@@ -124,7 +124,7 @@ class LocalRunner:
         moto_patches.record_notifications(stack, self.events, self.sns)
         scheduler.install(stack, self)
         boto3.setup_default_session()  # simulators may hook the SDK's default session
-        stack.callback(boto3.setup_default_session)
+        stack.callback(setattr, boto3, "DEFAULT_SESSION", None)  # the next use makes a clean one
         for simulator in self.simulators.values():
             simulator.install(stack)
 
@@ -251,10 +251,14 @@ class LocalRunner:
         deadline = time.monotonic() + EXECUTION_LIMIT_SECONDS * max(1, len(runs))
         backend = stepfunctions_parser_backends[ACCOUNT][REGION]
         pending = list(runs)
+        # The backend's execution objects, looked up once: each poll reads a status attribute
+        # (an API call, or even a lookup, per poll would take the GIL from the executions).
+        executions = {
+            run.execution_arn: backend.describe_execution(execution_arn=run.execution_arn) for run in runs
+        }
         while pending:
             for run in list(pending):
-                # Asking the backend directly is cheap; an API call per poll would slow the run.
-                execution = backend.describe_execution(execution_arn=run.execution_arn)
+                execution = executions[run.execution_arn]
                 if execution.exec_status is not None and execution.exec_status.value != "RUNNING":
                     described = self.sfn.describe_execution(executionArn=run.execution_arn)
                     # Before finished(): the clock cannot have moved since the execution ended.

@@ -5,7 +5,8 @@ Nothing here changes what a run does or decides; each cache holds the output of 
 of its key, and a miss (or an unreadable entry) computes it again:
 
 - :func:`defer_moto_imports`: ``moto.ec2`` (half a second of instance types and regions) is not
-  imported for moto's Batch integration and ECS targets, which a run does not use;
+  imported for moto's Batch integration and ECS targets, which a run does not use, nor moto's ASL
+  preprocessor until a definition must really be parsed;
 - :func:`parsed_definition`: a state machine definition's evaluation tree, pickled on disk by
   the definition's text and moto's version (ANTLR parses one of ours in ~0.3 s);
 - :func:`shared_loader`, :func:`moto_loader`: one botocore loader per search path, and one of
@@ -60,7 +61,14 @@ def defer_moto_imports() -> None:
       ``__init__`` when something asks the package itself for a name (``get_backend("batch")``,
       ``from moto.batch import ...``), while its submodules import as usual;
     - Application Auto Scaling (the SageMaker simulator's scaling) holds an ECS backend for ECS
-      targets: it gets one that imports ``moto.ecs`` when first used."""
+      targets: it gets one that imports ``moto.ecs`` when first used.
+
+    And moto's ASL parser module imports its ``Preprocessor`` (with it every component of the
+    States language, ~55 ms) that only parsing a definition uses, which a run with its definitions
+    on disk never does: the parser module gets a stand-in that imports the real one when first
+    called.
+    Each stand-in is in ``sys.modules`` only while the module that binds it imports, so anything
+    else importing the real module later gets it."""
     with _DEFER_LOCK:
         import moto
 
@@ -81,6 +89,33 @@ def defer_moto_imports() -> None:
                 del sys.modules["moto.ecs"]
                 if getattr(moto, "ecs", None) is stand_in:
                     del moto.ecs  # type: ignore[attr-defined]
+        _import_with_stand_ins(_ASL_PARSER, _PARSING_ONLY)
+
+
+_ASL_PARSER = "moto.stepfunctions.parser.asl.parse.asl_parser"
+#: What moto's parser module calls only to parse a definition: the preprocessor (every component of
+#: the States language, ~55 ms). (Its ANTLR parser, also called only to parse, other modules import.)
+_PARSING_ONLY = {"moto.stepfunctions.parser.asl.parse.preprocessor": "Preprocessor"}
+
+
+def _import_with_stand_ins(name: str, callables: dict[str, str]) -> None:
+    """Import module ``name`` with each module of ``callables`` replaced, while it imports, by a
+    stand-in whose named callable imports the real module and calls the real one."""
+    if name in sys.modules or any(module in sys.modules for module in callables):
+        return
+    for module, attribute in callables.items():
+        stand_in = type(sys)(module)
+        setattr(stand_in, attribute, functools.partial(_call_real, module, attribute))
+        sys.modules[module] = stand_in
+    try:
+        importlib.import_module(name)
+    finally:
+        for module in callables:
+            del sys.modules[module]
+
+
+def _call_real(module: str, attribute: str, *args: Any, **kwargs: Any) -> Any:
+    return getattr(importlib.import_module(module), attribute)(*args, **kwargs)
 
 
 def _run_init_on_first_name(module: Any, loader: Any) -> Any:

@@ -151,7 +151,7 @@ class ServedWorld:
         self._executions(stack)
         self.bus.install(stack)
         boto3.setup_default_session()  # simulators may hook the SDK's default session
-        stack.callback(boto3.setup_default_session)
+        stack.callback(setattr, boto3, "DEFAULT_SESSION", None)  # the next use makes a clean one
         self.iam.install(stack)
         for simulator in self.simulators.values():
             simulator.install(stack)

@@ -184,6 +184,25 @@ assert "moto.ec2" in sys.modules
     assert done.returncode == 0, done.stderr[-2000:]
 
 
+def test_moto_s_asl_preprocessor_is_imported_only_to_parse_a_definition() -> None:
+    code = """
+import json, sys
+from endpointctl.runner import warm
+warm.defer_moto_imports()
+from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
+assert "moto.stepfunctions.parser.asl.parse.preprocessor" not in sys.modules
+program, _ = AmazonStateLanguageParser.parse(json.dumps(
+    {"StartAt": "Done", "States": {"Done": {"Type": "Pass", "End": True}}}))
+assert type(program).__name__ == "Program", program
+from moto.stepfunctions.parser.asl.parse.preprocessor import Preprocessor
+assert Preprocessor.__module__ == "moto.stepfunctions.parser.asl.parse.preprocessor"
+class Subclass(Preprocessor):  # as moto's TestState preprocessor is
+    pass
+"""
+    done = subprocess.run([sys.executable, "-c", code], cwd=project_root(), capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+
+
 def test_kms_keys_have_stable_ids_and_their_key_material_when_used(template: dict[str, Any]) -> None:
     import boto3
 
