@@ -221,7 +221,7 @@ def test_a_rollback_that_met_a_service_error_is_retried_until_gone(
         }
     }
     [result] = local_run([create("fail", "fail-v1")], scenario, until=4000)
-    assert result["error"] == "RollbackFailed"
+    assert result["error"] == "RollbackFailed", result.get("cause")
     (first, failed), (later, cleaned) = events(result)
     assert first == "Endpoint Failed" and failed["rollback"]["succeeded"] is False
     assert failed["rollback"]["remaining"]
