@@ -110,6 +110,10 @@ class Config:
     #: ``action: delete`` may remove endpoints the controller did not create (context
     #: ``allowUnmanagedDeletes``); rollbacks never may.
     allow_unmanaged_deletes: bool = False
+    #: Requests that provision instances are refused before anything is created when the
+    #: account's instance quotas have no room (context ``quotaCheck``; false for accounts whose
+    #: policies forbid ``servicequotas:*``: infra/quotas.py).
+    quota_check: bool = True
 
     def __post_init__(self) -> None:
         if not self.bus_name:
@@ -168,6 +172,7 @@ class Config:
             allow_unmanaged_deletes=attempt(
                 lambda: _bool(get("allowUnmanagedDeletes", False), "allowUnmanagedDeletes"), False
             ),
+            quota_check=attempt(lambda: _bool(get("quotaCheck", True), "quotaCheck"), True),
         )
         problems += config.problems()
         problems += unknown_keys(node.get_all_context() or {}, read | _settings_keys(types))

@@ -22,7 +22,7 @@ from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
-from infra import catalog
+from infra import catalog, quotas
 from infra import endpoint_types as registry
 from infra.config import Config
 from infra.endpoint_types.base import EndpointTypeInfra, StateChangeEvents
@@ -166,6 +166,8 @@ class ControllerStack(Stack):
             network=infra.network(self),
         )
         infra.grant(function)
+        if infra.instance_quotas:
+            quotas.apply(function, enabled=config.quota_check)
         self.expiry.grant(function, endpoint_type)
         # The rules below invoke it asynchronously (clean-ups, sweeps, state changes).
         self.failed_invocations.keep_for(name, function)

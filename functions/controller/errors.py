@@ -103,6 +103,12 @@ class EndpointBusy(ControllerError):
     Nothing was touched."""
 
 
+class QuotaExceeded(ControllerError):
+    """The account's quota for the instances the request needs has no room for them: refused by
+    the check before anything was created (``controller.quotas``), or by the service itself
+    (``ResourceLimitExceeded``, another team having taken the room since), then rolled back."""
+
+
 class TransientServiceError(ControllerError):
     """Throttling, a 5xx or eventual consistency: the state machine retries the step."""
 

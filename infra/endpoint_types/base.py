@@ -101,6 +101,9 @@ class EndpointTypeInfra(ABC, Generic[S]):
     #: ``$or`` when they differ); used only if its catalog row has ``stateChanges`` (the rule's
     #: source and detail-types).
     state_change_detail: ClassVar[dict[str, Any] | None] = None
+    #: Its requests provision instances under the account's instance quotas: its function gets
+    #: the quota check's grants unless the deployment turns the check off (infra/quotas.py).
+    instance_quotas: ClassVar[bool] = False
 
     def __init__(self, *, settings: S | None = None) -> None:
         chosen = settings if settings is not None else self.settings_type()

@@ -67,6 +67,7 @@ CUSTOM: dict[str, Any] = {
     "maxPollIntervalSeconds": 20,
     "eventFallbackSeconds": 600,
     "amlRegion": "eu-west-1",
+    "quotaCheck": False,
     **NEPTUNE_VPC,
     "sagemakerExecutionRoleArns": [SAGEMAKER_ROLE],
     "sagemakerKmsKeyArns": SAGEMAKER_KEY,

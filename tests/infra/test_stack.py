@@ -175,6 +175,7 @@ def test_sagemaker_function_permissions_are_scoped(template: dict[str, Any]) -> 
                 "application-autoscaling:",
                 "cloudwatch:",
                 "sqs:",  # Lambda's record of an event it failed on (infra/failures.py)
+                "servicequotas:",  # the instance-quota check's reads (infra/quotas.py)
             )
         )
         for a in actions
@@ -760,3 +761,30 @@ def test_the_state_change_rule_matches_an_update_s_deployment_phases(
         }
     event = {"source": "aws.sagemaker", "detail-type": detail_type, "detail": detail}
     assert EventPattern.load(json.dumps(rule["EventPattern"])).matches_event(event) is matches
+
+
+def _environment(template: dict[str, Any], description_part: str) -> dict[str, str]:
+    [variables] = [
+        r["Properties"]["Environment"]["Variables"]
+        for r in template["Resources"].values()
+        if r["Type"] == "AWS::Lambda::Function" and description_part in r["Properties"].get("Description", "")
+    ]
+    return dict(variables)
+
+
+def test_the_quota_check_reads_service_quotas_unless_switched_off(
+    template: dict[str, Any], custom_template: dict[str, Any]
+) -> None:
+    """On by default (the SageMaker function lists Service Quotas' quotas, read-only, on '*': the
+    only resource those actions take); ``quotaCheck: false`` (CUSTOM) grants nothing and says off."""
+    reads = {"servicequotas:ListServiceQuotas", "servicequotas:ListAWSDefaultServiceQuotas"}
+    granted = [s for s in _statements(template, "SageMakerFunctionRole") if reads & _actions_of(s)]
+    assert [(_actions_of(s), s["Resource"], s["Effect"]) for s in granted] == [(reads, "*", "Allow")]
+    assert _environment(template, "sagemaker endpoint lifecycle")["QUOTA_CHECK"] == "on"
+    assert _environment(custom_template, "sagemaker endpoint lifecycle")["QUOTA_CHECK"] == "off"
+    everywhere = json.dumps(
+        [r for r in custom_template["Resources"].values() if r["Type"] == "AWS::IAM::Policy"]
+    )
+    assert "servicequotas:" not in everywhere
+    for other in ("aml endpoint", "neptune endpoint"):  # their requests draw on no instance quota
+        assert "QUOTA_CHECK" not in _environment(custom_template, other)

@@ -35,7 +35,7 @@ from endpointctl.template import ACCOUNT, REGION
 #: Operation → IAM action, where the reference does not spell it as the operation.
 _ACTIONS = {("lambda", "Invoke"): "lambda:InvokeFunction"}
 #: IAM's prefix of a botocore service, where it is not the service's name.
-_PREFIXES = {"stepfunctions": "states"}
+_PREFIXES = {"stepfunctions": "states", "service-quotas": "servicequotas"}
 _TASK_RESPONSES = ("SendTaskSuccess", "SendTaskFailure", "SendTaskHeartbeat")
 #: DynamoDB's calls that read or write items (and so use the table's key).
 _ITEM_CALLS = frozenset(

@@ -38,6 +38,9 @@ KINDS = ("endpoint", "endpoint-config")
 class SageMakerInfra(EndpointTypeInfra[SageMakerSettings]):
     name = "sagemaker"
     settings_type = SageMakerSettings
+    instance_quotas = (
+        True  # "<instance type> for endpoint usage" (controller/providers/sagemaker/instances.py)
+    )
     # Real-time endpoints provision instances and pull a container: not ready in under 2 min.
     # (Used only when events are off, i.e. never by default; kept for symmetry.)
     poll_policy = backoff_after(120)

@@ -15,9 +15,15 @@ from typing import Any, ClassVar
 
 from botocore.exceptions import ClientError
 
-from controller import aws, catalog, deployment
+from controller import aws, catalog, deployment, quotas
 from controller.creations import Creations
-from controller.errors import EndpointAlreadyExists, EndpointBusy, PrerequisiteNotFound, TransientServiceError
+from controller.errors import (
+    EndpointAlreadyExists,
+    EndpointBusy,
+    PrerequisiteNotFound,
+    QuotaExceeded,
+    TransientServiceError,
+)
 from controller.providers.base import (
     Change,
     Creation,
@@ -30,7 +36,7 @@ from controller.providers.base import (
     Status,
     Usage,
 )
-from controller.providers.sagemaker import adoption, components, usage
+from controller.providers.sagemaker import adoption, components, instances, usage
 from controller.providers.sagemaker import scaling as autoscaling
 from controller.providers.sagemaker import update as updating
 from controller.providers.sagemaker.events import reported_status, spelled
@@ -144,12 +150,19 @@ class SageMakerProvider(Provider):
 
         # The seed's advice: DescribeEndpointConfig before CreateEndpoint.
         if "EndpointConfig" in params:
+            config_document: dict[str, Any] | None = params["EndpointConfig"]
+        else:
+            config_document = self._config(config_name)
+            if config_document is None:
+                raise PrerequisiteNotFound(f"endpoint configuration {config_name} does not exist")
+        assert config_document is not None
+        # Before anything is made: room in the account's instance quotas (instances.py).
+        quotas.check(instances.SERVICE_CODE, instances.create_needs(config_document), instances.usage)
+        if "EndpointConfig" in params:
             config = Resource(kind=CONFIG, id=config_name, endpoint=name)
             if not created.acquire(config, lambda: self._config_arn(config_name) is not None):
                 self.create_config(params["EndpointConfig"], request_id)
             created.append(config)
-        elif self._config_arn(config_name) is None:
-            raise PrerequisiteNotFound(f"endpoint configuration {config_name} does not exist")
 
         request: dict[str, Any] = {
             "EndpointName": name,
@@ -171,6 +184,8 @@ class SageMakerProvider(Provider):
                 raise TransientServiceError(
                     f"CreateEndpoint: endpoint configuration {config_name} not visible yet"
                 ) from exc
+            if aws.error_code(exc) == instances.LIMIT_EXCEEDED:  # the room was taken since the check
+                raise QuotaExceeded(f"CreateEndpoint: {aws.error_message(exc)}") from exc
             raise
         created.append(endpoint)
         return Creation(
@@ -244,6 +259,15 @@ class SageMakerProvider(Provider):
             if len(tags) < 50:
                 tags.append({"Key": key, "Value": value})
         return tags
+
+    def _config(self, config_name: str) -> dict[str, Any] | None:
+        """``DescribeEndpointConfig``'s answer; ``None``: no such config."""
+        try:
+            return dict(aws.client("sagemaker").describe_endpoint_config(EndpointConfigName=config_name))
+        except ClientError as exc:
+            if _is_missing(exc):
+                return None
+            raise
 
     def _config_arn(self, config_name: str) -> str | None:
         try:

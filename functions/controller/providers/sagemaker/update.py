@@ -22,10 +22,16 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from controller import aws, clock, store
-from controller.errors import EndpointNotFound, InvalidRequest, PrerequisiteNotFound, TransientServiceError
+from controller import aws, clock, quotas, store
+from controller.errors import (
+    EndpointNotFound,
+    InvalidRequest,
+    PrerequisiteNotFound,
+    QuotaExceeded,
+    TransientServiceError,
+)
 from controller.providers.base import Change, Creation, Observation, Resource, Status
-from controller.providers.sagemaker import scaling
+from controller.providers.sagemaker import instances, scaling
 from controller.providers.sagemaker.rules import deployment_rules, tag_rules
 from controller.validation import FieldError, check_operation
 
@@ -163,6 +169,13 @@ def update(
         # by someone else since (a race between Turn and Create), or a status no waiting ends
         # (OutOfService, Failed): retried, then ProviderError, before anything was made.
         raise TransientServiceError(f"UpdateEndpoint: endpoint {name} is {status}, not InService yet")
+    # Before anything is made or changed: room for the update's peak (instances.py).
+    deployment = endpoint.get("LastDeploymentConfig") if params.get("RetainDeploymentConfig") else None
+    quotas.check(
+        instances.SERVICE_CODE,
+        instances.update_needs(new_config, params.get("DeploymentConfig") or deployment),
+        instances.usage,
+    )
     scaling = _take_off_scaling(name, previous, new_config, created.execution_arn)
     if "EndpointConfig" in params:
         config = Resource(kind=CONFIG, id=config_name, endpoint=name)
@@ -178,6 +191,8 @@ def update(
             raise TransientServiceError(
                 f"UpdateEndpoint: endpoint configuration {config_name} not visible yet"
             ) from exc
+        if aws.error_code(exc) == instances.LIMIT_EXCEEDED:  # the room was taken since the check
+            raise QuotaExceeded(f"UpdateEndpoint: {aws.error_message(exc)}") from exc
         raise
     return _sent(provider, name, endpoint, previous=previous, requested=config_name, scaling=scaling)
 

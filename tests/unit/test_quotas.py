@@ -1,0 +1,232 @@
+"""The instance-quota check (controller.quotas) and what SageMaker requests need of it
+(controller.providers.sagemaker.instances)."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from botocore.stub import Stubber
+from hypothesis import given
+from hypothesis import strategies as st
+from moto import mock_aws
+
+from controller import aws, quotas
+from controller.errors import ProviderError, QuotaExceeded, TransientServiceError
+from controller.providers.sagemaker import instances
+from controller.quotas import Need, Quota
+
+G5 = "ml.g5.xlarge for endpoint usage"
+M5 = "ml.m5.large for endpoint usage"
+
+
+def config(
+    *variants: tuple[str, int], serverless: int = 0, shadow: tuple[str, int] | None = None
+) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "ProductionVariants": [
+            {"VariantName": f"v{i}", "ModelName": "m", "InstanceType": kind, "InitialInstanceCount": count}
+            for i, (kind, count) in enumerate(variants)
+        ]
+        + [
+            {
+                "VariantName": f"s{i}",
+                "ModelName": "m",
+                "ServerlessConfig": {"MemorySizeInMB": 2048, "MaxConcurrency": 1},
+            }
+            for i in range(serverless)
+        ]
+    }
+    if shadow:
+        body["ShadowProductionVariants"] = [
+            {
+                "VariantName": "shadow",
+                "ModelName": "m",
+                "InstanceType": shadow[0],
+                "InitialInstanceCount": shadow[1],
+            }
+        ]
+    return body
+
+
+# -- needs ------------------------------------------------------------------------------------------
+def test_a_create_needs_every_instance_it_provisions_and_serverless_needs_none() -> None:
+    needs = instances.create_needs(
+        config(("ml.g5.xlarge", 2), ("ml.m5.large", 1), serverless=1, shadow=("ml.g5.xlarge", 1))
+    )
+    assert {n.name: n.count for n in needs} == {G5: 3, M5: 1}
+    assert instances.create_needs(config(serverless=2)) == []
+
+
+def test_an_update_needs_the_new_fleet_for_blue_green_and_one_batch_for_rolling() -> None:
+    new = config(("ml.g5.xlarge", 4))
+    for deployment in (
+        None,
+        {"BlueGreenUpdatePolicy": {"TrafficRoutingConfiguration": {"Type": "ALL_AT_ONCE"}}},
+    ):
+        [need] = instances.update_needs(new, deployment)
+        assert (need.name, need.count) == (G5, 4) and "blue/green" in need.why
+    rolling = {
+        "RollingUpdatePolicy": {
+            "MaximumBatchSize": {"Type": "INSTANCE_COUNT", "Value": 1},
+            "WaitIntervalInSeconds": 0,
+        }
+    }
+    [need] = instances.update_needs(new, rolling)
+    assert (need.count, "rolling" in need.why) == (1, True)
+    percent = {
+        "RollingUpdatePolicy": {
+            "MaximumBatchSize": {"Type": "CAPACITY_PERCENT", "Value": 30},
+            "WaitIntervalInSeconds": 0,
+        }
+    }
+    assert instances.update_needs(new, percent)[0].count == 2  # 30 % of 4, rounded up
+
+
+@given(
+    fleet=st.integers(min_value=1, max_value=500),
+    kind=st.sampled_from(["INSTANCE_COUNT", "CAPACITY_PERCENT"]),
+    value=st.integers(min_value=1, max_value=1000),
+)
+def test_a_rolling_batch_is_at_least_one_and_never_more_than_blue_green(
+    fleet: int, kind: str, value: int
+) -> None:
+    new = config(("ml.g5.xlarge", fleet))
+    rolling = {
+        "RollingUpdatePolicy": {
+            "MaximumBatchSize": {"Type": kind, "Value": value},
+            "WaitIntervalInSeconds": 0,
+        }
+    }
+    [batch] = instances.update_needs(new, rolling)
+    [whole] = instances.update_needs(new, None)
+    assert 1 <= batch.count <= whole.count == fleet
+
+
+# -- the check --------------------------------------------------------------------------------------
+@pytest.fixture
+def listed(monkeypatch: pytest.MonkeyPatch) -> dict[str, Quota]:
+    known = {G5: Quota(G5, "L-1234ABCD", 2), M5: Quota(M5, "L-0000BEEF", 20)}
+    monkeypatch.setattr(quotas, "quotas", lambda service_code: known)
+    monkeypatch.setenv(quotas.SWITCH, "on")
+    return known
+
+
+def test_a_need_beyond_the_quota_itself_is_refused_without_reading_usage(listed: dict[str, Quota]) -> None:
+    def usage() -> Counter[str]:
+        raise AssertionError("usage read")
+
+    with pytest.raises(QuotaExceeded) as refused:
+        quotas.check("sagemaker", [Need(G5, 3, "the new endpoint's instances")], usage)
+    message = refused.value.message
+    assert all(part in message for part in (G5, "L-1234ABCD", "is 2", "needs 3"))
+
+
+def test_usage_and_need_beyond_the_quota_are_refused_naming_each_figure(listed: dict[str, Quota]) -> None:
+    with pytest.raises(QuotaExceeded) as refused:
+        quotas.check("sagemaker", [Need(G5, 2, "blue/green"), Need(M5, 1)], lambda: Counter({G5: 1, M5: 5}))
+    message = refused.value.message
+    assert f"'{G5}' (L-1234ABCD) is 2, 1 in use; this request needs 2 more (blue/green): 3 > 2" in message
+    assert M5 not in message  # that one fits
+
+
+def test_what_fits_goes_on_and_an_unknown_quota_is_left_to_the_service(listed: dict[str, Quota]) -> None:
+    quotas.check(
+        "sagemaker", [Need(G5, 1), Need("ml.x99.huge for endpoint usage", 10**6)], lambda: Counter({G5: 1})
+    )
+
+
+def test_switched_off_nothing_is_called(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(quotas.SWITCH, "off")
+    monkeypatch.setattr(quotas, "quotas", lambda code: pytest.fail("Service Quotas called"))
+    quotas.check("sagemaker", [Need(G5, 10**6)], lambda: pytest.fail("usage read"))
+
+
+# -- Service Quotas -------------------------------------------------------------------------------
+@pytest.fixture
+def service_quotas(monkeypatch: pytest.MonkeyPatch) -> Iterator[Stubber]:
+    client = boto3.client(
+        "service-quotas", region_name="us-east-1", aws_access_key_id="k", aws_secret_access_key="s"
+    )
+    monkeypatch.setattr(aws, "client", lambda service, **_: client)
+    with Stubber(client) as stubber:
+        yield stubber
+
+
+def _page(*entries: tuple[str, str, float], token: str | None = None) -> dict[str, Any]:
+    page: dict[str, Any] = {
+        "Quotas": [{"QuotaName": name, "QuotaCode": code, "Value": value} for name, code, value in entries]
+    }
+    if token:
+        page["NextToken"] = token
+    return page
+
+
+def test_applied_values_win_over_defaults_across_pages_and_one_listing_serves_a_while(
+    service_quotas: Stubber,
+) -> None:
+    service_quotas.add_response("list_aws_default_service_quotas", _page((G5, "L-1", 0), token="t"))
+    service_quotas.add_response("list_aws_default_service_quotas", _page((M5, "L-2", 20)))
+    service_quotas.add_response("list_service_quotas", _page((G5, "L-1", 8)))
+    found = quotas.quotas("sagemaker-test-listing")
+    assert (found[G5].value, found[M5].value, found[G5].code) == (8, 20, "L-1")
+    assert quotas.quotas("sagemaker-test-listing") is found  # no second listing (the stubber has none)
+    service_quotas.assert_no_pending_responses()
+
+
+@pytest.mark.parametrize(
+    ("code", "raised", "said"),
+    [
+        ("AccessDeniedException", ProviderError, "quotaCheck=false"),
+        ("TooManyRequestsException", TransientServiceError, "TooManyRequestsException"),
+    ],
+)
+def test_service_quotas_errors(
+    service_quotas: Stubber, monkeypatch: pytest.MonkeyPatch, code: str, raised: type[Exception], said: str
+) -> None:
+    monkeypatch.setenv(quotas.SWITCH, "on")
+    service_quotas.add_client_error("list_aws_default_service_quotas", code, "no", http_status_code=400)
+    with pytest.raises(raised) as failed:
+        quotas.check(f"sagemaker-{code}", [Need(G5, 1)], Counter)
+    assert said in str(failed.value)
+
+
+def test_a_service_quotas_does_not_hold_is_not_checked(
+    service_quotas: Stubber, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(quotas.SWITCH, "on")
+    for operation in ("list_aws_default_service_quotas", "list_service_quotas"):
+        service_quotas.add_client_error(
+            operation, "NoSuchResourceException", "not available", http_status_code=400
+        )
+    quotas.check("sagemaker-nowhere", [Need(G5, 10**6)], lambda: pytest.fail("usage read"))
+
+
+# -- usage ------------------------------------------------------------------------------------------
+@mock_aws
+def test_usage_counts_the_instances_of_the_account_s_endpoints_by_type() -> None:
+    aws.reset()
+    sagemaker = boto3.client("sagemaker", region_name="us-east-1")
+    sagemaker.create_model(
+        ModelName="m", ExecutionRoleArn="arn:aws:iam::123456789012:role/r", PrimaryContainer={"Image": "i"}
+    )
+    # (raw moto refuses today's types such as ml.g5: its own stale list; the world does not)
+    for name, variants in (
+        ("a", [("ml.g4dn.xlarge", 2)]),
+        ("b", [("ml.g4dn.xlarge", 1), ("ml.m5.large", 3)]),
+    ):
+        sagemaker.create_endpoint_config(EndpointConfigName=f"{name}-cfg", **config(*variants))
+        sagemaker.create_endpoint(EndpointName=name, EndpointConfigName=f"{name}-cfg")
+    try:
+        assert instances.usage() == Counter({"ml.g4dn.xlarge for endpoint usage": 3, M5: 3})
+    finally:
+        aws.reset()
+
+
+def test_the_message_is_json_with_the_code_s_text() -> None:
+    body = json.loads(str(QuotaExceeded("quota 'x' (L-1) is 1")))
+    assert body == {"message": "quota 'x' (L-1) is 1"}
