@@ -146,7 +146,11 @@ class LocalRunner:
             evaluator.shared(),
             lambdas.iam_world(self),
             self.log,
-            {sim.service for sim in self.simulators.values()},
+            {
+                name
+                for sim in self.simulators.values()
+                for name in {sim.service, *getattr(sim, "also_simulates", ())}
+            },
         )
         self.authorizer.install(stack)
         network.check(self.template, self.staged.resolve, self.authorizer)
