@@ -8,7 +8,8 @@ that is ``Failed``, ``Deleting`` or gone counts nothing, nor does one in another
 counts its ``InitialInstanceCount`` of its ``InstanceType``; a serverless variant counts nothing.
 An endpoint's fleet is recorded when it is created or seeded and when an update settles on a new
 one (``EndpointRecord.fleet``), so deleting its config does not free its instances; an endpoint the
-simulator did not make itself (one hosting inference components) counts its config's variants.
+simulator did not make itself (one hosting inference components) counts its config's variants, and
+an ``existing`` endpoint given by name only (it has no config) holds nothing.
 
 A request that would take a type beyond its quota is refused, before anything is made, with
 ``ResourceLimitExceeded`` (HTTP 400) in SageMaker's words: "The account-level service limit
@@ -38,6 +39,8 @@ While an update is under way the extra instances it provisions (``EndpointRecord
 delta above) count beside the old fleet; once it settles only the fleet it left counts: the new one
 (``InService``), the old one (rolled back), nothing (``Failed``). ``RetainDeploymentConfig`` reuses
 the deployment configuration last given to the endpoint (at its create or an update).
+``RetainAllVariantProperties`` is not modelled: the new fleet is the new config's, as the simulated
+update serves it (``updates.py``).
 """
 
 from __future__ import annotations
