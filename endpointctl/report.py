@@ -144,6 +144,15 @@ def _errors(operation: str, errors: list[dict[str, str]]) -> str:
     return ", ".join(code + (f" \u00d7{n}" if n > 1 else "") for code, n in codes.items())
 
 
+def throttles(errors: list[dict[str, str]]) -> str:
+    """``sagemaker:DescribeEndpoint \u00d73, sagemaker:CreateEndpoint``: the calls a service throttled
+    (a scenario's ``rateLimits`` or a throttling fault), by operation; empty when none was."""
+    from controller.aws import THROTTLING_CODES
+
+    counted = Counter(e["call"] for e in errors if e.get("error") in THROTTLING_CODES)
+    return ", ".join(call + (f" \u00d7{n}" if n > 1 else "") for call, n in counted.items())
+
+
 def timeline(
     run: Run, calls: list[str] | None = None, errors: list[dict[str, str]] | None = None
 ) -> list[str]:
@@ -245,6 +254,8 @@ def summary(run: Run, result: dict[str, Any]) -> list[str]:
     notes = failed_calls(run, result["calls"], run.failed_calls)
     if -1 in notes:
         lines.append(f"failed calls: {notes[-1]}")
+    if throttled := throttles(run.failed_calls):
+        lines.append(f"throttled: {throttled}")
     lines += published(run, result, told)
     lines += left(run, result)
     for denial in run.denials:  # IAM refused these calls, as AWS would have

@@ -35,7 +35,7 @@ from endpointctl.runner.results import Run
 from endpointctl.runner.scenario import read_scenario
 from endpointctl.runner.schedules import ScheduleError
 from endpointctl.runner.staging import Staged, stage
-from endpointctl.sim import Simulator, simulators
+from endpointctl.sim import Simulator, logged_services, simulators
 from endpointctl.sim.calls import CallLog
 from endpointctl.sim.virtual_clock import VirtualClock
 from endpointctl.template import ACCOUNT, REGION, state_machines
@@ -146,7 +146,7 @@ class LocalRunner:
             evaluator.shared(),
             lambdas.iam_world(self),
             self.log,
-            {sim.service for sim in self.simulators.values()},
+            logged_services(self.simulators.values()),
         )
         self.authorizer.install(stack)
         network.check(self.template, self.staged.resolve, self.authorizer)

@@ -23,7 +23,7 @@ from endpointctl.runner.iam import evaluator
 from endpointctl.runner.iam.authorizer import Authorizer
 from endpointctl.runner.iam.calls import World
 from endpointctl.runner.iam.policies import Policies
-from endpointctl.sim import answering
+from endpointctl.sim import answering, logged_services
 from endpointctl.sim.iam import arn, role_exists
 from endpointctl.template import ACCOUNT, REGION
 
@@ -129,7 +129,7 @@ class ServedIam:
             evaluator.shared(),
             self._iam_world(),
             world.log,
-            {s.service for s in world.simulators.values()},
+            logged_services(world.simulators.values()),
         )
 
     def install(self, stack: ExitStack) -> None:

@@ -15,7 +15,16 @@ from importlib import import_module
 from controller import catalog
 from endpointctl.sim.base import DemoScene, Simulator, SimulatorBase
 
-__all__ = ["DemoScene", "Simulator", "SimulatorBase", "answering", "register", "simulators", "unregister"]
+__all__ = [
+    "DemoScene",
+    "Simulator",
+    "SimulatorBase",
+    "answering",
+    "logged_services",
+    "register",
+    "simulators",
+    "unregister",
+]
 
 _REGISTERED: dict[str, type[Simulator]] = {}
 
@@ -37,6 +46,12 @@ def answering(found: Iterable[Simulator], service: str, operation: str) -> Simul
     of_service = [sim for sim in found if sim.service == service]
     named = [sim for sim in of_service if operation in getattr(sim, "operations", ())]
     return next(iter(named or [sim for sim in of_service if not getattr(sim, "operations", ())]), None)
+
+
+def logged_services(found: Iterable[Simulator]) -> set[str]:
+    """The services whose calls the simulators ``found`` log (their own, and those they also
+    simulate): a call IAM denies is logged too, as a call made."""
+    return {name for sim in found for name in {sim.service, *getattr(sim, "also_simulates", ())}}
 
 
 def register(simulator: type[Simulator]) -> None:

@@ -48,6 +48,8 @@ class Simulator(Protocol):
     #: The operations of ``service`` it answers when another simulator simulates the same service
     #: (inference components are SageMaker's); empty: all of them (:func:`endpointctl.sim.answering`).
     operations: ClassVar[frozenset[str]]
+    #: Other services it simulates alongside ``service`` (botocore names), whose calls it logs too.
+    also_simulates: ClassVar[frozenset[str]]
     #: CDK context the local synth gives its type (placeholders for settings a deploy must give).
     local_context: ClassVar[dict[str, Any]]
     #: The model of its scenario key (every key typed; no other keys).
@@ -102,6 +104,7 @@ class SimulatorBase:
     endpoint_type: ClassVar[str] = ""
     service: ClassVar[str] = ""
     operations: ClassVar[frozenset[str]] = frozenset()
+    also_simulates: ClassVar[frozenset[str]] = frozenset()
     local_context: ClassVar[dict[str, Any]] = {}
     Scenario: ClassVar[type[ScenarioModel]] = ScenarioModel
     emits_events: ClassVar[bool] = False

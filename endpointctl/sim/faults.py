@@ -124,3 +124,10 @@ def json_error(fault: Fault, message: str | None = None) -> tuple[int, dict[str,
         },
         body,
     )
+
+
+def error_code(headers: Any) -> str:
+    """The error code an AWS JSON error answer's headers carry (``x-amzn-ErrorType``, in any case,
+    without what follows a colon); empty when they carry none."""
+    found = next((str(v) for k, v in dict(headers).items() if k.lower() == "x-amzn-errortype"), "")
+    return found.split(":")[0]

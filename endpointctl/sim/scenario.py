@@ -11,6 +11,7 @@ false, and ``"abc"`` is not a list of endpoints. An unknown key names the key it
 from __future__ import annotations
 
 import difflib
+import types
 import typing
 from collections.abc import Iterable
 from typing import Annotated, Any
@@ -70,11 +71,16 @@ def read(model: type[ScenarioModel], value: Any, where: str) -> Any:
         return model.model_validate(value)
     except ValidationError as exc:
         found: dict[str, list[tuple[str, Any]]] = {}
-        for error in exc.errors():
+        errors = [(_path(where, error["loc"], model), error) for error in exc.errors()]
+        for path, error in errors:
+            if str(error["type"]).endswith("_type") and any(
+                other.startswith((f"{path}.", f"{path}[")) for other, _ in errors
+            ):
+                continue  # a union's branch of another type: the value is of a type that failed deeper
             problem, given = _problem(error)
             if error["type"] == "extra_forbidden":
                 problem += _suggestion(str(error["loc"][-1]), _keys_at(model, tuple(error["loc"][:-1])))
-            found.setdefault(_path(where, error["loc"]), []).append((problem, given))
+            found.setdefault(path, []).append((problem, given))
         raise ScenarioError("; ".join(_merged(path, problems) for path, problems in found.items())) from None
 
 
@@ -95,18 +101,8 @@ def _suggestion(key: str, known: Iterable[str], form: str = "; did you mean {}?"
 
 def _keys_at(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
     """The keys of the scenario object at ``loc`` under ``model``: the fields of the model found by
-    following the path (list items and optional values included)."""
-    current: Any = model
-    for part in loc:
-        if isinstance(part, int):
-            continue  # a list's item: the same annotation's model, found below
-        fields = getattr(current, "model_fields", {})
-        if part not in fields:
-            return []
-        current = _model_in(fields[part].annotation)
-        if current is None:
-            return []
-    return list(getattr(current, "model_fields", {}))
+    following the path (list items, map values and optional values included)."""
+    return list(getattr(_model_in(_walk(model, loc)[1]), "model_fields", {}))
 
 
 def _model_in(annotation: Any) -> type[BaseModel] | None:
@@ -120,6 +116,53 @@ def _model_in(annotation: Any) -> type[BaseModel] | None:
     return None
 
 
+def _alternatives(annotation: Any) -> list[Any]:
+    """What a value of ``annotation`` may be: through ``Annotated`` and unions (``X | None``)."""
+    origin = typing.get_origin(annotation)
+    if origin is Annotated:
+        return _alternatives(typing.get_args(annotation)[0])
+    if origin in (typing.Union, types.UnionType):
+        return [alt for arg in typing.get_args(annotation) for alt in _alternatives(arg)]
+    return [annotation]
+
+
+def _inside(annotation: Any, part: int | str) -> tuple[bool, Any]:
+    """One step of a path into ``annotation``: whether ``part`` names something (a field, a map's
+    key, a list's index) rather than a union's branch, and the annotation it leads to."""
+    alternatives = _alternatives(annotation)
+    for alt in alternatives:
+        if getattr(alt, "__name__", None) == part and len(alternatives) > 1:
+            return False, alt  # a union's branch: pydantic names it by its type (``str``, a model)
+    for alt in alternatives:
+        origin, args = typing.get_origin(alt), typing.get_args(alt)
+        if isinstance(part, int) and origin in (list, tuple):
+            return True, args[0] if args else None
+        if isinstance(part, str) and origin is dict:
+            return True, args[1] if len(args) == 2 else None
+        fields = getattr(alt, "model_fields", None) if isinstance(alt, type) else None
+        if isinstance(part, str) and fields is not None:
+            return True, fields[part].annotation if part in fields else None  # else: an unknown key
+    if isinstance(part, int):
+        return True, None
+    # A path the model does not know: a name that looks like a key is shown.
+    return str(part) != "str" and not str(part)[:1].isupper(), None
+
+
+def _walk(model: Any, loc: tuple[Any, ...]) -> tuple[list[int | str], Any]:
+    """The parts of pydantic's ``loc`` that name something, and the annotation found at its end.
+    A map's keys are named whatever their case (``rateLimits.DescribeEndpoint``); pydantic's
+    ``[key]`` (the key itself is wrong) and a union's branches are not."""
+    shown: list[int | str] = []
+    current = model
+    for part in loc:
+        if part == "[key]":
+            continue
+        named, current = _inside(current, part)
+        if named:
+            shown.append(part)
+    return shown, current
+
+
 def seconds(value: Any, where: str) -> float | None:
     """An optional number of virtual seconds (a top-level key such as ``abortAtSeconds``)."""
     if value is None:
@@ -129,13 +172,10 @@ def seconds(value: Any, where: str) -> float | None:
     return float(value)
 
 
-def _path(where: str, loc: tuple[int | str, ...]) -> str:
+def _path(where: str, loc: tuple[int | str, ...], model: Any = None) -> str:
     path = where
-    for part in loc:
-        if isinstance(part, int):
-            path += f"[{part}]"
-        elif str(part) != "str" and not str(part)[:1].isupper():  # a union's branch, not a key
-            path += f".{part}"
+    for part in _walk(model, loc)[0]:
+        path += f"[{part}]" if isinstance(part, int) else f".{part}"
     return path
 
 

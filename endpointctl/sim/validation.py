@@ -70,13 +70,13 @@ def operation_model(service: str, operation: str) -> OperationModel | None:
     from botocore.model import OperationNotFoundError
 
     try:
-        return _service_model(service).operation_model(operation)
+        return service_model(service).operation_model(operation)
     except (UnknownServiceError, DataNotFoundError, OperationNotFoundError):
         return None
 
 
 @cache
-def _service_model(service: str) -> Any:
+def service_model(service: str) -> Any:
     """``service``'s botocore model, once per process (a session and a model read per operation
     cost every simulated call's first check ~10 ms)."""
     import botocore.session

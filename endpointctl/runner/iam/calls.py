@@ -3,7 +3,7 @@ authorized with, as the service authorization reference and the services' docs d
 
 The simulated endpoint services' calls are each simulator's to map (``Simulator.authorizations``:
 its service is its home's knowledge); this module maps the services every endpoint type shares
-(the requests table, Step Functions, EventBridge, SNS, Lambda):
+(the requests table, Step Functions, EventBridge, SNS, Lambda, Service Quotas):
 
 - the action is the service's IAM prefix and the operation, except where the reference names it
   otherwise (Lambda ``Invoke`` → ``lambda:InvokeFunction``);
@@ -123,6 +123,14 @@ def _shared(service: str, operation: str, params: dict[str, Any], world: World) 
         if operation in ("CreateSchedule", "UpdateSchedule") and role:
             found.append(("iam:PassRole", str(role), {"iam:PassedToService": "scheduler.amazonaws.com"}))
         return found
+    if service == "service-quotas" and operation == "GetServiceQuota":
+        # The one Service Quotas action with a resource type, the quota
+        # (arn:${Partition}:servicequotas:${Region}:${Account}:${ServiceCode}/${QuotaCode}), and the
+        # servicequotas:service condition key; the lists are "*" only (Service Authorization
+        # Reference, "Actions defined by Service Quotas").
+        code = str(params.get("ServiceCode"))
+        quota = arn("servicequotas", f"{code}/{params.get('QuotaCode')}")
+        return [(action, quota, {"servicequotas:service": code})]
     if service == "lambda":
         name = str(params.get("FunctionName"))
         return [(action, name if name.startswith("arn:") else arn("lambda", f"function:{name}"), {})]

@@ -6,6 +6,12 @@ refuses duplicates and deletes while ``Creating`` like the real service, answers
 per the scenario, and injects the scenario's faults at the HTTP level (real error codes and status).
 Every request is checked against botocore's model first, not moto's lists (``validation.py``). Its
 scenario key's model is ``scenario.py``; what IAM authorizes each call with, ``authorization.py``.
+
+The account's limits: ``sagemaker.quotas`` are its "<instance type> for endpoint usage" quotas,
+served by a simulated Service Quotas (``quotas.py``), against which the instances of every endpoint
+in the world count and a create or an update beyond them is refused with ``ResourceLimitExceeded``
+(``usage.py``); ``sagemaker.rateLimits`` are calls per virtual second per operation, above which a
+call is answered ``ThrottlingException`` (``rate_limits.py``).
 """
 
 from __future__ import annotations
@@ -22,12 +28,13 @@ from moto.sagemaker.responses import SageMakerResponse
 
 from endpointctl.sim.base import SimulatorBase
 from endpointctl.sim.calls import CallLog
-from endpointctl.sim.faults import FaultPlan, ReadTimeoutPending, json_error
+from endpointctl.sim.faults import FaultPlan, ReadTimeoutPending, error_code, json_error
 from endpointctl.sim.iam import Authorization
-from endpointctl.sim.sagemaker import scaling, updates, validation
+from endpointctl.sim.sagemaker import quotas, scaling, updates, usage, validation
 from endpointctl.sim.sagemaker.authorization import authorizations, resource_arn, rollback_alarms
 from endpointctl.sim.sagemaker.demo import DEMO
 from endpointctl.sim.sagemaker.events import deployment_change, state_change
+from endpointctl.sim.sagemaker.rate_limits import RateLimits
 from endpointctl.sim.sagemaker.scenario import EndpointRecord, ExistingEndpoint, SageMakerScenario, Tag
 from endpointctl.sim.scenario import request_document
 from endpointctl.sim.virtual_clock import VirtualClock
@@ -40,6 +47,7 @@ class SageMakerSim(SimulatorBase):
 
     endpoint_type = "sagemaker"
     service = "sagemaker"
+    also_simulates = frozenset({quotas.SERVICE})
     Scenario = SageMakerScenario
     emits_events = True
     sample_params = {"EndpointName": "bench", "EndpointConfigName": "bench-cfg"}
@@ -70,6 +78,8 @@ class SageMakerSim(SimulatorBase):
         self.alarms: set[str] = set(given.alarms or [])
         self._alarms_given = given.alarms is not None
         self.faults = FaultPlan(given.faults)
+        self.quotas = quotas.Quotas(given.quotas)
+        self.rate_limits = RateLimits(given.rateLimits, clock.now)
         self.timelines: dict[str, EndpointRecord] = {}
         #: When each endpoint reached its terminal status (name -> (execution, virtual time)).
         self.terminal: dict[str, tuple[str | None, float]] = {}
@@ -86,9 +96,9 @@ class SageMakerSim(SimulatorBase):
         def call_action(response: SageMakerResponse) -> Any:
             operation = response._get_action()
             logged = sim.log.record(f"{sim.service}:{operation}")
-            fault = sim.faults.take(operation)
+            fault = sim.rate_limits.take(operation) or sim.faults.take(operation)
             if fault is None:
-                return original_call(response, logged)
+                return _failed_if_refused(sim.log, logged, original_call(response, logged))
             if fault.applied:
                 original_call(response, logged)  # the call takes effect; its answer is lost
             sim.log.failed(logged, fault.error)
@@ -100,8 +110,19 @@ class SageMakerSim(SimulatorBase):
             return json_error(fault)
 
         stack.enter_context(mock.patch.object(SageMakerResponse, "call_action", call_action))
+        original_create = SageMakerResponse.create_endpoint
+
+        def create_endpoint(response: SageMakerResponse) -> Any:
+            answer = original_create(response)
+            timeline = sim.timelines.get(str(response._get_param("EndpointName")))
+            if timeline is not None:  # what a later RetainDeploymentConfig reuses
+                timeline.deployment = response._get_param("DeploymentConfig")
+            return answer
+
+        stack.enter_context(mock.patch.object(SageMakerResponse, "create_endpoint", create_endpoint))
 
         updates.install(stack, sim)
+        quotas.install(stack, lambda: sim.quotas, sim.log)
         scaling.install(stack, self._variants_of)
         validation.install(stack)
         backend_cls = sm_models.SageMakerModelBackend
@@ -141,7 +162,7 @@ class SageMakerSim(SimulatorBase):
             endpoint = sm_models.FakeEndpoint("123456789012", "us-east-1", name, config, variants, {}, tags)
             self.backend().endpoints[name] = endpoint
             self.timelines[name] = EndpointRecord(
-                create_at=None, tags={tag["Key"]: tag["Value"] for tag in tags}
+                create_at=None, tags={tag["Key"]: tag["Value"] for tag in tags}, fleet=usage.fleet(variants)
             )
 
         scaling.seed(self.scenario.autoScaling)
@@ -315,12 +336,15 @@ class SageMakerSim(SimulatorBase):
             raise ValidationError(
                 message=f'Could not find endpoint configuration "{resource_arn("endpoint-config", endpoint_config_name)}".'
             )
+        variants = list(backend.endpoint_configs[endpoint_config_name].production_variants)
+        usage.check(self, usage.fleet(variants))
         endpoint = _ORIGINAL["create_endpoint"](backend, endpoint_name, endpoint_config_name, tags)
         endpoint.endpoint_status = "Creating"
         timeline = EndpointRecord(
             create_at=self.clock.now(),
             execution=self.log.execution,
             tags={str(t.get("Key")): str(t.get("Value")) for t in tags or []},
+            fleet=usage.fleet(variants),
         )
         self.timelines[endpoint_name] = timeline
         self._announce(endpoint_name, timeline, "CREATING", at=self.clock.now())
@@ -381,6 +405,27 @@ class SageMakerSim(SimulatorBase):
     def _list_endpoints(self, *args: Any, **kwargs: Any) -> Any:
         self.refresh_all()
         return _ORIGINAL["list_endpoints"](self.backend(), *args, **kwargs)
+
+    # -- limits -----------------------------------------------------------------------------------
+    def usage(self) -> dict[str, int]:
+        """Instances per type the world's endpoints hold now (what counts against ``quotas``)."""
+        with self._lock:
+            return dict(usage.usage(self))
+
+    def throttled(self) -> dict[str, int]:
+        """How many calls of each operation ``rateLimits`` throttled."""
+        return dict(self.rate_limits.throttled)
+
+
+def _failed_if_refused(log: CallLog, logged: int, answer: Any) -> Any:
+    """The account's limits refusing a call (``ResourceLimitExceeded``) mark it failed in the call
+    log, with that code, as a fault or a throttle does (the service's other refusals, moto's
+    ``ValidationException`` of an endpoint not found, are not marked, as before)."""
+    if isinstance(answer, tuple) and len(answer) == 3 and int(answer[0]) >= 400:
+        code = error_code(answer[1])
+        if code == usage.ResourceLimitExceeded.code:
+            log.failed(logged, code)
+    return answer
 
 
 _PATCHED = (

@@ -1,11 +1,14 @@
-"""The ``sagemaker`` scenario key (CONTRACT §3), typed, and what the simulator records per endpoint."""
+"""The ``sagemaker`` scenario key, typed, and what the simulator records per endpoint."""
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import ConfigDict
+from pydantic import AfterValidator, ConfigDict, Field
+from pydantic_core import PydanticCustomError
 
 from endpointctl.sim.scenario import ScenarioModel, Seconds, ServiceScenario
 
@@ -28,6 +31,12 @@ class EndpointRecord:
     update_variants: list[dict[str, Any]] | None = None
     #: An update has settled: the creation's timeline no longer decides the status.
     updated: bool = False
+    #: Instances per type the endpoint runs (``usage.py``); ``None``: its config's variants say.
+    fleet: dict[str, int] | None = None
+    #: Instances per type an update under way provisions beside ``fleet`` (``usage.surge``).
+    surge: dict[str, int] | None = None
+    #: The ``DeploymentConfig`` last given to the endpoint (what ``RetainDeploymentConfig`` reuses).
+    deployment: dict[str, Any] | None = None
 
 
 class Tag(ScenarioModel):
@@ -78,6 +87,40 @@ class ScalingLimits(ScenarioModel):
     Policies: list[ScalingPolicy] = []
 
 
+def _instance_type(value: str) -> str:
+    from endpointctl.sim.sagemaker.quotas import instance_types
+
+    if value not in instance_types():
+        raise PydanticCustomError(
+            "instance_type",
+            "is not a SageMaker endpoint instance type (botocore's ProductionVariantInstanceType)"
+            + _suggestion(value, instance_types()),
+        )
+    return value
+
+
+def _operation(value: str) -> str:
+    from endpointctl.sim.sagemaker.rate_limits import operations
+
+    if value not in operations():
+        raise PydanticCustomError(
+            "operation", "is not a SageMaker operation (botocore's)" + _suggestion(value, operations())
+        )
+    return value
+
+
+def _suggestion(value: str, known: Iterable[str]) -> str:
+    close = difflib.get_close_matches(value, sorted(known), n=1, cutoff=0.6)
+    return f"; did you mean {close[0]}?" if close else ""
+
+
+#: An endpoint instance type of the model; a quota: instances, 0 or more; a rate: calls, 1 or more.
+InstanceType = Annotated[str, AfterValidator(_instance_type)]
+Operation = Annotated[str, AfterValidator(_operation)]
+Quota = Annotated[int, Field(ge=0)]
+Rate = Annotated[int, Field(ge=1)]
+
+
 class SageMakerScenario(ServiceScenario):
     createSeconds: Seconds = 300
     deleteSeconds: Seconds = 60
@@ -94,3 +137,9 @@ class SageMakerScenario(ServiceScenario):
     #: CloudWatch alarms that exist (the rollback alarms an update may name). Left out: every
     #: alarm a request names exists, as its other prerequisites do (unless ``missingPrerequisites``).
     alarms: list[str] | None = None
+    #: ``{"ml.g5.xlarge": 4}``: the account's "<type> for endpoint usage" quotas, in instances
+    #: (``quotas.py``; the types not named have ``quotas.DEFAULT_QUOTA``).
+    quotas: dict[InstanceType, Quota] = {}
+    #: ``{"DescribeEndpoint": 10}``: calls per virtual second above which an operation is throttled
+    #: (``rate_limits.py``).
+    rateLimits: dict[Operation, Rate] = {}

@@ -4,7 +4,10 @@ as the scenario says: ``InService`` on the new config (and its variants); ``Roll
 fifth of the time, then ``InService`` on the previous config with a ``FailureReason``); ``Failed``;
 or ``UpdateRollbackFailed``. Like the real service it refuses an endpoint that is not
 ``InService`` ("Cannot update in-progress endpoint") and a config that does not exist, and
-announces each status change (``SageMaker Endpoint State Change``).
+announces each status change (``SageMaker Endpoint State Change``). An update whose new fleet does
+not fit the account's instance quotas beside the old one (blue/green), or whose batch does not
+(rolling), is refused with ``ResourceLimitExceeded`` (``usage.py``); while it deploys, its extra
+instances count as usage.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from moto.core.responses import ActionResult
 from moto.sagemaker.exceptions import ValidationError
 from moto.sagemaker.responses import SageMakerResponse
 
-from endpointctl.sim.sagemaker import scaling
+from endpointctl.sim.sagemaker import scaling, usage
 from endpointctl.sim.sagemaker.authorization import resource_arn, rollback_alarms
 from endpointctl.sim.sagemaker.scenario import EndpointRecord
 
@@ -42,12 +45,15 @@ def install(stack: ExitStack, sim: SageMakerSim) -> None:
     """moto has no ``UpdateEndpoint``: this module answers it."""
 
     def update_endpoint(response: SageMakerResponse) -> Any:
+        deployment = response._get_param("DeploymentConfig")
         with sim._lock:
             answer = update_endpoint_of(
                 sim,
                 str(response._get_param("EndpointName")),
                 str(response._get_param("EndpointConfigName")),
-                rollback_alarms({"DeploymentConfig": response._get_param("DeploymentConfig")}),
+                rollback_alarms({"DeploymentConfig": deployment}),
+                deployment=deployment,
+                retain=response._get_param("RetainDeploymentConfig") is True,
             )
         return ActionResult(answer)
 
@@ -55,7 +61,13 @@ def install(stack: ExitStack, sim: SageMakerSim) -> None:
 
 
 def update_endpoint_of(
-    sim: SageMakerSim, name: str, config_name: str, alarms: list[str] | None = None
+    sim: SageMakerSim,
+    name: str,
+    config_name: str,
+    alarms: list[str] | None = None,
+    *,
+    deployment: dict[str, Any] | None = None,
+    retain: bool = False,
 ) -> dict[str, Any]:
     backend = sim.backend()
     sim.refresh(name)
@@ -87,9 +99,17 @@ def update_endpoint_of(
     if blocked:
         raise ValidationError(message=blocked)
     timeline = sim.timelines.setdefault(name, EndpointRecord(create_at=None))
+    new_variants = list(backend.endpoint_configs[config_name].production_variants)
+    if retain and deployment is None:
+        deployment = timeline.deployment
+    surge = usage.surge(new_variants, deployment)
+    usage.check(sim, surge)
+    if timeline.fleet is None and live is not None:  # an endpoint the simulator did not make
+        timeline.fleet = dict(usage.fleet(live.production_variants))
+    timeline.surge, timeline.deployment = dict(surge), deployment
     timeline.update_at = sim.clock.now()
     timeline.update_from, timeline.update_to = endpoint.endpoint_config_name, config_name
-    timeline.update_variants = list(backend.endpoint_configs[config_name].production_variants)
+    timeline.update_variants = new_variants
     timeline.execution = sim.log.execution
     endpoint.endpoint_status = "Updating"
     endpoint.failure_reason = None
@@ -149,7 +169,7 @@ def refresh_update(sim: SageMakerSim, endpoint: Any, timeline: EndpointRecord) -
         if plan.outcome == "Failed":
             _serve(endpoint, timeline)
     sim.terminal[f"{endpoint.endpoint_name}@update{timeline.update_at}"] = (timeline.execution, done_at)
-    timeline.update_at, timeline.update_variants = None, None
+    timeline.update_at, timeline.update_variants, timeline.surge = None, None, None
     timeline.updated = True
 
 
@@ -160,3 +180,4 @@ def _serve(endpoint: Any, timeline: EndpointRecord) -> None:
     endpoint.endpoint_config_name = timeline.update_to
     if timeline.update_variants is not None:
         endpoint.production_variants = endpoint._process_production_variants(timeline.update_variants)
+        timeline.fleet = dict(usage.fleet(timeline.update_variants))  # the old fleet is terminated
