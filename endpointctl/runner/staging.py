@@ -37,6 +37,7 @@ CONTROLLER_ENV = (
     "EXPIRY_BUS_ARN",  # infra/expiry.py
     "EXPIRY_ROLE_ARN",
     "EXPIRY_SCHEDULE_GROUP",
+    "QUOTA_CHECK",  # infra/quotas.py: off when deployed with -c quotaCheck=false
 )
 
 

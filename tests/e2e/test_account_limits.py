@@ -3,8 +3,10 @@ instance quotas (``sagemaker.quotas``: a create or an update beyond them refused
 ``ResourceLimitExceeded``, existing endpoints counted), Service Quotas serving them, and API rate
 limits (``sagemaker.rateLimits``) that throttle calls the controller's retries then get through.
 
-The controller does not look at quotas itself here: the refusals are SageMaker's, and its message is
-what the controller's notification carries (whatever code the controller files it under)."""
+The refusals tested here are SageMaker's own, so the controller's check before it creates anything
+(``tests/e2e/test_quotas.py``) is switched off where it would answer first: the deployment of
+``tests.infra.contexts.CUSTOM`` (``quotaCheck: false``) runs them, and SageMaker's message is what the
+notification carries (``QuotaExceeded``)."""
 
 from __future__ import annotations
 
@@ -69,12 +71,12 @@ def test_a_create_that_fits_is_created(local_run: Runner) -> None:
 
 
 def test_a_create_beyond_the_quota_fails_with_sagemakers_message_and_leaves_nothing(
-    template: dict[str, Any],
+    custom_template: dict[str, Any],
 ) -> None:
     [run], [result] = run_requests(
-        template, [request("big", "big-v1", 2)], {"sagemaker": {"quotas": {G5: 1}}}
+        custom_template, [request("big", "big-v1", 2)], {"sagemaker": {"quotas": {G5: 1}}}
     )
-    assert result["status"] == "FAILED"
+    assert (result["status"], result["error"]) == ("FAILED", "QuotaExceeded")
     detail = one_notification(result)
     assert limit_message(G5, 1, 0, 2) in detail["error"]["message"]
     assert {"call": "sagemaker:CreateEndpoint", "error": "ResourceLimitExceeded"} in run.failed_calls
@@ -82,11 +84,12 @@ def test_a_create_beyond_the_quota_fails_with_sagemakers_message_and_leaves_noth
     assert result["remaining"]["sagemaker"]["endpointConfigs"] == []  # rolled back
 
 
-def test_existing_endpoints_instances_count_as_usage(local_run: Runner) -> None:
+def test_existing_endpoints_instances_count_as_usage(custom_template: dict[str, Any]) -> None:
     # the scenario's endpoint runs on a config the world makes for it: one ml.m5.large
     theirs = {"EndpointName": "theirs", "EndpointConfigName": "theirs-v1"}
     scenario = {"sagemaker": {"quotas": {"ml.m5.large": 2}, "existing": {"endpoints": [theirs]}}}
-    refused, fits = local_run(
+    _, (refused, fits) = run_requests(
+        custom_template,
         [request("two", "two-v1", 2, kind="ml.m5.large"), request("one", "one-v1", 1, kind="ml.m5.large")],
         scenario,
     )
@@ -96,11 +99,13 @@ def test_existing_endpoints_instances_count_as_usage(local_run: Runner) -> None:
     assert fits["remaining"]["sagemaker"]["endpoints"] == ["one", "theirs"]
 
 
-def test_an_update_that_fits_the_fleet_but_not_blue_greens_peak_is_refused(template: dict[str, Any]) -> None:
+def test_an_update_that_fits_the_fleet_but_not_blue_greens_peak_is_refused(
+    custom_template: dict[str, Any],
+) -> None:
     # two instances run; the new config has two as well: blue/green needs four at its peak, the quota is 3
     scenario = {"sagemaker": {"quotas": {G5: 3}}}
     runs, [made, updated] = run_requests(
-        template, [request("ep", "ep-v1", 2), request("ep", "ep-v2", 2, action="update")], scenario
+        custom_template, [request("ep", "ep-v1", 2), request("ep", "ep-v2", 2, action="update")], scenario
     )
     assert made["status"] == "SUCCEEDED" and updated["status"] == "FAILED"
     assert limit_message(G5, 3, 2, 2) in one_notification(updated)["error"]["message"]

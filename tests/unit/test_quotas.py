@@ -17,7 +17,7 @@ from moto import mock_aws
 
 from controller import aws, quotas
 from controller.errors import ProviderError, QuotaExceeded, TransientServiceError
-from controller.providers.sagemaker import instances
+from controller.providers.sagemaker import held, instances
 from controller.quotas import Need, Quota
 
 G5 = "ml.g5.xlarge for endpoint usage"
@@ -207,24 +207,118 @@ def test_a_service_quotas_does_not_hold_is_not_checked(
 
 
 # -- usage ------------------------------------------------------------------------------------------
-@mock_aws
-def test_usage_counts_the_instances_of_the_account_s_endpoints_by_type() -> None:
-    aws.reset()
-    sagemaker = boto3.client("sagemaker", region_name="us-east-1")
-    sagemaker.create_model(
-        ModelName="m", ExecutionRoleArn="arn:aws:iam::123456789012:role/r", PrimaryContainer={"Image": "i"}
-    )
-    # (raw moto refuses today's types such as ml.g5: its own stale list; the world does not)
-    for name, variants in (
-        ("a", [("ml.g4dn.xlarge", 2)]),
-        ("b", [("ml.g4dn.xlarge", 1), ("ml.m5.large", 3)]),
-    ):
-        sagemaker.create_endpoint_config(EndpointConfigName=f"{name}-cfg", **config(*variants))
-        sagemaker.create_endpoint(EndpointName=name, EndpointConfigName=f"{name}-cfg")
-    try:
-        assert instances.usage() == Counter({"ml.g4dn.xlarge for endpoint usage": 3, M5: 3})
-    finally:
+@pytest.fixture
+def account() -> Iterator[tuple[Any, list[str]]]:
+    """moto's SageMaker with endpoints ``a`` (2 ml.g4dn.xlarge) and ``b`` (1 ml.g4dn.xlarge, 3
+    ml.m5.large), the controller's client, and the operations it calls from now on."""
+    with mock_aws():
         aws.reset()
+        sagemaker = boto3.client("sagemaker", region_name="us-east-1")
+        sagemaker.create_model(
+            ModelName="m",
+            ExecutionRoleArn="arn:aws:iam::123456789012:role/r",
+            PrimaryContainer={"Image": "i"},
+        )
+        # (raw moto refuses today's types such as ml.g5: its own stale list; the world does not)
+        for name, variants in (
+            ("a", [("ml.g4dn.xlarge", 2)]),
+            ("b", [("ml.g4dn.xlarge", 1), ("ml.m5.large", 3)]),
+        ):
+            sagemaker.create_endpoint_config(EndpointConfigName=f"{name}-cfg", **config(*variants))
+            sagemaker.create_endpoint(EndpointName=name, EndpointConfigName=f"{name}-cfg")
+        client = aws.client("sagemaker")
+        calls: list[str] = []
+        client.meta.events.register("before-call.sagemaker.*", lambda model, **_: calls.append(model.name))
+        try:
+            yield client, calls
+        finally:
+            aws.reset()
+
+
+def _endpoint(name: str) -> Any:
+    from moto.sagemaker.models import sagemaker_backends
+
+    return sagemaker_backends["123456789012"]["us-east-1"].endpoints[name]
+
+
+USED = Counter({"ml.g4dn.xlarge for endpoint usage": 3, M5: 3})
+
+
+def test_usage_counts_the_instances_of_the_account_s_endpoints_by_type(
+    account: tuple[Any, list[str]],
+) -> None:
+    _, calls = account
+    assert held.held() == USED
+    assert sorted(calls) == sorted(
+        [
+            "ListEndpoints",
+            "DescribeEndpoint",
+            "DescribeEndpoint",
+            "DescribeEndpointConfig",
+            "DescribeEndpointConfig",
+        ]
+    )
+
+
+def test_a_warm_function_looks_again_only_at_endpoints_that_changed(account: tuple[Any, list[str]]) -> None:
+    import datetime
+
+    _, calls = account
+    held.held()
+    calls.clear()
+    assert held.held() == USED
+    assert calls == ["ListEndpoints"]  # nothing changed: nothing described
+    calls.clear()
+    changed = _endpoint("a")
+    changed.last_modified_time = datetime.datetime(2030, 1, 1, tzinfo=datetime.UTC)
+    changed.production_variants[0]["CurrentInstanceCount"] = 5  # auto scaling added three
+    assert held.held()["ml.g4dn.xlarge for endpoint usage"] == 6
+    assert calls == ["ListEndpoints", "DescribeEndpoint"]  # its config's types were known
+
+
+def test_an_unchanged_endpoint_is_described_again_after_a_while(
+    account: tuple[Any, list[str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import time
+
+    _, calls = account
+    held.held()
+    calls.clear()
+    later = time.monotonic() + held.LOOK_SECONDS
+    monkeypatch.setattr(held.time, "monotonic", lambda: later)
+    assert held.held() == USED
+    assert sorted(calls) == ["DescribeEndpoint", "DescribeEndpoint", "ListEndpoints"]
+
+
+def test_a_look_throttled_half_way_keeps_what_it_learned_for_the_retry(
+    account: tuple[Any, list[str]],
+) -> None:
+    from botocore.awsrequest import AWSResponse
+
+    client, calls = account
+    throttled = {"left": 1}
+
+    def throttle(model: Any, **_: Any) -> Any:
+        described = calls.count("DescribeEndpoint")
+        if described == 2 and throttled["left"]:  # the second endpoint's look
+            throttled["left"] -= 1
+            error = {"Error": {"Code": "ThrottlingException", "Message": "Rate exceeded"}}
+            return AWSResponse("", 400, {}, None), {**error, "ResponseMetadata": {"HTTPStatusCode": 400}}
+        return None
+
+    client.meta.events.register("before-call.sagemaker.DescribeEndpoint", throttle)
+    with pytest.raises(Exception, match="Rate exceeded"):
+        held.held()
+    calls.clear()
+    assert held.held() == USED
+    assert calls.count("DescribeEndpoint") == 1  # only the one it had not learned yet
+
+
+def test_an_endpoint_gone_from_the_list_is_forgotten(account: tuple[Any, list[str]]) -> None:
+    client, _ = account
+    held.held()
+    client.delete_endpoint(EndpointName="b")
+    assert held.held() == Counter({"ml.g4dn.xlarge for endpoint usage": 2})
 
 
 def test_the_message_is_json_with_the_code_s_text() -> None:

@@ -52,6 +52,8 @@ def sagemaker(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("AWS_REGION", raising=False)
     monkeypatch.delenv("AWS_PROFILE", raising=False)
+    # plain moto has no Service Quotas for SageMaker: the quota check has its own tests (test_quotas)
+    monkeypatch.setenv("QUOTA_CHECK", "off")
     # moto has no inference components: the endpoint hosts none (the e2e tests check the refusal)
     monkeypatch.setattr("controller.providers.sagemaker.components.owned_on", lambda endpoint: [])
     with mock_aws():

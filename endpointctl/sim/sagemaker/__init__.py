@@ -33,7 +33,7 @@ from endpointctl.sim.iam import Authorization
 from endpointctl.sim.sagemaker import quotas, scaling, updates, usage, validation
 from endpointctl.sim.sagemaker.authorization import authorizations, resource_arn, rollback_alarms
 from endpointctl.sim.sagemaker.demo import DEMO
-from endpointctl.sim.sagemaker.events import deployment_change, state_change
+from endpointctl.sim.sagemaker.events import deployment_change, modified, state_change
 from endpointctl.sim.sagemaker.rate_limits import RateLimits
 from endpointctl.sim.sagemaker.scenario import EndpointRecord, ExistingEndpoint, SageMakerScenario, Tag
 from endpointctl.sim.scenario import request_document
@@ -240,7 +240,17 @@ class SageMakerSim(SimulatorBase):
 
     # -- time ----------------------------------------------------------------------------------
     def _refresh(self, name: str) -> None:
-        """Bring one endpoint's status up to the virtual clock."""
+        """Bring one endpoint's status up to the virtual clock; a new status is a modification, so
+        its ``LastModifiedTime`` (DescribeEndpoint, ListEndpoints) moves with it, as SageMaker's does
+        ("LastModifiedTime: Timestamp when the endpoint was last modified",
+        https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_EndpointSummary.html)."""
+        endpoint = self.backend().endpoints.get(name)
+        before = endpoint.endpoint_status if endpoint is not None else None
+        self._advance(name)
+        if endpoint is not None and endpoint.endpoint_status != before:
+            modified(endpoint, self.clock.now())
+
+    def _advance(self, name: str) -> None:
         backend = self.backend()
         endpoint = backend.endpoints.get(name)
         timeline = self.timelines.get(name)
@@ -340,6 +350,7 @@ class SageMakerSim(SimulatorBase):
         usage.check(self, usage.fleet(variants))
         endpoint = _ORIGINAL["create_endpoint"](backend, endpoint_name, endpoint_config_name, tags)
         endpoint.endpoint_status = "Creating"
+        endpoint.creation_time = modified(endpoint, self.clock.now())
         timeline = EndpointRecord(
             create_at=self.clock.now(),
             execution=self.log.execution,
@@ -400,6 +411,7 @@ class SageMakerSim(SimulatorBase):
         timeline.delete_at = self.clock.now()
         timeline.delete_execution = self.log.execution
         endpoint.endpoint_status = "Deleting"
+        modified(endpoint, timeline.delete_at)
         return None
 
     def _list_endpoints(self, *args: Any, **kwargs: Any) -> Any:

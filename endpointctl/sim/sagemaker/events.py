@@ -8,11 +8,20 @@ state change" (same page): the simulator sends each deployment event twice, the 
 
 from __future__ import annotations
 
+import datetime
 import time
 import uuid
 from typing import Any
 
 from endpointctl.sim.sagemaker.scenario import EndpointRecord
+
+
+def modified(endpoint: Any, at: float) -> datetime.datetime:
+    """Mark ``endpoint`` (moto's) modified at ``at`` on the virtual clock; the moment, as the API
+    shows it."""
+    moment = datetime.datetime.fromtimestamp(at, tz=datetime.UTC)
+    endpoint.last_modified_time = moment
+    return moment
 
 
 def state_change(

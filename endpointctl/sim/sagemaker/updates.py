@@ -23,6 +23,7 @@ from moto.sagemaker.responses import SageMakerResponse
 
 from endpointctl.sim.sagemaker import scaling, usage
 from endpointctl.sim.sagemaker.authorization import resource_arn, rollback_alarms
+from endpointctl.sim.sagemaker.events import modified
 from endpointctl.sim.sagemaker.scenario import EndpointRecord
 
 if TYPE_CHECKING:
@@ -112,6 +113,7 @@ def update_endpoint_of(
     timeline.update_variants = new_variants
     timeline.execution = sim.log.execution
     endpoint.endpoint_status = "Updating"
+    modified(endpoint, timeline.update_at)
     endpoint.failure_reason = None
     endpoint.pending_deployment_summary = {
         "EndpointConfigName": config_name,

@@ -286,6 +286,8 @@ def _rollback_outcome(
         return None, failure  # nothing was created, nothing to roll back
     left = [t.label for t in targets if not t.gone and not t.kept]
     succeeded = plan is not None and plan.verdict == "done" and teardown_error is None
+    if succeeded and failure.code in NOTHING_CREATED and not (plan and plan.deleted) and not left:
+        return None, failure  # refused before anything was made: the rollback found nothing
     rollback = RollbackDetail(
         attempted=True,
         succeeded=succeeded,

@@ -36,7 +36,7 @@ from controller.providers.base import (
     Status,
     Usage,
 )
-from controller.providers.sagemaker import adoption, components, instances, usage
+from controller.providers.sagemaker import adoption, components, held, instances, usage
 from controller.providers.sagemaker import scaling as autoscaling
 from controller.providers.sagemaker import update as updating
 from controller.providers.sagemaker.events import reported_status, spelled
@@ -157,7 +157,7 @@ class SageMakerProvider(Provider):
                 raise PrerequisiteNotFound(f"endpoint configuration {config_name} does not exist")
         assert config_document is not None
         # Before anything is made: room in the account's instance quotas (instances.py).
-        quotas.check(instances.SERVICE_CODE, instances.create_needs(config_document), instances.usage)
+        quotas.check(instances.SERVICE_CODE, instances.create_needs(config_document), held.held)
         if "EndpointConfig" in params:
             config = Resource(kind=CONFIG, id=config_name, endpoint=name)
             if not created.acquire(config, lambda: self._config_arn(config_name) is not None):

@@ -31,7 +31,7 @@ from controller.errors import (
     TransientServiceError,
 )
 from controller.providers.base import Change, Creation, Observation, Resource, Status
-from controller.providers.sagemaker import instances, scaling
+from controller.providers.sagemaker import held, instances, scaling
 from controller.providers.sagemaker.rules import deployment_rules, tag_rules
 from controller.validation import FieldError, check_operation
 
@@ -174,7 +174,7 @@ def update(
     quotas.check(
         instances.SERVICE_CODE,
         instances.update_needs(new_config, params.get("DeploymentConfig") or deployment),
-        instances.usage,
+        held.held,
     )
     scaling = _take_off_scaling(name, previous, new_config, created.execution_arn)
     if "EndpointConfig" in params:
