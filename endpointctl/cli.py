@@ -21,7 +21,7 @@ import os
 import sys
 from typing import Any
 
-from endpointctl import parsing
+from endpointctl import parsing, use_own_functions
 from endpointctl.errors import EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, read_json
 from endpointctl.parsing import Parser, port, usage, virtual_seconds
 
@@ -356,6 +356,7 @@ def run() -> None:
     quietly when the output's reader went away; in one line when something unforeseen broke."""
     import threading
 
+    use_own_functions()
     try:
         code = main()
         sys.stdout.flush()
