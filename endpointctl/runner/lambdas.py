@@ -6,6 +6,7 @@ record of an asynchronous invocation the function failed on, sent to its on-fail
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -63,21 +64,25 @@ def invoke(
         # The service failed the execution (a limit): its task is not invoked.
         response_headers["x-amz-function-error"] = "Unhandled"
         return encode({"errorType": "States.Runtime", "errorMessage": "the execution has failed"})
-    if run is not None:
-        with runner._lock:
-            run.invocations += 1
     delivery = None
     if execution is None and (delivered or "detail-type" in fields):
         # An event delivery: its calls belong to the execution it resumes, if any.
         execution = delivery = f"event:{fields.get('id') or uuid.uuid4()}:{uuid.uuid4().hex[:6]}"
     runner.log.execution = execution
     began = runner.clock.now()
-    role = runner.staged.roles.get(function_name.rsplit(":", 1)[-1])
+    name = function_name.rsplit(":", 1)[-1]
+    role = runner.staged.roles.get(name)
+    wall, cpu = time.perf_counter(), time.thread_time()
     try:
         with runner.authorizer.calling_as(role):
             answer = call_handler(function_name, event, response_headers)
     finally:
         runner.log.execution = None
+    timed = (name, time.perf_counter() - wall, time.thread_time() - cpu)
+    if run is not None:
+        with runner._lock:
+            run.invocations += 1
+            run.invocation_times.append(timed)
     limit = runner.staged.timeouts.get(function_name.rsplit(":", 1)[-1])
     answer = within_timeout(limit, runner.clock.now() - began, answer, response_headers)
     if "x-amz-function-error" in response_headers:
@@ -96,6 +101,7 @@ def invoke(
         if run is not None:  # a state-change event resumed this execution
             with runner._lock:
                 run.invocations += 1
+                run.invocation_times.append(timed)
     if run is not None and isinstance(answer, dict):
         run.progress.append({"step": fields.get("step", "resume"), "at": runner.clock.now(), "state": answer})
     return encode(answer)
