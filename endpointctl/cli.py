@@ -193,6 +193,11 @@ def cmd_bench(args: argparse.Namespace) -> int:
     from endpointctl import bench, project_root
 
     _runner_tools()
+    if args.scale is not None:
+        from endpointctl import scale_bench
+
+        print(scale_bench.main(_template(args), args.scale))
+        return EXIT_OK
     print(bench.main(_template(args), project_root(), quick=args.quick))
     return EXIT_OK
 
@@ -290,6 +295,17 @@ def parser() -> argparse.ArgumentParser:
         ),
     )
     bench.add_argument("--quick", action="store_true", help="skip the import-time measurement")
+    bench.add_argument(
+        "--scale",
+        type=parsing.positive,
+        default=None,
+        metavar="N",
+        help=(
+            "instead: N lifecycles at once in one simulated world (every type; creates, updates and "
+            "deletes; a tenth failing): per kind of operation, outcomes, transitions, invocations, "
+            "calls, detection latency and US dollars per operation"
+        ),
+    )
     common(bench)
     bench.set_defaults(func=cmd_bench)
     diagram = commands.add_parser(
