@@ -76,6 +76,9 @@ class LocalRunner:
         self.limits = Limits()
         #: Executions whose end Step Functions has announced on the default bus.
         self._announced: set[str] = set()
+        #: Lambda invocations no run counts (schedules, clean-ups, events that resumed nothing):
+        #: ``(function, wall seconds, CPU seconds, what for)``.
+        self.other_invocations: list[tuple[str, float, float, str]] = []
 
     # -- setup ----------------------------------------------------------------------------------
     def __enter__(self) -> LocalRunner:

@@ -4,6 +4,7 @@ and the wall time with the machine's load."""
 from __future__ import annotations
 
 import statistics
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -108,6 +109,41 @@ def _lambda_lines(context: Context) -> list[str]:
     return lines
 
 
+def outside_dollars(context: Context) -> float:
+    """US dollars of what no measured execution did during the wave (:class:`world.Outside`), its
+    invocations billed as the operations' are (the median of the kinds' billed seconds)."""
+    outside = context.wave.outside
+    seconds = statistics.median(context.billed.values()) if context.billed else 0.0
+    gb_seconds = sum(
+        figures.billed_gb_seconds([seconds], context.memory_mb.get(function, figures.LAMBDA_DEFAULT_MB))
+        for function, *_ in outside.invocations
+    )
+    return figures.cost(
+        transitions=0,
+        invocations=len(outside.invocations),
+        gb_seconds=gb_seconds,
+        events=0,
+        read_units=outside.read_units,
+        write_units=outside.write_units,
+    )
+
+
+def _outside_line(context: Context) -> str:
+    outside, count = context.wave.outside, len(context.wave.measured)
+    what = Counter(label for *_, label in outside.invocations)
+    said = ", ".join(f"{n} {label}" for label, n in what.most_common())
+    dollars = outside_dollars(context)
+    return (
+        f"Outside any measured execution during the wave: {len(outside.invocations)} Lambda invocations"
+        + (f" ({said})" if said else "")
+        + f", {outside.service_calls} service calls and {outside.dynamodb_calls} DynamoDB calls: "
+        f"${dollars:.6f} in all, ${dollars / count if count else 0:.7f} per operation on top of the table's "
+        "(a sweep runs every 5 minutes per type whatever the load; a SageMaker deployment-phase event "
+        "that resumes no execution is a phase already recorded; a Step Functions status change is a "
+        "failed execution's end, which its type's clean-up looks at)."
+    )
+
+
 def footer(context: Context) -> str:
     wave, overall = context.wave, context.rows[-1]
     setup = (
@@ -160,9 +196,7 @@ def footer(context: Context) -> str:
         f"DynamoDB: {overall.per(overall.read_units):.1f} read and {overall.per(overall.write_units):.1f} write "
         "request units per operation, estimated from each call's size on the wire (a write: its request, a "
         "read: its answer; strongly consistent reads count whole).",
-        f"Outside any measured execution during the wave: {wave.outside[0]} service calls and "
-        f"{wave.outside[1]} DynamoDB calls (each type's sweep every 5 minutes, state-change events that "
-        "resumed no execution).",
+        _outside_line(context),
         f"Wall time: the measured wave took {wave.wall_seconds:.1f} s ({wave.virtual_seconds:.0f} virtual "
         f"seconds); the whole bench {context.total_seconds:.1f} s. Measured at {context.load}.",
     ]

@@ -75,10 +75,10 @@ class Measured:
         if self.status == "SUCCEEDED":
             return "ok"
         said = f"{self.error or ''} {self.cause or ''}"
-        if self.refused_with and self.refused_with in said:
-            return "intended"
         if THROTTLED.search(said):
             return "throttled"
+        if self.refused_with and self.refused_with in said:
+            return "intended"
         return "other"
 
 
@@ -213,23 +213,36 @@ def measure(
     return found
 
 
-def unattributed(runner: Any, meter: TableMeter, since: int, runs: set[str]) -> tuple[int, int, float, float]:
-    """The calls made since log index ``since`` that no run of ``runs`` made (sweeps, schedules,
-    deliveries that changed nothing, the first wave's leftovers): ``(service calls, DynamoDB
-    calls, read units, write units)``."""
-    service = dynamodb = 0
-    read = write = 0.0
-    for index in range(since, len(runner.log.entries)):
+@dataclass
+class Outside:
+    """What no measured execution did while the wave ran, and Lambda and DynamoDB bill all the same:
+    each type's sweep, state-change events that resumed no execution (a deployment phase already
+    recorded, a duplicate), clean-ups after failed executions."""
+
+    service_calls: int = 0
+    dynamodb_calls: int = 0
+    read_units: float = 0.0
+    write_units: float = 0.0
+    #: ``(function, wall seconds, CPU seconds, what for)`` of each invocation.
+    invocations: list[tuple[str, float, float, str]] = field(default_factory=list)
+
+
+def unattributed(runner: Any, meter: TableMeter, since: tuple[int, int], runs: set[str]) -> Outside:
+    """What was done since ``since`` (the call log's length, the runner's count of invocations no
+    run counts) that no run of ``runs`` did."""
+    found = Outside(invocations=list(runner.other_invocations[since[1] :]))
+    for index in range(since[0], len(runner.log.entries)):
         owner, call = runner.log.entries[index]
         if owner in runs:
             continue
         if call.startswith("dynamodb:"):
-            dynamodb += 1
-            r, w = meter.units.get(index, (0.0, 0.0))
-            read, write = read + r, write + w
+            found.dynamodb_calls += 1
+            read, write = meter.units.get(index, (0.0, 0.0))
+            found.read_units += read
+            found.write_units += write
         else:
-            service += 1
-    return service, dynamodb, read, write
+            found.service_calls += 1
+    return found
 
 
 @dataclass
@@ -242,8 +255,8 @@ class Wave:
     #: The first wave's creates, and how many of them failed (their operations are left out).
     setup: int
     setup_failed: int
-    #: ``unattributed``'s figures over the measured wave.
-    outside: tuple[int, int, float, float]
+    #: What no measured execution did during the wave (:func:`unattributed`).
+    outside: Outside
     #: The scenario faults armed for the failing share (type → faults).
     faults: dict[str, list[dict[str, Any]]]
     #: Virtual seconds from the measured wave's start to its last execution's end.
@@ -264,7 +277,7 @@ def scale(
         broken = {id(op) for op, run in zip(setups, first, strict=True) if run.status != "SUCCEEDED"}
         measured_ops = [op for op in operations if id(op) not in broken]
         arm(runner, faults)
-        since = len(runner.log.entries)
+        since = (len(runner.log.entries), len(runner.other_invocations))
         begun_virtual = runner.clock.now()
         begun = time.perf_counter()
         runs = runner.start_together([op.request for op in measured_ops])

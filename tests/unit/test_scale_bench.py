@@ -206,12 +206,24 @@ def test_the_mix_covers_every_type_and_kind_with_an_endpoint_each() -> None:
 def test_rate_limits_go_in_the_scenario_only_where_the_model_takes_them(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(plan, "rate_limits_accepted", lambda: False)
+    from endpointctl.sim import simulators
+
+    simulator = simulators()["sagemaker"]
+    if "rateLimits" not in simulator.Scenario.model_fields:
+        assert not plan.rate_limits_accepted() and plan.scenario() == {}
+
+    class WithRates(simulator.Scenario):  # type: ignore[name-defined,misc]
+        rateLimits: dict[str, float] = {}
+
+    class WithOtherRates(simulator.Scenario):  # type: ignore[name-defined,misc]
+        rateLimits: dict[str, dict[str, float]] = {}  # another shape: left out, not an error
+
+    monkeypatch.setattr(simulator, "Scenario", WithRates)
+    assert plan.rate_limits_accepted()
+    assert plan.scenario() == {"sagemaker": {"rateLimits": plan.SAGEMAKER_RATE_LIMITS}}
+    assert plan.scenario({}) == {}
+    monkeypatch.setattr(simulator, "Scenario", WithOtherRates)
     assert plan.scenario() == {}
-    monkeypatch.setattr(plan, "rate_limits_accepted", lambda: True)
-    # A model that has the key but refuses this shape (say, another spelling of the rates) is left out.
-    found = plan.scenario()
-    assert found in ({}, {"sagemaker": {"rateLimits": plan.SAGEMAKER_RATE_LIMITS}})
 
 
 # -- DynamoDB's request units --------------------------------------------------------------------
