@@ -31,7 +31,7 @@ from endpointctl.scale_bench import figures, plan, report, world
 
 #: Roughly how long ``--scale N`` takes on a 2-core machine, in seconds, as measured (N → seconds:
 #: the whole command, the template cached); :func:`takes` interpolates.
-TAKES = ((1, 5), (10, 8), (100, 20), (300, 66), (1000, 800))
+TAKES = ((1, 3), (10, 8), (100, 27), (300, 70), (1000, 350))
 
 
 def takes(n: int) -> str:
@@ -61,7 +61,7 @@ def main(
 
     out = out or sys.stdout
     progress = progress or sys.stderr
-    began = time.perf_counter()
+    began, load_before = time.perf_counter(), load()
     operations = plan.plan(n)
     setups = sum(1 for op in operations if op.setup is not None)
     scenario = plan.scenario()
@@ -99,5 +99,6 @@ def main(
             rows=rows,
             total_seconds=time.perf_counter() - began,
             load=load(),
+            load_before=load_before,
         )
     )

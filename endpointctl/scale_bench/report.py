@@ -32,7 +32,9 @@ class Context:
     billed: dict[tuple[str, str], float]
     rows: list[Row]
     total_seconds: float
+    #: The machine's load at the end, and before the bench started (``endpointctl.bench.load``).
     load: str
+    load_before: str
 
 
 def latency_growth(measured: Sequence[Measured], alone: dict[tuple[str, str], Measured]) -> list[Growth]:
@@ -198,6 +200,7 @@ def footer(context: Context) -> str:
         "read: its answer; strongly consistent reads count whole).",
         _outside_line(context),
         f"Wall time: the measured wave took {wave.wall_seconds:.1f} s ({wave.virtual_seconds:.0f} virtual "
-        f"seconds); the whole bench {context.total_seconds:.1f} s. Measured at {context.load}.",
+        f"seconds); the whole bench {context.total_seconds:.1f} s. Measured at {context.load} (at its start: "
+        f"{context.load_before}; the bench's own runnable threads count in the load).",
     ]
     return "\n".join(lines)

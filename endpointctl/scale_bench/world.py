@@ -22,23 +22,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from controller.aws import THROTTLING_CODES  # the controller's own: what it retries as throttling
 from endpointctl.scale_bench.plan import Operation
 
 #: An execution's error that says it ran out of retries against throttling.
 THROTTLED = re.compile(r"throttl|toomanyrequests|rate exceeded|requestlimitexceeded|slowdown", re.IGNORECASE)
-#: Error codes of a throttled call, as the call log records them.
-THROTTLING_CODES = frozenset(
-    {
-        "Throttling",
-        "ThrottlingException",
-        "ThrottledException",
-        "TooManyRequestsException",
-        "RequestLimitExceeded",
-        "RequestThrottled",
-        "RequestThrottledException",
-        "SlowDown",
-    }
-)
 #: DynamoDB's operations that write, and that read (the others, such as ``DescribeTable``, are free).
 WRITES = frozenset({"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems"})
 READS = frozenset({"GetItem", "Query", "Scan", "BatchGetItem", "TransactGetItems"})
