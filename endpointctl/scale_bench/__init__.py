@@ -30,8 +30,9 @@ from typing import Any, TextIO
 from endpointctl.scale_bench import figures, plan, report, world
 
 #: Roughly how long ``--scale N`` takes on a 2-core machine, in seconds, as measured (N → seconds:
-#: the whole command, the template cached); :func:`takes` interpolates.
-TAKES = ((1, 3), (10, 8), (100, 27), (300, 70), (1000, 350))
+#: the whole command, the template cached, the machine otherwise idle; a busy one adds up to a
+#: half: N = 1,000 took 280 s, and 396 s with another run's load); :func:`takes` interpolates.
+TAKES = ((1, 2), (10, 6), (100, 21), (300, 66), (1000, 280))
 
 
 def takes(n: int) -> str:
