@@ -66,9 +66,10 @@ def main(
     operations = plan.plan(n)
     setups = sum(1 for op in operations if op.setup is not None)
     scenario = plan.scenario()
+    first = f"a first wave of {setups} creates, then " if setups else ""
     print(
-        f"running {n} lifecycles at once in one simulated world: first each kind of operation alone, then "
-        f"a first wave of {setups} creates, then the measured wave of {n} ({takes(n)}) …",
+        f"running {n} lifecycle{'s' if n != 1 else ''} at once in one simulated world: first each kind of "
+        f"operation alone, then {first}the measured wave of {n} ({takes(n)}) …",
         file=progress,
         flush=True,
     )
