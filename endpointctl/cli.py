@@ -21,7 +21,7 @@ import os
 import sys
 from typing import Any
 
-from endpointctl import parsing
+from endpointctl import parsing, use_own_functions
 from endpointctl.errors import EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, read_json
 from endpointctl.parsing import Parser, port, usage, virtual_seconds
 
@@ -193,6 +193,11 @@ def cmd_bench(args: argparse.Namespace) -> int:
     from endpointctl import bench, project_root
 
     _runner_tools()
+    if args.scale is not None:
+        from endpointctl import scale_bench
+
+        print(scale_bench.main(_template(args), args.scale))
+        return EXIT_OK
     print(bench.main(_template(args), project_root(), quick=args.quick))
     return EXIT_OK
 
@@ -290,6 +295,17 @@ def parser() -> argparse.ArgumentParser:
         ),
     )
     bench.add_argument("--quick", action="store_true", help="skip the import-time measurement")
+    bench.add_argument(
+        "--scale",
+        type=parsing.positive,
+        default=None,
+        metavar="N",
+        help=(
+            "instead: N lifecycles at once in one simulated world (every type; creates, updates and "
+            "deletes; a tenth failing): per kind of operation, outcomes, transitions, invocations, "
+            "calls, detection latency and US dollars per operation"
+        ),
+    )
     common(bench)
     bench.set_defaults(func=cmd_bench)
     diagram = commands.add_parser(
@@ -356,6 +372,7 @@ def run() -> None:
     quietly when the output's reader went away; in one line when something unforeseen broke."""
     import threading
 
+    use_own_functions()
     try:
         code = main()
         sys.stdout.flush()

@@ -58,7 +58,7 @@ EXAMPLES: dict[tuple[str, ...], tuple[str, ...]] = {
         'eval "$(endpointctl local env)"',
         'eval "$(endpointctl local env --unset)"',
     ),
-    ("bench",): ("endpointctl bench", "endpointctl bench --quick"),
+    ("bench",): ("endpointctl bench", "endpointctl bench --quick", "endpointctl bench --scale 100"),
     ("diagram",): ("endpointctl diagram", "endpointctl diagram --type aml -c endpointTypes=sagemaker,aml"),
     ("validate",): (
         "endpointctl validate events/sagemaker-create.json",

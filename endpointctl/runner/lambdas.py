@@ -6,6 +6,7 @@ record of an asynchronous invocation the function failed on, sent to its on-fail
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -39,6 +40,7 @@ class LocalRunner(Protocol):
     simulators: dict[str, Simulator]
     registering: threading.RLock
     _runs: dict[str, Run]
+    other_invocations: list[tuple[str, float, float, str]]
     _lock: threading.Lock
 
 
@@ -63,24 +65,30 @@ def invoke(
         # The service failed the execution (a limit): its task is not invoked.
         response_headers["x-amz-function-error"] = "Unhandled"
         return encode({"errorType": "States.Runtime", "errorMessage": "the execution has failed"})
-    if run is not None:
-        with runner._lock:
-            run.invocations += 1
     delivery = None
     if execution is None and (delivered or "detail-type" in fields):
         # An event delivery: its calls belong to the execution it resumes, if any.
         execution = delivery = f"event:{fields.get('id') or uuid.uuid4()}:{uuid.uuid4().hex[:6]}"
     runner.log.execution = execution
     began = runner.clock.now()
-    role = runner.staged.roles.get(function_name.rsplit(":", 1)[-1])
+    name = function_name.rsplit(":", 1)[-1]
+    role = runner.staged.roles.get(name)
+    wall, cpu = time.perf_counter(), time.thread_time()
     try:
         with runner.authorizer.calling_as(role):
             answer = call_handler(function_name, event, response_headers)
     finally:
         runner.log.execution = None
+    timed = (name, time.perf_counter() - wall, time.thread_time() - cpu)
+    counted = run is not None
+    if run is not None:
+        with runner._lock:
+            run.invocations += 1
+            run.invocation_times.append(timed)
     limit = runner.staged.timeouts.get(function_name.rsplit(":", 1)[-1])
     answer = within_timeout(limit, runner.clock.now() - began, answer, response_headers)
     if "x-amz-function-error" in response_headers:
+        _count_other(runner, counted, timed, fields)
         return encode(answer)
     if delivery is not None:
         # Its calls belong to the execution it resumed (a state-change event: the invocation
@@ -94,11 +102,25 @@ def invoke(
         runner.log.reassign(delivery, str(owner) if owner else None)
         run = runner._runs.get(str(resumed))
         if run is not None:  # a state-change event resumed this execution
+            counted = True
             with runner._lock:
                 run.invocations += 1
+                run.invocation_times.append(timed)
+    _count_other(runner, counted, timed, fields)
     if run is not None and isinstance(answer, dict):
         run.progress.append({"step": fields.get("step", "resume"), "at": runner.clock.now(), "state": answer})
     return encode(answer)
+
+
+def _count_other(
+    runner: LocalRunner, counted: bool, timed: tuple[str, float, float], fields: dict[str, Any]
+) -> None:
+    """An invocation no run counts (a schedule's, a clean-up's, an event's that resumed nothing):
+    Lambda bills it all the same, so the world keeps it, with what it was for."""
+    if not counted:
+        what = str(fields.get("detail-type") or fields.get("step") or "invocation")
+        with runner._lock:
+            runner.other_invocations.append((*timed, what))
 
 
 def within_timeout(limit: float | None, took: float, answer: Any, response_headers: dict[str, str]) -> Any:

@@ -76,6 +76,9 @@ class LocalRunner:
         self.limits = Limits()
         #: Executions whose end Step Functions has announced on the default bus.
         self._announced: set[str] = set()
+        #: Lambda invocations no run counts (schedules, clean-ups, events that resumed nothing):
+        #: ``(function, wall seconds, CPU seconds, what for)``.
+        self.other_invocations: list[tuple[str, float, float, str]] = []
 
     # -- setup ----------------------------------------------------------------------------------
     def __enter__(self) -> LocalRunner:
@@ -116,7 +119,7 @@ class LocalRunner:
         moto_patches.serialize_requests(stack)
         moto_patches.parse_once(stack)
         moto_patches.spare_work(stack)
-        moto_patches.virtual_time(stack, self.clock)
+        moto_patches.virtual_time(stack, self.clock, guard=EXECUTION_LIMIT_SECONDS)
         self.limits.install(stack)
         self.limits.wake_on_stop(stack, self.clock.wake)
         heartbeats.install(stack)  # a waiting task takes a heartbeat, as on AWS
@@ -370,15 +373,20 @@ class LocalRunner:
         self.keep_running(begun + until)
         return [self.result(run, later=True) for run in runs]
 
+    def start_together(self, requests: list[Any]) -> list[Run]:
+        """Start ``requests`` at one virtual moment: all count as running before any starts, so
+        none races ahead in time; ``wait`` for their runs."""
+        for _ in requests:
+            self.clock.started()
+        return [self.start(request, registered=True) for request in requests]
+
     def run_parallel(self, requests: list[Any], *, until: float | None = None) -> list[dict[str, Any]]:
         """Start ``requests`` together; each result shows the world at the end (or at ``until``)."""
         begun = self.clock.now()
         for request in requests:
             self.prepare(request)
         before = self.remaining()
-        for _ in requests:  # all count as running before any starts: none races ahead in time
-            self.clock.started()
-        runs = [self.start(request, registered=True) for request in requests]
+        runs = self.start_together(requests)
         self.wait(runs)
         for run in runs:  # what appeared meanwhile is theirs together: the world at the end
             run.before, run.together = before, len(runs)

@@ -211,8 +211,10 @@ def _warm_heap_keys(node: Any, component: type, seen: set[int]) -> None:
         _warm_heap_keys(child, component, seen)
 
 
-def virtual_time(stack: ExitStack, clock: VirtualClock) -> None:
-    """Wait states, retry back-off and task-token waits take virtual time, not real time."""
+def virtual_time(stack: ExitStack, clock: VirtualClock, *, guard: float = 600.0) -> None:
+    """Wait states, retry back-off, task-token waits and task timeouts take virtual time, not real
+    time (``guard``: the real seconds a task may take before it times out all the same, a hung
+    handler's)."""
     from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
     from moto.stepfunctions.parser.asl.component.state.wait.wait_function import wait_function
 
@@ -229,6 +231,30 @@ def virtual_time(stack: ExitStack, clock: VirtualClock) -> None:
 
     stack.enter_context(mock.patch.object(retrier_decl, "time", _Time))
     _virtual_task_tokens(stack, clock)
+    _virtual_task_timeouts(stack, clock, guard)
+
+
+def _virtual_task_timeouts(stack: ExitStack, clock: VirtualClock, guard: float) -> None:
+    """A task's ``TimeoutSeconds`` counts virtual time. moto waits for the task's thread that many
+    real seconds (``ExecutionState._evaluate_with_timeout``), so a handler that a busy machine
+    slowed down (a thousand lifecycles on two cores: some invocations waited over 90 s for the GIL
+    and the runner's locks) ended ``States.Timeout``, which no AWS run would. Here a task is on
+    time when it ended within its timeout on the virtual clock (which moves inside a task only where
+    a simulated call takes time, a read timeout); real time only bounds a hung one."""
+    from types import SimpleNamespace
+
+    from moto.stepfunctions.parser.asl.component.state.exec import execute_state
+
+    class TaskEnded(threading.Event):
+        def __init__(self) -> None:
+            super().__init__()
+            self.began = clock.now()
+
+        def wait(self, timeout: float | None = None) -> bool:
+            ended = super().wait(None if timeout is None else max(timeout, guard))
+            return ended and (timeout is None or clock.now() - self.began <= timeout)
+
+    stack.enter_context(mock.patch.object(execute_state, "threading", SimpleNamespace(Event=TaskEnded)))
 
 
 def _virtual_task_tokens(stack: ExitStack, clock: VirtualClock) -> None:

@@ -21,6 +21,10 @@ class Run:
     transitions: int = 0
     history_events: int = 0
     invocations: int = 0
+    #: Each of those invocations' handler, timed: ``(function name, wall seconds, CPU seconds of
+    #: its thread)``, in real time (what Lambda would bill is the wall time; ``endpointctl bench
+    #: --scale`` reads both). Not in the contract's ``--json`` object.
+    invocation_times: list[tuple[str, float, float]] = field(default_factory=list)
     #: Which of its calls failed, with the error code each got (``{"call", "error"}``), for the
     #: readable progress; not in the contract's ``--json`` object.
     failed_calls: list[dict[str, str]] = field(default_factory=list)

@@ -96,15 +96,19 @@ class Components:
         component placed earlier holds its instances before a later one looks for room."""
         now = self.sim.clock.now()
         while True:
-            due = [
+            due = sorted(
                 (at, c.created, c.name)
                 for c in self.items.values()
                 if (at := self._due(c)) is not None and at <= now
-            ]
+            )
             if not due:
                 return
-            at, _, name = min(due)
-            self._step(self.items[name], at)
+            # A step settles its own component only: the others' moments stand, so all that are
+            # due go in one pass (one look at every component, not one per step).
+            for at, _, name in due:
+                found = self.items.get(name)
+                if found is not None and self._due(found) == at:
+                    self._step(found, at)
 
     def _step(self, found: Component, at: float) -> None:
         scenario = self.sim.scenario
@@ -195,7 +199,8 @@ class Components:
             found.failure_reason = reason or "simulated: the inference component update failed"
 
     def all(self) -> list[Component]:
-        return [c for name in list(self.items) if (c := self.refresh(name)) is not None]
+        self._advance()
+        return list(self.items.values())
 
     def on_endpoint(self, endpoint: str) -> list[str]:
         return sorted(c.name for c in self.all() if c.endpoint_name == endpoint)
