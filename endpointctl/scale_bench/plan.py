@@ -43,6 +43,7 @@ SAGEMAKER_RATE_LIMITS: dict[str, float] = {
     "DescribeEndpoint": 20,
     "DescribeEndpointConfig": 20,
     "DescribeInferenceComponent": 20,
+    "ListEndpoints": 20,
     "ListInferenceComponents": 20,
     "ListTags": 20,
     "AddTags": 5,

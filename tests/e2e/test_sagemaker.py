@@ -64,9 +64,11 @@ def test_ready(local_run: Runner) -> None:
     assert detail["endpointUrl"].startswith("https://runtime.sagemaker.")
     assert "error" not in detail and "rollback" not in detail
     assert result["output"] == detail
-    assert result["calls"][:3] == [
+    # (Service Quotas' lists come before the create too: tests/e2e/test_quotas.py)
+    assert [c for c in result["calls"] if not c.startswith("service-quotas:")][:4] == [
         "sagemaker:DescribeEndpoint",
         "sagemaker:DescribeEndpointConfig",
+        "sagemaker:ListEndpoints",  # the instances in use, for the quota check
         "sagemaker:CreateEndpoint",
     ]
     assert result["calls"].count("sagemaker:CreateEndpoint") == 1
@@ -214,7 +216,8 @@ def test_retries_are_bounded_and_end_as_provider_error(local_run: Runner) -> Non
 def test_errors_no_retry_cures_fail_fast_and_roll_back(local_run: Runner, error: str) -> None:
     fault = {"operation": "CreateEndpoint", "error": error, "count": 1}
     [result] = local_run([owned_config_request()], {"sagemaker": {"faults": [fault]}})
-    assert result["error"] == "ProviderError"
+    # the account's limits have their own code; the others are the service's errors
+    assert result["error"] == ("QuotaExceeded" if error == "ResourceLimitExceeded" else "ProviderError")
     detail = one_notification(result)
     assert error in detail["error"]["message"]
     assert result["calls"].count("sagemaker:CreateEndpoint") == 1

@@ -30,4 +30,4 @@ def test_scale_three_runs_end_to_end(template: dict[str, Any]) -> None:
         assert float(cells[10]) > 0  # the controller's DynamoDB calls are counted
         assert 0 < float(cells[13]) < 0.01  # dollars per operation: a fraction of a cent
     assert "no figure per succeeded operation grows with N" in footer
-    assert "Rate limits:" in footer and "Measured at load average" in footer
+    assert "Rate limits (sagemaker.rateLimits" in footer and "Measured at load average" in footer

@@ -123,13 +123,18 @@ def test_each_function_calls_only_its_own_service(template: dict[str, Any]) -> N
         # also passes an inline endpoint config's role (iam:PassRole) and grants on its key
         # (through SageMaker); cloudwatch: the alarms Application Auto Scaling makes and deletes
         # for a variant's target tracking, and an update's rollback alarms, both checked against
-        # the function's own permissions.
+        # the function's own permissions; servicequotas: SageMaker's instance quotas, read before
+        # a create or an update (only the two list actions).
         shared = {"xray:", "logs:", "dynamodb:", "kms:", "events:", "sns:", "scheduler:", "iam:", "sqs:"}
         allowed = {prefix, *shared} | (
             {"states:", "application-autoscaling:", "cloudwatch:"}
             if title in ("SageMaker", "InferenceComponent")
             else set()
         )
+        if title == "SageMaker":
+            allowed.add("servicequotas:")
+            quota_actions = {a for a in actions if a.startswith("servicequotas:")}
+            assert quota_actions == {"servicequotas:ListServiceQuotas", "servicequotas:ListAWSDefaultServiceQuotas"}
         assert services <= allowed, (title, services)
         assert {a for a in actions if a.startswith("sqs:")} == {"sqs:SendMessage"}
         assert prefix in services

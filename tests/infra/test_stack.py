@@ -588,7 +588,7 @@ def test_alarms_publish_to_the_alarm_topic(stack: Template) -> None:
     for alarm in failed:
         expressions = [m.get("Expression") for m in alarm["Properties"]["Metrics"] if "Expression" in m]
         assert expressions == [
-            "failed - FILL(r0, 0) - FILL(r1, 0) - FILL(r2, 0) - FILL(r3, 0) - FILL(r4, 0) - FILL(r5, 0)"
+            "failed - FILL(r0, 0) - FILL(r1, 0) - FILL(r2, 0) - FILL(r3, 0) - FILL(r4, 0) - FILL(r5, 0) - FILL(r6, 0)"
         ]  # refusals
         text = json.dumps(alarm["Properties"]["Metrics"])
         assert all(

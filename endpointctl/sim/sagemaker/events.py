@@ -18,8 +18,8 @@ from endpointctl.sim.sagemaker.scenario import EndpointRecord
 
 def modified(endpoint: Any, at: float) -> datetime.datetime:
     """Mark ``endpoint`` (moto's) modified at ``at`` on the virtual clock; the moment, as the API
-    shows it."""
-    moment = datetime.datetime.fromtimestamp(at, tz=datetime.UTC)
+    shows it (naive UTC, as moto keeps every other time: moto sorts by them)."""
+    moment = datetime.datetime.fromtimestamp(at, tz=datetime.UTC).replace(tzinfo=None)
     endpoint.last_modified_time = moment
     return moment
 
