@@ -137,6 +137,8 @@ class LocalRunner:
         clock.use(self.clock.now)
         stack.callback(clock.use, None)
         stack.callback(aws.reset)
+        # First thing on exit: no timer of this world still runs when its clients are forgotten.
+        stack.callback(self.clock.drain)
         self.staged: Staged = stage(self.template)
         self.sfn = self.staged.sfn
         self.arns = self.staged.machines

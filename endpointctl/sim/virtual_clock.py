@@ -36,6 +36,7 @@ class VirtualClock:
         self._timers: list[tuple[float, int, Callable[[], None]]] = []
         self._seq = itertools.count()
         self._closed = False
+        self._firing: set[threading.Thread] = set()
 
     def now(self) -> float:
         return self._now
@@ -57,6 +58,17 @@ class VirtualClock:
             self._closed = True
             self._timers.clear()
             self._cond.notify_all()
+
+    def drain(self, timeout: float = 10.0) -> None:
+        """Close, then wait (at most ``timeout`` seconds) for the timers already running: a timer's
+        action (an event's delivery, a schedule's invocation) that outlived its world would call
+        the services after the world restored the environment, with no credentials and into the
+        next world's client caches."""
+        self.close()
+        with self._cond:
+            firing = list(self._firing)
+        for thread in firing:
+            thread.join(timeout)
 
     def sleep(self, seconds: float, *, key: object = None, ready: Callable[[], bool] | None = None) -> bool:
         """Sleep ``seconds`` of virtual time; ``True`` when woken early by ``wake(key)`` (or when
@@ -125,7 +137,9 @@ class VirtualClock:
             at, _, action = heapq.heappop(self._timers)
             self._now = max(self._now, at)
             self._active += 1  # the timer runs: nobody moves time until it is done
-            threading.Thread(target=self._fire, args=(action,), daemon=True).start()
+            thread = threading.Thread(target=self._fire, args=(action,), daemon=True)
+            self._firing.add(thread)
+            thread.start()
             return
         if wake_at is not None:
             if wake_at > self._now:
@@ -137,6 +151,7 @@ class VirtualClock:
             action()
         finally:
             with self._cond:
+                self._firing.discard(threading.current_thread())
                 self._active -= 1
                 self._advance()
                 self._cond.notify_all()

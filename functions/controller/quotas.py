@@ -31,14 +31,13 @@ from __future__ import annotations
 
 import os
 import threading
-import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from aws_lambda_powertools import Logger
 from botocore.exceptions import ClientError
 
-from controller import aws
+from controller import aws, clock
 from controller.errors import ProviderError, QuotaExceeded, TransientServiceError
 
 logger = Logger(child=True)
@@ -80,7 +79,7 @@ _LOCK = threading.Lock()
 def quotas(service_code: str) -> dict[str, Quota]:
     """``service_code``'s quotas by name: applied values over defaults; listed once per
     :data:`CACHE_SECONDS`."""
-    now = time.monotonic()
+    now = clock.now()
     client = aws.client("service-quotas")
     with _LOCK:
         held = _CACHE.get(service_code)

@@ -134,7 +134,10 @@ def test_each_function_calls_only_its_own_service(template: dict[str, Any]) -> N
         if title == "SageMaker":
             allowed.add("servicequotas:")
             quota_actions = {a for a in actions if a.startswith("servicequotas:")}
-            assert quota_actions == {"servicequotas:ListServiceQuotas", "servicequotas:ListAWSDefaultServiceQuotas"}
+            assert quota_actions == {
+                "servicequotas:ListServiceQuotas",
+                "servicequotas:ListAWSDefaultServiceQuotas",
+            }
         assert services <= allowed, (title, services)
         assert {a for a in actions if a.startswith("sqs:")} == {"sqs:SendMessage"}
         assert prefix in services

@@ -23,22 +23,24 @@ warm function keeps what it learned:
   and made again under its name).
 
 A check then costs ⌈N/100⌉ list pages and one look at each endpoint that changed since, and a look
-throttled half way keeps what it had learned for the retry. What is remembered can be stale by a
-change the listing does not show; SageMaker's own ``ResourceLimitExceeded`` still answers a request
-the check let through (``QuotaExceeded``, rolled back).
+throttled half way keeps what it had learned for the retry. And a reading serves every check of the
+next :data:`READING_SECONDS` (a burst of requests shares one; concurrent checks wait for the one
+under way rather than read again). What is remembered can be stale by a change the listing does not
+show or by what happened within those seconds; SageMaker's own ``ResourceLimitExceeded`` still
+answers a request the check let through (``QuotaExceeded``, rolled back). Times are the
+controller's clock (``controller.clock``: the local runner's virtual one).
 """
 
 from __future__ import annotations
 
 import threading
-import time
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
 from botocore.exceptions import ClientError
 
-from controller import aws
+from controller import aws, clock
 from controller.providers.sagemaker.instances import quota_name
 
 PAGE = 100
@@ -46,6 +48,8 @@ PAGE = 100
 HOLDING = frozenset(
     {"Creating", "InService", "Updating", "SystemUpdating", "RollingBack", "UpdateRollbackFailed"}
 )
+#: A reading of the account serves the checks of this long after it.
+READING_SECONDS = 5.0
 #: An unchanged endpoint is described again after this long all the same.
 LOOK_SECONDS = 60.0
 #: A config's instance types are read again after this long.
@@ -68,6 +72,9 @@ class _Memory:
         self.client = client
         self.endpoints: dict[str, _Look] = {}
         self.configs: dict[str, tuple[float, dict[str, str]]] = {}
+        self.reading: tuple[float, Counter[str]] | None = None
+        #: Held while the account is read: one reading at a time.
+        self.reading_lock = threading.Lock()
 
 
 _MEMORY: _Memory | None = None
@@ -86,6 +93,13 @@ def held() -> Counter[str]:
     """Instances the account's endpoints hold now, by quota name."""
     sagemaker = aws.client("sagemaker")
     memory = _memory(sagemaker)
+    with memory.reading_lock:
+        if memory.reading is None or clock.now() - memory.reading[0] >= READING_SECONDS:
+            memory.reading = (clock.now(), _read(sagemaker, memory))
+        return Counter(memory.reading[1])
+
+
+def _read(sagemaker: Any, memory: _Memory) -> Counter[str]:
     counts: Counter[str] = Counter()
     listed: set[str] = set()
     for page in sagemaker.get_paginator("list_endpoints").paginate(PaginationConfig={"PageSize": PAGE}):
@@ -95,7 +109,7 @@ def held() -> Counter[str]:
             if status not in HOLDING:
                 continue
             look = memory.endpoints.get(name)
-            now = time.monotonic()
+            now = clock.now()
             if (
                 look is None
                 or (look.status, look.modified) != (status, summary.get("LastModifiedTime"))
