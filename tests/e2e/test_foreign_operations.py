@@ -99,7 +99,7 @@ def test_an_update_during_someone_elses_update_waits_for_it_then_applies(templat
     # while it waited it only looked: one DescribeEndpoint per turn, until the foreign update settled
     # (then whose the endpoint is: its tags; then the account's instances for the quota check)
     made = before_the_update(updated["calls"], "sagemaker:CreateEndpointConfig")
-    assert {call for call in made if not call.startswith("servicequotas:")} == {
+    assert {call for call in made if not call.startswith("service-quotas:")} == {
         "sagemaker:DescribeEndpoint",
         "sagemaker:DescribeEndpointConfig",
         "sagemaker:ListTags",
