@@ -185,6 +185,12 @@ def footer(context: Context) -> str:
     if context.rate_limits is not None:
         limits = ", ".join(f"{op} {rate:g}" for op, rate in sorted(context.rate_limits.items()))
         lines.append(f"Rate limits (sagemaker.rateLimits, calls per virtual second): {limits}.")
+        throttled = Counter(call for m in wave.measured for call in m.throttled)
+        lines.append(
+            "Throttled calls by operation: "
+            + (", ".join(f"{call} {count}" for call, count in throttled.most_common()) or "none")
+            + "."
+        )
     else:
         lines.append(f"Rate limits: none applied: {context.no_limits}.")
     lines += _growth_lines(context)

@@ -56,6 +56,8 @@ class Measured:
     latency: float | None
     #: The injected refusal it failed with, if it did.
     refused_with: str | None = None
+    #: The calls answered ``ThrottlingException`` (``service:Operation``), one entry each.
+    throttled: list[str] = field(default_factory=list)
 
     @property
     def outcome(self) -> str:
@@ -166,6 +168,7 @@ def measure(
     for operation, run in zip(operations, runs, strict=True):
         arn = run.execution_arn
         calls, throttled, dynamodb, read, write = [], 0, 0, 0.0, 0.0
+        throttled_ops: list[str] = []
         for index in mine.get(arn, []):
             call = runner.log.entries[index][1]
             if call.startswith("dynamodb:"):
@@ -174,7 +177,9 @@ def measure(
                 read, write = read + r, write + w
                 continue
             calls.append(call)
-            throttled += runner.log.errors.get(index) in THROTTLING_CODES
+            if runner.log.errors.get(index) in THROTTLING_CODES:
+                throttled += 1
+                throttled_ops.append(call)
         terminal: list[float] = next(
             (times for sim in runner.simulators.values() if (times := sim.terminal_times(arn))), []
         )
@@ -190,6 +195,7 @@ def measure(
                 invocations=list(run.invocation_times),
                 calls=calls,
                 throttled_calls=throttled,
+                throttled=throttled_ops,
                 dynamodb_calls=dynamodb,
                 read_units=read,
                 write_units=write,

@@ -19,6 +19,11 @@ once then cost a few listings, not a thousand (a value raised meanwhile is seen 
 a stale one can only refuse early or let the service's own ``ResourceLimitExceeded`` answer,
 which ends the same way).
 
+What is in use comes from the provider as a :class:`Usage`; a reading cut short (the service
+throttled it half way) is a lower bound: it can still prove there is no room (``at least N in use``),
+and where it cannot the request goes on and the service's own check decides: a busy account's
+throttling never fails a request here.
+
 The check is a courtesy, not the guarantee: another team may take the room between the check and
 the create. The service's own refusal (``ResourceLimitExceeded``) still ends as ``QuotaExceeded``,
 rolled back, with the service's message (each provider maps it).
@@ -64,6 +69,15 @@ class Need:
     name: str
     count: int
     why: str = ""
+
+
+@dataclass(frozen=True)
+class Usage:
+    """Instances in use, by quota name; ``complete`` is false when the reading stopped short
+    (throttled, or the service failed half way): then each count is a lower bound."""
+
+    counts: Mapping[str, int]
+    complete: bool = True
 
 
 def enabled() -> bool:
@@ -115,15 +129,18 @@ def quotas(service_code: str) -> dict[str, Quota]:
     return found
 
 
-def check(service_code: str, needs: Iterable[Need], usage: Callable[[], Mapping[str, int]]) -> None:
-    """Refuse (``QuotaExceeded``) when a quota of ``needs`` has no room; ``usage``: what is in use,
-    by quota name, read only when some need fits its quota on its own. Nothing else is called."""
+def check(
+    service_code: str, needs: Iterable[Need], usage: Callable[[], Usage | Mapping[str, int]]
+) -> None:
+    """Refuse (``QuotaExceeded``) when a quota of ``needs`` has no room; ``usage``: what is in use
+    (a :class:`Usage`, or counts by quota name: a complete reading), read only when some need fits
+    its quota on its own. Nothing else is called."""
     wanted = [need for need in needs if need.count > 0]
     if not wanted or not enabled():
         return
     try:
         known = quotas(service_code)
-        in_use: Mapping[str, int] | None = None
+        in_use: Usage | None = None
         short: list[tuple[Quota, int | None, Need]] = []
         for need in wanted:
             quota = known.get(need.name)
@@ -134,10 +151,16 @@ def check(service_code: str, needs: Iterable[Need], usage: Callable[[], Mapping[
                 short.append((quota, None, need))
                 continue
             if in_use is None:
-                in_use = usage()
-            used = in_use.get(need.name, 0)
+                read = usage()
+                in_use = read if isinstance(read, Usage) else Usage(read)
+            used = in_use.counts.get(need.name, 0)
             if used + need.count > quota.value:
                 short.append((quota, used, need))
+            elif not in_use.complete:
+                logger.info(
+                    "usage read in part: the service's own check decides",
+                    extra={"quota": need.name, "at_least_in_use": used, "need": need.count},
+                )
     except ClientError as exc:
         if aws.is_transient(exc):
             raise TransientServiceError(
@@ -149,10 +172,11 @@ def check(service_code: str, needs: Iterable[Need], usage: Callable[[], Mapping[
             "-c quotaCheck=false)"
         ) from exc
     if short:
-        raise QuotaExceeded("; ".join(_said(quota, used, need) for quota, used, need in short))
+        partial = in_use is not None and not in_use.complete
+        raise QuotaExceeded("; ".join(_said(quota, used, need, partial) for quota, used, need in short))
 
 
-def _said(quota: Quota, used: int | None, need: Need) -> str:
+def _said(quota: Quota, used: int | None, need: Need, partial: bool = False) -> str:
     value = f"{quota.value:g}"
     why = f" ({need.why})" if need.why else ""
     if used is None:
@@ -160,7 +184,8 @@ def _said(quota: Quota, used: int | None, need: Need) -> str:
             f"quota '{quota.name}' ({quota.code}) is {value}; this request needs {need.count}{why}, "
             "more than the quota itself"
         )
+    in_use = f"at least {used} in use" if partial else f"{used} in use"
     return (
-        f"quota '{quota.name}' ({quota.code}) is {value}, {used} in use; this request needs "
+        f"quota '{quota.name}' ({quota.code}) is {value}, {in_use}; this request needs "
         f"{need.count} more{why}: {used + need.count} > {value}"
     )

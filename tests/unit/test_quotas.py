@@ -258,7 +258,7 @@ def test_usage_counts_the_instances_of_the_account_s_endpoints_by_type(
     account: tuple[Any, list[str]],
 ) -> None:
     _, calls = account
-    assert held.held() == USED
+    assert held.held().counts == USED
     assert sorted(calls) == sorted(
         [
             "ListEndpoints",
@@ -276,17 +276,17 @@ def test_a_warm_function_looks_again_only_at_endpoints_that_changed(account: tup
     _, calls = account
     held.held()
     calls.clear()
-    assert held.held() == USED
+    assert held.held().counts == USED
     assert calls == []  # a burst of checks shares one reading
     later(held.READING_SECONDS)
-    assert held.held() == USED
+    assert held.held().counts == USED
     assert calls == ["ListEndpoints"]  # nothing changed: nothing described
     calls.clear()
     later(held.READING_SECONDS)
     changed = _endpoint("a")
     changed.last_modified_time = datetime.datetime(2030, 1, 1, tzinfo=datetime.UTC)
     changed.production_variants[0]["CurrentInstanceCount"] = 5  # auto scaling added three
-    assert held.held()["ml.g4dn.xlarge for endpoint usage"] == 6
+    assert held.held().counts["ml.g4dn.xlarge for endpoint usage"] == 6
     assert calls == ["ListEndpoints", "DescribeEndpoint"]  # its config's types were known
 
 
@@ -295,11 +295,11 @@ def test_an_unchanged_endpoint_is_described_again_after_a_while(account: tuple[A
     held.held()
     calls.clear()
     later(held.LOOK_SECONDS)
-    assert held.held() == USED
+    assert held.held().counts == USED
     assert sorted(calls) == ["DescribeEndpoint", "DescribeEndpoint", "ListEndpoints"]
 
 
-def test_a_look_throttled_half_way_keeps_what_it_learned_for_the_retry(
+def test_a_reading_throttled_half_way_is_a_lower_bound_and_the_next_goes_on_from_it(
     account: tuple[Any, list[str]],
 ) -> None:
     from botocore.awsrequest import AWSResponse
@@ -316,10 +316,13 @@ def test_a_look_throttled_half_way_keeps_what_it_learned_for_the_retry(
         return None
 
     client.meta.events.register("before-call.sagemaker.DescribeEndpoint", throttle)
-    with pytest.raises(Exception, match="Rate exceeded"):
-        held.held()
+    partial = held.held()
+    assert not partial.complete
+    assert partial.counts == Counter({"ml.g4dn.xlarge for endpoint usage": 2})  # a's: a lower bound
     calls.clear()
-    assert held.held() == USED  # (a failed reading serves nothing: this one reads)
+    later(held.READING_SECONDS)
+    whole = held.held()
+    assert whole.complete and whole.counts == USED
     assert calls.count("DescribeEndpoint") == 1  # only the one it had not learned yet
 
 
@@ -328,7 +331,22 @@ def test_an_endpoint_gone_from_the_list_is_forgotten(account: tuple[Any, list[st
     held.held()
     client.delete_endpoint(EndpointName="b")
     later(held.READING_SECONDS)
-    assert held.held() == Counter({"ml.g4dn.xlarge for endpoint usage": 2})
+    assert held.held().counts == Counter({"ml.g4dn.xlarge for endpoint usage": 2})
+
+
+def test_a_partial_reading_refuses_only_what_its_lower_bound_proves(
+    service_quotas: Stubber, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(quotas.SWITCH, "on")
+    code = "sagemaker-partial"
+    for operation in ("list_aws_default_service_quotas", "list_service_quotas"):
+        service_quotas.add_response(
+            operation, _page((G5, "L-G5", 4.0)), {"ServiceCode": code, "MaxResults": quotas.PAGE}
+        )
+    partial = quotas.Usage(counts={G5: 3}, complete=False)
+    with pytest.raises(QuotaExceeded, match="at least 3 in use"):
+        quotas.check(code, [Need(G5, 2)], lambda: partial)
+    quotas.check(code, [Need(G5, 1)], lambda: partial)  # 3 + 1 fits: SageMaker's own check decides
 
 
 def test_the_message_is_json_with_the_code_s_text() -> None:

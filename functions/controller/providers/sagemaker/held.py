@@ -22,8 +22,11 @@ warm function keeps what it learned:
 - a config's instance types for :data:`CONFIG_SECONDS` (a config cannot be changed, only deleted
   and made again under its name).
 
-A check then costs ⌈N/100⌉ list pages and one look at each endpoint that changed since, and a look
-throttled half way keeps what it had learned for the retry. And a reading serves every check of the
+A check then costs ⌈N/100⌉ list pages and one look at each endpoint that changed since. A reading
+that SageMaker throttles (or fails with a 5xx) stops there: what it counted is a lower bound
+(``Usage.complete`` false), which can still refuse, and what it learned serves the next reading,
+which goes on from there. So a burst of checks in a busy account costs at most one throttled call
+per reading and never fails a request. And a reading serves every check of the
 next :data:`READING_SECONDS` (a burst of requests shares one; concurrent checks wait for the one
 under way rather than read again). What is remembered can be stale by a change the listing does not
 show or by what happened within those seconds; SageMaker's own ``ResourceLimitExceeded`` still
@@ -42,6 +45,7 @@ from botocore.exceptions import ClientError
 
 from controller import aws, clock
 from controller.providers.sagemaker.instances import quota_name
+from controller.quotas import Usage
 
 PAGE = 100
 #: ``DescribeEndpoint`` statuses whose endpoint holds instances.
@@ -72,7 +76,7 @@ class _Memory:
         self.client = client
         self.endpoints: dict[str, _Look] = {}
         self.configs: dict[str, tuple[float, dict[str, str]]] = {}
-        self.reading: tuple[float, Counter[str]] | None = None
+        self.reading: tuple[float, Usage] | None = None
         #: Held while the account is read: one reading at a time.
         self.reading_lock = threading.Lock()
 
@@ -89,18 +93,28 @@ def _memory(client: Any) -> _Memory:
         return _MEMORY
 
 
-def held() -> Counter[str]:
+def held() -> Usage:
     """Instances the account's endpoints hold now, by quota name."""
     sagemaker = aws.client("sagemaker")
     memory = _memory(sagemaker)
     with memory.reading_lock:
         if memory.reading is None or clock.now() - memory.reading[0] >= READING_SECONDS:
             memory.reading = (clock.now(), _read(sagemaker, memory))
-        return Counter(memory.reading[1])
+        return memory.reading[1]
 
 
-def _read(sagemaker: Any, memory: _Memory) -> Counter[str]:
+def _read(sagemaker: Any, memory: _Memory) -> Usage:
     counts: Counter[str] = Counter()
+    try:
+        _count(sagemaker, memory, counts)
+    except ClientError as exc:
+        if not aws.is_transient(exc):
+            raise
+        return Usage(counts=counts, complete=False)  # the next reading goes on from what it learned
+    return Usage(counts=counts)
+
+
+def _count(sagemaker: Any, memory: _Memory, counts: Counter[str]) -> None:
     listed: set[str] = set()
     for page in sagemaker.get_paginator("list_endpoints").paginate(PaginationConfig={"PageSize": PAGE}):
         for summary in page.get("Endpoints", []):
@@ -122,7 +136,6 @@ def _read(sagemaker: Any, memory: _Memory) -> Counter[str]:
             counts.update(look.held)
     for name in set(memory.endpoints) - listed:
         memory.endpoints.pop(name, None)
-    return counts
 
 
 def _describe(sagemaker: Any, memory: _Memory, name: str, now: float) -> _Look | None:
