@@ -33,8 +33,10 @@ from infra.polling import MAX_LOOKS, PollPolicy
 
 #: The source of the controller's own events on its bus.
 SOURCE: str = catalog.CONTROLLER["source"]
-#: Throttling, 5xx and eventual consistency, as the function reports them.
+#: 5xx, timeouts and eventual consistency, as the function reports them.
 TRANSIENT = "TransientServiceError"
+#: Throttling, as the function reports it (and Lambda's own, at its concurrency limit).
+THROTTLED = "ServiceThrottled"
 #: Check's answer while an endpoint is still being created (adaptive polling only).
 NOT_READY = "EndpointNotReady"
 #: Step Functions' log delivery adds each log group it writes to a CloudWatch Logs resource policy,
@@ -51,18 +53,31 @@ EXECUTION_TIMEOUT = Duration.hours(27)
 
 
 class RetryPolicy:
-    """Capped exponential backoff with full jitter: 2, 4, 8, 16, 32 s caps (60 s at most)."""
+    """Capped exponential backoff with full jitter: 2, 4, 8, 16, 32 s caps (60 s at most), six
+    retries after a 5xx; twelve after throttling (caps 2 … 32, then 60 s: about four minutes on
+    average, eight at most), since throttling is the service pacing a burst: a thousand requests
+    at once queue behind a rate of tens of calls a second for a minute or more
+    (``endpointctl bench --scale 1000``; docs/capacity.md)."""
 
     interval = Duration.seconds(2)
     backoff_rate = 2.0
     max_attempts = 6
+    throttled_attempts = 12
     max_delay = Duration.seconds(60)
 
     @classmethod
     def apply(cls, task: tasks.LambdaInvoke) -> None:
         """Retry throttling, 5xx and eventual consistency (as the function reports them)."""
         task.add_retry(
-            errors=[TRANSIENT, "Lambda.TooManyRequestsException"],
+            errors=[THROTTLED, "Lambda.TooManyRequestsException"],
+            interval=cls.interval,
+            backoff_rate=cls.backoff_rate,
+            max_attempts=cls.throttled_attempts,
+            max_delay=cls.max_delay,
+            jitter_strategy=sfn.JitterType.FULL,
+        )
+        task.add_retry(
+            errors=[TRANSIENT],
             interval=cls.interval,
             backoff_rate=cls.backoff_rate,
             max_attempts=cls.max_attempts,

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from controller.errors import ControllerError, ProviderError, TransientServiceError
+from controller.errors import ControllerError, ProviderError, ServiceThrottled, TransientServiceError
 
 if TYPE_CHECKING:
     from botocore.config import Config
@@ -109,6 +109,19 @@ def http_status(exc: ClientError) -> int:
     return int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0)
 
 
+def is_throttled(exc: ClientError) -> bool:
+    """The service asked the caller to slow down."""
+    return error_code(exc) in THROTTLING_CODES or http_status(exc) == 429
+
+
+def transient(
+    exc: ClientError, text: str, created: list[dict[str, Any]] | None = None
+) -> TransientServiceError:
+    """The retried error for a transient ``exc``: :class:`ServiceThrottled` for throttling."""
+    kind = ServiceThrottled if is_throttled(exc) else TransientServiceError
+    return kind(text, created=created or [])
+
+
 def is_transient(exc: ClientError) -> bool:
     """Throttling and server-side errors: worth another attempt after a pause."""
     status = http_status(exc)
@@ -124,7 +137,7 @@ def translate(exc: Exception, operation: str, created: list[dict[str, Any]]) -> 
         code, message = error_code(exc), error_message(exc)
         text = f"{operation} failed: {code}: {message}"
         if is_transient(exc):
-            return TransientServiceError(text, created=created)
+            return transient(exc, text, created)
         return ProviderError(text, created=created)
     if isinstance(exc, BotoCoreError):
         # Connection errors and timeouts: the service may be briefly unreachable.

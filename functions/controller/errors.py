@@ -115,6 +115,12 @@ class TransientServiceError(ControllerError):
     retryable = True
 
 
+class ServiceThrottled(TransientServiceError):
+    """The service throttled the call: the state machine retries the step longer than after other
+    transient errors, since a burst (a thousand requests at once) queues behind the service's rate
+    for minutes (``infra/state_machine.py``, ``RetryPolicy``)."""
+
+
 class EndpointNotReady(ControllerError):
     """The endpoint is still being created: the Check step retries itself (adaptive polling)."""
 
@@ -173,6 +179,6 @@ def caught(error: dict[str, Any] | None) -> Failure | None:
     message = str(body.get("message", ""))
     if name in CONTRACT_CODES:
         return Failure(code=name, message=message, fields=body.get("fields") or [])
-    if name == "TransientServiceError":
+    if name in ("TransientServiceError", "ServiceThrottled"):
         return Failure(code="ProviderError", message=f"retries exhausted: {message}")
     return Failure(code="ProviderError", message=f"{name}: {message}".strip(": "))

@@ -43,7 +43,7 @@ from aws_lambda_powertools import Logger
 from botocore.exceptions import ClientError
 
 from controller import aws, clock
-from controller.errors import ProviderError, QuotaExceeded, TransientServiceError
+from controller.errors import ProviderError, QuotaExceeded
 
 logger = Logger(child=True)
 
@@ -129,9 +129,7 @@ def quotas(service_code: str) -> dict[str, Quota]:
     return found
 
 
-def check(
-    service_code: str, needs: Iterable[Need], usage: Callable[[], Usage | Mapping[str, int]]
-) -> None:
+def check(service_code: str, needs: Iterable[Need], usage: Callable[[], Usage | Mapping[str, int]]) -> None:
     """Refuse (``QuotaExceeded``) when a quota of ``needs`` has no room; ``usage``: what is in use
     (a :class:`Usage`, or counts by quota name: a complete reading), read only when some need fits
     its quota on its own. Nothing else is called."""
@@ -163,9 +161,7 @@ def check(
                 )
     except ClientError as exc:
         if aws.is_transient(exc):
-            raise TransientServiceError(
-                f"quota check: {aws.error_code(exc)}: {aws.error_message(exc)}"
-            ) from exc
+            raise aws.transient(exc, f"quota check: {aws.error_code(exc)}: {aws.error_message(exc)}") from exc
         raise ProviderError(
             f"quota check: {aws.error_code(exc)}: {aws.error_message(exc)} (the function reads Service "
             "Quotas before it creates instances; where policies forbid servicequotas:*, deploy with "

@@ -208,7 +208,8 @@ def test_retries_are_bounded_and_end_as_provider_error(local_run: Runner) -> Non
     [result] = local_run([request()], {"sagemaker": {"faults": [fault]}})
     assert result["error"] == "ProviderError"
     assert "ThrottlingException" in one_notification(result)["error"]["message"]
-    assert result["calls"].count("sagemaker:CreateEndpoint") == 1 + 6  # first attempt + MaxAttempts retries
+    # first attempt + the throttling retrier's MaxAttempts (12; a 5xx gets 6)
+    assert result["calls"].count("sagemaker:CreateEndpoint") == 1 + 12
     assert sagemaker_left(result)["endpoints"] == []
 
 

@@ -344,9 +344,21 @@ def test_state_machine_definition(template: dict[str, Any], stack: Template) -> 
         "Reject",
     ):
         assert name in states, name
-    transient = next(r for r in states["Create"]["Retry"] if "TransientServiceError" in r["ErrorEquals"])
+    retries = states["Create"]["Retry"]
+    throttled = next(r for r in retries if "ServiceThrottled" in r["ErrorEquals"])
+    transient = next(r for r in retries if "TransientServiceError" in r["ErrorEquals"])
+    # throttling is matched first and waits longer: twelve retries against six
+    assert retries.index(throttled) < retries.index(transient)
+    assert throttled == {
+        "ErrorEquals": ["ServiceThrottled", "Lambda.TooManyRequestsException"],
+        "IntervalSeconds": 2,
+        "MaxAttempts": 12,
+        "BackoffRate": 2,
+        "MaxDelaySeconds": 60,
+        "JitterStrategy": "FULL",
+    }
     assert transient == {
-        "ErrorEquals": ["TransientServiceError", "Lambda.TooManyRequestsException"],
+        "ErrorEquals": ["TransientServiceError"],
         "IntervalSeconds": 2,
         "MaxAttempts": 6,
         "BackoffRate": 2,

@@ -10,7 +10,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from controller import clock, ledger, providers, turns
-from controller.errors import ProviderError, TransientServiceError
+from controller.errors import ProviderError, ServiceThrottled, TransientServiceError
 from controller.providers.base import Observation, Provider, Resource, Status
 from controller.providers.neptune import NeptuneProvider, normalize
 from controller.providers.sagemaker import SageMakerProvider
@@ -190,10 +190,15 @@ def test_while_the_controller_holds_the_endpoint_the_service_is_not_asked() -> N
 
 @pytest.mark.parametrize(
     ("code", "raised"),
-    [("ThrottlingException", TransientServiceError), ("AccessDeniedException", ProviderError)],
+    [
+        ("ThrottlingException", ServiceThrottled),
+        ("InternalFailure", TransientServiceError),
+        ("AccessDeniedException", ProviderError),
+    ],
 )
 def test_the_services_errors_are_translated(code: str, raised: type[Exception]) -> None:
     error = ClientError({"Error": {"Code": code, "Message": "no"}}, "DescribeEndpoint")
     with pytest.raises(raised) as found:
         take_turn(update_state(), Busy(error))
     assert f"turn: sagemaker status of {ENDPOINT_NAME} failed: {code}" in str(found.value)
+    assert type(found.value) is raised

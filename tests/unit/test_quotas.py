@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from moto import mock_aws
 
 from controller import aws, clock, quotas
-from controller.errors import ProviderError, QuotaExceeded, TransientServiceError
+from controller.errors import ProviderError, QuotaExceeded, ServiceThrottled, TransientServiceError
 from controller.providers.sagemaker import held, instances
 from controller.quotas import Need, Quota
 
@@ -182,17 +182,20 @@ def test_applied_values_win_over_defaults_across_pages_and_one_listing_serves_a_
     ("code", "raised", "said"),
     [
         ("AccessDeniedException", ProviderError, "quotaCheck=false"),
-        ("TooManyRequestsException", TransientServiceError, "TooManyRequestsException"),
+        ("TooManyRequestsException", ServiceThrottled, "TooManyRequestsException"),
+        ("ServiceException", TransientServiceError, "ServiceException"),
     ],
 )
 def test_service_quotas_errors(
     service_quotas: Stubber, monkeypatch: pytest.MonkeyPatch, code: str, raised: type[Exception], said: str
 ) -> None:
     monkeypatch.setenv(quotas.SWITCH, "on")
-    service_quotas.add_client_error("list_aws_default_service_quotas", code, "no", http_status_code=400)
+    status = 500 if code == "ServiceException" else 400
+    service_quotas.add_client_error("list_aws_default_service_quotas", code, "no", http_status_code=status)
     with pytest.raises(raised) as failed:
         quotas.check(f"sagemaker-{code}", [Need(G5, 1)], Counter)
     assert said in str(failed.value)
+    assert type(failed.value) is raised  # routed by name: throttling retries longer than a 5xx
 
 
 def test_a_service_quotas_does_not_hold_is_not_checked(
