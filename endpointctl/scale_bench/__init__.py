@@ -29,10 +29,11 @@ from typing import Any, TextIO
 
 from endpointctl.scale_bench import figures, plan, report, world
 
-#: Roughly how long ``--scale N`` takes on a 2-core machine, in seconds, as measured (N → seconds:
-#: the whole command, the template cached, the machine otherwise idle; a busy one adds up to a
-#: half: N = 1,000 took 280 s, and 396 s with another run's load); :func:`takes` interpolates.
-TAKES = ((1, 2), (10, 6), (100, 21), (300, 66), (1000, 280))
+#: Roughly how long ``--scale N`` takes on a 2-core machine, in seconds, as measured with SageMaker's
+#: rate limits applied (N → seconds: the whole command, the template cached, the machine otherwise
+#: idle: N = 100 took 29 s, N = 1,000 724 s; throttled steps retried on the virtual clock are most
+#: of it); :func:`takes` interpolates.
+TAKES = ((1, 2), (10, 6), (100, 29), (1000, 730))
 
 
 def takes(n: int) -> str:

@@ -185,7 +185,9 @@ class SageMakerProvider(Provider):
                     f"CreateEndpoint: endpoint configuration {config_name} not visible yet"
                 ) from exc
             if aws.error_code(exc) == instances.LIMIT_EXCEEDED:  # the room was taken since the check
-                raise QuotaExceeded(f"CreateEndpoint: {aws.error_message(exc)}") from exc
+                raise QuotaExceeded(
+                    f"CreateEndpoint: {aws.error_code(exc)}: {aws.error_message(exc)}"
+                ) from exc
             raise
         created.append(endpoint)
         return Creation(

@@ -192,7 +192,7 @@ def update(
                 f"UpdateEndpoint: endpoint configuration {config_name} not visible yet"
             ) from exc
         if aws.error_code(exc) == instances.LIMIT_EXCEEDED:  # the room was taken since the check
-            raise QuotaExceeded(f"UpdateEndpoint: {aws.error_message(exc)}") from exc
+            raise QuotaExceeded(f"UpdateEndpoint: {aws.error_code(exc)}: {aws.error_message(exc)}") from exc
         raise
     return _sent(provider, name, endpoint, previous=previous, requested=config_name, scaling=scaling)
 
