@@ -8,7 +8,9 @@ Functions matches in ``Retry`` and ``Catch``.
 
 from __future__ import annotations
 
+import functools
 import json
+import threading
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -47,10 +49,44 @@ class LambdaContext:
         return 60_000
 
 
+@functools.cache
+def _metrics_one_thread_at_a_time() -> None:
+    """Powertools' metric set is one per process, as Lambda runs one invocation per process at a
+    time; the runner runs invocations on threads at once, and one thread's flush could clear the
+    set between another's check that it holds metrics and its serialization ("Must contain at
+    least one metric", an error no deployed function can meet). The set's methods take one lock
+    here (this process only: the deployed asset is untouched)."""
+    from aws_lambda_powertools.metrics.provider.cloudwatch_emf.cloudwatch import (
+        AmazonCloudWatchEMFProvider,
+    )
+
+    lock = threading.RLock()
+
+    def locked(method: Any) -> Any:
+        @functools.wraps(method)
+        def under_lock(*args: Any, **kwargs: Any) -> Any:
+            with lock:
+                return method(*args, **kwargs)
+
+        return under_lock
+
+    for name in (
+        "add_metric",
+        "add_dimension",
+        "add_metadata",
+        "serialize_metric_set",
+        "flush_metrics",
+        "clear_metrics",
+    ):
+        setattr(AmazonCloudWatchEMFProvider, name, locked(getattr(AmazonCloudWatchEMFProvider, name)))
+
+
 def call_handler(function_name: str, event: dict[str, Any], response_headers: dict[str, str]) -> Any:
     """The handler's answer to ``event``: its result, or Lambda's error payload for an exception
     (``response_headers`` then gets ``x-amz-function-error``)."""
     from controller import handlers
+
+    _metrics_one_thread_at_a_time()
 
     try:
         return handlers.handler(event, LambdaContext(function_name=function_name.rsplit(":", 1)[-1]))
