@@ -30,7 +30,7 @@ from endpointctl.sim.base import SimulatorBase
 from endpointctl.sim.calls import CallLog
 from endpointctl.sim.faults import FaultPlan, ReadTimeoutPending, error_code, json_error
 from endpointctl.sim.iam import Authorization
-from endpointctl.sim.sagemaker import quotas, scaling, updates, usage, validation
+from endpointctl.sim.sagemaker import lifecycle, quotas, scaling, updates, usage, validation
 from endpointctl.sim.sagemaker.authorization import authorizations, resource_arn, rollback_alarms
 from endpointctl.sim.sagemaker.demo import DEMO
 from endpointctl.sim.sagemaker.events import deployment_change, modified, state_change
@@ -240,47 +240,7 @@ class SageMakerSim(SimulatorBase):
 
     # -- time ----------------------------------------------------------------------------------
     def _refresh(self, name: str) -> None:
-        """Bring one endpoint's status up to the virtual clock; a new status is a modification, so
-        its ``LastModifiedTime`` (DescribeEndpoint, ListEndpoints) moves with it, as SageMaker's does
-        ("LastModifiedTime: Timestamp when the endpoint was last modified",
-        https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_EndpointSummary.html)."""
-        endpoint = self.backend().endpoints.get(name)
-        before = endpoint.endpoint_status if endpoint is not None else None
-        self._advance(name)
-        if endpoint is not None and endpoint.endpoint_status != before:
-            modified(endpoint, self.clock.now())
-
-    def _advance(self, name: str) -> None:
-        backend = self.backend()
-        endpoint = backend.endpoints.get(name)
-        timeline = self.timelines.get(name)
-        if endpoint is None or timeline is None:
-            return
-        now = self.clock.now()
-        if timeline.delete_at is not None:
-            if now >= timeline.delete_at + self.delete_seconds:
-                done_at = timeline.delete_at + self.delete_seconds
-                self.deleted.setdefault(name, []).append((timeline.delete_execution, done_at))
-                if self.delete_outcome == "Deleted":
-                    del backend.endpoints[name]
-                    self.timelines.pop(name, None)
-                else:
-                    endpoint.endpoint_status = "Failed"
-                    endpoint.failure_reason = "simulated: the endpoint could not be deleted"
-            return
-        if timeline.update_at is not None or timeline.updated:
-            updates.refresh_update(self, endpoint, timeline)
-            return
-        if timeline.create_at is None:
-            return
-        ready_at = timeline.create_at + self.create_seconds
-        if now >= ready_at:
-            endpoint.endpoint_status = self.outcome
-            if self.outcome == "Failed":
-                endpoint.failure_reason = self.failure_reason
-            self.terminal.setdefault(name, (timeline.execution, ready_at))
-        else:
-            endpoint.endpoint_status = "Creating"
+        lifecycle.refresh(self, name)
 
     def refresh(self, name: str) -> None:
         self._refresh(name)
