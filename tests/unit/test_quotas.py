@@ -352,6 +352,41 @@ def test_a_partial_reading_refuses_only_what_its_lower_bound_proves(
     quotas.check(code, [Need(G5, 1)], lambda: partial)  # 3 + 1 fits: SageMaker's own check decides
 
 
+@given(
+    value=st.integers(0, 20),
+    truly_used=st.integers(0, 20),
+    seen=st.floats(0, 1),
+    need=st.integers(1, 20),
+)
+def test_a_reading_in_part_never_refuses_what_has_room_and_a_whole_one_refuses_exactly_what_has_none(
+    value: int, truly_used: int, seen: float, need: int
+) -> None:
+    # A reading cut short saw only part of what is in use (a lower bound): whatever part it saw,
+    # a refusal is always right, and a whole reading refuses exactly when the room is short.
+    import os
+    from unittest import mock
+
+    lower = int(truly_used * seen)
+    known = {G5: Quota(name=G5, code="L-G5", value=float(value))}
+    with (
+        mock.patch.dict(os.environ, {quotas.SWITCH: "on"}),
+        mock.patch.object(quotas, "quotas", lambda _: known),
+    ):
+        for usage, complete in (
+            (quotas.Usage({G5: lower}, complete=False), False),
+            (Counter({G5: truly_used}), True),
+        ):
+            try:
+                quotas.check("sagemaker", [Need(G5, need)], lambda usage=usage: usage)
+                refused = False
+            except QuotaExceeded:
+                refused = True
+            if refused:
+                assert truly_used + need > value  # never refuses a request there is room for
+            if complete:
+                assert refused == (truly_used + need > value)
+
+
 def test_the_message_is_json_with_the_code_s_text() -> None:
     body = json.loads(str(QuotaExceeded("quota 'x' (L-1) is 1")))
     assert body == {"message": "quota 'x' (L-1) is 1"}
