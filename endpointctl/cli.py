@@ -372,6 +372,9 @@ def run() -> None:
     quietly when the output's reader went away; in one line when something unforeseen broke."""
     import threading
 
+    # The handlers' environment, as deployed (infra/function.py): the process runs them, and
+    # pydantic's search for plugins, at its first model, would read every installed package.
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     use_own_functions()
     try:
         code = main()

@@ -26,6 +26,11 @@ RUNTIME = lambda_.Runtime.PYTHON_3_12
 #: The Powertools logger's ``service`` and the metrics' namespace, as the functions' code has them.
 POWERTOOLS_SERVICE_NAME: str = catalog.CONTROLLER["serviceName"]
 POWERTOOLS_METRICS_NAMESPACE: str = catalog.CONTROLLER["metricsNamespace"]
+#: The functions use no pydantic plugin, and pydantic looks for them when it builds its first
+#: model: it reads every installed distribution's entry points (~30 ms of a cold start here).
+#: ``__all__`` skips the search (pydantic/plugin/_loader.py ``get_plugins``; added in pydantic
+#: PR #8767, "Environment variable to disable plugins").
+PYDANTIC_DISABLE_PLUGINS = "__all__"
 #: The layer: Powertools for AWS Lambda (Python) v3, built for this runtime and architecture.
 POWERTOOLS_LAYER_NAME = "AWSLambdaPowertoolsPythonV3-python312-x86_64"
 #: Who publishes the layer, per partition (Powertools' install page, "Lambda Layer", "AWS China
@@ -205,6 +210,7 @@ def controller_function(
             "POWERTOOLS_SERVICE_NAME": POWERTOOLS_SERVICE_NAME,
             "POWERTOOLS_METRICS_NAMESPACE": POWERTOOLS_METRICS_NAMESPACE,
             "POWERTOOLS_LOG_LEVEL": "INFO",
+            "PYDANTIC_DISABLE_PLUGINS": PYDANTIC_DISABLE_PLUGINS,
             **(environment or {}),
         },
         description=f"ml-endpoint-controller: {endpoint_type} endpoint lifecycle steps",

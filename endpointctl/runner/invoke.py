@@ -30,6 +30,7 @@ HANDLER_ENV = {
     "POWERTOOLS_TRACE_DISABLED": "1",
     "CONTROLLER_ACCOUNT_ID": ACCOUNT,
     "POWERTOOLS_LOG_LEVEL": "INFO",  # as deployed; the output goes to a sink unless verbose
+    "PYDANTIC_DISABLE_PLUGINS": "__all__",  # as deployed (infra/function.py)
 }
 
 

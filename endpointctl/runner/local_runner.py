@@ -24,7 +24,7 @@ from unittest import mock
 from controller.request import peek
 from endpointctl.diagram import flatten
 from endpointctl.errors import UsageError
-from endpointctl.runner import heartbeats, lambdas, moto_patches, results, scheduler, warm
+from endpointctl.runner import heartbeats, lambdas, moto_patches, results, scheduler, sessions, warm
 from endpointctl.runner.delivery import DefaultBus, execution_status_change
 from endpointctl.runner.iam import evaluator, network
 from endpointctl.runner.iam.authorizer import Authorizer
@@ -119,6 +119,7 @@ class LocalRunner:
         moto_patches.serialize_requests(stack)
         moto_patches.parse_once(stack)
         moto_patches.spare_work(stack)
+        sessions.install(stack)
         moto_patches.virtual_time(stack, self.clock, guard=EXECUTION_LIMIT_SECONDS)
         self.limits.install(stack)
         self.limits.wake_on_stop(stack, self.clock.wake)

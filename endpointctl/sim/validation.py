@@ -79,9 +79,9 @@ def operation_model(service: str, operation: str) -> OperationModel | None:
 def service_model(service: str) -> Any:
     """``service``'s botocore model, once per process (a session and a model read per operation
     cost every simulated call's first check ~10 ms)."""
-    import botocore.session
+    from controller import aws
 
-    return botocore.session.get_session().get_service_model(service)
+    return aws.service_model(service)  # from boto3's default session: no session of its own
 
 
 def refusal(service: str, operation: str, params: Any, *, code: str = VALIDATION) -> Refusal | None:

@@ -15,6 +15,7 @@ from controller.errors import ControllerError, ProviderError, ServiceThrottled, 
 
 if TYPE_CHECKING:
     from botocore.config import Config
+    from botocore.model import ServiceModel
 
 #: How long a client waits for an answer before it gives up (a read timeout says nothing of
 #: whether the call took effect: a retry must be safe).
@@ -73,6 +74,22 @@ def client(service: str, *, region: str | None = None, endpoint_url: str | None 
     return boto3.client(  # type: ignore[call-overload]
         service, region_name=region, endpoint_url=endpoint_url, config=_config()
     )
+
+
+def service_model(service: str) -> ServiceModel:
+    """``service``'s botocore model, from the session ``boto3.client`` uses (boto3's default): its
+    loader keeps what it decoded, so the model the validation reads and the one the step's client
+    is built on are decoded once between them (SageMaker's is megabytes of JSON), and no second
+    session is made (registering botocore's handlers on one costs ~7 ms)."""
+    import boto3
+
+    default = getattr(boto3, "_get_default_session", None)  # what boto3.client() calls
+    session = getattr(default() if default else None, "_session", None)
+    if session is None:  # a boto3 without them: a session of its own, as before
+        import botocore.session
+
+        session = botocore.session.get_session()
+    return session.get_service_model(service)
 
 
 def client_as(service: str, role_arn: str) -> Any:

@@ -23,10 +23,11 @@ if TYPE_CHECKING:  # botocore's model machinery loads with the first check (the 
 @cache
 def _service_model(service: str) -> ServiceModel:
     """``service``'s botocore model, read once per process (SageMaker's is megabytes of JSON: a
-    session and a read per operation cost a warm function that much again for each new one)."""
-    import botocore.session
+    session and a read per operation cost a warm function that much again for each new one),
+    and the one the clients are built on (``aws.service_model``)."""
+    from controller import aws
 
-    return botocore.session.get_session().get_service_model(service)
+    return aws.service_model(service)
 
 
 @cache

@@ -20,6 +20,7 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import subprocess
 import threading
 from dataclasses import dataclass
@@ -125,20 +126,20 @@ class Decisions:
 
     @staticmethod
     def _read(shard: Path) -> dict[str, str]:
-        known: dict[str, str] = {}
+        """The shard's decisions, the last line of a key winning: every line as :meth:`put` writes
+        it, found in one pass of a regular expression (a ``json.loads`` per line took ~2 ms a
+        shard, ~30 shards a run); any other line, a torn one too, is ignored."""
         try:
             text = shard.read_text()
-        except OSError:
-            return known
-        for line in text.splitlines():
-            with contextlib.suppress(ValueError, KeyError, TypeError):
-                entry = json.loads(line)
-                if isinstance(entry["k"], str) and entry["r"] in _RESULTS:
-                    known[entry["k"]] = entry["r"]
-        return known
+        except (OSError, ValueError):
+            return {}
+        return dict(_LINE.findall(text))
 
 
 _RESULTS = {"Allowed", "ImplicitlyDenied", "ExplicitlyDenied"}
+#: A line as ``put`` writes it (``json.dumps`` of ``{"k": <key>, "r": <result>}``; a key is a
+#: sha256 in hex, :meth:`Decisions.key`, which JSON writes as it is).
+_LINE = re.compile(r'^\{"k": "([^"\\\n]+)", "r": "(' + "|".join(sorted(_RESULTS)) + r')"\}$', re.M)
 
 
 class Evaluator:
