@@ -155,12 +155,22 @@ def lifecycle_table(
 
 
 def import_times(root: Path, repeat: int = IMPORT_ROUNDS) -> dict[str, float]:
-    """Median seconds to import, in a fresh interpreter each time, over ``python -c pass``.
+    """Median seconds to import, in a fresh interpreter each time: ``boto3`` and
+    ``controller.handlers`` beyond ``python -c pass`` (the imports alone), and the two whole
+    processes' ratio (``whole ratio``: what a cold start pays, interpreter included).
 
     The three are interleaved (a noisy machine slows all alike), in the deployed function's
-    conditions: tracing on (``LAMBDA_TASK_ROOT`` set, ``POWERTOOLS_TRACE_DISABLED`` unset).
+    conditions: tracing on (``LAMBDA_TASK_ROOT`` set, ``POWERTOOLS_TRACE_DISABLED`` unset) and
+    its environment's pydantic setting (``PYDANTIC_DISABLE_PLUGINS``, infra/function.py).
     """
-    env = {**os.environ, "LAMBDA_TASK_ROOT": str(root / "functions"), "AWS_REGION": "us-east-1"}
+    from endpointctl.runner.invoke import HANDLER_ENV
+
+    env = {
+        **os.environ,
+        "LAMBDA_TASK_ROOT": str(root / "functions"),
+        "AWS_REGION": "us-east-1",
+        "PYDANTIC_DISABLE_PLUGINS": HANDLER_ENV["PYDANTIC_DISABLE_PLUGINS"],
+    }
     env.pop("POWERTOOLS_TRACE_DISABLED", None)
     codes = {"base": "pass", "boto3": "import boto3", "controller.handlers": "import controller.handlers"}
     samples: dict[str, list[float]] = {name: [] for name in codes}
@@ -172,14 +182,23 @@ def import_times(root: Path, repeat: int = IMPORT_ROUNDS) -> dict[str, float]:
             )
             samples[name].append(time.perf_counter() - start)
     base = statistics.median(samples.pop("base"))
-    return {name: statistics.median(values) - base for name, values in samples.items()}
+    whole = {name: statistics.median(values) for name, values in samples.items()}
+    times = {name: value - base for name, value in whole.items()}
+    times["whole ratio"] = whole["controller.handlers"] / whole["boto3"]
+    return times
+
+
+#: The floor a cached run is held against: what any Python tool that talks to SageMaker pays
+#: before it does anything (boto3 imported, SageMaker's service model loaded).
+FLOOR_CODE = "import boto3, botocore.session; botocore.session.get_session().get_service_model('sagemaker')"
 
 
 def runner_times(root: Path, endpoint_type: str, repeat: int = RUNNER_RUNS) -> dict[str, float]:
     """Median seconds over fresh processes (interleaved, after one run that fills the caches):
-    ``python -c pass`` (``python``, wall), a cached ``endpointctl local run REQUEST --json`` of
-    the type's sample request (``run``, wall: its ``events/<type>-create.json``, else the
-    simulator's ``sample_params``) and the imports of that run (``imports``: what
+    ``python -c pass`` (``python``, wall), :data:`FLOOR_CODE` (``floor``, wall), a cached
+    ``endpointctl local run REQUEST --json`` of the type's sample request (``run``, wall: its
+    ``events/<type>-create.json``, else the simulator's ``sample_params``), the median of each
+    round's run over its floor (``ratio``) and the imports of that run (``imports``: what
     ``python -X importtime`` counts, in another run)."""
     request = root / "events" / f"{endpoint_type}-create.json"
     with tempfile.TemporaryDirectory(prefix="endpointctl-bench-") as folder:
@@ -198,10 +217,12 @@ def runner_times(root: Path, endpoint_type: str, repeat: int = RUNNER_RUNS) -> d
             return time.perf_counter() - start, done.stderr
 
         timed(*run)  # fills the caches (template, parsed definitions, models, IAM decisions)
-        samples: dict[str, list[float]] = {"python": [], "run": [], "imports": []}
+        samples: dict[str, list[float]] = {"python": [], "floor": [], "run": [], "ratio": [], "imports": []}
         for _ in range(repeat):
             samples["python"].append(timed("-c", "pass")[0])
+            samples["floor"].append(timed("-c", FLOOR_CODE)[0])
             samples["run"].append(timed(*run)[0])
+            samples["ratio"].append(samples["run"][-1] / samples["floor"][-1])
             samples["imports"].append(_import_seconds(timed("-X", "importtime", *run)[1]))
     return {name: statistics.median(values) for name, values in samples.items()}
 
@@ -261,18 +282,27 @@ def footer(
     ]
     if imports:
         ratio = imports["controller.handlers"] / imports["boto3"] if imports["boto3"] else float("nan")
+        whole = imports.get("whole ratio")
         lines.append(
             f"Cold start (tracing on, as deployed): import controller.handlers "
-            f"{imports['controller.handlers']:.3f} s, import boto3 {imports['boto3']:.3f} s (ratio {ratio:.2f})."
+            f"{imports['controller.handlers']:.3f} s, import boto3 {imports['boto3']:.3f} s beyond the "
+            f"interpreter's start (ratio {ratio:.2f})"
+            + (f"; as whole processes, ratio {whole:.2f}." if whole is not None else ".")
         )
     kind = wall_type or next(iter(_simulators()))
     if wall is not None:
         lines.append(f"Runner: a one-hour virtual {kind} lifecycle took {wall:.2f} s of wall time.")
     if runner:
+        floor = (
+            f"; importing boto3 and loading SageMaker's service model took {runner['floor']:.2f} s, "
+            f"the run {runner['ratio']:.2f} times that (median of each round's ratio)"
+            if "floor" in runner
+            else ""
+        )
         lines.append(
             f"Runner start-up (fresh processes, medians): a cached `endpointctl local run` of the {kind} "
             f"sample request took {runner['run']:.2f} s of wall time, {runner['imports']:.2f} s of it "
-            f"imports (`python -X importtime`); `python -c pass` took {runner['python']:.2f} s."
+            f"imports (`python -X importtime`); `python -c pass` took {runner['python']:.2f} s{floor}."
         )
     if busy and (imports or wall is not None or runner):
         lines.append(f"Measured at {busy}.")

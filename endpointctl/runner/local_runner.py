@@ -24,7 +24,7 @@ from unittest import mock
 from controller.request import peek
 from endpointctl.diagram import flatten
 from endpointctl.errors import UsageError
-from endpointctl.runner import heartbeats, lambdas, moto_patches, results, scheduler, sessions, warm
+from endpointctl.runner import heartbeats, lambdas, models, moto_patches, results, scheduler, sessions, warm
 from endpointctl.runner.delivery import DefaultBus, execution_status_change
 from endpointctl.runner.iam import evaluator, network
 from endpointctl.runner.iam.authorizer import Authorizer
@@ -74,6 +74,8 @@ class LocalRunner:
         self.sns: list[dict[str, Any]] = []
         self.bus: DefaultBus | None = None
         self.limits = Limits()
+        #: Set whenever an execution of this world ends (``wait`` sleeps on it).
+        self.ended = threading.Event()
         #: Executions whose end Step Functions has announced on the default bus.
         self._announced: set[str] = set()
         #: Lambda invocations no run counts (schedules, clean-ups, events that resumed nothing):
@@ -110,7 +112,7 @@ class LocalRunner:
             stack.enter_context(warnings.catch_warnings())
             warnings.simplefilter("ignore")
         random.seed(self.seed)
-        moto_patches.shared_models(stack)
+        models.share(stack)
         stack.enter_context(
             mock_aws(
                 config={"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}}
@@ -119,6 +121,7 @@ class LocalRunner:
         moto_patches.serialize_requests(stack)
         moto_patches.parse_once(stack)
         moto_patches.spare_work(stack)
+        moto_patches.signal_ends(stack, self.ended)
         sessions.install(stack)
         moto_patches.virtual_time(stack, self.clock, guard=EXECUTION_LIMIT_SECONDS)
         self.limits.install(stack)
@@ -263,6 +266,7 @@ class LocalRunner:
             run.execution_arn: backend.describe_execution(execution_arn=run.execution_arn) for run in runs
         }
         while pending:
+            self.ended.clear()  # before looking: an end from now on sets it again
             for run in list(pending):
                 execution = executions[run.execution_arn]
                 if execution.exec_status is not None and execution.exec_status.value != "RUNNING":
@@ -282,7 +286,9 @@ class LocalRunner:
                 if time.monotonic() > deadline:
                     self._stop_too_slow(pending)
                     return
-                time.sleep(0.005)
+                # Woken by an execution's end; the timeout only guards against a worker that
+                # died without reporting one (polling every 5 ms took the GIL from the runs).
+                self.ended.wait(0.25)
 
     def _stop_too_slow(self, pending: list[Run]) -> None:
         """Too slow in real time (e.g. a day of 1-s polls): stop them and say so."""

@@ -45,25 +45,29 @@ def serialize_requests(stack: ExitStack, lock: Any = None) -> None:
     stack.enter_context(mock.patch.object(BotocoreStubber, "__call__", call))
 
 
-def shared_models(stack: ExitStack) -> None:
-    """Every botocore session of the run shares one model loader (per data path): a new world's
-    default session, moto's and the interpreter's clients would otherwise each read and decode
-    the services' JSON models again (SageMaker's alone is several MB)."""
-    from botocore import session
-    from moto.core import utils
-
-    from endpointctl.runner.warm import moto_loader, shared_loader
-
-    stack.enter_context(mock.patch.object(session, "create_loader", shared_loader))
-    stack.enter_context(mock.patch.object(utils, "create_loader", moto_loader))
-
-
 def spare_work(stack: ExitStack) -> None:
     """What moto would do again and again (:func:`memoize_lookups`), or for nothing
     (:func:`lazy_key_material`)."""
     memoize_lookups(stack)
     lazy_key_material(stack)
     lazy_url_builders(stack)
+
+
+def signal_ends(stack: ExitStack, ended: threading.Event) -> None:
+    """Set ``ended`` when an execution's worker reports its end (the status it then has:
+    ``BaseExecutionWorkerCommunication.terminated``), so the runner waits on it instead of
+    polling the statuses."""
+    from moto.stepfunctions.parser.backend.execution import BaseExecutionWorkerCommunication
+
+    original = BaseExecutionWorkerCommunication.terminated
+
+    def terminated(communication: Any) -> None:
+        try:
+            original(communication)
+        finally:
+            ended.set()
+
+    stack.enter_context(mock.patch.object(BaseExecutionWorkerCommunication, "terminated", terminated))
 
 
 def lazy_url_builders(stack: ExitStack) -> None:

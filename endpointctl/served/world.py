@@ -41,7 +41,7 @@ from contextlib import ExitStack
 from typing import Any
 from unittest import mock
 
-from endpointctl.runner import heartbeats, moto_patches
+from endpointctl.runner import heartbeats, models, moto_patches, sessions
 from endpointctl.runner.delivery import execution_status_change
 from endpointctl.runner.invoke import HANDLER_ENV, call_handler, encode
 from endpointctl.runner.limits import Limits
@@ -137,7 +137,8 @@ class ServedWorld:
             for name in ("moto", "botocore", "werkzeug"):
                 logging.getLogger(name).setLevel(logging.CRITICAL)
             warnings.filterwarnings("ignore", message="No application metrics to publish")
-        moto_patches.shared_models(stack)
+        models.share(stack)
+        sessions.install(stack)
         stack.enter_context(mock_aws(config=MOTO_CONFIG))
         cloudformation.install(stack)  # the stack's resource types moto's CloudFormation lacks
         self._serialize(stack)

@@ -201,7 +201,9 @@ def test_provider_error_that_no_retry_cures(local_run: Runner, kind: Kind) -> No
 
 @pytest.mark.parametrize(("error_of", "attempts"), [("throttle", 1 + 12), ("server_error", 1 + 6)])
 @pytest.mark.parametrize("kind", KINDS, ids=IDS)
-def test_retries_exhausted_is_provider_error(local_run: Runner, kind: Kind, error_of: str, attempts: int) -> None:
+def test_retries_exhausted_is_provider_error(
+    local_run: Runner, kind: Kind, error_of: str, attempts: int
+) -> None:
     # throttling (the service pacing a burst) is retried twelve times, a 5xx six
     fault = {"operation": kind.create_op.split(":")[1], "error": getattr(kind, error_of), "count": 99}
     [result] = local_run([kind.request()], scenario(kind, faults=[fault]))

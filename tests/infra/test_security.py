@@ -409,3 +409,16 @@ def test_functions_log_at_info_and_never_log_the_event(template: dict[str, Any])
         variables = function["Properties"]["Environment"]["Variables"]
         assert variables["POWERTOOLS_LOG_LEVEL"] == "INFO", lid
         assert variables.get("POWERTOOLS_LOGGER_LOG_EVENT", "false") == "false", lid
+
+
+def test_functions_skip_pydantic_s_plugin_search_as_the_local_runner_does(template: dict[str, Any]) -> None:
+    """pydantic looks for plugins (every installed distribution's entry points) at its first
+    model unless told there are none; the functions use none. The local runner's handlers get
+    the same settings as the deployed ones (endpointctl/runner/invoke.py)."""
+    from endpointctl.runner.invoke import HANDLER_ENV
+
+    for lid, function in _resources(template, "AWS::Lambda::Function").items():
+        variables = function["Properties"]["Environment"]["Variables"]
+        assert variables["PYDANTIC_DISABLE_PLUGINS"] == "__all__", lid
+        for name in ("POWERTOOLS_LOG_LEVEL", "PYDANTIC_DISABLE_PLUGINS"):
+            assert HANDLER_ENV[name] == variables[name], (lid, name)

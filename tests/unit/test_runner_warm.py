@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from endpointctl import project_root
-from endpointctl.runner import warm
+from endpointctl.runner import models, warm
 from endpointctl.runner.iam.evaluator import Decisions, Evaluator, EvaluatorMissing, IamRequest
 from endpointctl.template import ACCOUNT
 
@@ -69,7 +69,7 @@ def test_a_model_file_is_decoded_once_then_read_from_disk(cache: Path) -> None:
     from botocore.loaders import JSONFileLoader
 
     model = str(Path(botocore.__file__).parent / "data" / "sns" / "2010-03-31" / "service-2")
-    loader = warm._file_loader()
+    loader = models._file_loader()
     first = loader.load_file(model)
     [stored] = cache.glob("models/*.marshal")
     assert marshal.loads(stored.read_bytes()) == first == JSONFileLoader().load_file(model)
@@ -86,12 +86,12 @@ def test_the_list_of_services_is_listed_once_then_read_from_disk(cache: Path) ->
     fresh = create_loader()
     expected = fresh.list_available_services("service-2")
     first = create_loader()
-    warm._list_services_once(first)
+    models._list_services_once(first)
     assert first.list_available_services("service-2") == expected
     assert len(list(cache.glob("models/services-*.pickle"))) == 1
 
     second = create_loader()
-    warm._list_services_once(second)
+    models._list_services_once(second)
     second._potential_locations = lambda *a, **k: pytest.fail("listed again")  # type: ignore[method-assign]
     assert second.list_available_services("service-2") == expected
     assert "sagemaker" in expected and "neptunedata" in expected
@@ -103,12 +103,27 @@ def test_moto_reads_the_models_it_would_read_and_shares_the_plain_ones(service: 
     from moto.core.loaders import create_loader
 
     expected = create_loader().load_service_model(service, kind)
-    got = warm.moto_loader().load_service_model(service, kind)
+    got = models.moto_loader().load_service_model(service, kind)
     assert got == expected
     if (service, kind) == ("sagemaker", "service-2"):
-        assert got is warm.shared_loader().load_service_model(service, kind)  # read once
+        assert got is models.shared_loader().load_service_model(service, kind)  # read once
     if (service, kind) == ("sqs", "service-2"):  # moto adds to SQS's model: its own copy
-        assert got is not warm.shared_loader().load_service_model(service, kind)
+        assert got is not models.shared_loader().load_service_model(service, kind)
+
+
+def test_one_loader_and_one_model_however_they_are_asked_for() -> None:
+    """A session asks ``load_service_model(name, type_name=..., api_version=None)``, a client
+    ``(name, "service-2", api_version=None)``, moto ``(name, type, version)``: one decoded copy."""
+    from botocore.exceptions import UnknownServiceError
+
+    assert models.shared_loader() is models.shared_loader(None)
+    loader = models.shared_loader(None)
+    version = loader.determine_latest_version("sagemaker", "service-2")
+    first = loader.load_service_model("sagemaker", "service-2")
+    assert loader.load_service_model("sagemaker", type_name="service-2", api_version=None) is first
+    assert loader.load_service_model("sagemaker", "service-2", version) is first
+    with pytest.raises(UnknownServiceError):  # as botocore says it
+        loader.load_service_model("no-such-service", "service-2")
 
 
 def test_url_builders_are_compiled_only_when_a_url_is_built() -> None:
@@ -175,7 +190,7 @@ def test_a_torn_decision_line_is_ignored(tmp_path: Path) -> None:
 def test_the_runner_does_not_import_moto_ec2_until_something_asks_for_it() -> None:
     code = """
 import sys
-from endpointctl.runner import warm
+from endpointctl.runner import models, warm
 warm.defer_moto_imports()  # as a world does first
 import moto.stepfunctions.parser.asl.parse.asl_parser, moto.applicationautoscaling.models
 assert "moto.ec2" not in sys.modules, "moto.ec2 imported"
@@ -191,7 +206,7 @@ assert "moto.ec2" in sys.modules
 def test_moto_s_asl_preprocessor_is_imported_only_to_parse_a_definition() -> None:
     code = """
 import json, sys
-from endpointctl.runner import warm
+from endpointctl.runner import models, warm
 warm.defer_moto_imports()
 from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
 assert "moto.stepfunctions.parser.asl.parse.preprocessor" not in sys.modules

@@ -660,3 +660,24 @@ def test_too_many_tags_is_said_one_way_whatever_the_count(
         "controller adds two, its ownership and stack tags, which it needs to update or remove the "
         "resource (and a managed-by tag while there is room)"
     )
+
+
+def test_validation_reads_the_model_the_clients_are_built_on() -> None:
+    """One decoding of a service's model per function: the validation's comes from the session
+    boto3.client() uses (controller.aws.service_model), not from a session of its own."""
+    import boto3
+
+    from controller import validation
+
+    validation._service_model.cache_clear()
+    validation.operation.cache_clear()
+    try:
+        boto3.setup_default_session()
+        model = validation._service_model("sagemaker")
+        client = boto3.client("sagemaker", region_name="us-east-1")
+        assert model._service_description is client.meta.service_model._service_description
+        assert validation.operation("sagemaker", "CreateEndpoint").name == "CreateEndpoint"
+    finally:
+        validation._service_model.cache_clear()
+        validation.operation.cache_clear()
+        boto3.DEFAULT_SESSION = None
