@@ -355,7 +355,8 @@ def main(
     if not quick:
         say(
             f"timing start-up in fresh processes: {IMPORT_ROUNDS} rounds of imports, then "
-            f"{1 + 2 * RUNNER_RUNS} cached `endpointctl local run`s ({TIMINGS_TAKE}; --quick skips this) …",
+            f"{1 + 2 * RUNNER_RUNS} cached `endpointctl local run`s, each round with its floor "
+            f"({TIMINGS_TAKE}; --quick skips this) …",
             progress,
         )
         imports = import_times(root)

@@ -41,7 +41,11 @@ def canned(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(bench, "_run_update", run)
     monkeypatch.setattr(bench, "one_hour_wall_seconds", lambda *_: 0.4)
     monkeypatch.setattr(bench, "import_times", lambda *_: {"boto3": 0.2, "controller.handlers": 0.25})
-    monkeypatch.setattr(bench, "runner_times", lambda *_: {"python": 0.03, "run": 1.5, "imports": 0.9})
+    monkeypatch.setattr(
+        bench,
+        "runner_times",
+        lambda *_: {"python": 0.03, "floor": 0.3, "run": 1.1, "ratio": 3.7, "imports": 0.6},
+    )
 
 
 @pytest.mark.usefixtures("canned")
@@ -53,7 +57,7 @@ def test_each_silence_is_announced_first_with_how_long_it_takes() -> None:
         f"measuring {bench.planned_rows()} rows, each a lifecycle run twice in the local runner "
         f"(usually 20-40 s; each row is printed as it is measured) …",
         "timing start-up in fresh processes: 11 rounds of imports, then 15 cached "
-        "`endpointctl local run`s (usually 30-60 s; --quick skips this) …",
+        "`endpointctl local run`s, each round with its floor (usually 30-60 s; --quick skips this) …",
     ]
     streams = [stream for stream, _ in log]
     rows = [line for stream, line in log if stream == "out"][len(bench.HEADER) :]
