@@ -230,13 +230,17 @@ def test_kept_local_deploy_runs_requests_end_to_end(tmp_path: Path) -> None:
             assert lines.returncode == 0, lines.stderr
             logged = json.loads(lines.stdout)
             if (
-                any(line["message"].get("step") == "cleanup" for line in logged)
+                any(line["message"].get("message") == "the clean-up waits" for line in logged)
                 or time.monotonic() > deadline
             ):
                 break
             time.sleep(0.5)
         steps = [line["message"].get("step") for line in logged]
         assert steps[:3] == ["validate", "create", "await"] and "cleanup" in steps, steps
+        # The endpoint was still being created: the clean-up says what it waits for, and when.
+        waits = [line["message"] for line in logged if line["message"].get("message") == "the clean-up waits"]
+        assert waits and waits[0]["waiting_for"] == "endpoint served-stop", logged
+        assert waits[0]["retry"] == "at the next sweep"
         assert all(line["message"]["execution_arn"] == stopped for line in logged)
         assert logged[0]["logGroupName"].startswith("MlEndpointController-SageMakerFunctionLogs")
         shown = endpointctl("describe", "served-stop-request", env=env)

@@ -178,7 +178,12 @@ def _not_yet(found: ledger.Ledger, plan: Teardown, waiting_for: str, *, refused:
     """The clean-up must wait: past its bound, a stopped execution's is announced
     ``RollbackFailed`` (then retried as a leftover); a leftover the service refused to remove
     (``refused``) is tried again later, on the retry schedule; one on its way out (a delete
-    under way) is looked at again at the next sweep."""
+    under way) is looked at again at the next sweep. Each pass says what it waits for (its
+    execution's ``endpointctl logs`` shows the clean-up going on, not only its start and end)."""
+    logger.info(
+        "the clean-up waits",
+        extra={"waiting_for": waiting_for, "deleted": plan.deleted, "retry": "at the next sweep"},
+    )
     if found.phase == ledger.CLEANING and clock.now() >= plan.deadline:
         notices.give_up_for_now(found, plan, waiting_for)
     elif found.phase == ledger.LEFTOVER and refused:
