@@ -1,4 +1,4 @@
-"""Exit codes and the errors that map to them, shared by every command (CONTRACT §3)."""
+"""Exit codes and the errors that map to them, shared by every command (docs/local-runner.md)."""
 
 from __future__ import annotations
 

@@ -32,7 +32,7 @@ from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
 from infra.function import retention
-from infra.state_machine import VENDED_LOGS_PREFIX, RetryPolicy, publishers
+from infra.shared_tasks import VENDED_LOGS_PREFIX, RetryPolicy, publishers
 
 #: The step's retries (2 to 60 s apart, six times) and the two publications' retries fit well in this.
 TIMEOUT = Duration.minutes(30)

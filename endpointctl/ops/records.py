@@ -59,7 +59,7 @@ def describe(sfn: Any, execution: str) -> dict[str, Any]:
 
 
 def identifier_of(endpoint_type: str) -> str | None:
-    """The ``params`` member that names an endpoint of this type (CONTRACT §1); None if unknown."""
+    """The ``params`` member that names an endpoint of this type (docs/requests.md); None if unknown."""
     row = catalog.endpoint_types().get(endpoint_type)
     return row.identifier if row else None
 

@@ -35,7 +35,7 @@ DETAIL_TYPE = catalog.CONTROLLER.request_detail_type  # what the stack's rules m
 
 
 def request_of(document: Any, where: str) -> dict[str, Any]:
-    """The request to submit (CONTRACT §1), checked just enough to know where it goes."""
+    """The request to submit (docs/requests.md), checked just enough to know where it goes."""
     request = request_in(_entry_detail(document, where))
     if isinstance(request, list):
         raise UsageError(f"{where}: one request per submit, not an array")

@@ -1,4 +1,4 @@
-"""The local runner (CONTRACT §3): the synthesized state machines, run in-process.
+"""The local runner (docs/local-runner.md): the synthesized state machines, run in-process.
 
 - ``local_runner``: :class:`LocalRunner`, one simulated account (moto, the real handlers, one
   simulator per endpoint type, a virtual clock) that runs requests;

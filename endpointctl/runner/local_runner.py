@@ -333,7 +333,7 @@ class LocalRunner:
         return [run for arn, run in self._runs.items() if arn not in self.scheduled]
 
     def result(self, run: Run, *, later: bool = False) -> dict[str, Any]:
-        """The ``--json`` object of CONTRACT §3 for one run; ``later``: its notifications also hold
+        """The ``--json`` object of docs/local-runner.md for one run; ``later``: its notifications also hold
         what the controller published afterwards about its request, outside any run (``--until``)."""
         arn, run.failed_calls = run.execution_arn, self.log.failures(run.execution_arn)
         terminal = next((times for sim in self.simulators.values() if (times := sim.terminal_times(arn))), [])

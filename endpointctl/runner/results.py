@@ -1,4 +1,4 @@
-"""What one execution did, and the ``--json`` object of CONTRACT §3 that reports it."""
+"""What one execution did, and the ``--json`` object of docs/local-runner.md that reports it."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """A scenario's ``faults``: the next ``count`` calls of an operation fail with the service's own
-error code and the HTTP status the service answers it with (CONTRACT §3)."""
+error code and the HTTP status the service answers it with (docs/local-runner.md)."""
 
 from __future__ import annotations
 

@@ -56,7 +56,7 @@ class NeptuneExisting(ScenarioModel):
 
 
 class NeptuneUpdate(ScenarioModel):
-    """How a simulated update (``CreateMLEndpoint`` with ``update: true``) goes (CONTRACT §3
+    """How a simulated update (``CreateMLEndpoint`` with ``update: true``) goes (docs/local-runner.md
     ``neptune.update``): ``Updating`` for ``seconds``, then ``InService`` or ``Failed``."""
 
     seconds: Seconds = 600

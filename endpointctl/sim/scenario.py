@@ -1,4 +1,4 @@
-"""Reading a scenario (CONTRACT §3): typed models, checked at every depth.
+"""Reading a scenario (docs/local-runner.md): typed models, checked at every depth.
 
 A scenario file is an object whose keys are endpoint types (each simulator's own model, a
 subclass of :class:`ServiceScenario`) and the runner's own keys (``abortAtSeconds``). A value of

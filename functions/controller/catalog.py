@@ -49,7 +49,7 @@ class EndpointType:
     name: str
     #: The prefix of its constructs and stack outputs (``<title>StateMachineArn``).
     title: str
-    #: The ``params`` member that names the endpoint (CONTRACT §1).
+    #: The ``params`` member that names the endpoint (docs/requests.md).
     identifier: str
     #: Set when the service announces status changes (a create then waits for them).
     state_changes: StateChanges | None = None
@@ -88,7 +88,7 @@ class Controller:
     topic_variable: str
     #: The functions' variable naming their CloudFormation stack (``controller.deployment``).
     stack_variable: str
-    #: The contract's error codes (CONTRACT §2), in its order.
+    #: The contract's error codes (the table of docs/requests.md#the-outcome holds the same set).
     error_codes: tuple[str, ...]
     #: Codes of a refused request: nothing was created, nothing is rolled back.
     refusal_codes: tuple[str, ...]

@@ -1,6 +1,6 @@
 """Errors the lifecycle raises. Step Functions routes on their class names (``errorType``).
 
-The first seven are the contract's error codes (CONTRACT §2; their list lives in the catalog). ``TransientServiceError`` is internal:
+The first seven are the contract's error codes (docs/requests.md#the-outcome; their list lives in the catalog). ``TransientServiceError`` is internal:
 the state machine retries it with capped exponential backoff and full jitter, and an exhausted
 retry ends as ``ProviderError``.
 
@@ -125,7 +125,7 @@ class EndpointNotReady(ControllerError):
     """The endpoint is still being created: the Check step retries itself (adaptive polling)."""
 
 
-#: Error codes of the contract, in the order of CONTRACT §2.
+#: Error codes of the contract (the table of docs/requests.md#the-outcome).
 CONTRACT_CODES = catalog.CONTROLLER.error_codes
 
 #: Failures that happen before anything is created: there is nothing to roll back.

@@ -1,4 +1,4 @@
-"""Expiry (CONTRACT §4): a create with ``options.expiresAfterSeconds`` is deleted that long after
+"""Expiry (docs/updates-and-expiry.md): a create with ``options.expiresAfterSeconds`` is deleted that long after
 it became ready, and an earlier delete cancels that.
 
 When the endpoint is ready, the controller creates an EventBridge Scheduler one-time schedule

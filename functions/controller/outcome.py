@@ -1,4 +1,4 @@
-"""The notification (CONTRACT §2): its model, and the step result that publishes it."""
+"""The notification (docs/requests.md#the-outcome): its model, and the step result that publishes it."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The request (CONTRACT §1): its model, and parsing from a bare request or an EventBridge event.
+"""The request (docs/requests.md): its model, and parsing from a bare request or an EventBridge event.
 
 Parsing answers every problem at once: the envelope, the common fields (this model) and the
 endpoint type's ``params`` (its provider, from botocore's service model). The result is either a
@@ -44,16 +44,16 @@ class Options(BaseModel):
     timeoutSeconds: StrictInt | None = Field(default=None, gt=0, le=MAX_TIMEOUT_SECONDS)
     rollback: StrictBool = True
     #: A SageMaker update: once it succeeded, delete the endpoint config it replaced, if the
-    #: controller created that config (CONTRACT §1).
+    #: controller created that config (docs/requests.md).
     deleteReplacedConfig: StrictBool = False
-    #: A create: delete the endpoint this long after it became ready (CONTRACT §4, at most a year).
+    #: A create: delete the endpoint this long after it became ready (docs/updates-and-expiry.md, at most a year).
     expiresAfterSeconds: StrictInt | None = Field(default=None, gt=0, le=366 * 86400)
     #: An update of an endpoint the controller did not create: take it over first (record it as
     #: the controller's), instead of refusing it as ``EndpointNotOwned`` (``controller.adoption``).
     adopt: StrictBool = False
 
 
-#: What a request may ask for (CONTRACT §1).
+#: What a request may ask for (docs/requests.md).
 ACTIONS = ("create", "update", "delete")
 
 

@@ -1,4 +1,4 @@
-"""One operation per endpoint at a time (CONTRACT §4): a lease on the endpoint's identity.
+"""One operation per endpoint at a time (docs/updates-and-expiry.md): a lease on the endpoint's identity.
 
 An accepted request takes its endpoint's lease before it acts (``steps.intake``). While another
 execution of this controller holds it and is still at work (its ledger ``running`` or

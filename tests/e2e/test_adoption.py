@@ -1,4 +1,4 @@
-"""An update acts only on what the controller owns (CONTRACT §1, §2 ``EndpointNotOwned``): an
+"""An update acts only on what the controller owns (docs/requests.md, docs/requests.md#the-outcome ``EndpointNotOwned``): an
 endpoint it neither created nor adopted is refused, untouched, unless the request says
 ``options.adopt: true``; adopting records the endpoint as the controller's (its claim and, for
 SageMaker, its ownership tags) before the update is sent, so a later delete treats it as the

@@ -1,4 +1,4 @@
-"""Autoscaling survives updates (CONTRACT §4): a variant registered with Application Auto Scaling
+"""Autoscaling survives updates (docs/updates-and-expiry.md): a variant registered with Application Auto Scaling
 whose instance type an update changes is deregistered before ``UpdateEndpoint`` (SageMaker
 refuses the update otherwise) and registered again afterwards, with the same limits and policies,
 after success and after SageMaker's rollback alike; a delete deregisters the endpoint's variants."""

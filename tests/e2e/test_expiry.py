@@ -1,4 +1,4 @@
-"""Expiry (CONTRACT §4): ``options.expiresAfterSeconds`` deletes the endpoint that long after it
+"""Expiry (docs/updates-and-expiry.md): ``options.expiresAfterSeconds`` deletes the endpoint that long after it
 became ready (an EventBridge Scheduler one-time schedule, on the runner's virtual clock), announced
 as ``Endpoint Deleted`` with ``"reason": "expired"`` under the original ``requestId``; an earlier
 delete cancels it."""

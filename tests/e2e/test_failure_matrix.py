@@ -1,4 +1,4 @@
-"""CONTRACT §2, row by row, for every endpoint type, with faults injected through the scenario.
+"""docs/requests.md#the-outcome, row by row, for every endpoint type, with faults injected through the scenario.
 
 Each case asserts the execution's status and error code, exactly one notification (bus and
 topic), what the controller called, and what remains in the simulated services.
@@ -300,7 +300,7 @@ def test_fifty_concurrent_lifecycles_mixing_outcomes(local_run: Runner) -> None:
     notified = [len(r["notifications"]["events"]) for r in results]
     dup = [i for i, d in enumerate(requests) if d.get("requestId") == "dup"]
     # five different requests share one request id: the first goes on, the others are refused
-    # (InvalidRequest naming requestId, CONTRACT §1), each with a notification of its own
+    # (InvalidRequest naming requestId, docs/requests.md), each with a notification of its own
     assert all(n == 1 for n in notified)
     assert all(len(r["notifications"]["events"]) == len(r["notifications"]["sns"]) for r in results)
     winners = [i for i in dup if results[i]["status"] == "SUCCEEDED"]

@@ -1,5 +1,5 @@
-"""One operation per endpoint, also when the other operation is not the controller's (CONTRACT §2
-``EndpointBusy``, §4): an update sent while someone else (the console, another tool) is updating
+"""One operation per endpoint, also when the other operation is not the controller's
+(``EndpointBusy`` in docs/requests.md#the-outcome; docs/updates-and-expiry.md): an update sent while someone else (the console, another tool) is updating
 the endpoint waits for that operation to settle, as it waits behind the controller's own, and then
 applies; if its own deadline passes first it ends ``EndpointBusy`` having touched nothing.
 

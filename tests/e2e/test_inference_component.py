@@ -1,4 +1,4 @@
-"""Inference components through the synthesized state machine (CONTRACT §5): create, update and
+"""Inference components through the synthesized state machine (docs/requests.md#inference-components): create, update and
 delete of components on an endpoint of the simulated SageMaker, which is never touched."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Lost answers (CONTRACT §3 ``faults[].applied``): the call takes effect in the service, then its
+"""Lost answers (docs/local-runner.md ``faults[].applied``): the call takes effect in the service, then its
 answer is an error, a 5xx or the SDK's read timeout. A timeout or a 5xx proves nothing about what
 was created (FIELD-NOTES, "Lost answers"); these tests pin what the simulation does, and what the
 controller then does where it already copes."""

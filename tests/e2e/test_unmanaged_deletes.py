@@ -1,4 +1,4 @@
-"""``allowUnmanagedDeletes`` (CONTRACT §1): a deployment may let ``action: delete`` remove endpoints
+"""``allowUnmanagedDeletes`` (docs/requests.md): a deployment may let ``action: delete`` remove endpoints
 the controller did not create. The SageMaker function's own role still may not (its delete
 statements need the ownership tag): such a delete assumes the deployment's unmanaged-delete role,
 which only the delete step ever uses."""

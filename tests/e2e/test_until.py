@@ -1,4 +1,4 @@
-"""``endpointctl local run --until SECONDS`` (CONTRACT §3): the simulated world runs on after the
+"""``endpointctl local run --until SECONDS`` (docs/local-runner.md): the simulated world runs on after the
 executions end, so what happens later (a deletion finishing, an expiry, a clean-up) is observable;
 ``remaining`` is then the world at that time."""
 

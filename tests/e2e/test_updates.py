@@ -1,4 +1,4 @@
-"""Day two: ``action: update`` through the synthesized state machines (CONTRACT §1, §2, §4).
+"""Day two: ``action: update`` through the synthesized state machines (docs/requests.md, docs/requests.md#the-outcome, docs/updates-and-expiry.md).
 
 SageMaker: a guarded update succeeds only when the endpoint serves the requested config; the
 service's own rollback is ``UpdateRolledBack`` (the new config this request made is deleted, the

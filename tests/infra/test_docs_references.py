@@ -187,3 +187,18 @@ def test_a_reference_to_what_is_not_there_is_found(text: str) -> None:
 def test_what_is_there_or_made_at_run_time_passes(text: str) -> None:
     page = ROOT / "README.md"
     assert missing_links(page, text) + missing_paths(page, text) + citations(text) == []
+
+
+def test_the_code_cites_the_project_s_docs_not_a_document_it_lacks() -> None:
+    """Docstrings and comments point at the pages (docs/requests.md, docs/local-runner.md, …),
+    never at "CONTRACT §n": a reader of the code has no such document either."""
+    cited = [
+        f"{path}:{number}"
+        for path in files()
+        if path.endswith(".py") and path != "tests/infra/test_docs_references.py"
+        for number, line in enumerate((ROOT / path).read_text(encoding="utf-8").splitlines(), 1)
+        if re.search(r"CONTRACT\b(?!_)|§\d", line)
+    ]
+    assert not cited, cited
+    for page in ("docs/requests.md", "docs/local-runner.md", "docs/updates-and-expiry.md"):
+        assert exists(page)

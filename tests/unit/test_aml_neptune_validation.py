@@ -1,4 +1,4 @@
-"""Request validation (CONTRACT §1) through the ``validate`` step, aml and neptune machines.
+"""Request validation (docs/requests.md) through the ``validate`` step, aml and neptune machines.
 
 Every invalid request must raise ``InvalidRequest`` naming each broken field path; every valid one
 returns the lifecycle's initial state with the endpoint type's defaults. No AWS call may be made.

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from endpointctl import cli, project_root
+from endpointctl import cli, commands, project_root
 from endpointctl.cli import main
 
 OK = {"endpointType": "sagemaker", "params": {"EndpointName": "a", "EndpointConfigName": "b"}}
@@ -188,7 +188,7 @@ def test_top_help_documents_the_exit_codes(capsys: pytest.CaptureFixture[str]) -
     ids=["context", "other"],
 )
 def test_a_failed_synth_says_each_problem_in_a_line(stderr: str, message: str) -> None:
-    assert cli.synth_problem(f"synth failed:\n{stderr}") == message
+    assert commands.synth_problem(f"synth failed:\n{stderr}") == message
 
 
 def test_a_usage_error_of_several_problems_prints_a_line_each(

@@ -1,4 +1,4 @@
-"""Scenarios are typed at every depth (CONTRACT §3): a wrong type or an unknown key is a clear,
+"""Scenarios are typed at every depth (docs/local-runner.md): a wrong type or an unknown key is a clear,
 one-line error naming its path, never a silent default."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Request validation (CONTRACT §1) through the ``validate`` step, sagemaker machine.
+"""Request validation (docs/requests.md) through the ``validate`` step, sagemaker machine.
 
 Every invalid request must raise ``InvalidRequest`` naming each broken field path; every valid one
 returns the lifecycle's initial state. No AWS call may be made while validating.

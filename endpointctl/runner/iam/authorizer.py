@@ -1,4 +1,4 @@
-"""Every simulated call, authorized with the synthesized IAM as AWS would (CONTRACT §3's runner).
+"""Every simulated call, authorized with the synthesized IAM as AWS would (the local runner, docs/local-runner.md).
 
 Who calls is known where the call is made: a function's handler calls with its role (the
 template's ``Role`` of that function), a state machine's tasks with its role, EventBridge with its

@@ -211,7 +211,7 @@ class InferenceComponentSimulator(SimulatorBase):
 
     def ensure_endpoint(self, name: str, variant: str) -> None:
         """An endpoint for components, in service: a config whose variant names no model, with an
-        execution role and managed instance scaling (CONTRACT §5). Its ``ml.g5.2xlarge`` instances
+        execution role and managed instance scaling (docs/requests.md#inference-components). Its ``ml.g5.2xlarge`` instances
         (1 GPU, 8 vCPU, 32 GiB each, ``capacity.py``) scale up to ``MAX_INSTANCES``, room for the
         samples' and the tests' components (20 of 2 one-GPU copies) to be placed."""
         backend = self.sagemaker()

@@ -1,4 +1,4 @@
-"""The ``inference-component`` scenario key (CONTRACT §3), typed and closed, and what the simulator
+"""The ``inference-component`` scenario key (docs/local-runner.md), typed and closed, and what the simulator
 keeps per component."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Application Auto Scaling around the simulated SageMaker (CONTRACT §3 ``sagemaker.autoScaling``):
+"""Application Auto Scaling around the simulated SageMaker (docs/local-runner.md ``sagemaker.autoScaling``):
 moto's backend keeps the scalable targets and their policies; this module seeds the scenario's
 (limits and ``Policies``), and plays SageMaker's part: ``UpdateEndpoint`` is refused when it would
 change a registered variant's instance type or remove a registered variant, and ``DeleteEndpoint``

@@ -60,7 +60,7 @@ class SageMakerExisting(ScenarioModel):
 
 
 class SageMakerUpdate(ScenarioModel):
-    """How the simulated ``UpdateEndpoint`` goes (CONTRACT §3 ``sagemaker.update``):
+    """How the simulated ``UpdateEndpoint`` goes (docs/local-runner.md ``sagemaker.update``):
     ``RolledBack`` is SageMaker's own automatic rollback (an alarm fired, or the new fleet
     failed): the endpoint passes through ``RollingBack`` and is ``InService`` on its previous
     config again, with a ``FailureReason``."""

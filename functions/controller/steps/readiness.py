@@ -177,7 +177,7 @@ def _assess(state: State) -> bool:
 
 
 def _judge_update(state: State, observation: Observation) -> bool:
-    """An update's verdict (CONTRACT §4): settled only once no deployment is pending and the
+    """An update's verdict (docs/updates-and-expiry.md): settled only once no deployment is pending and the
     status is final; a success only when the endpoint serves what was asked. ``False`` while it
     is still on its way (and not past the deadline, which the caller judges)."""
     change = state.change

@@ -1,5 +1,5 @@
 """SageMaker inference components: models placed on an existing SageMaker endpoint, each with its
-own copy count (CONTRACT §5). ``CreateInferenceComponent`` / ``DescribeInferenceComponent`` /
+own copy count (docs/requests.md#inference-components). ``CreateInferenceComponent`` / ``DescribeInferenceComponent`` /
 ``UpdateInferenceComponent(RuntimeConfig)`` / ``DeleteInferenceComponent``
 (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_CreateInferenceComponent.html and
 its siblings).

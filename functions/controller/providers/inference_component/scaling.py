@@ -1,4 +1,4 @@
-"""Copy-count autoscaling survives updates (CONTRACT §5), as variants' scaling does for SageMaker
+"""Copy-count autoscaling survives updates (docs/requests.md#inference-components), as variants' scaling does for SageMaker
 endpoints (``providers/sagemaker/scaling.py``).
 
 An inference component scales its copies through Application Auto Scaling: scalable target

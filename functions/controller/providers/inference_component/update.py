@@ -1,4 +1,4 @@
-"""``action: update`` of an inference component (CONTRACT §5).
+"""``action: update`` of an inference component (docs/requests.md#inference-components).
 
 A new ``Specification`` (or ``Specifications``), with or without a ``RuntimeConfig`` and a
 ``DeploymentConfig`` (rolling policy, rollback alarms), is ``UpdateInferenceComponent``

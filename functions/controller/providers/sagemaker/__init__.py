@@ -40,8 +40,8 @@ from controller.providers.sagemaker import adoption, components, held, instances
 from controller.providers.sagemaker import scaling as autoscaling
 from controller.providers.sagemaker import update as updating
 from controller.providers.sagemaker.events import reported_status, spelled
-from controller.providers.sagemaker.rules import deployment_rules, tag_rules
-from controller.validation import FieldError, check_operation
+from controller.providers.sagemaker.rules import validate_create, validate_delete
+from controller.validation import FieldError
 
 OWNER_TAG = catalog.CONTROLLER.owner_tag
 STACK_TAG = catalog.CONTROLLER.stack_tag
@@ -94,48 +94,13 @@ class SageMakerProvider(Provider):
     #: (UpdateEndpoint's BlueGreenUpdatePolicy, botocore's model).
     deployment_bound_seconds: ClassVar[int] = 28800
 
-    # -- validation ---------------------------------------------------------------------------
+    # -- validation (providers/sagemaker/rules.py, update.py) -----------------------------------
     def validate(self, action: str, params: Any) -> list[FieldError]:
         if action == "delete":
-            return self._validate_delete(params)
+            return validate_delete(params)
         if action == "update":
             return updating.validate_update(params)
-        if not isinstance(params, dict):
-            return check_operation(params, "sagemaker", "CreateEndpoint")
-        endpoint_params = {k: v for k, v in params.items() if k != "EndpointConfig"}
-        errors = check_operation(endpoint_params, "sagemaker", "CreateEndpoint")
-        deployment_rules(params.get("DeploymentConfig"), errors)
-        tag_rules(params.get("Tags"), errors)
-        if "EndpointConfig" in params:
-            config = params["EndpointConfig"]
-            errors += check_operation(config, "sagemaker", "CreateEndpointConfig", "params.EndpointConfig")
-            if isinstance(config, dict):
-                tag_rules(config.get("Tags"), errors, "params.EndpointConfig.Tags")
-            if isinstance(config, dict) and config.get("EndpointConfigName") != params.get(
-                "EndpointConfigName"
-            ):
-                errors.append(
-                    FieldError(
-                        "params.EndpointConfig.EndpointConfigName",
-                        "must equal params.EndpointConfigName",
-                    )
-                )
-        return errors
-
-    def _validate_delete(self, params: Any) -> list[FieldError]:
-        if not isinstance(params, dict):
-            return [FieldError("params", "must be an object")]
-        errors = check_operation(params, "sagemaker", "DeleteEndpoint", only=("EndpointName",))
-        if params.get("EndpointName") is None:
-            errors.insert(0, FieldError("params.EndpointName", "is required"))
-        extra = set(params) - {"EndpointName", "DeleteEndpointConfig"}
-        errors += [
-            FieldError(f"params.{name}", "is not a field of a delete request") for name in sorted(extra)
-        ]
-        flag = params.get("DeleteEndpointConfig")
-        if flag is not None and not isinstance(flag, bool):
-            errors.append(FieldError("params.DeleteEndpointConfig", "must be true or false"))
-        return errors
+        return validate_create(params)
 
     # -- create ---------------------------------------------------------------------------------
     def create(self, params: dict[str, Any], request_id: str, created: Creations) -> Creation:

@@ -1,14 +1,15 @@
-"""SageMaker's request rules beyond its service model (botocore's model checks types, lengths,
-patterns and required members; these are the rules the CreateEndpoint API reference states in
-prose, https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_CreateEndpoint.html and the
-``DeploymentConfig`` pages it links), and the tags a request may bring."""
+"""A SageMaker create's and delete's request checks: the service model's (botocore's: types,
+lengths, patterns and required members), then the rules the CreateEndpoint API reference states in
+prose (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_CreateEndpoint.html and the
+``DeploymentConfig`` pages it links), and the tags a request may bring. An update's are
+``update.py``'s."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from controller import catalog
-from controller.validation import FieldError
+from controller.validation import FieldError, check_operation
 
 #: Tag keys a request may not set: AWS's own, and the controller's (``ml-endpoint-controller:``).
 RESERVED_TAG_PREFIXES = ("aws:", catalog.CONTROLLER.owner_tag.split(":")[0] + ":")
@@ -105,3 +106,39 @@ def tag_rules(tags: Any, errors: list[FieldError], path: str = "params.Tags") ->
         if key in seen:
             errors.append(FieldError(f"{path}[{index}].Key", f"repeats Tags[{seen[key]}].Key ({key})"))
         seen.setdefault(key, index)
+
+
+def validate_create(params: Any) -> list[FieldError]:
+    """Every broken field of a create's ``params`` (an inline ``EndpointConfig`` included)."""
+    if not isinstance(params, dict):
+        return check_operation(params, "sagemaker", "CreateEndpoint")
+    endpoint_params = {k: v for k, v in params.items() if k != "EndpointConfig"}
+    errors = check_operation(endpoint_params, "sagemaker", "CreateEndpoint")
+    deployment_rules(params.get("DeploymentConfig"), errors)
+    tag_rules(params.get("Tags"), errors)
+    if "EndpointConfig" in params:
+        config = params["EndpointConfig"]
+        errors += check_operation(config, "sagemaker", "CreateEndpointConfig", "params.EndpointConfig")
+        if isinstance(config, dict):
+            tag_rules(config.get("Tags"), errors, "params.EndpointConfig.Tags")
+        if isinstance(config, dict) and config.get("EndpointConfigName") != params.get("EndpointConfigName"):
+            errors.append(
+                FieldError("params.EndpointConfig.EndpointConfigName", "must equal params.EndpointConfigName")
+            )
+    return errors
+
+
+def validate_delete(params: Any) -> list[FieldError]:
+    """Every broken field of a delete's ``params``: ``EndpointName``, and ``DeleteEndpointConfig``
+    (true or false), nothing else."""
+    if not isinstance(params, dict):
+        return [FieldError("params", "must be an object")]
+    errors = check_operation(params, "sagemaker", "DeleteEndpoint", only=("EndpointName",))
+    if params.get("EndpointName") is None:
+        errors.insert(0, FieldError("params.EndpointName", "is required"))
+    extra = set(params) - {"EndpointName", "DeleteEndpointConfig"}
+    errors += [FieldError(f"params.{name}", "is not a field of a delete request") for name in sorted(extra)]
+    flag = params.get("DeleteEndpointConfig")
+    if flag is not None and not isinstance(flag, bool):
+        errors.append(FieldError("params.DeleteEndpointConfig", "must be true or false"))
+    return errors

@@ -1,4 +1,4 @@
-"""Autoscaling survives updates (CONTRACT §4): variants registered with Application Auto Scaling.
+"""Autoscaling survives updates (docs/updates-and-expiry.md): variants registered with Application Auto Scaling.
 
 SageMaker refuses an update that changes a registered variant's instance type or removes a
 registered variant: "you must deregister the endpoint as a scalable target before you can update

@@ -1,4 +1,4 @@
-"""SageMaker ``UpdateEndpoint`` (CONTRACT §4): its validation, and the update itself.
+"""SageMaker ``UpdateEndpoint`` (docs/updates-and-expiry.md): its validation, and the update itself.
 
 Rules from botocore's model (types, ranges: wait intervals 0-3,600 s, maximum execution
 600-28,800 s, 1-10 alarms) and from the documentation (the same ``DeploymentConfig`` rules as
