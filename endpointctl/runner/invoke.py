@@ -10,8 +10,12 @@ from __future__ import annotations
 
 import functools
 import json
+import logging
+import os
 import threading
 import uuid
+import warnings
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -98,3 +102,19 @@ def call_handler(function_name: str, event: dict[str, Any], response_headers: di
 
 def encode(answer: Any) -> bytes:
     return json.dumps(answer).encode()
+
+
+def quiet_libraries(stack: ExitStack, loggers: tuple[str, ...], *, every_warning: bool = False) -> None:
+    """Unless ``ENDPOINTCTL_VERBOSE`` is set: ``loggers`` say only what is critical (moto logs
+    every failed state, and the controller's failure paths are expected), and Powertools' "No
+    application metrics to publish" is not shown, for invocations that outlive the world's filters
+    too (the handler module's own filter is lost with it); ``every_warning``: no warning at all
+    while ``stack`` lasts."""
+    if os.environ.get("ENDPOINTCTL_VERBOSE"):
+        return
+    for name in loggers:
+        logging.getLogger(name).setLevel(logging.CRITICAL)
+    warnings.filterwarnings("ignore", message="No application metrics to publish")
+    if every_warning:
+        stack.enter_context(warnings.catch_warnings())
+        warnings.simplefilter("ignore")

@@ -10,13 +10,11 @@ from __future__ import annotations
 
 import itertools
 import json
-import logging
 import os
 import random
 import threading
 import time
 import uuid
-import warnings
 from contextlib import ExitStack
 from typing import Any
 from unittest import mock
@@ -29,7 +27,7 @@ from endpointctl.runner.delivery import DefaultBus, execution_status_change
 from endpointctl.runner.iam import evaluator, network
 from endpointctl.runner.iam.authorizer import Authorizer
 from endpointctl.runner.iam.policies import Policies
-from endpointctl.runner.invoke import HANDLER_ENV
+from endpointctl.runner.invoke import HANDLER_ENV, quiet_libraries
 from endpointctl.runner.limits import Limits, input_problem
 from endpointctl.runner.results import Run
 from endpointctl.runner.scenario import read_scenario
@@ -103,14 +101,7 @@ class LocalRunner:
         for simulator in self.simulators.values():
             endpoints |= simulator.serve(stack)
         stack.enter_context(mock.patch.dict(os.environ, {**HANDLER_ENV, **endpoints}))
-        if not os.environ.get("ENDPOINTCTL_VERBOSE"):
-            # moto logs every failed state (our failure paths are expected); warnings go too.
-            for name in ("moto", "botocore", "aws_lambda_powertools"):
-                logging.getLogger(name).setLevel(logging.CRITICAL)
-            # Also for invocations outliving the world's filters (the handler module's is lost).
-            warnings.filterwarnings("ignore", message="No application metrics to publish")
-            stack.enter_context(warnings.catch_warnings())
-            warnings.simplefilter("ignore")
+        quiet_libraries(stack, ("moto", "botocore", "aws_lambda_powertools"), every_warning=True)
         random.seed(self.seed)
         models.share(stack)
         stack.enter_context(

@@ -36,14 +36,13 @@ import json
 import logging
 import os
 import threading
-import warnings
 from contextlib import ExitStack
 from typing import Any
 from unittest import mock
 
 from endpointctl.runner import heartbeats, models, moto_patches, sessions
 from endpointctl.runner.delivery import execution_status_change
-from endpointctl.runner.invoke import HANDLER_ENV, call_handler, encode
+from endpointctl.runner.invoke import HANDLER_ENV, call_handler, encode, quiet_libraries
 from endpointctl.runner.limits import Limits
 from endpointctl.runner.scenario import read_scenario
 from endpointctl.runner.staging import CONTROLLER_ENV
@@ -133,10 +132,7 @@ class ServedWorld:
             if name.startswith("AWS_ENDPOINT_URL") or name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE"):
                 del os.environ[name]
         os.environ.update({**HANDLER_ENV, **endpoints})
-        if not os.environ.get("ENDPOINTCTL_VERBOSE"):
-            for name in ("moto", "botocore", "werkzeug"):
-                logging.getLogger(name).setLevel(logging.CRITICAL)
-            warnings.filterwarnings("ignore", message="No application metrics to publish")
+        quiet_libraries(stack, ("moto", "botocore", "werkzeug"))
         models.share(stack)
         sessions.install(stack)
         stack.enter_context(mock_aws(config=MOTO_CONFIG))

@@ -34,6 +34,7 @@ from endpointctl.sim.sagemaker import lifecycle, quotas, scaling, updates, usage
 from endpointctl.sim.sagemaker.authorization import authorizations, resource_arn, rollback_alarms
 from endpointctl.sim.sagemaker.demo import DEMO
 from endpointctl.sim.sagemaker.events import deployment_change, modified, state_change
+from endpointctl.sim.sagemaker.existing import add_endpoint, ensure_config
 from endpointctl.sim.sagemaker.rate_limits import RateLimits
 from endpointctl.sim.sagemaker.scenario import EndpointRecord, ExistingEndpoint, SageMakerScenario, Tag
 from endpointctl.sim.scenario import request_document
@@ -157,10 +158,7 @@ class SageMakerSim(SimulatorBase):
                 config = existing.EndpointConfigName
                 self._ensure_config(config)
             tags = [tag.model_dump() for tag in existing.Tags]
-            found = self.backend().endpoint_configs.get(config)
-            variants = list(found.production_variants) if found is not None else []
-            endpoint = sm_models.FakeEndpoint("123456789012", "us-east-1", name, config, variants, {}, tags)
-            self.backend().endpoints[name] = endpoint
+            variants = add_endpoint(self.backend(), name, config, tags)
             self.timelines[name] = EndpointRecord(
                 create_at=None, tags={tag["Key"]: tag["Value"] for tag in tags}, fleet=usage.fleet(variants)
             )
@@ -182,25 +180,7 @@ class SageMakerSim(SimulatorBase):
             self.alarms.update(rollback_alarms(params))
 
     def _ensure_config(self, name: str) -> None:
-        backend = self.backend()
-        if name not in backend.endpoint_configs:
-            backend.endpoint_configs[name] = sm_models.FakeEndpointConfig(
-                account_id="123456789012",
-                region_name="us-east-1",
-                endpoint_config_name=name,
-                production_variants=[
-                    {
-                        "VariantName": "AllTraffic",
-                        "ModelName": "model",
-                        "InitialInstanceCount": 1,
-                        "InstanceType": "ml.m5.large",
-                    }
-                ],
-                data_capture_config={},
-                async_inference_config={},
-                tags=[{"Key": "team", "Value": "other"}],
-                kms_key_id="",
-            )
+        ensure_config(self.backend(), name)
 
     # -- IAM --------------------------------------------------------------------------------------
     def authorizations(self, operation: str, params: dict[str, Any]) -> list[Authorization]:
