@@ -65,20 +65,23 @@ def alias_event_names_once(stack: ExitStack) -> None:
     names: dict[str, str] = {}
 
     def _alias_event_name(aliaser: Any, event_name: str) -> str:
+        own = aliaser._alias_name_cache  # the emitter's own memory first, as botocore looks
+        if event_name in own:
+            return str(own[event_name])
         # A client's emitter is a copy of its session's, with a copy of the table (__copy__).
         if aliaser._event_aliases is not default and aliaser._event_aliases != default:
             return str(original(aliaser, event_name))
-        try:
-            return names[event_name]
-        except KeyError:
-            pass
-        # botocore rewrites a name only where one of its parts is an alias, or where a dotted
-        # alias occurs in it; any other name it returns as it is (most names: ~400 a run).
-        if whole_parts.isdisjoint(event_name.split(".")) and not any(old in event_name for old in dotted):
-            aliased = event_name
-        else:
-            aliased = str(original(aliaser, event_name))
-        names[event_name] = aliased
+        aliased = names.get(event_name)
+        if aliased is None:
+            # botocore rewrites a name only where one of its parts is an alias, or where a dotted
+            # alias occurs in it; any other name it returns as it is (most names: ~400 a run).
+            parts = event_name.split(".")
+            if whole_parts.isdisjoint(parts) and not any(old in event_name for old in dotted):
+                aliased = event_name
+            else:
+                aliased = str(original(aliaser, event_name))
+            names[event_name] = aliased
+        own[event_name] = aliased
         return aliased
 
     stack.enter_context(mock.patch.object(hooks.EventAliaser, "_alias_event_name", _alias_event_name))

@@ -180,16 +180,18 @@ def _not_yet(found: ledger.Ledger, plan: Teardown, waiting_for: str, *, refused:
     (``refused``) is tried again later, on the retry schedule; one on its way out (a delete
     under way) is looked at again at the next sweep. Each pass says what it waits for (its
     execution's ``endpointctl logs`` shows the clean-up going on, not only its start and end)."""
-    logger.info(
-        "the clean-up waits",
-        extra={"waiting_for": waiting_for, "deleted": plan.deleted, "retry": "at the next sweep"},
-    )
     if found.phase == ledger.CLEANING and clock.now() >= plan.deadline:
+        retry = "as a leftover (RollbackFailed announced)"
         notices.give_up_for_now(found, plan, waiting_for)
     elif found.phase == ledger.LEFTOVER and refused:
+        retry = "on the leftovers' retry schedule"
         ledger.retry_later(found, cleanup=plan.model_dump(mode="json"))
     else:
+        retry = "at the next sweep"
         ledger.update(found.execution_arn, cleanup=plan.model_dump(mode="json"))
+    logger.info(
+        "the clean-up waits", extra={"waiting_for": waiting_for, "deleted": plan.deleted, "retry": retry}
+    )
     return {"cleaned": found.execution_arn, "waiting": waiting_for}
 
 
