@@ -20,6 +20,7 @@ scheduled sweep reads (no scans or queries). A closed ledger expires after ``RET
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,6 +43,36 @@ def key(execution_arn: str) -> str:
 
 def pending_key(endpoint_type: str) -> str:
     return f"#pending#{endpoint_type}"
+
+
+#: How long a clean-up pass that took an execution's finish (:func:`take_finish`) holds it: past
+#: this it is taken for dead (its function stopped before it closed the ledger: the functions'
+#: timeout is 60 s) and another pass may finish in its place.
+FINISH_LEASE_SECONDS = 180
+
+
+def take_finish(execution_arn: str) -> bool:
+    """Whether this clean-up pass is the one to finish ``execution_arn``'s (publish what its
+    request is owed, release its claims, close its ledger). Two passes can reach the finish at
+    once, the one the execution's end started and a sweep's, and both would publish: the first
+    to write the execution's finish item goes on, the other stops there. A holder older than
+    :data:`FINISH_LEASE_SECONDS` is taken over, conditionally on it, so two takers cannot both
+    win; one that died after publishing makes the notification go out twice, never not at all."""
+    table = store.current()
+    lease = f"#finish#{execution_arn}"
+    now = clock.now()
+    item = {"token": uuid.uuid4().hex, "at": int(now)}
+    expires = int(now) + RETENTION_SECONDS
+    for _ in range(2):  # the holder's item may expire between the write and the read
+        if table.put(lease, item, if_absent_or={}, expires_at=expires):
+            return True
+        holder = table.get(lease)
+        if holder is None:
+            continue
+        if float(holder.get("at", 0)) > now - FINISH_LEASE_SECONDS:
+            return False  # another pass is finishing it now
+        return table.put(lease, item, if_match={"token": holder.get("token")}, expires_at=expires)
+    return False
 
 
 @dataclass

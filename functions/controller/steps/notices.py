@@ -41,7 +41,10 @@ def detail(found: ledger.Ledger, plan: Teardown, **fields: Any) -> Detail:
 
 def finish(found: ledger.Ledger, plan: Teardown) -> None:
     """Everything is gone (or kept on purpose): the one notification the request is owed, then
-    the records."""
+    the records; by one pass only (``ledger.take_finish``)."""
+    if not ledger.take_finish(found.execution_arn):
+        logger.info("another clean-up pass is finishing this one", extra={"deleted": plan.deleted})
+        return
     provider = providers.get(found.endpoint_type)
     restored: list[str] | None = None
     if found.action == "update" and found.endpoint_id:
